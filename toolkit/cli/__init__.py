@@ -1,0 +1,75 @@
+"""The `reel` command line. Thin: parse arguments, call the library, print, choose the exit code.
+
+Sub-commands live one per module in this package and are imported only when invoked, so
+`reel --help` stays fast and no command pays for another's imports (onnxruntime, numpy...).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from toolkit.errors import ReelError
+
+# name -> "module:function". The registry, not an if-chain: add a verb by adding a line.
+COMMANDS: dict[str, str] = {
+    "validate": "toolkit.cli.validate:validate",
+    "schema": "toolkit.cli.schema:schema",
+    "new": "toolkit.cli.new:new",
+    "plan": "toolkit.cli.render:plan",
+    "render": "toolkit.cli.render:render",
+    "still": "toolkit.cli.render:still",
+    "sheet": "toolkit.cli.render:sheet",
+    "lint": "toolkit.cli.care:lint",
+    "helplines": "toolkit.cli.care:helplines",
+    "check-flash": "toolkit.cli.flash:check_flash",
+    "grade": "toolkit.cli.grade:grade",
+    "templates": "toolkit.cli.templates:templates",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None  # a verb registered before its module landed
+            raise
+        return getattr(module, attr)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ReelError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(package_name="reel")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Reel: safe, fast vertical short films about mental health, from a YAML storyboard."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="reel")

@@ -1,0 +1,41 @@
+"""Run-time settings, resolved lazily and passed explicitly (no import-time probing)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the tools are and how chatty to be. Construct once in the CLI and pass down."""
+
+    ffmpeg_override: str | None = field(default=None)
+    threads: int = 0  # 0 lets ffmpeg decide
+
+    @cached_property
+    def ffmpeg(self) -> str:
+        """Path of the ffmpeg binary: $REEL_FFMPEG, else the static build shipped by imageio-ffmpeg."""
+        if self.ffmpeg_override:
+            return self.ffmpeg_override
+        env = os.environ.get("REEL_FFMPEG")
+        if env:
+            return env
+        import imageio_ffmpeg  # imported here: resolving the binary is I/O, keep it out of import time
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+
+    @staticmethod
+    def package_root() -> Path:
+        """The installed `toolkit` package folder (for shipped data files)."""
+        return Path(__file__).resolve().parent
+
+    @staticmethod
+    def project_root() -> Path:
+        """The checkout root, where `templates/`, `storyboards/` and `rubrics/` live."""
+        env = os.environ.get("REEL_HOME")
+        if env:
+            return Path(env)
+        return Path(__file__).resolve().parent.parent
