@@ -1,0 +1,303 @@
+"""The Timeline: a frozen, I/O-free description of a film in integer frames at a Fraction rate.
+
+The planner builds it from a validated storyboard, the template and probed media; the
+rasteriser turns its text overlays into images; the compiler turns it into one ffmpeg
+command. `reel plan --json` prints it (`Timeline.to_dict`).
+
+Coordinates are output pixels on `canvas` (origin top-left). Frame numbers are positions on
+the output timeline; `length` values are frame counts. Source trims are seconds (`Fraction`)
+because sources have their own frame rates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+Fit = Literal["cover", "contain", "blur-fill"]
+Move = Literal["none", "zoom-in", "zoom-out", "pan-left", "pan-right", "pan-up", "pan-down"]
+TransitionKind = Literal["cut", "fade", "dip-to-black", "slide-left", "slide-up"]
+SegmentKind = Literal["scene", "slate", "end_card", "intro", "outro"]
+OverlayKind = Literal["caption", "slate", "end_card", "logo", "title"]
+AudioRole = Literal["source", "voice", "music"]
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A pixel rectangle: left, top, width, height."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    def contains(self, other: Box) -> bool:
+        """True when `other` lies fully inside this box."""
+        return (other.x >= self.x and other.y >= self.y and other.right <= self.right
+                and other.bottom <= self.bottom)
+
+    def intersects(self, other: Box) -> bool:
+        return not (other.x >= self.right or other.right <= self.x or other.y >= self.bottom
+                    or other.bottom <= self.y)
+
+    def scaled(self, factor: Fraction) -> Box:
+        """This box on a canvas `factor` times the size (edges rounded outwards)."""
+        x0, y0 = int(self.x * factor), int(self.y * factor)
+        x1 = -int(-(self.right * factor) // 1)
+        y1 = -int(-(self.bottom * factor) // 1)
+        return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+@dataclass(frozen=True, slots=True)
+class Canvas:
+    """The output frame: size, rate, and the platform-safe box where text must stay."""
+
+    width: int
+    height: int
+    fps: Fraction
+    safe: Box
+    scale: Fraction = Fraction(1)  # output pixels per reference (1080×1920) pixel
+
+    def seconds(self, frames: int) -> Fraction:
+        return Fraction(frames) / self.fps
+
+
+# ------------------------------------------------------------------ visuals
+
+
+@dataclass(frozen=True, slots=True)
+class VideoSource:
+    """Footage trimmed to [start, start + length/fps) seconds and fitted to the canvas."""
+
+    path: Path
+    start: Fraction
+    fit: Fit
+    width: int
+    height: int
+    has_audio: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSource:
+    path: Path
+    fit: Fit
+    move: Move
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class ColorSource:
+    color: str  # "#rrggbb"
+
+
+@dataclass(frozen=True, slots=True)
+class GradientSource:
+    colors: tuple[str, str]
+    direction: Literal["vertical", "horizontal", "diagonal"]
+
+
+Source = VideoSource | ImageSource | ColorSource | GradientSource
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """How segment i-1 hands over to segment i; `frames` of overlap (0 for a cut)."""
+
+    kind: TransitionKind
+    frames: int
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One visual segment on the output timeline: a scene, a slate or the end card."""
+
+    index: int
+    kind: SegmentKind
+    name: str
+    start: int
+    length: int
+    source: Source
+    transition_in: Transition  # from the previous segment; Transition("cut", 0) for the first
+    loc: tuple[str | int, ...] = ()  # where it was written in the storyboard, for error messages
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+# ------------------------------------------------------------------ text
+
+
+@dataclass(frozen=True, slots=True)
+class TextRun:
+    """A run of text on one line, drawn at `x` on the line's baseline box, in one colour."""
+
+    text: str
+    x: int
+    color: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextLine:
+    """One laid-out line: its box, and its runs (several runs when one word is highlighted)."""
+
+    box: Box
+    runs: tuple[TextRun, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(r.text for r in self.runs)
+
+
+@dataclass(frozen=True, slots=True)
+class TextBlock:
+    """Lines of text in one font at one size, with an optional rounded backing box per line."""
+
+    lines: tuple[TextLine, ...]
+    font: Path
+    size: int  # pixels (font em size on the output canvas)
+    backing: str | None  # "#rrggbbaa" of the box behind each line, or None
+    padding: int  # backing-box padding around each line, pixels
+    radius: int  # backing-box corner radius
+    bounds: Box  # union of line boxes including padding: what must sit in the safe box
+
+
+@dataclass(frozen=True, slots=True)
+class ImageBlock:
+    """A picture (logo) placed at `box`, with opacity 0–1."""
+
+    path: Path
+    box: Box
+    opacity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Overlay:
+    """Something drawn over the picture from frame `start` for `length` frames."""
+
+    id: str
+    kind: OverlayKind
+    start: int
+    length: int
+    blocks: tuple[TextBlock | ImageBlock, ...]
+    loc: tuple[str | int, ...] = ()
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+# ------------------------------------------------------------------ audio
+
+
+@dataclass(frozen=True, slots=True)
+class AudioCue:
+    """A sound placed on the output timeline.
+
+    `source_start` seconds into the file play at output frame `start` for `length` frames.
+    `fade_in`/`fade_out` are frames (crossfades at transitions). `loop` repeats the file to fill.
+    """
+
+    role: AudioRole
+    path: Path
+    start: int
+    length: int
+    source_start: Fraction
+    volume: float
+    fade_in: int = 0
+    fade_out: int = 0
+    loop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AudioMix:
+    """How cues are mixed: music ducked under speech, then loudness-normalised."""
+
+    duck_music: bool = True
+    target_lufs: float = -14.0
+    true_peak: float = -1.0
+
+
+# ------------------------------------------------------------------ the film
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A whole film. Invariants are checked at construction: a Timeline without a final,
+    long-enough end card cannot exist."""
+
+    canvas: Canvas
+    segments: tuple[Segment, ...]
+    overlays: tuple[Overlay, ...]
+    audio: tuple[AudioCue, ...]
+    mix: AudioMix
+    title: str
+    metadata: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    min_end_card_frames: int = 150
+
+    def __post_init__(self) -> None:
+        if not self.segments:
+            raise ValueError("a timeline needs at least one segment")
+        last = self.segments[-1]
+        if last.kind != "end_card":
+            raise ValueError("a timeline must end with the helpline end card")
+        if last.length < self.min_end_card_frames:
+            raise ValueError(f"the end card is {last.length} frames; at least {self.min_end_card_frames} needed")
+        if not any(o.kind == "end_card" for o in self.overlays):
+            raise ValueError("the end card has no text overlay")
+        for prev, seg in zip(self.segments, self.segments[1:], strict=False):
+            if seg.start != prev.end - seg.transition_in.frames:
+                raise ValueError(f"segment {seg.index} starts at {seg.start}, expected "
+                                 f"{prev.end - seg.transition_in.frames}")
+
+    @property
+    def frames(self) -> int:
+        """Total length in frames."""
+        return self.segments[-1].end
+
+    @property
+    def duration(self) -> Fraction:
+        return Fraction(self.frames) / self.canvas.fps
+
+    @property
+    def end_card(self) -> Segment:
+        return self.segments[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (paths as strings, Fractions as "n/d" strings)."""
+        return _jsonable(dataclasses.asdict(self)) | {"frames": self.frames,
+                                                      "duration_seconds": float(self.duration)}
+
+    def __str__(self) -> str:
+        fps = self.canvas.fps
+        lines = [f"Timeline {self.title!r}: {self.canvas.width}x{self.canvas.height} @ {fps} fps, "
+                 f"{self.frames} frames ({float(self.duration):.2f}s)"]
+        for s in self.segments:
+            tr = "" if s.transition_in.kind == "cut" else f" <{s.transition_in.kind} {s.transition_in.frames}f>"
+            lines.append(f"  [{s.start:>5}-{s.end:>5}) {s.kind:<8} {s.name}{tr}")
+        lines.append(f"  {len(self.overlays)} overlays, {len(self.audio)} audio cues")
+        return "\n".join(lines)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Fraction):
+        return str(value)
+    if isinstance(value, Path):
+        return str(value)
+    return value

@@ -1,0 +1,385 @@
+"""The storyboard language, defined once as pydantic models (the YAML boundary only).
+
+Everything after validation works on frozen dataclasses (see `toolkit.build.plan.timeline`);
+these models exist to give a trainee precise, located errors and to generate the JSON Schema
+that editors use for autocompletion.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from toolkit.build.spec.units import PositiveTime, Time
+from toolkit.color import Color
+
+PLATFORMS = ("tiktok", "reels", "shorts")
+REGIONS = ("UK", "IE", "US", "CA", "AU", "NZ")
+TOPICS = (
+    "suicide",
+    "self-harm",
+    "eating-disorders",
+    "psychosis",
+    "depression",
+    "anxiety",
+    "medication",
+    "bipolar",
+    "trauma",
+    "substance-use",
+    "grief",
+    "loneliness",
+    "general",
+)
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"})
+SUBTITLE_SUFFIXES = frozenset({".srt", ".vtt"})
+
+Platform = Literal["tiktok", "reels", "shorts"]
+Region = Literal["UK", "IE", "US", "CA", "AU", "NZ"]
+Topic = Literal[
+    "suicide", "self-harm", "eating-disorders", "psychosis", "depression", "anxiety", "medication",
+    "bipolar", "trauma", "substance-use", "grief", "loneliness", "general",
+]
+Fit = Literal["cover", "contain", "blur-fill"]
+Move = Literal["none", "zoom-in", "zoom-out", "pan-left", "pan-right", "pan-up", "pan-down"]
+CaptionStyle = Literal["block", "word-by-word"]
+CaptionPosition = Literal["bottom", "middle", "top"]
+TransitionType = Literal["cut", "fade", "dip-to-black", "slide-left", "slide-up"]
+SlateKind = Literal["content-warning", "signpost", "title"]
+
+Volume = Annotated[float, Field(ge=0.0, le=4.0, description="1.0 = as recorded, 0.5 = half, 0 = silent")]
+
+
+class SpecModel(BaseModel):
+    """Base for every storyboard model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, validate_default=True)
+
+
+# ---------------------------------------------------------------- audio
+
+
+class Voiceover(SpecModel):
+    """A narration track laid under the whole film from `at`."""
+
+    file: Path = Field(description="Audio (or video with sound) file, relative to the storyboard.")
+    volume: Volume = 1.0
+    at: Time = Field(default="0s", description="When the voiceover starts in the film.")
+
+
+class Music(SpecModel):
+    """A music bed under the film, looped to length and ducked under speech."""
+
+    file: Path
+    volume: Volume = Field(default=0.3, description="Music level before ducking.")
+    duck: bool = Field(default=True, description="Lower the music automatically while someone speaks.")
+    loop: bool = True
+
+
+def _file_shorthand(value: Any) -> Any:
+    # `voiceover: media/vo.wav` is the common case; expand it to the full form.
+    return {"file": value} if isinstance(value, str) else value
+
+
+class SceneAudio(SpecModel):
+    """What happens to the footage's own sound in this scene."""
+
+    keep: bool = Field(default=True, description="Keep the source clip's sound.")
+    volume: Volume = 1.0
+
+
+# ---------------------------------------------------------------- backgrounds
+
+
+class VideoBackground(SpecModel):
+    """Footage, optionally trimmed, fitted to the 9:16 frame."""
+
+    video: Path
+    from_: Time = Field(default="0s", alias="from", description="Start point inside the footage.")
+    to: Time | None = Field(default=None, description="End point inside the footage.")
+    fit: Fit = Field(default="cover", description="cover crops, contain letterboxes, blur-fill puts a "
+                     "blurred copy behind (the usual look for landscape footage).")
+
+
+class ImageBackground(SpecModel):
+    """A still picture, optionally with a slow Ken Burns move."""
+
+    image: Path
+    fit: Fit = "cover"
+    move: Move = Field(default="none", description="Slow zoom or pan across the picture.")
+
+
+class ColorBackground(SpecModel):
+    """A solid colour."""
+
+    color: Color
+
+
+class GradientBackground(SpecModel):
+    """A two-colour gradient."""
+
+    gradient: Annotated[list[Color], Field(min_length=2, max_length=2)]
+    direction: Literal["vertical", "horizontal", "diagonal"] = "vertical"
+
+
+def _background_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("video", "image", "color", "gradient"):
+            if key in value:
+                return key
+        return None
+    if isinstance(value, BaseModel):
+        return {VideoBackground: "video", ImageBackground: "image", ColorBackground: "color",
+                GradientBackground: "gradient"}.get(type(value))
+    return None
+
+
+Background = Annotated[
+    Annotated[VideoBackground, Tag("video")]
+    | Annotated[ImageBackground, Tag("image")]
+    | Annotated[ColorBackground, Tag("color")]
+    | Annotated[GradientBackground, Tag("gradient")],
+    Discriminator(
+        _background_tag,
+        custom_error_type="background_kind",
+        custom_error_message="a background needs one of `video:`, `image:`, `color:` or `gradient:` "
+        "(or just a file name or a colour)",
+    ),
+]
+
+
+def background_shorthand(value: Any) -> Any:
+    """`media/walk.mp4` → video, `photo.jpg` → image, `#223344`/`navy` → colour."""
+    if not isinstance(value, str):
+        return value
+    suffix = Path(value).suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return {"video": value}
+    if suffix in IMAGE_SUFFIXES:
+        return {"image": value}
+    if suffix and "/" in value or suffix and not value.startswith("#") and len(suffix) <= 6:
+        raise ValueError(
+            f"{value!r}: unknown media type {suffix!r}; video: {', '.join(sorted(VIDEO_SUFFIXES))}; "
+            f"images: {', '.join(sorted(IMAGE_SUFFIXES))}"
+        )
+    return {"color": value}
+
+
+# ---------------------------------------------------------------- captions
+
+
+class Caption(SpecModel):
+    """One caption: its text and when it shows, relative to the start of its scene."""
+
+    text: Annotated[str, Field(min_length=1)]
+    at: Time | None = Field(default=None, description="When it appears; default: when the previous one ends.")
+    until: Time | None = Field(default=None, description="When it disappears.")
+    for_: PositiveTime | None = Field(default=None, alias="for", description="How long it shows.")
+
+    @model_validator(mode="after")
+    def _one_end(self) -> Caption:
+        if self.until is not None and self.for_ is not None:
+            raise ValueError("give either `until` or `for`, not both")
+        return self
+
+
+def _caption_item(value: Any) -> Any:
+    return {"text": value} if isinstance(value, str) else value
+
+
+CaptionItem = Annotated[Caption, Field(json_schema_extra={"description": "text, or {text, at, until|for}"})]
+
+
+class CaptionTrack(SpecModel):
+    """Captions for a scene: inline lines or an .srt/.vtt file, and how they look."""
+
+    lines: list[CaptionItem] | None = None
+    file: Path | None = Field(default=None, description=".srt or .vtt file; times are relative to the scene.")
+    style: CaptionStyle | None = Field(default=None, description="block, or word-by-word highlighting.")
+    position: CaptionPosition | None = None
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _bare_strings(cls, value: Any) -> Any:
+        return [_caption_item(v) for v in value] if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CaptionTrack:
+        if self.lines is None and self.file is None:
+            raise ValueError("captions need `lines:` or a subtitle `file:`")
+        if self.lines is not None and self.file is not None:
+            raise ValueError("give captions either as `lines:` or as a `file:`, not both")
+        return self
+
+
+def caption_shorthand(value: Any) -> Any:
+    """A bare string is one caption for the whole scene; a list is a list of lines."""
+    if isinstance(value, str):
+        if Path(value).suffix.lower() in SUBTITLE_SUFFIXES:
+            return {"file": value}
+        return {"lines": [{"text": value}]}
+    if isinstance(value, list):
+        return {"lines": value}
+    return value
+
+
+# ---------------------------------------------------------------- transitions
+
+
+class Transition(SpecModel):
+    """How this scene hands over to the next one."""
+
+    type: TransitionType = "cut"
+    duration: PositiveTime = Field(default="0.5s", description="Length of the overlap (ignored for cut).")
+
+
+def transition_shorthand(value: Any) -> Any:
+    return {"type": value} if isinstance(value, str) else value
+
+
+# ---------------------------------------------------------------- scenes
+
+
+class Scene(SpecModel):
+    """A piece of the film: a background, captions over it, and a transition into the next."""
+
+    name: str | None = Field(default=None, description="A label for contact sheets and errors.")
+    duration: PositiveTime | None = Field(
+        default=None, description="Length; default: the trimmed footage or the scene's voiceover.")
+    background: Background | None = Field(default=None, description="Default: the template's colour.")
+    captions: CaptionTrack | None = None
+    voiceover: Path | None = Field(default=None, description="Narration for this scene only.")
+    audio: SceneAudio = Field(default_factory=SceneAudio)
+    transition: Transition | None = None
+
+    _bg = field_validator("background", mode="before")(lambda cls, v: background_shorthand(v))
+    _cap = field_validator("captions", mode="before")(lambda cls, v: caption_shorthand(v))
+    _tr = field_validator("transition", mode="before")(lambda cls, v: transition_shorthand(v))
+
+    @field_validator("audio", mode="before")
+    @classmethod
+    def _audio_flag(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return {"keep": value}
+        if value in ("mute", "off"):
+            return {"keep": False}
+        return value
+
+
+class Slate(SpecModel):
+    """A text card: the content warning, a signpost to support, or a title."""
+
+    slate: SlateKind
+    text: str | None = Field(default=None, description="Default: generated (content-warning, signpost) "
+                             "or the film's title.")
+    duration: PositiveTime | None = Field(
+        default=None, description="At least max(3 s, 0.3 s per word + 1 s); default: that minimum.")
+    background: Color | None = None
+    transition: Transition | None = None
+
+    _tr = field_validator("transition", mode="before")(lambda cls, v: transition_shorthand(v))
+
+
+def _scene_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return "slate" if "slate" in value else "scene"
+    return "slate" if isinstance(value, Slate) else "scene"
+
+
+AnyScene = Annotated[
+    Annotated[Scene, Tag("scene")] | Annotated[Slate, Tag("slate")],
+    Discriminator(_scene_tag),
+]
+
+
+# ---------------------------------------------------------------- end card and policy
+
+
+class CustomService(SpecModel):
+    """A support service not in the directory (e.g. a local one), shown as well as the chosen ones."""
+
+    name: Annotated[str, Field(min_length=2)]
+    call: str | None = None
+    text: str | None = None
+    web: str | None = None
+    hours: str | None = None
+
+    @model_validator(mode="after")
+    def _has_contact(self) -> CustomService:
+        if not (self.call or self.text or self.web):
+            raise ValueError("a service needs at least one of `call`, `text` or `web`")
+        return self
+
+
+END_CARD_RULE = (
+    "the helpline end card can't be switched off: every film ends with region-matched support "
+    "details (duty-of-care rule end-card-mandatory). You can restyle it or add services."
+)
+
+
+class EndCard(SpecModel):
+    """Options for the mandatory helpline end card. It can be restyled and extended, never removed."""
+
+    heading: str | None = Field(default=None, description="Default from the template.")
+    message: str | None = Field(default=None, description="An extra line under the heading.")
+    services: list[str] = Field(default_factory=list, description="Extra directory service ids to show.")
+    custom_services: list[CustomService] = Field(default_factory=list)
+    duration: PositiveTime | None = Field(default=None, description="Can be longer than the minimum, not shorter.")
+    background: Color | None = None
+
+
+class ReviewedException(SpecModel):
+    """A reviewed, recorded decision to keep wording the language lint flags (kept in the film's metadata)."""
+
+    rule: str = Field(description="The lint rule id, e.g. `committed-suicide`.")
+    text: str = Field(description="The exact flagged words this exception covers.")
+    reason: Annotated[str, Field(min_length=10)] = Field(description="Why it is kept; who reviewed it.")
+    reviewer: Annotated[str, Field(min_length=2)]
+
+
+# ---------------------------------------------------------------- the film
+
+
+class Storyboard(SpecModel):
+    """A whole film: what it is about, where it will be shown, and its scenes in order."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    template: str = Field(default="default", description="A folder name in templates/.")
+    platform: Platform = "tiktok"
+    region: Region = Field(description="Where the film will be shown: chooses the helplines.")
+    topics: list[Topic] = Field(default_factory=list, description="Drive content warnings and topic helplines.")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    voiceover: Voiceover | None = None
+    music: Music | None = None
+    caption_style: CaptionStyle | None = Field(default=None, description="Default style for every scene.")
+    end_card: EndCard = Field(default_factory=EndCard)
+    fields: dict[str, str] = Field(default_factory=dict, description="Values for the template's {{ merge fields }}.")
+    reviewed_exceptions: list[ReviewedException] = Field(default_factory=list)
+    scenes: Annotated[list[AnyScene], Field(min_length=1)]
+
+    _vo = field_validator("voiceover", "music", mode="before")(lambda cls, v: _file_shorthand(v))
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _region_case(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("end_card", mode="before")
+    @classmethod
+    def _never_off(cls, value: Any) -> Any:
+        if value is None or value is False or (isinstance(value, str) and value.lower() in
+                                               {"none", "off", "no", "false", "hidden", "skip"}):
+            raise ValueError(END_CARD_RULE)
+        if value is True:
+            return {}
+        return value

@@ -1,0 +1,114 @@
+"""Units of the storyboard language: durations, colours, positions.
+
+Durations are exact: seconds become `Fraction`s and frame counts stay integers, so no
+floating-point drift creeps into the frame arithmetic of the planner.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+_SECONDS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?)?\s*$", re.IGNORECASE)
+_MILLIS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*ms\s*$", re.IGNORECASE)
+_FRAMES = re.compile(r"^\s*(\d+)\s*f\s*$", re.IGNORECASE)
+_CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$")
+
+DURATION_HELP = "a duration like 3s, 1.5s, 250ms, 00:01.200 or 45f"
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A span of time, either exact seconds or a whole number of frames."""
+
+    seconds: Fraction | None = None
+    frames: int | None = None
+
+    def to_frames(self, fps: Fraction) -> int:
+        """Whole frames at `fps`, rounding seconds to the nearest frame."""
+        if self.frames is not None:
+            return self.frames
+        assert self.seconds is not None
+        return round(self.seconds * fps)
+
+    def to_seconds(self, fps: Fraction) -> Fraction:
+        """Exact seconds at `fps`."""
+        if self.seconds is not None:
+            return self.seconds
+        assert self.frames is not None
+        return Fraction(self.frames) / fps
+
+    def __str__(self) -> str:
+        if self.frames is not None:
+            return f"{self.frames}f"
+        assert self.seconds is not None
+        return f"{float(self.seconds):g}s"
+
+    def __bool__(self) -> bool:
+        return bool(self.frames) or bool(self.seconds)
+
+
+def parse_duration(value: Any) -> Duration:
+    """Parse `3s`, `1.5s`, `250ms`, `00:01.200`, `1:02:03.5`, `45f` or a bare number of seconds."""
+    if isinstance(value, Duration):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
+    if isinstance(value, int):
+        return Duration(seconds=Fraction(value))
+    if isinstance(value, float):
+        return Duration(seconds=Fraction(str(value)))
+    if not isinstance(value, str):
+        raise ValueError(f"expected {DURATION_HELP}, got {type(value).__name__}")
+    text = value.strip()
+    if text.startswith("-"):
+        raise ValueError(f"a duration cannot be negative: {value!r}")
+    if m := _FRAMES.match(text):
+        return Duration(frames=int(m.group(1)))
+    if m := _MILLIS.match(text):
+        return Duration(seconds=Fraction(m.group(1)) / 1000)
+    if m := _SECONDS.match(text):
+        return Duration(seconds=Fraction(m.group(1)))
+    if m := _CLOCK.match(text):
+        hours = int(m.group(1) or 0)
+        minutes = int(m.group(2))
+        secs = Fraction(m.group(3))
+        if secs >= 60:
+            raise ValueError(f"seconds must be below 60 in {value!r}")
+        return Duration(seconds=hours * 3600 + minutes * 60 + secs)
+    raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
+
+
+def _positive(value: Duration) -> Duration:
+    if not value:
+        raise ValueError("must be longer than zero")
+    return value
+
+
+_DURATION_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "number", "minimum": 0},
+            {
+                "type": "string",
+                "pattern": r"^\s*(\d+(\.\d+)?\s*(s|sec|secs|seconds?|ms)?|\d+\s*f|(\d+:)?\d{1,2}:\d{1,2}(\.\d+)?)\s*$",
+            },
+        ],
+        "description": "Duration: 3s, 1.5s, 250ms, 00:01.200 or 45f (frames).",
+    }
+)
+
+Time = Annotated[Duration, BeforeValidator(parse_duration), PlainSerializer(str), _DURATION_SCHEMA]
+"""A point or span of time, zero allowed (e.g. `at: 0s`)."""
+
+PositiveTime = Annotated[
+    Duration,
+    BeforeValidator(lambda v: _positive(parse_duration(v))),
+    PlainSerializer(str),
+    _DURATION_SCHEMA,
+]
+"""A span of time that must be longer than zero (scene and caption durations)."""

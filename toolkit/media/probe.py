@@ -1,0 +1,161 @@
+"""Structured probing of media files with PyAV (never by parsing ffmpeg's stderr)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from toolkit.errors import ProbeError
+
+
+@dataclass(frozen=True, slots=True)
+class VideoStreamInfo:
+    """The first video stream of a file, as displayed (rotation applied to width/height)."""
+
+    codec: str
+    width: int
+    height: int
+    coded_width: int
+    coded_height: int
+    rotation: int
+    fps: Fraction
+    avg_fps: Fraction
+    pix_fmt: str
+    frames: int | None
+    duration: float | None
+    sar: Fraction
+    profile: str | None
+    color_primaries: str | None
+    is_still: bool
+
+    @property
+    def variable_frame_rate(self) -> bool:
+        """True when the average rate differs from the nominal rate by more than 1 %."""
+        if not self.fps or not self.avg_fps:
+            return False
+        return abs(float(self.fps) - float(self.avg_fps)) / float(self.fps) > 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class AudioStreamInfo:
+    """The first audio stream of a file."""
+
+    codec: str
+    sample_rate: int
+    channels: int
+    layout: str
+    duration: float | None
+    profile: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """What a file contains. `duration` is the container's, in seconds."""
+
+    path: Path
+    format_name: str
+    duration: float
+    size_bytes: int
+    video: VideoStreamInfo | None
+    audio: AudioStreamInfo | None
+    bit_rate: int | None
+
+    @property
+    def has_video(self) -> bool:
+        return self.video is not None and not self.video.is_still
+
+    @property
+    def is_image(self) -> bool:
+        return self.video is not None and self.video.is_still
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+
+_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "gif", "tiff_pipe",
+                  "apng", "gif_pipe", "jpegls_pipe", "pam_pipe"}
+
+
+def probe(path: Path) -> MediaInfo:
+    """Open `path` with PyAV and describe its first video and audio streams.
+
+    Raises `ProbeError` (naming the file) when it is missing, empty or not decodable media.
+    """
+    import av  # imported lazily: loading libav is costly and only media work needs it
+
+    path = Path(path)
+    if not path.exists():
+        raise ProbeError(f"{path}: file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise ProbeError(f"{path}: the file is empty (0 bytes)")
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise ProbeError(f"{path}: not a readable media file ({_reason(exc)})") from None
+    try:
+        fmt = container.format.name
+        audio = _audio(container)
+        video = _video(container, fmt)
+        if video is None and audio is None:
+            raise ProbeError(f"{path}: contains no video or audio stream")
+        duration = container.duration / 1_000_000 if container.duration else 0.0
+        if not duration:
+            duration = max((s.duration or 0.0) for s in (video, audio) if s is not None) or 0.0
+        return MediaInfo(path=path, format_name=fmt, duration=duration, size_bytes=size, video=video,
+                         audio=audio, bit_rate=container.bit_rate or None)
+    finally:
+        container.close()
+
+
+def _reason(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[-1].strip() or type(exc).__name__
+
+
+def _rotation(container, stream) -> int:
+    """Display rotation in degrees. PyAV 18 exposes the display matrix on decoded frames only."""
+    try:
+        for frame in container.decode(stream):
+            return int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    except Exception:  # a probe must not fail just because the first packet is odd
+        return 0
+    return 0
+
+
+def _video(container, fmt: str) -> VideoStreamInfo | None:
+    streams = [s for s in container.streams.video]
+    if not streams:
+        return None
+    s = streams[0]
+    cc = s.codec_context
+    rate = s.guessed_rate or s.base_rate or s.average_rate or Fraction(0)
+    avg = s.average_rate or rate
+    frames = s.frames or None
+    duration = float(s.duration * s.time_base) if s.duration and s.time_base else None
+    rotation = _rotation(container, s)
+    w, h = cc.width, cc.height
+    if rotation in (90, 270):
+        w, h = h, w
+    is_still = fmt in _IMAGE_FORMATS or (frames == 1 and not duration) or cc.name in {"png", "mjpeg"} and (
+        frames in (None, 0, 1) and fmt != "mov,mp4,m4a,3gp,3g2,mj2")
+    sar = cc.sample_aspect_ratio or Fraction(1)
+    return VideoStreamInfo(
+        codec=cc.name, width=w, height=h, coded_width=cc.width, coded_height=cc.height, rotation=rotation,
+        fps=Fraction(rate), avg_fps=Fraction(avg), pix_fmt=cc.pix_fmt or "", frames=frames,
+        duration=duration, sar=Fraction(sar) if sar else Fraction(1), profile=cc.profile,
+        color_primaries=str(getattr(cc, "color_primaries", "") or "") or None, is_still=bool(is_still))
+
+
+def _audio(container) -> AudioStreamInfo | None:
+    streams = [s for s in container.streams.audio]
+    if not streams:
+        return None
+    s = streams[0]
+    cc = s.codec_context
+    duration = float(s.duration * s.time_base) if s.duration and s.time_base else None
+    layout = cc.layout.name if cc.layout is not None else ""
+    return AudioStreamInfo(codec=cc.name, sample_rate=cc.sample_rate, channels=cc.channels, layout=layout,
+                           duration=duration, profile=cc.profile)
