@@ -60,6 +60,25 @@ SlateKind = Literal["content-warning", "signpost", "title"]
 Volume = Annotated[float, Field(ge=0.0, le=4.0, description="1.0 = as recorded, 0.5 = half, 0 = silent")]
 
 
+def shorthands(**forms: dict[str, Any]) -> Any:
+    """JSON-Schema hook: also accept the short forms a before-validator expands (for editors)."""
+
+    def hook(schema: dict[str, Any]) -> None:
+        for name, extra in forms.items():
+            prop = schema.get("properties", {}).get(name)
+            if prop is not None:
+                desc = prop.pop("description", None)
+                schema["properties"][name] = {"anyOf": [prop, extra], **({"description": desc} if desc else {})}
+
+    return hook
+
+
+_STR = {"type": "string"}
+# pydantic resolves $refs while generating, so the hook marks the spot and `reel schema` links it.
+_CAPTION_REF = {"x-reel-ref": "Caption"}
+_TRANSITION_SHORT = {"enum": ["cut", "fade", "dip-to-black", "slide-left", "slide-up"]}
+
+
 class SpecModel(BaseModel):
     """Base for every storyboard model: unknown keys are errors, values are immutable."""
 
@@ -203,6 +222,9 @@ CaptionItem = Annotated[Caption, Field(json_schema_extra={"description": "text, 
 class CaptionTrack(SpecModel):
     """Captions for a scene: inline lines or an .srt/.vtt file, and how they look."""
 
+    model_config = ConfigDict(json_schema_extra=shorthands(
+        lines={"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}))
+
     lines: list[CaptionItem] | None = None
     file: Path | None = Field(default=None, description=".srt or .vtt file; times are relative to the scene.")
     style: CaptionStyle | None = Field(default=None, description="block, or word-by-word highlighting.")
@@ -253,6 +275,13 @@ def transition_shorthand(value: Any) -> Any:
 class Scene(SpecModel):
     """A piece of the film: a background, captions over it, and a transition into the next."""
 
+    model_config = ConfigDict(json_schema_extra=shorthands(
+        background={"type": "string", "description": "a video/image file, or a colour"},
+        captions={"anyOf": [_STR, {"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}]},
+        transition=_TRANSITION_SHORT,
+        audio={"anyOf": [{"type": "boolean"}, {"enum": ["mute", "off"]}]},
+    ))
+
     name: str | None = Field(default=None, description="A label for contact sheets and errors.")
     duration: PositiveTime | None = Field(
         default=None, description="Length; default: the trimmed footage or the scene's voiceover.")
@@ -278,6 +307,8 @@ class Scene(SpecModel):
 
 class Slate(SpecModel):
     """A text card: the content warning, a signpost to support, or a title."""
+
+    model_config = ConfigDict(json_schema_extra=shorthands(transition=_TRANSITION_SHORT))
 
     slate: SlateKind
     text: str | None = Field(default=None, description="Default: generated (content-warning, signpost) "
@@ -352,6 +383,8 @@ class ReviewedException(SpecModel):
 
 class Storyboard(SpecModel):
     """A whole film: what it is about, where it will be shown, and its scenes in order."""
+
+    model_config = ConfigDict(json_schema_extra=shorthands(voiceover=_STR, music=_STR))
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
     template: str = Field(default="default", description="A folder name in templates/.")

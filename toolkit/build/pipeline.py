@@ -1,0 +1,137 @@
+"""The build pipeline's front half: storyboard file → validated, planned Timeline.
+
+load → validate → apply template → probe → choose helplines → lint → plan. Every stage's
+problems are collected and reported together, each located in the file that has it.
+Rendering (compile → run → verify) continues from `Prepared` in `toolkit.build.render`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+
+from toolkit.build.plan.inputs import EndCardContent, EndCardService, Fonts, PlanInputs, make_canvas
+from toolkit.build.plan.layout import PillowMeasurer
+from toolkit.build.plan.planner import PlanFailed, plan
+from toolkit.build.plan.timeline import Timeline
+from toolkit.build.spec.validate import LoadedStoryboard, load_storyboard
+from toolkit.build.template.loader import (
+    ResolvedTemplate,
+    available_templates,
+    load_template,
+    resolve_font,
+    template_file,
+)
+from toolkit.care.helplines import (
+    EndCardSelection,
+    card_seconds,
+    end_card_lines,
+    load_directory,
+    select_end_card,
+)
+from toolkit.errors import Issue, PolicyError, ProbeError, SpecError, TemplateError
+from toolkit.media.probe import probe
+
+DRAFT_WIDTH = 540
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything known about a film before any pixel is drawn."""
+
+    loaded: LoadedStoryboard
+    template: ResolvedTemplate
+    selection: EndCardSelection
+    inputs: PlanInputs
+    timeline: Timeline
+    warnings: tuple[Issue, ...]
+
+
+def prepare(path: Path, *, template: str | None = None, width: int | None = None, fps: Fraction | None = None,
+            allow_outside: bool = False, strict: bool = False, today: date | None = None,
+            templates_root: Path | None = None) -> Prepared:
+    """Validate and plan the storyboard at `path`. Raises `SpecError`/`PolicyError` with every issue.
+
+    `width` renders smaller at the same 9:16 shape and timing (drafts, tests). With `strict`,
+    warnings are errors.
+    """
+    loaded = load_storyboard(path, allow_outside=allow_outside)
+    doc, sb = loaded.document, loaded.storyboard
+    issues: list[Issue] = list(loaded.warnings)
+
+    name = template or sb.template
+    if name not in available_templates(templates_root):
+        names = ", ".join(available_templates(templates_root)) or "none"
+        raise TemplateError([doc.issue(["template"], f"template `{name}` not found; available: {names}")])
+    resolved = load_template(name, root=templates_root)
+    tpl = resolved.template
+    folders = [resolved.folder.parent / c for c in resolved.chain]
+    fonts = Fonts(heading=resolve_font(tpl.fonts.heading, *folders), body=resolve_font(tpl.fonts.body, *folders),
+                  captions=resolve_font(tpl.fonts.captions, *folders))
+    media = dict(loaded.media)
+    extra = {}
+    for key, rel in (("logo", tpl.logo.file if tpl.logo else None), ("intro", tpl.intro), ("outro", tpl.outro),
+                     ("music", tpl.music.file if tpl.music else None)):
+        if rel is None:
+            continue
+        found = template_file(resolved, rel)
+        if found is None:
+            raise TemplateError([Issue(f"{key} file {rel} not found", file=resolved.folder / "template.yaml")])
+        try:
+            media[found] = probe(found)
+        except ProbeError as exc:
+            raise TemplateError([Issue(str(exc), file=resolved.folder / "template.yaml")]) from None
+        extra[key] = found
+
+    selection, card = _end_card(loaded, resolved, issues, today or date.today())
+    canvas = make_canvas(sb.platform, width=width, fps=fps)
+    inputs = PlanInputs(storyboard=sb, base_dir=loaded.base_dir, template=tpl, template_dir=resolved.folder,
+                        fonts=fonts, media=media, end_card=card, canvas=canvas, measurer=PillowMeasurer(),
+                        caption_files=loaded.caption_files, **extra)
+    try:
+        result = plan(inputs)
+    except PlanFailed as failed:
+        located = [doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in failed.issues]
+        raise SpecError(issues + located) from None
+    issues.extend(doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in result.warnings)
+    if strict:
+        promoted = [dataclasses.replace(i, severity="error") if i.severity == "warning" else i for i in issues]
+        if any(i.severity == "error" for i in promoted):
+            raise SpecError(promoted, summary="warnings are errors under --strict")
+    return Prepared(loaded=loaded, template=resolved, selection=selection, inputs=inputs,
+                    timeline=result.timeline, warnings=tuple(issues))
+
+
+def _end_card(loaded: LoadedStoryboard, resolved: ResolvedTemplate, issues: list[Issue],
+              today: date) -> tuple[EndCardSelection, EndCardContent]:
+    doc, sb = loaded.document, loaded.storyboard
+    directory = load_directory()
+    try:
+        selection = select_end_card(directory, sb.region, sb.topics, sb.end_card.services)
+    except PolicyError as exc:
+        raise PolicyError([doc.issue(["end_card", "services"], i.message) for i in exc.issues]) from None
+    for note in selection.notes:
+        issues.append(doc.issue(["end_card"], note, severity="info"))
+    for entry in directory.stale_entries(today):
+        if entry in selection.services:
+            issues.append(doc.issue(["end_card"], f"helpline entry `{entry.id}` was last verified on "
+                                    f"{entry.verified_on}, over 180 days ago: re-verify the directory",
+                                    severity="warning", code="stale-helpline"))
+    lines = end_card_lines(selection)
+    services = [EndCardService(line.name.nonbreaking(), tuple(c.nonbreaking() for c in line.contacts),
+                               line.hours.text) for line in lines]
+    for custom in sb.end_card.custom_services:
+        contacts = tuple(c for c in (f"Call {custom.call}" if custom.call else None,
+                                     f"Text {custom.text}" if custom.text else None,
+                                     custom.web) if c)
+        services.append(EndCardService(custom.name, contacts, custom.hours or ""))
+    heading = sb.end_card.heading or resolved.template.end_card.heading
+    seconds = card_seconds(lines, heading)
+    extra_words = sum(len(s.name.split()) + len(" ".join(s.contacts).split()) for s in services[len(lines):])
+    seconds += 0.3 * extra_words + (0.3 * len(sb.end_card.message.split()) if sb.end_card.message else 0.0)
+    return selection, EndCardContent(heading=heading, services=tuple(services), min_seconds=seconds,
+                                     message=sb.end_card.message,
+                                     service_ids=tuple(e.id for e in selection.services))

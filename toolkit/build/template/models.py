@@ -1,0 +1,142 @@
+"""The brand-template language (`templates/<name>/template.yaml`), as pydantic models.
+
+A template states the look of a film: palette, fonts, caption style, slate and end-card
+layout, logo, loudness target. It can restyle the end card but never remove or shorten it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from toolkit.color import Color
+
+FontRef = Annotated[
+    str,
+    Field(description="`atkinson-hyperlegible:bold` (an installed fontpkg font and style) or a font "
+          "file in the template folder, e.g. `fonts/Brand-Bold.ttf`."),
+]
+Band = Literal["bottom", "middle", "top"]
+Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
+Opacity = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class TemplateModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Palette(TemplateModel):
+    background: Color = "#14213d"
+    text: Color = "#ffffff"
+    accent: Color = "#fca311"
+
+
+class Fonts(TemplateModel):
+    heading: FontRef = "atkinson-hyperlegible:bold"
+    body: FontRef = "atkinson-hyperlegible:regular"
+    captions: FontRef = "atkinson-hyperlegible:bold"
+
+
+class CaptionLook(TemplateModel):
+    """How captions look. Sizes are pixels on the 1080×1920 reference frame."""
+
+    style: Literal["block", "word-by-word"] = "block"
+    size: Annotated[int, Field(ge=36, le=140, description="Font size in px at 1080×1920.")] = 64
+    color: Color = "#ffffff"
+    box: Color | None = Field(default="#000000", description="Backing box colour; null for none.")
+    box_opacity: Opacity = 0.78
+    highlight: Color = Field(default="#ffd166", description="The spoken word in word-by-word style.")
+    position: Band = "bottom"
+    max_lines: Annotated[int, Field(ge=1, le=3)] = 3
+    line_spacing: Annotated[float, Field(ge=1.0, le=2.0)] = 1.25
+
+
+class SlateLook(TemplateModel):
+    """A slate layout: a heading over body text on a solid background."""
+
+    background: Color | None = Field(default=None, description="Default: palette background.")
+    heading: str | None = Field(default=None, description="Small heading above the text.")
+    heading_color: Color | None = Field(default=None, description="Default: palette accent.")
+    color: Color | None = Field(default=None, description="Default: palette text.")
+    size: Annotated[int, Field(ge=40, le=140)] = 72
+    heading_size: Annotated[int, Field(ge=32, le=120)] = 52
+
+
+class Slates(TemplateModel):
+    content_warning: SlateLook = Field(default_factory=lambda: SlateLook(heading="Content warning"),
+                                       alias="content-warning")
+    signpost: SlateLook = Field(default_factory=lambda: SlateLook(heading="Support"))
+    title: SlateLook = Field(default_factory=lambda: SlateLook(size=88))
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
+
+    def for_kind(self, kind: str) -> SlateLook:
+        return {"content-warning": self.content_warning, "signpost": self.signpost, "title": self.title}[kind]
+
+
+class EndCardLook(TemplateModel):
+    """The helpline end card's look. There is deliberately no switch to turn it off."""
+
+    background: Color | None = None
+    heading: str = "You don't have to go through this alone"
+    heading_color: Color | None = None
+    color: Color | None = None
+    number_color: Color | None = Field(default=None, description="Default: palette accent.")
+    heading_size: Annotated[int, Field(ge=48, le=120)] = 64
+    size: Annotated[int, Field(ge=40, le=100)] = 50
+    extra_seconds: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=0.0, description="Time added to the minimum reading time; never subtracted.")
+
+    @field_validator("extra_seconds", mode="before")
+    @classmethod
+    def _no_shortening(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and value < 0:
+            raise ValueError("a template cannot shorten the end card (duty-of-care rule end-card-mandatory)")
+        return value
+
+
+class Logo(TemplateModel):
+    file: Path
+    corner: Corner = "top-right"
+    width: Annotated[int, Field(ge=40, le=400, description="Width in px at 1080×1920.")] = 160
+    opacity: Opacity = 0.9
+    on: list[Literal["scene", "slate", "end_card"]] = Field(default_factory=lambda: ["scene", "slate"])
+
+
+class Loudness(TemplateModel):
+    target: Annotated[float, Field(ge=-31, le=-9)] = -14.0
+    true_peak: Annotated[float, Field(ge=-9, le=-0.5)] = -1.0
+
+
+class MusicDefault(TemplateModel):
+    file: Path
+    volume: Annotated[float, Field(ge=0, le=4)] = 0.25
+
+
+class Template(TemplateModel):
+    """A resolved brand template (after `extends` has been applied)."""
+
+    name: str
+    description: str = ""
+    extends: str | None = None
+    palette: Palette = Field(default_factory=Palette)
+    fonts: Fonts = Field(default_factory=Fonts)
+    captions: CaptionLook = Field(default_factory=CaptionLook)
+    slates: Slates = Field(default_factory=Slates)
+    end_card: EndCardLook = Field(default_factory=EndCardLook)
+    logo: Logo | None = None
+    intro: Path | None = Field(default=None, description="A short sting played before the first scene.")
+    outro: Path | None = Field(default=None, description="A clip played before the end card.")
+    music: MusicDefault | None = None
+    loudness: Loudness = Field(default_factory=Loudness)
+    locked: list[str] = Field(default_factory=list, description="Properties storyboards may not override.")
+
+    @field_validator("end_card", mode="before")
+    @classmethod
+    def _end_card_kept(cls, value: Any) -> Any:
+        if value is None or value is False or (isinstance(value, str) and value.lower() in {"none", "off"}):
+            raise ValueError("a template cannot remove the helpline end card (duty-of-care rule "
+                             "end-card-mandatory); it may restyle it")
+        return value
