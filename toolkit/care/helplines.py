@@ -247,7 +247,9 @@ def _plain_text(text: str) -> CardText:
     return CardText(text, spans, 0, count_words(text))
 
 
-def _contact(verb: str, channel: Channel) -> CardText:
+def contact_text(channel: Channel, verb: str | None = None) -> CardText:
+    """One contact as displayed: "Call 116 123", "Text SHOUT to 85258", "Call 111, press 2"."""
+    verb = verb or _CONTACT_VERB[channel.type]
     head = f"{verb} {channel.keyword} to " if channel.keyword else f"{verb} "
     tail = "".join([f", {channel.qualifier}" if channel.qualifier else "",
                     f" ({channel.label})" if channel.label else ""])
@@ -272,9 +274,9 @@ def _card_contacts(entry: HelplineEntry) -> list[tuple[CardText, frozenset[str]]
                      and o.value == ch.value and plain[i] and plain[j]), None)
         if twin is not None:
             used.add(twin)
-            out.append((_contact("Call or text", ch), frozenset({"call", "text"})))
+            out.append((contact_text(ch, "Call or text"), frozenset({"call", "text"})))
         else:
-            out.append((_contact(_CONTACT_VERB[ch.type], ch), frozenset({ch.type})))
+            out.append((contact_text(ch), frozenset({ch.type})))
     return out[:MAX_CONTACTS_PER_SERVICE]
 
 
@@ -461,7 +463,7 @@ def _review_notes(entry: HelplineEntry) -> list[str]:
                    "re-verify its number before release.")
     if not entry.open_24_7 and entry.effective_hours_status == "unconfirmed":
         out.append(f"{entry.name}'s opening hours are unconfirmed; the card says 'Check opening hours'.")
-    hidden = [_contact(_CONTACT_VERB[c.type], c).text for c in entry.channels
+    hidden = [contact_text(c).text for c in entry.channels
               if not c.on_card and entry.channel_status(c) != "unconfirmed"]
     if hidden:
         out.append(f"{entry.name} also publishes: {'; '.join(hidden)} "
