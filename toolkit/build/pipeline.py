@@ -16,6 +16,7 @@ from pathlib import Path
 from toolkit.build.plan.inputs import EndCardContent, EndCardService, Fonts, PlanInputs, make_canvas
 from toolkit.build.plan.layout import PillowMeasurer
 from toolkit.build.plan.planner import PlanFailed, plan
+from toolkit.build.lint import lint_storyboard
 from toolkit.build.plan.timeline import Timeline
 from toolkit.build.spec.validate import LoadedStoryboard, load_storyboard
 from toolkit.build.template.loader import (
@@ -97,6 +98,11 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
         located = [doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in failed.issues]
         raise SpecError(issues + located) from None
     issues.extend(doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in result.warnings)
+    lint = lint_storyboard(loaded)
+    if any(i.severity == "error" for i in lint):
+        raise PolicyError(issues + lint, summary="unsafe wording found (safe-messaging lint); reword it, or record "
+                                                 "a reviewed exception with a reason")
+    issues.extend(lint)
     if strict:
         promoted = [dataclasses.replace(i, severity="error") if i.severity == "warning" else i for i in issues]
         if any(i.severity == "error" for i in promoted):
@@ -113,11 +119,12 @@ def _end_card(loaded: LoadedStoryboard, resolved: ResolvedTemplate, issues: list
         selection = select_end_card(directory, sb.region, sb.topics, sb.end_card.services)
     except PolicyError as exc:
         raise PolicyError([doc.issue(["end_card", "services"], i.message) for i in exc.issues]) from None
+    where = ["end_card"] if isinstance(doc.data, dict) and "end_card" in doc.data else ["region"]
     for note in selection.notes:
-        issues.append(doc.issue(["end_card"], note, severity="info"))
+        issues.append(doc.issue(where, note, severity="info"))
     for entry in directory.stale_entries(today):
         if entry in selection.services:
-            issues.append(doc.issue(["end_card"], f"helpline entry `{entry.id}` was last verified on "
+            issues.append(doc.issue(where, f"helpline entry `{entry.id}` was last verified on "
                                     f"{entry.verified_on}, over 180 days ago: re-verify the directory",
                                     severity="warning", code="stale-helpline"))
     lines = end_card_lines(selection)

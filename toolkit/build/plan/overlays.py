@@ -77,7 +77,7 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
     fps = inp.canvas.fps
     length = Fraction(seg.length) / fps
     track = scene.captions
-    loc = (*entry.loc, "captions")
+    loc = (*entry.loc, "captions", "lines")  # "lines" is skipped when YAML lists captions directly
     timed: list[tuple[Fraction | None, Fraction | None, str, tuple]] = []
     if track.lines is not None:
         for k, c in enumerate(track.lines):
@@ -92,7 +92,7 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
             timed.append((at, end, c.text, (*loc, k)))
     else:
         for k, cue in enumerate(inp.caption_files.get(inp.asset(track.file), ())):  # type: ignore[arg-type]
-            timed.append((cue.start, cue.end, cue.text, (*loc, "file", k)))
+            timed.append((cue.start, cue.end, cue.text, (*entry.loc, "captions", "file")))
     if all(a is None and e is None for a, e, _, _ in timed):
         weights = [max(1, len(t.split())) for _, _, t, _ in timed]
         total = sum(weights)

@@ -39,7 +39,7 @@ class Document:
         node = self.node
         shown: list[str | int] = []
         key_node: yaml.Node | None = None
-        for item in loc:
+        for depth, item in enumerate(loc):
             if isinstance(node, yaml.MappingNode) and isinstance(item, str):
                 for k, v in node.value:
                     if isinstance(k, yaml.ScalarNode) and k.value == item:
@@ -47,8 +47,9 @@ class Document:
                         shown.append(item)
                         break
                 else:
-                    if not shown or shown[-1] != item:
-                        shown.append(item) if _is_field_name(item) else None
+                    # a union tag (e.g. "scene") or a key that is absent: name only a final absent key
+                    if depth == len(loc) - 1 and _is_field_name(item):
+                        shown.append(item)
                     key_node = None
                     continue
             elif isinstance(node, yaml.SequenceNode) and isinstance(item, int):
@@ -64,6 +65,31 @@ class Document:
         if target is None:
             return None, None, format_path(shown)
         return target.start_mark.line + 1, target.start_mark.column + 1, format_path(shown)
+
+    def text_start(self, loc: Sequence[str | int]) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of the first character of the text scalar at `loc`.
+
+        Skips the opening quote of quoted scalars and the indicator line of block scalars, so
+        offsets into the text can be turned into positions in the file.
+        """
+        line, col, _ = self.locate(loc)
+        node = self._node_at(loc)
+        if line is None or not isinstance(node, yaml.ScalarNode):
+            return line, col
+        if node.style in ("'", '"'):
+            return line, (col or 0) + 1
+        if node.style in ("|", ">"):
+            return line + 1, None
+        return line, col
+
+    def _node_at(self, loc: Sequence[str | int]) -> yaml.Node | None:
+        node = self.node
+        for item in loc:
+            if isinstance(node, yaml.MappingNode) and isinstance(item, str):
+                node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == item), node)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(item, int) and 0 <= item < len(node.value):
+                node = node.value[item]
+        return node
 
     def issue(self, loc: Sequence[str | int], message: str, *, severity: str = "error",
               key: bool = False, code: str = "") -> Issue:
