@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     "render": "toolkit.cli.render:render",
     "still": "toolkit.cli.render:still",
     "sheet": "toolkit.cli.render:sheet",
-    "lint": "toolkit.cli.care:lint",
+    "lint": "toolkit.cli.lint:lint",
     "helplines": "toolkit.cli.care:helplines",
     "check-flash": "toolkit.cli.flash:check_flash",
     "grade": "toolkit.cli.grade:grade",

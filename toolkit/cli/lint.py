@@ -1,0 +1,68 @@
+"""`reel lint`: the safe-messaging language check on its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from toolkit.cli.output import echo_issues
+from toolkit.errors import Issue, IssuesError
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--language", default="en", show_default=True, help="Language of .srt/.vtt/.txt files.")
+def lint(files: tuple[Path, ...], language: str) -> None:
+    """Check on-screen text against the safe-messaging phrase rules.
+
+    FILES are storyboards (title, captions inline and from .srt/.vtt files, slates, end-card
+    extras) or subtitle/text files. Each hit is reported as FILE:LINE:COL with its severity, the
+    reason and a better phrase. Exit 1 when any error-level hit is found."""
+    from toolkit.build.lint import lint_storyboard
+    from toolkit.build.spec.validate import load_storyboard
+
+    errors = 0
+    for path in files:
+        if path.suffix.lower() in {".srt", ".vtt", ".txt"}:
+            issues = _lint_plain(path, language)
+        else:
+            try:
+                issues = lint_storyboard(load_storyboard(path))
+            except IssuesError as exc:
+                echo_issues(exc.issues)
+                errors += 1
+                continue
+        echo_issues(issues, err=False)
+        n = sum(i.severity == "error" for i in issues)
+        errors += n
+        if not issues:
+            click.secho(f"{path}: no unsafe wording found", fg="green")
+    if errors:
+        raise click.exceptions.Exit(1)
+
+
+def _lint_plain(path: Path, language: str) -> list[Issue]:
+    from toolkit.care.lint import lint_text, load_rules
+    from toolkit.errors import ReelError
+
+    rules = load_rules()
+    if path.suffix.lower() == ".txt":
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ReelError(f"{path}: cannot read: {exc}") from None
+        return lint_text(text, language=language, rules=rules).to_issues(text, file=path)
+    import pysubs2
+
+    try:
+        subs = pysubs2.load(str(path), encoding="utf-8")
+    except Exception as exc:  # pysubs2 raises several unrelated types for bad files
+        raise ReelError(f"{path}: cannot read subtitles: {exc}") from None
+    issues: list[Issue] = []
+    for k, event in enumerate(subs, start=1):
+        result = lint_text(event.plaintext, language=language, rules=rules)
+        for issue in result.to_issues(event.plaintext, file=path, path=f"caption {k}"):
+            issues.append(Issue(issue.message, path=f"caption {k} at {pysubs2.time.ms_to_str(event.start)}",
+                                file=path, severity=issue.severity, code=issue.code))
+    return issues
