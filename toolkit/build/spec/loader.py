@@ -149,11 +149,16 @@ def load_document(path: Path, *, kind: str = "storyboard") -> Document:
 
 def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Document:
     """Parse YAML `text` that came from `path` (see `load_document`)."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise SpecError([_reader_issue(exc, text, path)]) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise SpecError([_yaml_issue(exc, path)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise SpecError([_reader_issue(exc, text, path)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([Issue(f"not valid YAML: {exc}", file=path)]) from None
     finally:
@@ -177,6 +182,15 @@ def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Docume
     finally:
         constructor.dispose()
     return Document(path=path, data=data, node=node)
+
+
+def _reader_issue(exc: yaml.reader.ReaderError, text: str, path: Path) -> Issue:
+    """A control character YAML refuses, located by its position in the text."""
+    pos = exc.position
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return Issue(f"YAML syntax: the character U+{exc.character:04X} is not allowed in YAML; delete it",
+                 file=path, line=line, col=col)
 
 
 def _node_kind(node: yaml.Node) -> str:
