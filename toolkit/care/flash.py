@@ -1,0 +1,394 @@
+"""Photosensitive flash gate: WCAG 2.3.1 general flash and red flash, counted per pixel.
+
+Each pixel keeps a running high and low of its relative luminance (and of its red value)
+since its last transition. A change of at least 0.10 with the darker state below 0.80 is a
+transition; it counts only when it reverses the pixel's previous one, so a slow fade counts
+once. A pixel is "over the limit" when it made 7 or more counted transitions (3.5 flashes,
+WCAG technique G19) within the last second. A frame fails when the over-limit pixels cover
+more than 25 % of the judged area, and the clip fails when any frame does. General and red
+flashes are judged separately.
+
+Why `wcag_strict` is the default: WCAG defines the threshold as 25 % of any 10° visual
+field, which is a 341×256 block on a 1024×768 screen, i.e. a 554×416 window on a 1080×1920
+frame (2.8 % of it), and says to analyse at the largest scale the content may be viewed at.
+A Short is also watched full screen on tablets and desktops, so Reel tests the worst
+placement of that window. Understanding 2.3.1's CSS-pixel paragraph can be read as 4× more
+lenient and broadcast rules (Ofcom, ITU-R BT.1702, EA IRIS) use 25 % of the whole screen;
+that reading is available as the `broadcast` profile, but a seizure-safety gate should take
+the conservative side of an inconsistency in the standard (reference §6.2 and §11).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from toolkit.errors import ProbeError
+
+__all__ = [
+    "PROFILES",
+    "FlashAnalyser",
+    "FlashInterval",
+    "FlashReport",
+    "analyse_frames",
+    "check_clip",
+]
+
+Profile = Literal["wcag_strict", "broadcast"]
+Kind = Literal["general", "red"]
+PROFILES: tuple[str, ...] = ("wcag_strict", "broadcast")
+KINDS: tuple[Kind, ...] = ("general", "red")
+
+LUMINANCE_STEP = 0.10  # WCAG: a change of 10 % of maximum relative luminance...
+DARK_LIMIT = 0.80  # ...where the darker state is below 0.80
+RED_STEP = 20.0  # change in max(0, (R-G-B)*320) must exceed this (WCAG 2.0 red flash)
+RED_SATURATION = 0.8  # R/(R+G+B) at or above this is "saturated red"
+FAIL_TRANSITIONS = 7  # G19: 3.5 flashes in 1 s
+WARN_TRANSITIONS = 4  # 2 flashes/s: the level Harding and IRIS track for extended flashing
+AREA_LIMIT = 0.25
+REFERENCE_FRAME = (1080, 1920)
+REFERENCE_WINDOW = (554, 416)  # 341×256 at 1024×768, scaled by frame area
+EXTENDED_SPAN_S = 5.0
+EXTENDED_SUSTAIN_S = 4.0
+
+# Fixed point: luminance 0..1 -> 0..30000, red value 0..320 -> 0..32000 (both fit int16).
+_LUMA_SCALE = 30000
+_LUMA_WEIGHTS = (0.2126, 0.7152, 0.0722)
+_LUMA_STEP = round(LUMINANCE_STEP * _LUMA_SCALE)
+_LUMA_DARK = round(DARK_LIMIT * _LUMA_SCALE)
+_RED_SCALE = 100
+_RED_STEP = round(RED_STEP * _RED_SCALE)
+
+
+@dataclass(frozen=True, slots=True)
+class FlashInterval:
+    """A run of consecutive frames at one level, from the first frame's time to the end of the
+    last frame's display (seconds). `peak_area` is the largest share (0–1) of the judged area
+    (the worst 10° window under `wcag_strict`, the whole frame under `broadcast`) that was
+    flashing at that level during the run."""
+
+    start: float
+    end: float
+    kind: Kind
+    peak_area: float
+
+
+@dataclass(frozen=True, slots=True)
+class FlashReport:
+    """The verdict for one clip. `failures` breach WCAG 2.3.1; `warnings` are extended flashing
+    (2+ flashes/s over the area limit for 4 s within 5 s), advisory only."""
+
+    passed: bool
+    profile: Profile
+    failures: tuple[FlashInterval, ...]
+    warnings: tuple[FlashInterval, ...]
+    frames_analysed: int
+    duration: float
+    fps: float = 0.0
+    analysis_size: tuple[int, int] = (0, 0)
+    window: tuple[int, int] = (0, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (tuples become lists)."""
+        data = asdict(self)
+        data["failures"] = [asdict(i) for i in self.failures]
+        data["warnings"] = [asdict(i) for i in self.warnings]
+        data["analysis_size"] = list(self.analysis_size)
+        data["window"] = list(self.window)
+        return data
+
+
+class FlashAnalyser:
+    """Feed frames one at a time (so one decode can serve several analysers), then ask for
+    the `result()`. Frames are H×W×3 uint8 sRGB, all the same size, in presentation order."""
+
+    def __init__(self, fps: float, width: int, height: int, profile: Profile = "wcag_strict") -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown flash profile {profile!r}; choose one of {', '.join(PROFILES)}")
+        if not fps or fps <= 0 or width < 1 or height < 1:
+            raise ValueError(f"need a positive frame rate and size, got {fps} fps, {width}x{height}")
+        self.fps = float(fps)
+        self.profile: Profile = profile
+        self.shape = (height, width)
+        self.window = _window_size(width, height) if profile == "wcag_strict" else (width, height)
+        self._limit = AREA_LIMIT * self.window[0] * self.window[1]
+        self._lin = _srgb_to_linear()
+        self._luts = tuple(np.round(self._lin * w * _LUMA_SCALE).astype(np.int16) for w in _LUMA_WEIGHTS)
+        self._luminance = np.empty(self.shape, np.int16)
+        self._term = np.empty(self.shape, np.int16)
+        self._trackers: dict[Kind, _Tracker | None] = {
+            "general": _Tracker(self.shape, _LUMA_STEP, _LUMA_DARK, strict=False),
+            "red": None,  # started on the first saturated red, see _red_value()
+        }
+        self._red_idle = True
+        self._history: deque[tuple[float, dict[Kind, np.ndarray]]] = deque()
+        self._counts = {k: np.zeros(height * width, np.int16) for k in KINDS}
+        self._over = {k: {FAIL_TRANSITIONS: 0, WARN_TRANSITIONS: 0} for k in KINDS}
+        self._areas = {k: {FAIL_TRANSITIONS: [], WARN_TRANSITIONS: []} for k in KINDS}
+        self._times: list[float] = []
+
+    def feed(self, rgb: np.ndarray, time: float | None = None) -> None:
+        """Analyse the next frame; `time` (seconds) defaults to frame index / fps."""
+        if rgb.shape != (*self.shape, 3) or rgb.dtype != np.uint8:
+            raise ValueError(
+                f"expected a {self.shape[0]}x{self.shape[1]}x3 uint8 frame, got {rgb.shape} {rgb.dtype}"
+            )
+        rgb = np.ascontiguousarray(rgb)
+        t = len(self._times) / self.fps if time is None else float(time)
+        counted: dict[Kind, np.ndarray] = {}
+        for lut, channel in zip(self._luts, range(3), strict=True):
+            out = self._luminance if channel == 0 else self._term
+            np.take(lut, rgb[..., channel], out=out, mode="clip")
+            if channel:
+                self._luminance += out
+        counted["general"] = self._trackers["general"].step(self._luminance)
+
+        red = self._red_value(rgb)
+        if red is not None or not self._red_idle:
+            # Feeding the same values twice changes nothing, so runs of red-free frames
+            # after the first are skipped.
+            tracker = self._trackers["red"]
+            if tracker is None:
+                # Every earlier red value was 0: a tracker resting at 0 is exactly its state.
+                rest = np.zeros(self.shape, np.int16) if self._times else None
+                tracker = self._trackers["red"] = _Tracker(
+                    self.shape, _RED_STEP, None, strict=True, start=rest
+                )
+            counted["red"] = tracker.step(red if red is not None else np.zeros(self.shape, np.int16))
+        self._red_idle = red is None
+
+        self._slide(t, counted)
+        for kind in KINDS:
+            for level in (FAIL_TRANSITIONS, WARN_TRANSITIONS):
+                self._areas[kind][level].append(self._area(kind, level))
+        self._times.append(t)
+
+    def result(self) -> FlashReport:
+        """The report for everything fed so far."""
+        times = np.asarray(self._times, dtype=np.float64)
+        frame_s = 1.0 / self.fps
+        failures: list[FlashInterval] = []
+        warnings: list[FlashInterval] = []
+        span = max(1, round(EXTENDED_SPAN_S * self.fps))
+        sustain = max(1, round(EXTENDED_SUSTAIN_S * self.fps))
+        for kind in KINDS:
+            fail = np.asarray(self._areas[kind][FAIL_TRANSITIONS])
+            failures += _intervals(fail > AREA_LIMIT, fail, times, frame_s, kind)
+            warn = np.asarray(self._areas[kind][WARN_TRANSITIONS])
+            extended = _extended(warn > AREA_LIMIT, span, sustain)
+            warnings += _intervals(extended, warn, times, frame_s, kind)
+        duration = float(times[-1] - times[0] + frame_s) if len(times) else 0.0
+        return FlashReport(
+            passed=not failures,
+            profile=self.profile,
+            failures=tuple(sorted(failures, key=lambda i: (i.start, i.kind))),
+            warnings=tuple(sorted(warnings, key=lambda i: (i.start, i.kind))),
+            frames_analysed=len(times),
+            duration=round(duration, 6),
+            fps=self.fps,
+            analysis_size=(self.shape[1], self.shape[0]),
+            window=self.window,
+        )
+
+    def _red_value(self, rgb: np.ndarray) -> np.ndarray | None:
+        """Fixed-point max(0, (R-G-B)*320) on linear RGB where R/(R+G+B) >= 0.8, else 0;
+        None when it is 0 everywhere."""
+        # Saturated red needs lin(R) >= 4 lin(max(G, B)), which in sRGB implies
+        # R > M + M//2 (checked for all 256 levels in the tests). That byte test on the
+        # interleaved buffer rejects nearly every pixel of real footage before any lookup.
+        flat = rgb.reshape(-1)
+        r = flat[:-2]
+        m = np.maximum(flat[1:-1], flat[2:])
+        maybe = r > m
+        diff = r - m
+        m >>= 1
+        maybe &= diff > m
+        candidates = maybe[0::3]
+        if not candidates.any():
+            return None
+        idx = np.flatnonzero(candidates)
+        lin = self._lin
+        rl, gl, bl = lin[flat[3 * idx]], lin[flat[3 * idx + 1]], lin[flat[3 * idx + 2]]
+        others = gl + bl
+        saturated = rl >= RED_SATURATION * (rl + others)
+        value = np.where(saturated, np.maximum(rl - others, 0.0) * 320.0, 0.0)
+        if not value.any():
+            return None
+        red = np.zeros(self.shape[0] * self.shape[1], np.int16)
+        red[idx] = np.round(value * _RED_SCALE).astype(np.int16)
+        return red.reshape(self.shape)
+
+    def _slide(self, t: float, counted: dict[Kind, np.ndarray]) -> None:
+        # A timestamp window (not a frame count) so variable frame rates are judged by time;
+        # the half-frame slack keeps exactly round(fps) frames at a constant rate.
+        horizon = t - 1.0 + 0.5 / self.fps
+        while self._history and self._history[0][0] <= horizon:
+            for kind, idx in self._history.popleft()[1].items():
+                self._bump(kind, idx, -1)
+        for kind, idx in counted.items():
+            self._bump(kind, idx, +1)
+        self._history.append((t, counted))
+
+    def _bump(self, kind: Kind, idx: np.ndarray, delta: int) -> None:
+        """Add or remove one second-window transition at each pixel in `idx` (all distinct),
+        keeping the number of pixels at each level up to date without a full-frame scan."""
+        if not len(idx):
+            return
+        counts = self._counts[kind]
+        if delta < 0:
+            before = counts[idx]
+            for level in self._over[kind]:
+                self._over[kind][level] -= int(np.count_nonzero(before == level))
+            counts[idx] = before - 1
+        else:
+            after = counts[idx] + 1
+            counts[idx] = after
+            for level in self._over[kind]:
+                self._over[kind][level] += int(np.count_nonzero(after == level))
+
+    def _area(self, kind: Kind, level: int) -> float:
+        """Share of the judged area at `level` transitions or more; 0 unless over the limit."""
+        n = self._over[kind][level]
+        if n <= self._limit:
+            return 0.0  # no window can hold more than 25 % then
+        if self.profile == "broadcast":
+            return n / self._counts[kind].size
+        over = self._counts[kind].reshape(self.shape) >= level
+        w, h = self.window
+        return _worst_window(over, w, h) / (w * h)
+
+
+class _Tracker:
+    """Per-pixel running high/low since the last transition and that transition's direction,
+    in fixed point (int16 is four times faster than float32 here and exact enough: 1/30000)."""
+
+    def __init__(
+        self,
+        shape: tuple[int, int],
+        step: int,
+        dark: int | None,
+        *,
+        strict: bool,
+        start: np.ndarray | None = None,
+    ) -> None:
+        self.step_size = step
+        self.dark = dark
+        self.strict = strict
+        # Without a known earlier state the first frame is the baseline, not a transition.
+        self.high = None if start is None else start.copy()
+        self.low = None if start is None else start.copy()
+        self.direction = np.zeros(shape, np.int8)
+
+    def step(self, value: np.ndarray) -> np.ndarray:
+        """Update with the next frame; return the flat indices of counted transitions."""
+        if self.high is None or self.low is None:
+            self.high, self.low = value.copy(), value.copy()
+            return np.empty(0, np.intp)
+        high, low = self.high, self.low
+        compare = np.greater if self.strict else np.greater_equal
+        rising = compare(value - low, self.step_size)
+        falling = compare(high - value, self.step_size)
+        if self.dark is not None:
+            rising &= low < self.dark
+            falling &= value < self.dark
+        np.maximum(high, value, out=high)
+        np.minimum(low, value, out=low)
+        changed = rising | falling
+        if not changed.any():
+            return np.empty(0, np.intp)
+        # Rising and falling cannot both hold: whichever extreme came second would already
+        # have been a transition when it arrived.
+        direction = rising.view(np.int8) - falling.view(np.int8)
+        counted = changed & (direction != self.direction)
+        np.copyto(self.direction, direction, where=changed)
+        np.copyto(high, value, where=changed)
+        np.copyto(low, value, where=changed)
+        return np.flatnonzero(counted)
+
+
+def analyse_frames(frames: Iterable[Any], fps: float, profile: Profile = "wcag_strict") -> FlashReport:
+    """Run the gate over frames: `Frame`-like objects (with `.rgb` and `.time`) or bare
+    H×W×3 uint8 arrays, which are timed index / fps."""
+    analyser: FlashAnalyser | None = None
+    for frame in frames:
+        rgb, time = (frame.rgb, frame.time) if hasattr(frame, "rgb") else (frame, None)
+        if analyser is None:
+            analyser = FlashAnalyser(fps, rgb.shape[1], rgb.shape[0], profile)
+        analyser.feed(rgb, time)
+    if analyser is None:
+        return FlashReport(True, profile, (), (), frames_analysed=0, duration=0.0, fps=float(fps))
+    return analyser.result()
+
+
+def check_clip(
+    path: str | Path, *, profile: Profile = "wcag_strict", analysis_width: int = 270
+) -> FlashReport:
+    """Decode a clip once (area-averaged to `analysis_width` pixels wide) and run the gate.
+    Raises `ProbeError` naming the file if it cannot be decoded or holds no frames."""
+    from toolkit.media.frames import iter_frames, video_fps  # PyAV only when decoding
+
+    fps = video_fps(path)
+    report = analyse_frames(iter_frames(path, width=analysis_width), float(fps), profile)
+    if report.frames_analysed == 0:
+        raise ProbeError(f"{path}: no video frames could be decoded")
+    return report
+
+
+def _srgb_to_linear() -> np.ndarray:
+    c = np.arange(256, dtype=np.float64) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _window_size(width: int, height: int) -> tuple[int, int]:
+    """The 10° window on this analysis frame: 554×416 at 1080×1920, scaled by frame area."""
+    scale = math.sqrt(width * height / (REFERENCE_FRAME[0] * REFERENCE_FRAME[1]))
+    w = min(width, max(1, round(REFERENCE_WINDOW[0] * scale)))
+    h = min(height, max(1, round(REFERENCE_WINDOW[1] * scale)))
+    return w, h
+
+
+def _worst_window(mask: np.ndarray, w: int, h: int) -> int:
+    """Largest count of set pixels in any w×h placement, via an integral image."""
+    s = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), np.int32)
+    np.cumsum(mask, axis=0, dtype=np.int32, out=s[1:, 1:])
+    np.cumsum(s[1:, 1:], axis=1, out=s[1:, 1:])
+    sums = s[h:, w:] - s[:-h, w:] - s[h:, :-w] + s[:-h, :-w]
+    return int(sums.max())
+
+
+def _extended(warn: np.ndarray, span: int, sustain: int) -> np.ndarray:
+    """Frames at warning level inside some `span`-frame stretch holding >= `sustain` of them."""
+    if not warn.any():
+        return warn
+    csum = np.concatenate(([0], np.cumsum(warn, dtype=np.int64)))
+    ends = np.arange(1, len(warn) + 1)
+    in_span = csum[ends] - csum[np.maximum(ends - span, 0)]
+    triggered = np.flatnonzero(in_span >= sustain)
+    marks = np.zeros(len(warn) + 1, np.int64)
+    np.add.at(marks, np.maximum(triggered - span + 1, 0), 1)
+    np.add.at(marks, triggered + 1, -1)
+    return warn & (np.cumsum(marks[:-1]) > 0)
+
+
+def _intervals(
+    flags: np.ndarray, area: np.ndarray, times: np.ndarray, frame_s: float, kind: Kind
+) -> list[FlashInterval]:
+    if not flags.any():
+        return []
+    edges = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [
+        FlashInterval(
+            start=round(float(times[a]), 6),
+            end=round(float(times[b - 1]) + frame_s, 6),
+            kind=kind,
+            peak_area=round(float(area[a:b].max()), 4),
+        )
+        for a, b in zip(starts, stops, strict=True)
+    ]
