@@ -367,7 +367,7 @@ def test_cli_unknown_region_is_an_error_naming_the_supported_ones(runner) -> Non
     assert "supported regions: AU, CA, IE, NZ, UK, US" in result.output
 
 
-def test_top_level_help_still_works_with_the_lint_placeholder(runner) -> None:
+def test_top_level_help_lists_helplines(runner) -> None:
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0, result.output
     assert "helplines" in result.output

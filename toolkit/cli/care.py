@@ -1,12 +1,10 @@
-"""Duty-of-care commands: `reel helplines` (and the place where `reel lint` will live)."""
+"""Duty-of-care commands: `reel helplines`. (`reel lint` lives in `toolkit.cli.lint`.)"""
 
 from __future__ import annotations
 
 from datetime import date
 
 import click
-
-from toolkit.errors import ReelError
 
 _COLUMNS = ("Region", "Service", "Contact", "Hours", "24/7", "Audience", "Status", "Verified")
 
@@ -65,17 +63,3 @@ def helplines(region: str | None, topic: str | None, show_all: bool) -> None:
 
 def _contact_cell(text: str, channel_status: str, entry_status: str) -> str:
     return text if channel_status == entry_status else f"{text} ({channel_status})"
-
-
-# ---------------------------------------------------------------- reel lint
-# `reel lint` (registry: "lint" -> toolkit.cli.care:lint) is being written by its owner: it will
-# load storyboards and run toolkit.care.lint.lint_text over captions, on-screen text, the
-# voice-over transcript and the post caption. This hidden placeholder exists only because the
-# lazy registry imports this module for `reel --help`, which needs the attribute to exist.
-# Replace it wholesale.
-
-
-@click.command(hidden=True)
-def lint() -> None:
-    """Safe-messaging language lint (not available yet)."""
-    raise ReelError("`reel lint` is not available yet")
