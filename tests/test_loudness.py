@@ -26,7 +26,7 @@ from toolkit.media.loudness import (
     measure_loudness,
     meter_file,
 )
-from toolkit.media.silence import find_silences
+from toolkit.media.silence import find_silences, level_trace
 from toolkit.settings import Settings
 
 FS = 48000
@@ -358,3 +358,14 @@ def test_silence_detection_on_tone_silence_tone_file(tmp_path):
     assert len(spans) == 1 and np.allclose(spans[0], expected[0], atol=0.011)
     spans = find_silences(meter_file(path), min_seconds=0.3)  # the same trace from the meter
     assert len(spans) == 2 and np.allclose(spans[1], (6.0, 6.4), atol=0.011)
+
+
+def test_silence_rms_vs_peak_and_trailing_silence():
+    x = np.concatenate([tone(-20, 1.0), silence(2.0), tone(-20, 1.0), silence(1.25)])
+    x[round(2.0 * FS), :] = 0.01  # a -40 dBFS one-sample tick: -67 dB RMS over its 10 ms window
+    clip_rms = find_silences(level_trace(x, FS))
+    assert np.allclose(clip_rms, [(1.0, 3.0), (4.0, 5.25)], atol=0.011)
+    by_peak = find_silences(level_trace(x, FS), measure="peak", min_seconds=0.5)
+    assert np.allclose(by_peak, [(1.0, 2.0), (2.01, 3.0), (4.0, 5.25)], atol=0.011)
+    assert np.allclose(find_silences(level_trace(x, FS), min_seconds=1.5), [(1.0, 3.0)], atol=0.011)
+    assert find_silences(level_trace(x, FS), threshold_db=-10.0, min_seconds=5.0) == ((0.0, 5.25),)

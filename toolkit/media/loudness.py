@@ -29,16 +29,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 from toolkit.media.audio import DEFAULT_LAYOUTS, DEFAULT_RATE, iter_audio_blocks, probe_layout
 from toolkit.media.silence import LevelAccumulator, LevelTrace, TickAccumulator, tick_edges
 
-__all__ = [
-    "Loudness",
-    "LoudnessMeter",
-    "channel_weights",
-    "k_weighting_coefficients",
-    "measure_file",
-    "measure_loudness",
-    "meter_file",
-]
-
 _BLOCK = 64  # samples per filter block: the sweet spot measured for BLAS matmul vs scan length
 _SUB_CHUNK = 1 << 17  # samples processed at once, bounds the float64 working set
 _ABSOLUTE_GATE = -70.0
@@ -237,7 +227,7 @@ def _lufs(power: np.ndarray | float) -> np.ndarray:
 class LoudnessMeter:
     """Streaming BS.1770-4 meter: `feed` (n, channels) float chunks in order, then `result()`.
 
-    Memory stays bounded: only per-10 ms energies are kept (about 50 kB per minute).
+    Memory stays bounded: only per-10 ms sums are kept (about 0.25 MB per minute of stereo).
     `series_step` (0.1-0.5 s, rounded to 10 ms) sets the spacing of the plotted series.
     """
 
@@ -273,8 +263,13 @@ class LoudnessMeter:
         return self._energy.position / self.rate
 
     def feed(self, chunk: np.ndarray) -> None:
-        """Add the next samples: shape (n, channels), or (n,) for mono; floats in [-1, 1]."""
-        x = np.asarray(chunk)
+        """Add the next samples: shape (n, channels), or (n,) for mono; floats, full scale = 1.0.
+
+        An `AudioClip` is accepted too (its `samples` are used).
+        """
+        x = np.asarray(getattr(chunk, "samples", chunk))
+        if not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(f"expected float samples (full scale 1.0), got {x.dtype}")
         if x.ndim == 1 and self.channels == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.channels:
@@ -315,9 +310,8 @@ class LoudnessMeter:
         if self._interp is not None and self._energy.position:
             for history in self._history:  # let the last samples ring out through the filter
                 true_peak = max(true_peak, self._interp.peak(np.concatenate([history, 0 * history])))
-        with np.errstate(divide="ignore"):
-            sample_db = 20 * math.log10(self._sample_peak) if self._sample_peak else -math.inf
-            true_db = 20 * math.log10(max(true_peak, self._sample_peak)) if self._sample_peak else -math.inf
+        sample_db = 20 * math.log10(self._sample_peak) if self._sample_peak else -math.inf
+        true_db = 20 * math.log10(max(true_peak, self._sample_peak)) if self._sample_peak else -math.inf
         return Loudness(
             integrated=integrated,
             lra=_loudness_range(short[::_HOP] if full_s else short[:0]),
@@ -378,19 +372,29 @@ def _series(ends: np.ndarray, values: np.ndarray, step: int) -> tuple[tuple[floa
 
 
 def measure_loudness(
-    samples: np.ndarray, rate: int, layout: str | Sequence[str] | None = None, **meter_options: object
+    samples: np.ndarray,
+    rate: int,
+    layout: str | Sequence[str] | None = None,
+    *,
+    series_step: float = 0.1,
+    momentary_series: bool = True,
 ) -> Loudness:
-    """Measure an in-memory signal, shape (n,) for mono or (n, channels)."""
+    """Measure an in-memory signal, shape (n,) for mono or (n, channels), full scale 1.0."""
     x = np.asarray(samples)
-    meter = LoudnessMeter(rate, 1 if x.ndim == 1 else x.shape[1], layout, **meter_options)  # type: ignore[arg-type]
+    channels = 1 if x.ndim == 1 else x.shape[1]
+    meter = LoudnessMeter(rate, channels, layout, series_step=series_step, momentary_series=momentary_series)
     meter.feed(x)
     return meter.result()
 
 
 def meter_file(
-    path: str | PathLike[str], *, block_seconds: float = 5.0, **meter_options: object
+    path: str | PathLike[str],
+    *,
+    block_seconds: float = 5.0,
+    series_step: float = 0.1,
+    momentary_series: bool = True,
 ) -> LoudnessMeter:
-    """Decode `path` block by block (bounded memory) into a fed `LoudnessMeter`.
+    """Decode `path` at 48 kHz block by block (bounded memory) into a fed `LoudnessMeter`.
 
     Use the meter for both `result()` and `find_silences(meter)` from a single decode.
     Raises `ProbeError` when the file is unreadable or has no audio stream.
@@ -399,11 +403,11 @@ def meter_file(
     for block in iter_audio_blocks(path, DEFAULT_RATE, block_seconds):
         if meter is None:
             meter = LoudnessMeter(block.rate, block.channels, block.channel_names or block.layout,
-                                  **meter_options)  # type: ignore[arg-type]  # fmt: skip
+                                  series_step=series_step, momentary_series=momentary_series)  # fmt: skip
         meter.feed(block.samples)
     if meter is None:  # an audio stream without a single decodable sample
-        rate, channels, layout = probe_layout(path)
-        meter = LoudnessMeter(rate, channels, layout, **meter_options)  # type: ignore[arg-type]
+        _, channels, layout = probe_layout(path)
+        meter = LoudnessMeter(DEFAULT_RATE, channels, layout)
     return meter
 
 

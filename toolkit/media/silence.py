@@ -152,9 +152,9 @@ def find_silences(
     """Stretches where every channel stays below `threshold_db` dBFS for at least `min_seconds`.
 
     `source` is an `AudioClip`, a `LevelTrace`, or anything with a `level_trace()` method (such
-    as a fed `LoudnessMeter`). Levels are taken over 10 ms windows, as RMS (default; a lone
-    click does not break a silence) or as sample peak (stricter). Returns (start, end) pairs in
-    seconds, in order, with a 10 ms resolution.
+    as a fed `LoudnessMeter`). Levels are taken over 10 ms windows, as RMS (default; tolerant
+    of dither and faint isolated ticks) or as sample peak (stricter). Returns (start, end) pairs
+    in seconds, in order, with a 10 ms resolution.
     """
     if isinstance(source, LevelTrace):
         trace = source
