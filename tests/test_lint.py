@@ -278,3 +278,25 @@ def test_rules_can_be_built_and_used_without_the_yaml_file() -> None:
     assert rule is not None
     only = RuleSet(("en",), (rule,))
     assert [h.rule_id for h in lint_text("He committed suicide, that's mad.", rules=only).hits] == ["slur"]
+
+
+# ---------------------------------------------------------------- the fast path
+
+
+def _every_example() -> list[str]:
+    texts = [t for r in RULES.rules for t in (*r.examples.bad, *r.examples.good, *r.examples.lived_experience)]
+    return texts + [e[0] for e in EXTERNAL]
+
+
+def test_the_prefilter_never_changes_the_result() -> None:
+    assert RULES.prefilter is not None
+    full_scan = RuleSet(RULES.languages, RULES.rules)  # no prefilter
+    for text in _every_example():
+        for variant in (text, text.upper(), text.title(), f"“{text}” – she said"):
+            assert lint_text(variant, rules=RULES) == lint_text(variant, rules=full_scan), variant
+
+
+def test_cased_non_ascii_text_takes_the_full_scan() -> None:
+    # U+212A KELVIN SIGN folds to "k" under IGNORECASE but lower-cases differently: full scan only
+    text = "He committed suicide, the \u212aid said."
+    assert [h.rule_id for h in lint_text(text, rules=RULES).hits] == ["committed-suicide"]

@@ -119,7 +119,8 @@ def test_content_warning_elsewhere_than_first_is_an_error(tmp_path):
 
 
 def test_unsafe_wording_blocks_until_reviewed(tmp_path):
-    text = "title: T\nregion: UK\nscenes:\n  - background: navy\n    duration: 3s\n    captions: He committed suicide.\n"
+    text = ("title: T\nregion: UK\nscenes:\n  - background: navy\n    duration: 3s\n"
+            "    captions: He committed suicide.\n")
     with pytest.raises(PolicyError) as exc:
         prepare(write(tmp_path, text))
     [hit] = [i for i in exc.value.issues if i.severity == "error"]

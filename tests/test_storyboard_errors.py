@@ -39,12 +39,14 @@ HEAD = "title: Test\nregion: UK\n"
 
 def test_empty_file(tmp_path):
     [msg] = errors(write(tmp_path, ""))
-    assert msg == f"{tmp_path / 'film.yaml'}:1:1: the storyboard is empty; start from `reel new` or an example in storyboards/"
+    assert msg == (f"{tmp_path / 'film.yaml'}:1:1: the storyboard is empty; start from `reel new` or an example "
+                   "in storyboards/")
 
 
 def test_not_a_mapping(tmp_path):
     [msg] = errors(write(tmp_path, "- one\n- two\n"))
-    assert msg.endswith("film.yaml:1:1: the top level of a storyboard must be a mapping of keys like `title:`, found a list")
+    assert msg.endswith("film.yaml:1:1: the top level of a storyboard must be a mapping of keys like `title:`, "
+                        "found a list")
 
 
 def test_tab_indentation(tmp_path):
@@ -167,4 +169,5 @@ def test_ten_thousand_scenes_validate_quickly(tmp_path):
     loaded = load_storyboard(path)
     elapsed = time.perf_counter() - t0
     assert len(loaded.storyboard.scenes) == 10_000
-    assert elapsed < 10.0, f"{elapsed:.1f}s for 10,000 scenes"  # well under 1 s per thousand
+    # "well under a second per thousand scenes": ~0.3 s per thousand here, asserted loosely for noisy CI
+    assert elapsed < 6.0, f"{elapsed:.1f}s for 10,000 scenes"

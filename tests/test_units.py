@@ -46,5 +46,5 @@ def test_colours(text, rgba):
 
 @pytest.mark.parametrize("bad", ["#12", "blurple", "rgb(1,2,3)", 12])
 def test_bad_colours(bad):
-    with pytest.raises(ValueError, match="colour|#RRGGBB"):
+    with pytest.raises(ValueError, match=r"colour|#RRGGBB"):
         parse_color(bad)

@@ -6,7 +6,7 @@ import dataclasses
 
 from toolkit.build.spec.texts import screen_texts
 from toolkit.build.spec.validate import LoadedStoryboard
-from toolkit.care.lint import load_rules, lint_text
+from toolkit.care.lint import lint_text, load_rules
 from toolkit.errors import Issue
 
 

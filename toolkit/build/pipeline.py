@@ -13,10 +13,10 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
+from toolkit.build.lint import lint_storyboard
 from toolkit.build.plan.inputs import EndCardContent, EndCardService, Fonts, PlanInputs, make_canvas
 from toolkit.build.plan.layout import PillowMeasurer
 from toolkit.build.plan.planner import PlanFailed, plan
-from toolkit.build.lint import lint_storyboard
 from toolkit.build.plan.timeline import Timeline
 from toolkit.build.spec.validate import LoadedStoryboard, load_storyboard
 from toolkit.build.template.loader import (

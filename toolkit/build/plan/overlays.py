@@ -91,7 +91,7 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
                     continue
             timed.append((at, end, c.text, (*loc, k)))
     else:
-        for k, cue in enumerate(inp.caption_files.get(inp.asset(track.file), ())):  # type: ignore[arg-type]
+        for cue in inp.caption_files.get(inp.asset(track.file), ()):  # type: ignore[arg-type]
             timed.append((cue.start, cue.end, cue.text, (*entry.loc, "captions", "file")))
     if all(a is None and e is None for a, e, _, _ in timed):
         weights = [max(1, len(t.split())) for _, _, t, _ in timed]
@@ -285,11 +285,11 @@ def _logo(inp: PlanInputs, segments: Sequence[Segment], drawn: Sequence[Overlay]
         if seg.kind not in logo.on:
             continue
         for ov in drawn:
-            if ov.start < seg.end and ov.end > seg.start and ov.kind in ("caption", "end_card"):
-                if any(isinstance(b, TextBlock) and b.bounds.intersects(box) for b in ov.blocks):
-                    issues.append(LocIssue(ov.loc or ("template",), f"the template's logo ({logo.corner}) would "
-                                           f"cover this {ov.kind.replace('_', ' ')}; move the logo or the captions"))
-                    break
+            overlapping = ov.start < seg.end and ov.end > seg.start and ov.kind in ("caption", "end_card")
+            if overlapping and any(isinstance(b, TextBlock) and b.bounds.intersects(box) for b in ov.blocks):
+                issues.append(LocIssue(ov.loc or ("template",), f"the template's logo ({logo.corner}) would "
+                                       f"cover this {ov.kind.replace('_', ' ')}; move the logo or the captions"))
+                break
         out.append(Overlay(f"logo-{seg.index}", "logo", seg.start, seg.length,
                            (ImageBlock(inp.logo, box, logo.opacity),), ("template",)))
     return out

@@ -115,8 +115,13 @@ def format_path(loc: Sequence[str | int]) -> str:
     return out
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader; kept as a subclass so we never mutate PyYAML's global constructors."""
+# libyaml's parser is ~16x faster than the pure-Python one (10,000 scenes: 0.5 s vs 8 s) and
+# keeps the same node marks; PyYAML wheels ship it, but fall back if a build lacks it.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """A safe loader; kept as a subclass so we never mutate PyYAML's global constructors."""
 
 
 def load_document(path: Path, *, kind: str = "storyboard") -> Document:
@@ -156,7 +161,7 @@ def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Docume
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise SpecError([_yaml_issue(exc, path)]) from None
+        raise SpecError([_yaml_issue(exc, path, text)]) from None
     except yaml.reader.ReaderError as exc:
         raise SpecError([_reader_issue(exc, text, path)]) from None
     except yaml.YAMLError as exc:
@@ -178,10 +183,15 @@ def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Docume
     try:
         data = constructor.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        raise SpecError([_yaml_issue(exc, path)]) from None
+        raise SpecError([_yaml_issue(exc, path, text)]) from None
     finally:
         constructor.dispose()
     return Document(path=path, data=data, node=node)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column] if line < len(lines) and column < len(lines[line]) else ""
 
 
 def _reader_issue(exc: yaml.reader.ReaderError, text: str, path: Path) -> Issue:
@@ -201,10 +211,10 @@ def _node_kind(node: yaml.Node) -> str:
     return "mapping"
 
 
-def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path) -> Issue:
+def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path, text: str = "") -> Issue:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "syntax error"
-    if "'\\t'" in problem or "tab" in problem.lower():
+    if mark is not None and _char_at(text, mark.line, mark.column) == "\t" or "'\\t'" in problem:
         problem = "a tab character; indent YAML with spaces only"
     message = f"YAML syntax: {problem}"
     if exc.context and exc.problem and exc.context != exc.problem:

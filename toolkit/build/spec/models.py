@@ -186,7 +186,7 @@ def background_shorthand(value: Any) -> Any:
         return {"video": value}
     if suffix in IMAGE_SUFFIXES:
         return {"image": value}
-    if suffix and "/" in value or suffix and not value.startswith("#") and len(suffix) <= 6:
+    if (suffix and "/" in value) or (suffix and not value.startswith("#") and len(suffix) <= 6):
         raise ValueError(
             f"{value!r}: unknown media type {suffix!r}; video: {', '.join(sorted(VIDEO_SUFFIXES))}; "
             f"images: {', '.join(sorted(IMAGE_SUFFIXES))}"

@@ -8,6 +8,7 @@ pipeline and are located the same way.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -73,10 +74,8 @@ def load_storyboard(path: Path, *, allow_outside: bool = False) -> LoadedStorybo
         # trainee hears about a missing file in the same run as a misspelt key.
         raw = doc.data.get("scenes") if isinstance(doc.data, dict) else None
         for i, item in enumerate(raw if isinstance(raw, list) else []):
-            try:
+            with contextlib.suppress(ValidationError):
                 scenes.append((i, _SCENE.validate_python(item)))
-            except ValidationError:
-                pass
     for i, scene in scenes:
         checker.scene(i, scene)
     errors = [i for i in issues if i.severity == "error"]

@@ -1,0 +1,122 @@
+"""The audio graph: cues placed on the film's timeline, music ducked under speech, one stereo mix.
+
+Every cue is resampled to 48 kHz stereo, cut to exactly its length in samples (padded with
+silence if the file is short, looped first if it is a music bed), faded, set to its volume and
+delayed to its start. Voice and source sound form the speech bus, music the music bus; when the
+mix asks for ducking, the music goes through a real `sidechaincompress` keyed by the speech bus.
+`amix normalize=0` sums without the level changes amix makes by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from toolkit.build.compile.loudness import LIMITER_OVERSAMPLE, AudioGain
+from toolkit.build.compile.nodes import Graph, Stream, lavfi, seconds
+from toolkit.build.plan.timeline import AudioCue, AudioRole, Timeline
+
+SAMPLE_RATE = 48000
+
+# Roles that form the speech bus (the ducking key) and the music bus.
+SPEECH_ROLES: tuple[AudioRole, ...] = ("voice", "source")
+MUSIC_ROLES: tuple[AudioRole, ...] = ("music",)
+
+# Ducking: RMS of the speech bus above the threshold (≈ −34 dBFS) pulls the music down at 6:1, so
+# ordinary speech lowers the music by roughly 10–12 dB; 20 ms in, 350 ms out so it breathes
+# between phrases without pumping on every syllable.
+DUCKING = {"threshold": 0.02, "ratio": 6, "attack": 20, "release": 350, "knee": 2.8}
+
+_MARGIN_SECONDS = Fraction(1, 2)
+
+
+def samples(frames: int, fps: Fraction) -> int:
+    """Frames on the film's timeline → a whole number of samples at 48 kHz."""
+    return round(Fraction(frames) * SAMPLE_RATE / Fraction(fps))
+
+
+def build_mix(timeline: Timeline, graph: Graph) -> Stream | None:
+    """The film's mixed audio before loudness normalisation, or None when it has no cues."""
+    if not timeline.audio:
+        return None
+    fps = timeline.canvas.fps
+    speech = _sum([_place(c, fps, graph) for c in timeline.audio if c.role in SPEECH_ROLES], graph)
+    music = _sum([_place(c, fps, graph) for c in timeline.audio if c.role in MUSIC_ROLES], graph)
+    if speech is not None and music is not None and timeline.mix.duck_music:
+        key, speech = graph.split(speech, 2, audio=True)
+        music = graph.filter([music, key], "sidechaincompress", **DUCKING)
+    return _sum([s for s in (speech, music) if s is not None], graph)
+
+
+def finish(mix: Stream | None, timeline: Timeline, gain: AudioGain | None, graph: Graph) -> Stream:
+    """Normalised, 48 kHz stereo audio exactly as long as the film (silence when there is no mix)."""
+    total = samples(timeline.frames, timeline.canvas.fps)
+    if mix is None:
+        silent = graph.source(lavfi("anullsrc", r=SAMPLE_RATE, cl="stereo"))
+        return silent.filter("atrim", end_sample=total)
+    if gain is not None:
+        mix = apply_gain(mix, gain)
+    mix = mix.filter("aresample", SAMPLE_RATE).filter("aformat", **_FORMAT)
+    return mix.filter("apad").filter("atrim", end_sample=total)
+
+
+def measure(mix: Stream, timeline: Timeline) -> Stream:
+    """The mix as pass 1 measures it: padded to the film's length, then through loudnorm's meter."""
+    total = samples(timeline.frames, timeline.canvas.fps)
+    mix = mix.filter("apad").filter("atrim", end_sample=total)
+    return mix.filter("loudnorm", I=_db(timeline.mix.target_lufs), TP=_db(timeline.mix.true_peak),
+                      print_format="json")
+
+
+def apply_gain(mix: Stream, gain: AudioGain) -> Stream:
+    """Linear gain, plus an oversampled limiter when the gain alone would exceed the ceiling."""
+    mix = mix.filter("volume", volume=f"{gain.gain_db:.2f}dB")
+    if gain.limit_db is None:
+        return mix
+    ceiling = 10 ** (gain.limit_db / 20)
+    # alimiter is a sample-peak limiter; at 4× the rate its sample peaks are the true peaks.
+    return (mix.filter("aresample", SAMPLE_RATE * LIMITER_OVERSAMPLE)
+            .filter("alimiter", limit=f"{ceiling:.4f}", attack=5, release=50, level=0)
+            .filter("aresample", SAMPLE_RATE))
+
+
+_FORMAT = {"sample_fmts": "fltp", "sample_rates": SAMPLE_RATE, "channel_layouts": "stereo"}
+
+
+def _place(cue: AudioCue, fps: Fraction, graph: Graph) -> Stream:
+    """One cue as a stream that is silent until its start and exactly long enough after it."""
+    length = samples(cue.length, fps)
+    options: dict[str, object] = {"ss": seconds(cue.source_start)}
+    if cue.loop:
+        options["stream_loop"] = -1
+    else:
+        options["t"] = seconds(Fraction(cue.length) / fps + _MARGIN_SECONDS)
+    stream = graph.input(cue.path, **options)["a"]
+    stream = stream.filter("aresample", SAMPLE_RATE).filter("aformat", **_FORMAT)
+    # A file shorter than its cue ends in silence; end_sample counts samples, so the cut is exact.
+    stream = stream.filter("apad").filter("atrim", end_sample=length)
+    fade_in, fade_out = samples(cue.fade_in, fps), samples(cue.fade_out, fps)
+    if fade_in:
+        stream = stream.filter("afade", type="in", start_sample=0, nb_samples=fade_in)
+    if fade_out:
+        stream = stream.filter("afade", type="out", start_sample=max(length - fade_out, 0),
+                               nb_samples=fade_out)
+    if cue.volume != 1:
+        stream = stream.filter("volume", volume=f"{cue.volume:.4f}")
+    start = samples(cue.start, fps)
+    if start:
+        stream = stream.filter("adelay", delays=f"{start}S", all=1)
+    return stream
+
+
+def _sum(streams: Sequence[Stream], graph: Graph) -> Stream | None:
+    if not streams:
+        return None
+    if len(streams) == 1:
+        return streams[0]
+    return graph.filter(list(streams), "amix", inputs=len(streams), normalize=0, duration="longest",
+                        dropout_transition=0)
+
+
+def _db(value: float) -> str:
+    return f"{value:.1f}"
