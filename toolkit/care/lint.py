@@ -115,6 +115,9 @@ class RuleSet:
 
     languages: tuple[str, ...]
     rules: tuple[Rule, ...]
+    # One case-sensitive regex over lower-cased text that matches wherever any rule could: texts
+    # it misses are skipped. CPython's IGNORECASE is ~10x slower, and most captions are clean.
+    prefilter: re.Pattern[str] | None = None
 
     def get(self, rule_id: str) -> Rule | None:
         """The rule with id `rule_id`, or None."""
@@ -231,7 +234,35 @@ def load_rules(extra_path: Path | str | None = None) -> RuleSet:
     compiled = [_compile(spec, sources[spec.id], vocabulary, issues) for spec in specs]
     if issues:
         raise SpecError(issues)
-    return RuleSet(base.languages, tuple(compiled))
+    return RuleSet(base.languages, tuple(compiled), _prefilter(compiled))
+
+
+def _prefilter(rules: list[Rule]) -> re.Pattern[str] | None:
+    """The combined lower-case regex, or None when lower-casing could change what matches."""
+    sources = [p.pattern for r in rules for p in r.patterns]
+    if any(_has_cased_non_ascii(src) or re.search(r"\\[NuUx]", src) for src in sources):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{_lower_outside_escapes(src)})" for src in sources))
+    except re.error:
+        return None
+
+
+def _lower_outside_escapes(pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+        else:
+            out.append(pattern[i].lower())
+            i += 1
+    return "".join(out)
+
+
+def _has_cased_non_ascii(text: str) -> bool:
+    # ASCII letters lower-case exactly as IGNORECASE folds them; non-ASCII letters may not (ſ, K)
+    return not text.isascii() and any(not c.isascii() and c.lower() != c.upper() for c in text)
 
 
 def _read(path: Path) -> tuple[Document, RuleFile]:
@@ -290,6 +321,9 @@ def lint_text(text: str, *, language: str = "en", rules: RuleSet | None = None) 
         return LintResult(language, False, (), (
             f"not checked for safe-messaging language: there are no lint rules for language {language!r} "
             f"(supported: {', '.join(rules.languages)}); have a fluent reviewer check it against §7.2"))
+    if rules.prefilter is not None and not _has_cased_non_ascii(text) \
+            and not rules.prefilter.search(text.lower()):
+        return LintResult(language, True, ())
     hits: list[tuple[int, int, int, LintHit]] = []
     for order, rule in enumerate(rules.rules):
         for start, end in _spans(rule, text):
