@@ -57,13 +57,15 @@ REFERENCE_WINDOW = (554, 416)  # 341×256 at 1024×768, scaled by frame area
 EXTENDED_SPAN_S = 5.0
 EXTENDED_SUSTAIN_S = 4.0
 
-# Fixed point: luminance 0..1 -> 0..30000, red value 0..320 -> 0..32000 (both fit int16).
+# Fixed point, so the per-pixel work runs on int16: luminance 0..1 -> 0..30000 and linear
+# R - G - B -> 0..5000 (the red value (R-G-B)*320 is that / 15.625).
 _LUMA_SCALE = 30000
 _LUMA_WEIGHTS = (0.2126, 0.7152, 0.0722)
 _LUMA_STEP = round(LUMINANCE_STEP * _LUMA_SCALE)
 _LUMA_DARK = round(DARK_LIMIT * _LUMA_SCALE)
-_RED_SCALE = 100
-_RED_STEP = round(RED_STEP * _RED_SCALE)
+_RED_SCALE = 5000  # 3 * (G + B) at this scale still fits int16
+_RED_STEP = int(RED_STEP / 320 * _RED_SCALE)  # 312.5 -> "> 312" on integers
+_RED_RATIO = round(RED_SATURATION / (1 - RED_SATURATION)) - 1  # R >= .8(R+G+B) <=> R-(G+B) >= 3(G+B)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +120,9 @@ class FlashAnalyser:
         self.shape = (height, width)
         self.window = _window_size(width, height) if profile == "wcag_strict" else (width, height)
         self._limit = AREA_LIMIT * self.window[0] * self.window[1]
-        self._lin = _srgb_to_linear()
-        self._luts = tuple(np.round(self._lin * w * _LUMA_SCALE).astype(np.int16) for w in _LUMA_WEIGHTS)
+        lin = _srgb_to_linear()
+        self._luts = tuple(np.round(lin * w * _LUMA_SCALE).astype(np.int16) for w in _LUMA_WEIGHTS)
+        self._red_lut = np.round(lin * _RED_SCALE).astype(np.int16)
         self._luminance = np.empty(self.shape, np.int16)
         self._term = np.empty(self.shape, np.int16)
         self._trackers: dict[Kind, _Tracker | None] = {
@@ -136,9 +139,7 @@ class FlashAnalyser:
     def feed(self, rgb: np.ndarray, time: float | None = None) -> None:
         """Analyse the next frame; `time` (seconds) defaults to frame index / fps."""
         if rgb.shape != (*self.shape, 3) or rgb.dtype != np.uint8:
-            raise ValueError(
-                f"expected a {self.shape[0]}x{self.shape[1]}x3 uint8 frame, got {rgb.shape} {rgb.dtype}"
-            )
+            raise ValueError(f"expected a {self.shape[0]}x{self.shape[1]}x3 uint8 frame, got {rgb.shape} {rgb.dtype}")
         rgb = np.ascontiguousarray(rgb)
         t = len(self._times) / self.fps if time is None else float(time)
         counted: dict[Kind, np.ndarray] = {}
@@ -157,9 +158,7 @@ class FlashAnalyser:
             if tracker is None:
                 # Every earlier red value was 0: a tracker resting at 0 is exactly its state.
                 rest = np.zeros(self.shape, np.int16) if self._times else None
-                tracker = self._trackers["red"] = _Tracker(
-                    self.shape, _RED_STEP, None, strict=True, start=rest
-                )
+                tracker = self._trackers["red"] = _Tracker(self.shape, _RED_STEP, None, strict=True, start=rest)
             counted["red"] = tracker.step(red if red is not None else np.zeros(self.shape, np.int16))
         self._red_idle = red is None
 
@@ -197,11 +196,10 @@ class FlashAnalyser:
         )
 
     def _red_value(self, rgb: np.ndarray) -> np.ndarray | None:
-        """Fixed-point max(0, (R-G-B)*320) on linear RGB where R/(R+G+B) >= 0.8, else 0;
-        None when it is 0 everywhere."""
-        # Saturated red needs lin(R) >= 4 lin(max(G, B)), which in sRGB implies
-        # R > M + M//2 (checked for all 256 levels in the tests). That byte test on the
-        # interleaved buffer rejects nearly every pixel of real footage before any lookup.
+        """(R - G - B) in linear fixed point where R/(R+G+B) >= 0.8, else 0; None if all 0."""
+        # Saturated red needs lin(R) >= 4 lin(max(G, B)), which in sRGB implies R > M + M//2
+        # (checked for all 256 levels in the tests). Tested on the interleaved bytes, that
+        # rejects nearly every pixel of ordinary footage before any table lookup.
         flat = rgb.reshape(-1)
         r = flat[:-2]
         m = np.maximum(flat[1:-1], flat[2:])
@@ -212,16 +210,24 @@ class FlashAnalyser:
         candidates = maybe[0::3]
         if not candidates.any():
             return None
+        lut = self._red_lut
         idx = np.flatnonzero(candidates)
-        lin = self._lin
-        rl, gl, bl = lin[flat[3 * idx]], lin[flat[3 * idx + 1]], lin[flat[3 * idx + 2]]
-        others = gl + bl
-        saturated = rl >= RED_SATURATION * (rl + others)
-        value = np.where(saturated, np.maximum(rl - others, 0.0) * 320.0, 0.0)
-        if not value.any():
+        if len(idx) * 16 < candidates.size:
+            red_lin = lut[flat[3 * idx]]
+            others = lut[flat[3 * idx + 1]] + lut[flat[3 * idx + 2]]
+        else:  # lookups on every pixel beat gathering a large scattered subset
+            red_lin = np.take(lut, rgb[..., 0], mode="clip").reshape(-1)
+            others = np.take(lut, rgb[..., 1], mode="clip").reshape(-1)
+            others += np.take(lut, rgb[..., 2], mode="clip").reshape(-1)
+            idx = slice(None)
+        red_lin -= others
+        # Black passes this test (0 >= 0) with value 0, which is harmless.
+        others *= _RED_RATIO
+        red_lin[red_lin < others] = 0
+        if not red_lin.any():
             return None
-        red = np.zeros(self.shape[0] * self.shape[1], np.int16)
-        red[idx] = np.round(value * _RED_SCALE).astype(np.int16)
+        red = np.zeros(candidates.size, np.int16)
+        red[idx] = red_lin
         return red.reshape(self.shape)
 
     def _slide(self, t: float, counted: dict[Kind, np.ndarray]) -> None:
@@ -326,9 +332,7 @@ def analyse_frames(frames: Iterable[Any], fps: float, profile: Profile = "wcag_s
     return analyser.result()
 
 
-def check_clip(
-    path: str | Path, *, profile: Profile = "wcag_strict", analysis_width: int = 270
-) -> FlashReport:
+def check_clip(path: str | Path, *, profile: Profile = "wcag_strict", analysis_width: int = 270) -> FlashReport:
     """Decode a clip once (area-averaged to `analysis_width` pixels wide) and run the gate.
     Raises `ProbeError` naming the file if it cannot be decoded or holds no frames."""
     from toolkit.media.frames import iter_frames, video_fps  # PyAV only when decoding

@@ -8,11 +8,13 @@ the WCAG fine-pattern exception asks.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import av
 import numpy as np
@@ -25,6 +27,8 @@ __all__ = ["Frame", "iter_frames", "video_fps"]
 # AVColorSpace (what a decoded frame is tagged with) -> swscale matrix name.
 _MATRICES = {1: "ITU709", 4: "FCC", 5: "ITU601", 6: "ITU601", 7: "SMPTE240M", 9: "BT2020", 10: "BT2020"}
 _RANGE_MPEG, _RANGE_JPEG = 1, 2
+_PREFETCH = 8  # frames decoded ahead: enough to ride out jitter, 3 MB at 270×480
+_T = TypeVar("_T")
 
 
 # eq=False: comparing frames would compare arrays element-wise, which is never what is meant.
@@ -58,31 +62,85 @@ def iter_frames(path: str | Path, *, width: int, height: int | None = None) -> I
     upright) and BT.601 otherwise, with limited range, which is what encoders write by
     default. Rotation comes from the display-matrix side data (multiples of 90°); a mirror
     flag in that matrix is not exposed by PyAV and is ignored, which no analysis of
-    flashing or levels depends on. Raises `ProbeError` naming the file when it cannot be
-    opened, has no video, or fails to decode.
+    flashing or levels depends on. Decoding runs a few frames ahead on a worker thread, so
+    the caller's analysis overlaps it. Raises `ProbeError` naming the file when it cannot
+    be opened, has no video, or fails to decode.
     """
     if width < 1 or (height is not None and height < 1):
         raise ValueError(f"frame size must be positive, got {width}x{height}")
     path = Path(path)
-    index = 0
     with _open(path) as container:
         stream = _video_stream(container, path)
         # Frame + slice threads: decoding a 1080×1920 H.264 clip is most of the gate's cost.
         stream.thread_type = "AUTO"
-        origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-        rate = stream.average_rate or stream.guessed_rate
-        sar = stream.sample_aspect_ratio
-        scaler = _Scaler(width, height, Fraction(sar) if sar else Fraction(1))
+        # PyAV releases the GIL while demuxing, decoding and scaling, so a producer thread
+        # runs in parallel with numpy work on the consumer side.
+        yield from _prefetched(_decode(path, container, stream, width, height), depth=_PREFETCH)
+
+
+def _decode(path: Path, container: Any, stream: Any, width: int, height: int | None) -> Iterator[Frame]:
+    origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+    rate = stream.average_rate or stream.guessed_rate
+    sar = stream.sample_aspect_ratio
+    scaler = _Scaler(width, height, Fraction(sar) if sar else Fraction(1))
+    index = 0
+    try:
+        for frame in container.decode(stream):
+            if frame.time is not None:
+                time = float(frame.time) - origin
+            else:
+                time = index / float(rate) if rate else float(index)
+            yield Frame(index=index, time=time, rgb=scaler.convert(frame))
+            index += 1
+    except av.FFmpegError as exc:
+        raise ProbeError(f"{path}: cannot decode video frame {index}: {exc}") from exc
+
+
+def _prefetched(items: Iterator[_T], depth: int) -> Iterator[_T]:
+    """Run `items` on a worker thread, at most `depth` ahead; its errors re-raise here.
+
+    Closing this generator early stops and joins the worker before returning, so the
+    caller may then close whatever the worker was reading.
+    """
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put((kind, value), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
         try:
-            for frame in container.decode(stream):
-                if frame.time is not None:
-                    time = float(frame.time) - origin
-                else:
-                    time = index / float(rate) if rate else float(index)
-                yield Frame(index=index, time=time, rgb=scaler.convert(frame))
-                index += 1
-        except av.FFmpegError as exc:
-            raise ProbeError(f"{path}: cannot decode video frame {index}: {exc}") from exc
+            for item in items:
+                if not put("item", item):
+                    return
+            put("end", None)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put("error", exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="reel-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        worker.join()
 
 
 class _Scaler:
@@ -117,9 +175,7 @@ class _Scaler:
             small = self._shrink.reformat(frame, width=w, height=h, interpolation="AREA", threads=1)
             rgb_frame = self._convert.reformat(small, format="rgb24", threads=1, **options)
         else:
-            rgb_frame = self._shrink.reformat(
-                frame, width=w, height=h, format="rgb24", interpolation="AREA", threads=1
-            )
+            rgb_frame = self._shrink.reformat(frame, width=w, height=h, format="rgb24", interpolation="AREA", threads=1)
         rgb = rgb_frame.to_ndarray()
         if turns:
             rgb = np.ascontiguousarray(np.rot90(rgb, k=turns))

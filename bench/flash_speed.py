@@ -1,0 +1,75 @@
+"""How fast is the flash gate? Times `check_clip` on a 60 s 1080×1920 30 fps H.264 clip.
+
+    python bench/flash_speed.py                 # makes the clip (testsrc2 + libx264) once
+    python bench/flash_speed.py CLIP --runs 5   # or time your own clip
+
+Prints the wall time of each run, the best, and the speed as a multiple of real time. The
+target is <= 10 s for the 60 s clip on a 2-core machine. Timings on a shared machine are
+noisy: take the best of several runs and note the load average printed alongside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from toolkit.care.flash import check_clip
+from toolkit.media.frames import video_fps
+from toolkit.settings import Settings
+
+
+def make_clip(path: Path, seconds: int, source: str) -> None:
+    """Encode a 1080×1920 30 fps BT.709-tagged H.264 test clip with ffmpeg's lavfi sources."""
+    argv = [
+        Settings().ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", f"{source}=size=1080x1920:rate=30:duration={seconds}",
+        "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+        str(path),
+    ]  # fmt: skip
+    subprocess.run(argv, check=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("clip", nargs="?", type=Path, help="clip to time (default: generate one)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=60, help="length of the generated clip")
+    parser.add_argument("--source", default="testsrc2", help="lavfi source for the generated clip")
+    parser.add_argument("--profile", default="wcag_strict", choices=["wcag_strict", "broadcast"])
+    parser.add_argument("--width", type=int, default=270, help="analysis width")
+    args = parser.parse_args()
+
+    clip = args.clip
+    if clip is None:
+        clip = Path(tempfile.gettempdir()) / f"reel_flash_bench_{args.source}_{args.seconds}s.mp4"
+        if not clip.exists():
+            print(f"encoding {clip} ...", flush=True)
+            make_clip(clip, args.seconds, args.source)
+    fps = float(video_fps(clip))
+
+    best = float("inf")
+    for run in range(1, args.runs + 1):
+        load = os.getloadavg()[0]
+        start, cpu = time.perf_counter(), time.process_time()
+        report = check_clip(clip, profile=args.profile, analysis_width=args.width)
+        wall, used = time.perf_counter() - start, time.process_time() - cpu
+        best = min(best, wall)
+        print(
+            f"run {run}: {wall:6.2f} s wall, {used:6.2f} s CPU, {report.duration / wall:5.1f}x realtime, "
+            f"{report.frames_analysed} frames, passed={report.passed}, load {load:.1f}"
+        )
+    speed = report.duration / best
+    print(f"best: {best:.2f} s for {report.duration:.1f} s of {fps:g} fps video ({speed:.1f}x realtime)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
