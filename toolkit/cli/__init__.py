@@ -48,7 +48,7 @@ class LazyGroup(click.Group):
             if exc.name == module_name:
                 return None  # a verb registered before its module landed
             raise
-        return getattr(module, attr)
+        return getattr(module, attr, None)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -277,8 +277,7 @@ class Timeline:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (paths as strings, Fractions as "n/d" strings)."""
-        return _jsonable(dataclasses.asdict(self)) | {"frames": self.frames,
-                                                      "duration_seconds": float(self.duration)}
+        return _jsonable(self) | {"frames": self.frames, "duration_seconds": float(self.duration)}
 
     def __str__(self) -> str:
         fps = self.canvas.fps
@@ -291,7 +290,16 @@ class Timeline:
         return "\n".join(lines)
 
 
+# Members of unions get a "type" tag in JSON so a reader can tell a VideoSource from an ImageSource.
+_TAGGED = {"VideoSource": "video", "ImageSource": "image", "ColorSource": "color", "GradientSource": "gradient",
+           "TextBlock": "text", "ImageBlock": "image"}
+
+
 def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        tag = _TAGGED.get(type(value).__name__)
+        return {"type": tag, **out} if tag else out
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
