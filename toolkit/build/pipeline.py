@@ -111,6 +111,17 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
                     timeline=result.timeline, warnings=tuple(issues))
 
 
+def _locate_policy(doc, issue: Issue) -> Issue:
+    """Place a helpline-selection issue at the storyboard key it is about (`end_card.services[1]`, `region`)."""
+    import re
+
+    m = re.match(r"end_card\.services\[(\d+)\]", issue.path or "")
+    loc: list = ["end_card", "services", int(m.group(1))] if m else (
+        ["end_card", "services"] if (issue.path or "").startswith("end_card") else ["region"])
+    located = doc.issue(loc, issue.message, code=issue.code)
+    return dataclasses.replace(located, path=issue.path or located.path)
+
+
 def _end_card(loaded: LoadedStoryboard, resolved: ResolvedTemplate, issues: list[Issue],
               today: date) -> tuple[EndCardSelection, EndCardContent]:
     doc, sb = loaded.document, loaded.storyboard
@@ -118,7 +129,7 @@ def _end_card(loaded: LoadedStoryboard, resolved: ResolvedTemplate, issues: list
     try:
         selection = select_end_card(directory, sb.region, sb.topics, sb.end_card.services)
     except PolicyError as exc:
-        raise PolicyError([doc.issue(["end_card", "services"], i.message) for i in exc.issues]) from None
+        raise PolicyError([_locate_policy(doc, i) for i in exc.issues]) from None
     where = ["end_card"] if isinstance(doc.data, dict) and "end_card" in doc.data else ["region"]
     for note in selection.notes:
         issues.append(doc.issue(where, note, severity="info"))
