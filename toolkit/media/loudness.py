@@ -84,6 +84,19 @@ def k_weighting_coefficients(rate: int) -> tuple[Biquad, Biquad]:
     return shelf, highpass
 
 
+def _matmul(a: np.ndarray, b: np.ndarray, rows: int = 64) -> np.ndarray:
+    """`a @ b` as a stack of `rows`-row products.
+
+    Each product is then small enough for OpenBLAS to run it on one thread: its thread pool
+    made the meter 2-5x slower on a loaded 2-core machine (measured) and gained ~10 % when idle.
+    """
+    n = len(a) - len(a) % rows
+    out = np.empty((len(a), b.shape[1]), dtype=np.result_type(a, b))
+    out[:n] = (np.ascontiguousarray(a[:n]).reshape(-1, rows, a.shape[1]) @ b).reshape(n, -1)
+    out[n:] = a[n:] @ b
+    return out
+
+
 def _biquad_state_space(b: Sequence[float], a: Sequence[float]) -> tuple[np.ndarray, ...]:
     """(A, B, C, D) of a transposed direct-form II biquad."""
     A = np.array([[-a[1], 1.0], [-a[2], 0.0]])
@@ -106,12 +119,12 @@ class _BlockFilter:
         blocks = x[: nb * size].reshape(nb, size)
         starts = np.empty((nb + 1, 4))
         starts[0] = state
-        starts[1:] = blocks @ self.drive[::-1]  # zero-state end state of each block
+        starts[1:] = _matmul(blocks, self.drive[::-1])  # zero-state end state of each block
         step, shift = self.powers[size], 1
         while shift <= nb:  # Hillis-Steele scan: S[k+1] = A^L S[k] + Z[k]
             starts[shift:] = starts[shift:] + starts[:-shift] @ step.T
             step, shift = step @ step, shift * 2
-        y[: nb * size] = (blocks @ self.toeplitz.T + starts[:nb] @ self.observe.T).ravel()
+        y[: nb * size] = (_matmul(blocks, self.toeplitz.T) + _matmul(starts[:nb], self.observe.T)).ravel()
         tail, state = x[nb * size :], starts[nb]
         y[nb * size :] = self.toeplitz[:r, :r] @ tail + self.observe[:r] @ state
         return y, self.powers[r] @ state + tail @ self.drive[:r][::-1]
@@ -159,7 +172,7 @@ class _Interpolator:
             tails = np.empty((nb, hist), dtype=np.float32)
             tails[0], tails[1:] = padded[:hist], blocks[:-1, size - hist :]
             for s in range(0, nb, 4096):
-                out = blocks[s : s + 4096] @ self.current + tails[s : s + 4096] @ self.previous
+                out = _matmul(blocks[s : s + 4096], self.current) + _matmul(tails[s : s + 4096], self.previous)
                 peak = max(peak, float(np.abs(out).max()))
         rest = padded[nb * size :]
         if len(rest) > hist:
