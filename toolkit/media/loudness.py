@@ -92,7 +92,7 @@ def _matmul(a: np.ndarray, b: np.ndarray, rows: int = 64) -> np.ndarray:
     """
     n = len(a) - len(a) % rows
     out = np.empty((len(a), b.shape[1]), dtype=np.result_type(a, b))
-    out[:n] = (np.ascontiguousarray(a[:n]).reshape(-1, rows, a.shape[1]) @ b).reshape(n, -1)
+    out[:n] = (np.ascontiguousarray(a[:n]).reshape(-1, rows, a.shape[1]) @ b).reshape(n, b.shape[1])
     out[n:] = a[n:] @ b
     return out
 
