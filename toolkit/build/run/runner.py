@@ -1,0 +1,255 @@
+"""The only module that runs ffmpeg for rendering: progress, errors with hints, loudness readout.
+
+`run_ffmpeg` starts a compiled command (argv[0] `ffmpeg` is replaced by the resolved binary),
+reads `-progress` key=value lines from stdout to drive a callback, keeps the end of the log from
+stderr, and turns failure into a `RenderError` carrying the stage, a plain message with a hint
+when the failure is a known one, the command and the last lines of the log. On Ctrl-C (or any
+exception while it waits) ffmpeg is asked to stop, then killed after a timeout, and the
+exception propagates. On Linux ffmpeg also dies with the Python process, even on SIGKILL.
+
+`atomic_output` (re-exported from `atomic.py`) makes the output file appear only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from toolkit.build.compile.loudness import LoudnessMeasurement
+from toolkit.build.compile.output import FFMPEG
+from toolkit.build.run.atomic import atomic_output
+from toolkit.errors import RenderError
+
+__all__ = ["Progress", "atomic_output", "measure_loudness_pass", "run_ffmpeg"]
+
+TAIL_LINES = 30
+_KEEP_CHARS = 1 << 20  # the whole log is returned up to 1 MiB (older lines are dropped first)
+STOP_TIMEOUT = 5.0  # seconds ffmpeg gets to exit after being asked, before it is killed
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One progress report: output frames written so far and output time in seconds."""
+
+    frame: int
+    total_frames: int | None
+    seconds: float
+    speed: float | None
+    done: bool
+
+    @property
+    def fraction(self) -> float | None:
+        """0–1 when the total is known."""
+        if not self.total_frames:
+            return None
+        return min(1.0, self.frame / self.total_frames)
+
+
+# Known failure signatures in ffmpeg's log → what the user can do. First match wins.
+HINTS: tuple[tuple[str, str], ...] = (
+    ("No space left on device", "the disk is full: free some space where the film is written and render again"),
+    ("Disk quota exceeded", "your disk quota is used up: free some space and render again"),
+    ("Permission denied", "ffmpeg could not read an input or write the output: check the files' permissions"),
+    ("No such file or directory", "an input file is missing: was it moved or renamed after planning?"),
+    ("Invalid data found when processing input",
+     "an input file is damaged or in a format this ffmpeg cannot read: re-export it as MP4 (H.264/AAC)"),
+    ("matches no streams",
+     "an input lacks a stream the plan expects (for example a clip without sound used as a sound source)"),
+    ("Unknown encoder",
+     "this ffmpeg lacks libx264 or aac: unset REEL_FFMPEG to use the ffmpeg bundled with Reel"),
+    ("Cannot allocate memory", "ffmpeg ran out of memory: close other programs or render a draft"),
+    ("Error initializing filter",
+     "ffmpeg rejected the filtergraph; this is a bug in Reel, please report it with the command"),
+    ("Error reinitializing filters",
+     "ffmpeg rejected the filtergraph; this is a bug in Reel, please report it with the command"),
+)
+
+
+def run_ffmpeg(argv: Sequence[str], *, stage: str, total_frames: int | None = None,
+               on_progress: Callable[[Progress], None] | None = None, ffmpeg: str | None = None) -> str:
+    """Run one ffmpeg command to completion and return its log (stderr).
+
+    `ffmpeg` is the binary to use when argv[0] is the symbolic `ffmpeg` (default: the resolved
+    `Settings().ffmpeg`). Raises `RenderError` when ffmpeg fails or cannot start.
+    """
+    command = _command(argv, ffmpeg)
+    log = _Log()
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+                                   preexec_fn=_die_with_parent())
+    except FileNotFoundError:
+        raise RenderError(stage, f"ffmpeg not found at {command[0]}: unset REEL_FFMPEG or reinstall "
+                          "imageio-ffmpeg", command) from None
+    except PermissionError:
+        raise RenderError(stage, f"cannot run {command[0]}: permission denied", command) from None
+    drain = threading.Thread(target=log.consume, args=(process.stderr,), daemon=True)
+    drain.start()
+    try:
+        _read_progress(process.stdout, total_frames, on_progress)
+        code = process.wait()
+    except BaseException:
+        # KeyboardInterrupt, or an exception from the progress callback: never leave ffmpeg running.
+        stop(process)
+        raise
+    finally:
+        drain.join(timeout=STOP_TIMEOUT)
+        for pipe in (process.stdout, process.stderr):
+            with contextlib.suppress(OSError):
+                pipe.close()  # type: ignore[union-attr]
+    if code != 0:
+        raise RenderError(stage, explain(code, log.text()), command, log.tail())
+    return log.text()
+
+
+def measure_loudness_pass(argv: Sequence[str], *, ffmpeg: str | None = None,
+                          on_progress: Callable[[Progress], None] | None = None) -> LoudnessMeasurement:
+    """Run pass 1 (`compile_loudness_pass`) and read loudnorm's JSON summary from its log."""
+    log = run_ffmpeg(argv, stage="loudness", on_progress=on_progress, ffmpeg=ffmpeg)
+    try:
+        return parse_loudnorm(log)
+    except ValueError as exc:
+        raise RenderError("loudness", f"could not read the loudness measurement ({exc})", argv,
+                          "\n".join(log.splitlines()[-TAIL_LINES:])) from None
+
+
+def parse_loudnorm(log: str) -> LoudnessMeasurement:
+    """The last loudnorm JSON block in an ffmpeg log."""
+    blocks = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", log)
+    if not blocks:
+        raise ValueError("no loudnorm summary in ffmpeg's output")
+    data = json.loads(blocks[-1])
+    return LoudnessMeasurement(integrated=float(data["input_i"]), true_peak=float(data["input_tp"]),
+                               lra=float(data["input_lra"]), threshold=float(data["input_thresh"]))
+
+
+def explain(code: int, log: str) -> str:
+    """A one-line message for a failed run, with a hint when the log shows a known cause."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        text = f"ffmpeg was stopped by {name}"
+        if -code == signal.SIGKILL:
+            text += " (often the system running out of memory)"
+    else:
+        text = f"ffmpeg failed (exit status {code})"
+    hint = next((h for signature, h in HINTS if signature in log), None)
+    return f"{text}: {hint}" if hint else text
+
+
+def stop(process: subprocess.Popen[str], timeout: float = STOP_TIMEOUT) -> None:
+    """Ask ffmpeg to stop (it then closes its files cleanly), and kill it if it does not."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        process.wait()
+
+
+# ------------------------------------------------------------------ internals
+
+
+def _command(argv: Sequence[str], ffmpeg: str | None) -> list[str]:
+    command = list(argv)
+    if not command:
+        raise ValueError("empty ffmpeg command")
+    if command[0] == FFMPEG:
+        if ffmpeg is None:
+            from toolkit.settings import Settings  # resolving the binary is I/O: only when running
+
+            ffmpeg = Settings().ffmpeg
+        command[0] = ffmpeg
+    return command
+
+
+def _read_progress(stream: Iterable[str] | None, total_frames: int | None,
+                   on_progress: Callable[[Progress], None] | None) -> None:
+    """Parse `-progress` blocks (key=value lines ending with `progress=continue|end`)."""
+    if stream is None:
+        return
+    values: dict[str, str] = {}
+    for line in stream:
+        key, sep, value = line.strip().partition("=")
+        if not sep:
+            continue
+        values[key] = value
+        if key != "progress" or on_progress is None:
+            continue
+        on_progress(Progress(frame=_int(values.get("frame")), total_frames=total_frames,
+                             seconds=_int(values.get("out_time_us")) / 1e6,
+                             speed=_speed(values.get("speed")), done=value == "end"))
+
+
+def _int(text: str | None) -> int:
+    try:
+        return max(0, int(text or 0))
+    except ValueError:
+        return 0  # "N/A" before the first frame
+
+
+def _speed(text: str | None) -> float | None:
+    try:
+        return float((text or "").rstrip("x"))
+    except ValueError:
+        return None
+
+
+class _Log:
+    """ffmpeg's stderr: the last lines for error reports, and the whole text up to a cap."""
+
+    def __init__(self) -> None:
+        self._lines: deque[str] = deque()
+        self._chars = 0
+
+    def consume(self, stream: Iterable[str] | None) -> None:
+        if stream is None:
+            return
+        with contextlib.suppress(ValueError, OSError):  # the pipe closed under us on shutdown
+            for line in stream:
+                self._lines.append(line.rstrip("\n"))
+                self._chars += len(line)
+                while self._chars > _KEEP_CHARS and len(self._lines) > TAIL_LINES:
+                    self._chars -= len(self._lines.popleft()) + 1
+
+    def text(self) -> str:
+        return "\n".join(self._lines)
+
+    def tail(self) -> str:
+        return "\n".join(list(self._lines)[-TAIL_LINES:])
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook asking Linux to SIGTERM ffmpeg if this process dies (even by SIGKILL)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import os
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    pr_set_pdeathsig = 1
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return hook
