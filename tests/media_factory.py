@@ -87,10 +87,14 @@ def make_vfr_video(path: Path, *, size: tuple[int, int] = (216, 384), seconds: f
 
 def make_tone(path: Path, *, seconds: float, freq: int = 440, level_db: float = -20.0,
               channels: int = 1) -> Path:
-    """A sine tone at `level_db` dBFS peak (WAV)."""
+    """A sine tone at exactly `level_db` dBFS peak (WAV).
+
+    aevalsrc rather than `sine`, whose amplitude is fixed at 1/8 (−18 dBFS).
+    """
     layout = "mono" if channels == 1 else "stereo"
-    ffmpeg("-f", "lavfi", "-i", f"sine=f={freq}:d={seconds}:r=48000",
-           "-af", f"volume={level_db}dB,aformat=channel_layouts={layout}", "-c:a", "pcm_s16le", str(path))
+    amplitude = 10 ** (level_db / 20)
+    ffmpeg("-f", "lavfi", "-i", f"aevalsrc={amplitude:.6f}*sin(2*PI*{freq}*t):s=48000:d={seconds}",
+           "-af", f"aformat=channel_layouts={layout}", "-c:a", "pcm_s16le", str(path))
     return path
 
 

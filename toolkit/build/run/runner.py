@@ -13,7 +13,6 @@ exception propagates. On Linux ffmpeg also dies with the Python process, even on
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import signal
 import subprocess
@@ -23,16 +22,20 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from toolkit.build.compile.loudness import LoudnessMeasurement
+from toolkit.build.compile.graph import compile_loudness_pass
+from toolkit.build.compile.loudness import AudioGain, LoudnessMeasurement
 from toolkit.build.compile.output import FFMPEG
+from toolkit.build.plan.timeline import Timeline
 from toolkit.build.run.atomic import atomic_output
 from toolkit.errors import RenderError
 
-__all__ = ["Progress", "atomic_output", "measure_loudness_pass", "run_ffmpeg"]
+__all__ = ["Progress", "atomic_output", "loudness_gain", "measure_loudness_pass", "run_ffmpeg"]
 
 TAIL_LINES = 30
 _KEEP_CHARS = 1 << 20  # the whole log is returned up to 1 MiB (older lines are dropped first)
 STOP_TIMEOUT = 5.0  # seconds ffmpeg gets to exit after being asked, before it is killed
+MAX_CORRECTIONS = 3  # extra loudness passes when the limiter is in play
+LOUDNESS_TOLERANCE = 0.3  # LU: close enough to the target to stop correcting
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,23 +115,52 @@ def run_ffmpeg(argv: Sequence[str], *, stage: str, total_frames: int | None = No
 
 def measure_loudness_pass(argv: Sequence[str], *, ffmpeg: str | None = None,
                           on_progress: Callable[[Progress], None] | None = None) -> LoudnessMeasurement:
-    """Run pass 1 (`compile_loudness_pass`) and read loudnorm's JSON summary from its log."""
+    """Run pass 1 (`compile_loudness_pass`) and read the ebur128 meter's summary from its log."""
     log = run_ffmpeg(argv, stage="loudness", on_progress=on_progress, ffmpeg=ffmpeg)
     try:
-        return parse_loudnorm(log)
+        return parse_ebur128(log)
     except ValueError as exc:
         raise RenderError("loudness", f"could not read the loudness measurement ({exc})", argv,
                           "\n".join(log.splitlines()[-TAIL_LINES:])) from None
 
 
-def parse_loudnorm(log: str) -> LoudnessMeasurement:
-    """The last loudnorm JSON block in an ffmpeg log."""
-    blocks = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", log)
-    if not blocks:
-        raise ValueError("no loudnorm summary in ffmpeg's output")
-    data = json.loads(blocks[-1])
-    return LoudnessMeasurement(integrated=float(data["input_i"]), true_peak=float(data["input_tp"]),
-                               lra=float(data["input_lra"]), threshold=float(data["input_thresh"]))
+def loudness_gain(timeline: Timeline, *, ffmpeg: str | None = None,
+                  on_progress: Callable[[Progress], None] | None = None) -> AudioGain | None:
+    """Measure the film's mix and return the gain for pass 2 (None when the film has no audio).
+
+    When the gain needs the limiter, the mix is measured again after gain and limiter and the
+    gain corrected (at most `MAX_CORRECTIONS` times, until within `LOUDNESS_TOLERANCE` LU):
+    limiting lowers loudness noticeably when peaks carry much of it. Audio-only passes are fast
+    (a 60 s film takes about a second).
+    """
+    argv = compile_loudness_pass(timeline)
+    if argv is None:
+        return None
+    gain = AudioGain.for_target(measure_loudness_pass(argv, ffmpeg=ffmpeg, on_progress=on_progress),
+                                timeline.mix)
+    for _ in range(MAX_CORRECTIONS):
+        if gain.limit_db is None:
+            break
+        after = measure_loudness_pass(compile_loudness_pass(timeline, gain) or [], ffmpeg=ffmpeg)
+        if after.silent or abs(timeline.mix.target_lufs - after.integrated) <= LOUDNESS_TOLERANCE:
+            break
+        gain = gain.corrected(after, timeline.mix)
+    return gain
+
+
+_SUMMARY = re.compile(r"Summary:\s+Integrated loudness:\s+I:\s+(?P<i>\S+) LUFS\s+Threshold:\s+(?P<t>\S+) LUFS"
+                      r"\s+Loudness range:\s+LRA:\s+(?P<lra>\S+) LU.*?True peak:\s+Peak:\s+(?P<tp>\S+) dBFS",
+                      re.DOTALL)
+
+
+def parse_ebur128(log: str) -> LoudnessMeasurement:
+    """The last ebur128 summary in an ffmpeg log (`-inf` peaks are silence)."""
+    found = list(_SUMMARY.finditer(log))
+    if not found:
+        raise ValueError("no ebur128 summary in ffmpeg's output")
+    m = found[-1]
+    return LoudnessMeasurement(integrated=float(m["i"]), true_peak=float(m["tp"]), lra=float(m["lra"]),
+                               threshold=float(m["t"]))
 
 
 def explain(code: int, log: str) -> str:
