@@ -196,14 +196,20 @@ def _draw_overlay(overlay: Overlay, canvas: tuple[int, int], book: FontBook, war
     image = Image.new("RGBA", canvas, (0, 0, 0, 0))
     fallback: dict[str, list[str]] = {}
     missing: list[str] = []
+    overflow = 0
     for block in overlay.blocks:
         if isinstance(block, TextBlock):
-            _draw_text(image, block, book, fallback, missing)
+            overflow = max(overflow, _draw_text(image, block, book, fallback, missing))
         elif isinstance(block, ImageBlock):
             _draw_logo(image, block)
         else:
             raise TypeError(f"overlay {overlay.id}: unknown block {type(block).__name__}")
     warnings += _glyph_warnings(overlay, fallback, missing)
+    if overflow > 1:
+        warnings.append(Issue(f"text runs {overflow} px past its planned box (the drawn text is wider than "
+                              "the layout measured, e.g. because of fallback glyphs)",
+                              path=_loc(overlay.loc) or f"overlay {overlay.id}", severity="warning",
+                              code="text-overflow"))
     bbox = image.getbbox(alpha_only=True)
     if bbox is None:
         return None
@@ -213,7 +219,9 @@ def _draw_overlay(overlay: Overlay, canvas: tuple[int, int], book: FontBook, war
 
 
 def _draw_text(image: Image.Image, block: TextBlock, book: FontBook, fallback: dict[str, list[str]],
-               missing: list[str]) -> None:
+               missing: list[str]) -> int:
+    """Draw the block; returns how many pixels the text ran past the right of its line boxes."""
+    overflow = 0
     if block.backing is not None:
         _draw_backing(image, block)
     draw = ImageDraw.Draw(image)
@@ -233,6 +241,8 @@ def _draw_text(image: Image.Image, block: TextBlock, book: FontBook, fallback: d
                 face = book.face(piece.font, block.size)
                 draw.text((pen, baseline), piece.text, font=face, fill=color, anchor="ls")
                 pen += face.getlength(piece.text)
+            overflow = max(overflow, round(pen) - line.box.right)
+    return overflow
 
 
 def _draw_backing(image: Image.Image, block: TextBlock) -> None:

@@ -1,0 +1,202 @@
+"""Golden argv for small hand-built Timelines, determinism, and compile-time guarantees.
+
+No ffmpeg runs here. Goldens live in tests/goldens/compile/<case>.json. After an intended change
+to the compiler, regenerate them and review the diff:
+
+    REEL_UPDATE_GOLDENS=1 python -m pytest tests/test_compile_golden.py
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import media_factory as mf
+import pytest
+
+from toolkit.build.compile.graph import compile_loudness_pass, compile_render
+from toolkit.build.compile.loudness import AudioGain, LoudnessMeasurement
+from toolkit.build.compile.output import EncodeSettings
+from toolkit.build.compile.raster import RasterPlan
+from toolkit.build.plan.timeline import (
+    AudioCue,
+    AudioMix,
+    Box,
+    ColorSource,
+    GradientSource,
+    ImageSource,
+    Overlay,
+    Transition,
+    VideoSource,
+)
+from toolkit.build.run.runner import parse_ebur128
+
+GOLDENS = Path(__file__).parent / "goldens" / "compile"
+UPDATE = os.environ.get("REEL_UPDATE_GOLDENS") == "1"
+RASTER = RasterPlan(Path("/work/overlays-0123456789abcdef.ffconcat"), Box(24, 56, 154, 194), ())
+OUT = Path("/out/.film.reel-tmp-0000.mp4")
+CLIP = Path("/media/walk.mp4")
+PHOTO = Path("/media/photo.jpg")
+VOICE = Path("/media/voice.wav")
+MUSIC = Path("/media/music.mp3")
+
+
+def _slates():
+    return mf.timeline([(ColorSource("#cc3333"), 30, Transition("cut", 0)),
+                        (ColorSource("#3333cc"), 30, Transition("cut", 0))])
+
+
+def _mixed():
+    return mf.timeline(
+        [(VideoSource(CLIP, Fraction(3, 2), "cover", 1920, 1080, True), 40, Transition("cut", 0)),
+         (ImageSource(PHOTO, "contain", "zoom-in", 3000, 4000), 30, Transition("fade", 5)),
+         (ColorSource("#222222"), 20, Transition("slide-left", 4))],
+        end_transition=Transition("dip-to-black", 6),
+        audio=(AudioCue("source", CLIP, 0, 40, Fraction(3, 2), 0.8, fade_out=5),
+               AudioCue("voice", VOICE, 10, 60, Fraction(0), 1.0),
+               AudioCue("music", MUSIC, 0, 105, Fraction(0), 0.3, fade_in=10, fade_out=10, loop=True)),
+        metadata=(("title", "test film"), ("reel_region", "GB"), ("reel_reviewed_exception", "a"),
+                  ("reel_reviewed_exception", "b")))
+
+
+def _blur_fill():
+    return mf.timeline(
+        [(VideoSource(CLIP, Fraction(0), "blur-fill", 1921, 1081, False), 30, Transition("cut", 0)),
+         (GradientSource(("#000000", "#ffffff"), "diagonal"), 20, Transition("slide-up", 5)),
+         (ImageSource(PHOTO, "blur-fill", "pan-left", 4000, 3000), 25, Transition("cut", 0))],
+        mix=AudioMix(duck_music=False))
+
+
+CASES = {
+    "slates-silent-final": lambda: compile_render(_slates(), RASTER, output=OUT, encode=EncodeSettings.final(),
+                                                  gain=None),
+    "mixed-final-limited": lambda: compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.final(2),
+                                                  gain=AudioGain(7.25, -1.5)),
+    "mixed-loudness-pass": lambda: compile_loudness_pass(_mixed()),
+    "blur-fill-draft": lambda: compile_render(_blur_fill(), RASTER, output=OUT, encode=EncodeSettings.draft(),
+                                              gain=None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_compiled_argv_matches_golden(case: str) -> None:
+    argv = CASES[case]()
+    path = GOLDENS / f"{case}.json"
+    if UPDATE or not path.exists():
+        if not UPDATE:
+            pytest.fail(f"{path} is missing: run with REEL_UPDATE_GOLDENS=1 to create it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"regenerate": "REEL_UPDATE_GOLDENS=1 python -m pytest "
+                                    "tests/test_compile_golden.py", "argv": argv}, indent=1) + "\n")
+    assert argv == json.loads(path.read_text())["argv"]
+
+
+def test_compiling_twice_gives_identical_argv() -> None:
+    for build in CASES.values():
+        assert build() == build()
+
+
+def test_argv_does_not_depend_on_python_hash_seed() -> None:
+    # ffmpeg-python hashes stream labels with Python's (per-process randomised) str hash.
+    script = ("import json,sys; sys.path.insert(0, 'tests'); import test_compile_golden as t; "
+              "print(json.dumps({k: v() for k, v in sorted(t.CASES.items())}))")
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                              cwd=Path(__file__).parent.parent, check=True)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+
+
+def test_caption_text_never_reaches_the_command() -> None:
+    nasty = "it's [ok]: really; 100% fine, \\ no\nmore 😀"
+    caption = Overlay("cap", "caption", 0, 10, (mf.text_block(nasty, Box(30, 200, 150, 24)),))
+    timeline = mf.timeline([(ColorSource("#000000"), 20, Transition("cut", 0))], overlays=(caption,))
+    argv = compile_render(timeline, RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
+    assert not any("really" in arg or "😀" in arg for arg in argv)
+
+
+def test_identical_segments_get_their_own_inputs() -> None:
+    # ffmpeg-python merges equal nodes; a merged input would be consumed twice (or buffered).
+    timeline = mf.timeline([(ColorSource("#123456"), 10, Transition("cut", 0)),
+                            (ColorSource("#123456"), 10, Transition("cut", 0))])
+    argv = compile_render(timeline, RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
+    sources = [argv[i + 1] for i, a in enumerate(argv) if a == "-i" and argv[i + 1].startswith("color=c=0x123456")]
+    assert len(sources) == 2
+
+
+def test_transition_offsets_come_from_the_timeline_frames() -> None:
+    graph = _filter_complex(compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.final(), gain=None))
+    # segment 2 starts at frame 35 at 10 fps (fade of 5), segment 3 at 61 (slide of 4), the end card at 75.
+    assert "xfade=duration=0.5:offset=3.5:transition=fade" in graph
+    assert "xfade=duration=0.4:offset=6.1:transition=slideleft" in graph
+    assert "xfade=duration=0.6:offset=7.5:transition=fadeblack" in graph
+
+
+def test_output_meets_the_house_spec() -> None:
+    timeline = _mixed()
+    argv = compile_render(timeline, RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
+    pairs = dict(itertools.pairwise(argv))
+    assert pairs["-c:v"] == "libx264" and pairs["-profile:v"] == "high" and pairs["-pix_fmt"] == "yuv420p"
+    assert pairs["-frames:v"] == str(timeline.frames) and pairs["-fps_mode"] == "cfr" and pairs["-r"] == "10"
+    assert pairs["-g"] == "20" and pairs["-sc_threshold"] == "0"
+    assert pairs["-c:a"] == "aac" and pairs["-ar"] == "48000" and pairs["-ac"] == "2" and pairs["-b:a"] == "192k"
+    assert "+faststart" in pairs["-movflags"] and pairs["-map_metadata"] == "-1"
+    for tag in ("-color_primaries", "-color_trc", "-colorspace"):
+        assert pairs[tag] == "bt709"
+    assert argv[-1] == str(OUT)
+
+
+def test_repeated_metadata_keys_are_all_kept() -> None:
+    argv = compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
+    metadata = [argv[i + 1] for i, a in enumerate(argv) if a == "-metadata"]
+    assert metadata == ["title=test film", "reel_region=GB", "reel_reviewed_exception=a",
+                        "reel_reviewed_exception_2=b"]
+
+
+def test_music_is_ducked_by_the_speech_bus_only_when_asked() -> None:
+    ducked = _filter_complex(compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.final(),
+                                            gain=None))
+    assert "sidechaincompress" in ducked and "amix" in ducked
+    plain = mf.timeline([(ColorSource("#000000"), 20, Transition("cut", 0))], mix=AudioMix(duck_music=False),
+                        audio=(AudioCue("voice", VOICE, 0, 20, Fraction(0), 1.0),
+                               AudioCue("music", MUSIC, 0, 40, Fraction(0), 0.3, loop=True)))
+    assert "sidechaincompress" not in _filter_complex(compile_render(plain, RASTER, output=OUT,
+                                                                     encode=EncodeSettings.final(), gain=None))
+
+
+def test_a_film_without_audio_has_no_loudness_pass_and_a_silent_track() -> None:
+    assert compile_loudness_pass(_slates()) is None
+    graph = _filter_complex(compile_render(_slates(), RASTER, output=OUT, encode=EncodeSettings.final(), gain=None))
+    assert "atrim=end_sample=384000" in graph  # 80 frames at 10 fps: 8 s of silence at 48 kHz
+    argv = compile_render(_slates(), RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
+    assert any(a.startswith("anullsrc=") for a in argv)
+
+
+def test_gain_needs_a_limiter_only_when_the_peak_would_exceed_the_ceiling() -> None:
+    mix = AudioMix(target_lufs=-14.0, true_peak=-1.0)
+    quiet_speech = LoudnessMeasurement(integrated=-30.0, true_peak=-8.0, lra=6.0, threshold=-40.0)
+    assert AudioGain.for_target(quiet_speech, mix) == AudioGain(16.0, -1.5)
+    gentle = LoudnessMeasurement(integrated=-20.0, true_peak=-12.0, lra=3.0, threshold=-30.0)
+    assert AudioGain.for_target(gentle, mix) == AudioGain(6.0, None)
+    silence = LoudnessMeasurement(integrated=-70.0, true_peak=float("-inf"), lra=0.0, threshold=-80.0)
+    assert AudioGain.for_target(silence, mix) == AudioGain(0.0, None)
+
+
+def test_the_ebur128_summary_is_read_from_the_log() -> None:
+    log = ("[Parsed_ebur128_5 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         -28.2 LUFS\n"
+           "    Threshold: -38.2 LUFS\n\n  Loudness range:\n    LRA:         6.0 LU\n    Threshold: -50.1 LUFS\n"
+           "    LRA low:   -32.7 LUFS\n    LRA high:  -26.8 LUFS\n\n  True peak:\n    Peak:       -inf dBFS\n")
+    measured = parse_ebur128(log)
+    assert (measured.integrated, measured.threshold, measured.lra) == (-28.2, -38.2, 6.0)
+    assert measured.true_peak == float("-inf")
+
+
+def _filter_complex(argv: list[str]) -> str:
+    return argv[argv.index("-filter_complex") + 1]
