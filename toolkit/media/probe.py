@@ -139,8 +139,8 @@ def _video(container, fmt: str) -> VideoStreamInfo | None:
     w, h = cc.width, cc.height
     if rotation in (90, 270):
         w, h = h, w
-    is_still = fmt in _IMAGE_FORMATS or (frames == 1 and not duration) or cc.name in {"png", "mjpeg"} and (
-        frames in (None, 0, 1) and fmt != "mov,mp4,m4a,3gp,3g2,mj2")
+    is_still = fmt in _IMAGE_FORMATS or (frames == 1 and not duration) or (cc.name in {"png", "mjpeg"} and (
+        frames in (None, 0, 1) and fmt != "mov,mp4,m4a,3gp,3g2,mj2"))
     sar = cc.sample_aspect_ratio or Fraction(1)
     return VideoStreamInfo(
         codec=cc.name, width=w, height=h, coded_width=cc.width, coded_height=cc.height, rotation=rotation,
