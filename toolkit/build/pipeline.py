@@ -8,22 +8,24 @@ Rendering (compile → run → verify) continues from `Prepared` in `toolkit.bui
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
 from toolkit.build.lint import lint_storyboard
-from toolkit.build.plan.inputs import EndCardContent, EndCardService, Fonts, PlanInputs, make_canvas
+from toolkit.build.plan.inputs import EndCardContent, EndCardService, PlanInputs, make_canvas
 from toolkit.build.plan.layout import PillowMeasurer
 from toolkit.build.plan.planner import PlanFailed, plan
 from toolkit.build.plan.timeline import Timeline
 from toolkit.build.spec.validate import LoadedStoryboard, load_storyboard
+from toolkit.build.template.apply import apply_brand
+from toolkit.build.template.glyphs import glyph_issues
 from toolkit.build.template.loader import (
     ResolvedTemplate,
     available_templates,
     load_template,
-    resolve_font,
     template_file,
 )
 from toolkit.care.helplines import (
@@ -53,11 +55,12 @@ class Prepared:
 
 def prepare(path: Path, *, template: str | None = None, width: int | None = None, fps: Fraction | None = None,
             allow_outside: bool = False, strict: bool = False, today: date | None = None,
-            templates_root: Path | None = None) -> Prepared:
+            templates_root: Path | None = None, fields: Mapping[str, str] | None = None) -> Prepared:
     """Validate and plan the storyboard at `path`. Raises `SpecError`/`PolicyError` with every issue.
 
     `width` renders smaller at the same 9:16 shape and timing (drafts, tests). With `strict`,
-    warnings are errors.
+    warnings are errors. `template` overrides the storyboard's `template:`; `fields` (from
+    `--field key=value`) fill merge fields, over the storyboard's `fields:`.
     """
     loaded = load_storyboard(path, allow_outside=allow_outside)
     doc, sb = loaded.document, loaded.storyboard
@@ -66,12 +69,13 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
     name = template or sb.template
     if name not in available_templates(templates_root):
         names = ", ".join(available_templates(templates_root)) or "none"
-        raise TemplateError([doc.issue(["template"], f"template `{name}` not found; available: {names}")])
-    resolved = load_template(name, root=templates_root)
+        message = f"template `{name}` not found; available: {names}"
+        raise TemplateError([Issue(f"--template {name}: {message}") if template else doc.issue(["template"], message)])
+    branded = apply_brand(loaded, load_template(name, root=templates_root), fields)
+    loaded, resolved, fonts = branded.loaded, branded.template, branded.fonts
+    sb = loaded.storyboard
+    issues.extend(branded.warnings)
     tpl = resolved.template
-    folders = [resolved.folder.parent / c for c in resolved.chain]
-    fonts = Fonts(heading=resolve_font(tpl.fonts.heading, *folders), body=resolve_font(tpl.fonts.body, *folders),
-                  captions=resolve_font(tpl.fonts.captions, *folders))
     media = dict(loaded.media)
     extra = {}
     for key, rel in (("logo", tpl.logo.file if tpl.logo else None), ("intro", tpl.intro), ("outro", tpl.outro),
@@ -98,6 +102,7 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
         located = [doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in failed.issues]
         raise SpecError(issues + located) from None
     issues.extend(doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in result.warnings)
+    issues.extend(glyph_issues(result.timeline, doc))
     lint = lint_storyboard(loaded)
     if any(i.severity == "error" for i in lint):
         raise PolicyError(issues + lint, summary="unsafe wording found (safe-messaging lint); reword it, or record "

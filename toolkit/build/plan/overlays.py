@@ -7,6 +7,7 @@ for contrast there, then scaled to the output canvas.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,8 @@ from toolkit.build.plan.layout import (
 )
 from toolkit.build.plan.timeline import Box, ImageBlock, Overlay, Segment, TextBlock
 from toolkit.build.spec.models import Scene, VideoBackground
+from toolkit.build.template.models import CaptionLook
+from toolkit.build.template.style import scene_captions
 from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.color import parse_color
 
@@ -132,8 +135,7 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
     return result
 
 
-def _caption_style(inp: PlanInputs) -> Style:
-    look = inp.template.captions
+def _caption_style(inp: PlanInputs, look: CaptionLook) -> Style:
     backing = None
     if look.box is not None:
         backing = look.box[:7] + f"{round(look.box_opacity * 255):02x}"
@@ -144,13 +146,16 @@ def _caption_style(inp: PlanInputs) -> Style:
 def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue]) -> list[Overlay]:
     scene = entry.scene
     assert scene is not None and scene.captions is not None
-    look = inp.template.captions
-    style = _caption_style(inp)
+    look = scene_captions(inp.template.captions, scene.style)
+    style = _caption_style(inp, look)
     kind = scene.captions.style or inp.storyboard.caption_style or look.style
     anchor = scene.captions.position or look.position
     pad_x = int(round(style.pad_x * style.size))
     max_width = REFERENCE_SAFE.w - 2 * pad_x
     _check_contrast(inp, style, None if style.backing else _scene_colour(scene), (*entry.loc, "captions"), issues)
+    if kind == "word-by-word":  # the highlighted word is text too (WCAG 1.4.3)
+        _check_contrast(inp, replace(style, color=look.highlight[:7]), None if style.backing else _scene_colour(scene),
+                        (*entry.loc, "captions"), issues)
     out: list[Overlay] = []
     for k, (start, end, text, cloc) in enumerate(_caption_times(inp, entry, seg, issues)):
         try:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from toolkit.build.spec.units import PositiveTime, Time
+from toolkit.build.template.style import FilmStyle, SceneStyle
 from toolkit.color import Color
 
 PLATFORMS = ("tiktok", "reels", "shorts")
@@ -290,6 +291,7 @@ class Scene(SpecModel):
     voiceover: Path | None = Field(default=None, description="Narration for this scene only.")
     audio: SceneAudio = Field(default_factory=SceneAudio)
     transition: Transition | None = None
+    style: SceneStyle | None = Field(default=None, description="This scene's caption look, over the template's.")
 
     _bg = field_validator("background", mode="before")(lambda cls, v: background_shorthand(v))
     _cap = field_validator("captions", mode="before")(lambda cls, v: caption_shorthand(v))
@@ -397,6 +399,8 @@ class Storyboard(SpecModel):
     caption_style: CaptionStyle | None = Field(default=None, description="Default style for every scene.")
     end_card: EndCard = Field(default_factory=EndCard)
     fields: dict[str, str] = Field(default_factory=dict, description="Values for the template's {{ merge fields }}.")
+    style: FilmStyle | None = Field(default=None, description="Overrides of the template's look for this "
+                                    "film (palette, fonts, captions, slates, end_card, logo) unless locked.")
     reviewed_exceptions: list[ReviewedException] = Field(default_factory=list)
     scenes: Annotated[list[AnyScene], Field(min_length=1)]
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +15,12 @@ from pydantic import ValidationError
 
 from toolkit.build.spec.errors import translate_validation_error
 from toolkit.build.spec.loader import Document, load_document
-from toolkit.build.template.models import Template
+from toolkit.build.template.models import Template, on_key
 from toolkit.errors import Issue, TemplateError
 from toolkit.settings import Settings
 
 TEMPLATE_FILE = "template.yaml"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,17 @@ class ResolvedTemplate:
     template: Template
     folder: Path
     chain: tuple[str, ...]  # this template first, then what it extends
-    origins: dict[str, str]  # dotted key -> template name that set it
+    origins: dict[str, str]  # dotted key -> template name that set it ("storyboard" once overridden)
+    documents: Mapping[str, Document] = field(default_factory=dict)  # template name -> its parsed file
+    lock_origins: Mapping[str, str] = field(default_factory=dict)  # locked property -> template that locks it
+
+    def issue(self, dotted: str, message: str, *, severity: str = "error") -> Issue:
+        """An `Issue` located at the template file and line that set the property `dotted`."""
+        name = self.origins.get(dotted) or self.chain[0]
+        doc = self.documents.get(name) or self.documents.get(self.chain[0])
+        if doc is None:
+            return Issue(message, path=dotted, severity=severity)  # type: ignore[arg-type]
+        return doc.issue(dotted.split("."), message, severity=severity)
 
 
 def templates_dir() -> Path:
@@ -42,19 +56,32 @@ def available_templates(root: Path | None = None) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / TEMPLATE_FILE).is_file())
 
 
+def check_name(name: str, root: Path | None = None) -> None:
+    """Refuse names that are not a plain folder under templates/ (and so cannot escape it)."""
+    if not _NAME.match(name):
+        names = ", ".join(available_templates(root)) or "none"
+        raise TemplateError([Issue(f"`{name}` is not a template name (a folder name of letters, digits, `-` "
+                                   f"and `_`); available: {names}")])
+
+
 def load_template(name: str, *, root: Path | None = None) -> ResolvedTemplate:
-    """Load template `name` from `root` (default: the project's templates/), applying `extends`."""
+    """Load template `name` from `root` (default: the project's templates/), applying `extends`.
+
+    Raises `TemplateError` (every issue located in the file that has it) when the template is
+    not found, `extends` is missing or goes round in a circle, a file is invalid, or a font,
+    logo, intro, outro or music file is missing or unreadable.
+    """
     root = root or templates_dir()
+    check_name(name, root)
     chain: list[str] = []
     docs: list[Document] = []
     current: str | None = name
     while current is not None:
         if current in chain:
             cycle = " -> ".join([*chain, current])
-            raise TemplateError([Issue(f"`extends` goes round in a circle: {cycle}",
-                                       file=root / chain[-1] / TEMPLATE_FILE)])
+            raise TemplateError([docs[-1].issue(["extends"], f"`extends` goes round in a circle: {cycle}")])
         folder = root / current
-        if not (folder / TEMPLATE_FILE).is_file():
+        if not _NAME.match(current) or not (folder / TEMPLATE_FILE).is_file():
             names = ", ".join(available_templates(root)) or "none"
             where = docs[-1].issue(["extends"], f"template `{current}` not found; available: {names}") \
                 if docs else Issue(f"template `{current}` not found in {root}; available: {names}")
@@ -62,6 +89,8 @@ def load_template(name: str, *, root: Path | None = None) -> ResolvedTemplate:
         doc = load_document(folder / TEMPLATE_FILE, kind="template")
         if not isinstance(doc.data, dict):
             raise TemplateError([doc.issue([], "a template must be a mapping")])
+        if isinstance(doc.data.get("logo"), dict):
+            doc = dataclasses.replace(doc, data={**doc.data, "logo": on_key(doc.data["logo"])})
         chain.append(current)
         docs.append(doc)
         parent = doc.data.get("extends")
@@ -73,22 +102,34 @@ def load_template(name: str, *, root: Path | None = None) -> ResolvedTemplate:
         _merge(merged, doc.data, tname, origins, "")
     merged["name"] = name
     merged["extends"] = docs[0].data.get("extends")
-    # Validate each file on its own first so errors point into the file that has them.
+    # Locks add up along the chain: a brand's sub-template cannot quietly unlock the logo.
+    lock_origins: dict[str, str] = {}
+    for tname, doc in zip(reversed(chain), reversed(docs), strict=True):
+        locks = doc.data.get("locked")
+        for item in locks if isinstance(locks, list) else []:
+            if isinstance(item, str):
+                lock_origins[item] = tname
+    merged["locked"] = list(lock_origins)
+    # Validate each file on its own first so errors point into the file that has them. A file
+    # that extends another may leave out required keys (e.g. `logo.file`) its parent gives.
     issues: list[Issue] = []
     for doc in docs:
         try:
             Template.model_validate({"name": "x", **{k: v for k, v in doc.data.items() if k != "name"}})
         except ValidationError as exc:
-            issues.extend(translate_validation_error(exc, doc))
+            found = translate_validation_error(exc, doc)
+            if doc.data.get("extends") is not None:
+                found = [i for i in found if i.code != "missing"]
+            issues.extend(found)
     if issues:
         raise TemplateError(issues)
     try:
         template = Template.model_validate(merged)
     except ValidationError as exc:
         raise TemplateError(translate_validation_error(exc, docs[0])) from None
-    folder = root / name
     _check_files(template, root, chain, docs)
-    return ResolvedTemplate(template=template, folder=folder, chain=tuple(chain), origins=origins)
+    return ResolvedTemplate(template=template, folder=root / name, chain=tuple(chain), origins=origins,
+                            documents=dict(zip(chain, docs, strict=True)), lock_origins=lock_origins)
 
 
 def _merge(into: dict[str, Any], src: dict[str, Any], tname: str, origins: dict[str, str], prefix: str) -> None:
@@ -119,22 +160,35 @@ def _check_files(template: Template, root: Path, chain: list[str], docs: list[Do
         except FileNotFoundError as exc:
             doc = _doc_setting(docs, ["fonts", field_name])
             issues.append(doc.issue(["fonts", field_name], str(exc)))
-    if template.logo is not None:
-        path = _find(template.logo.file, root, chain)
-        doc = _doc_setting(docs, ["logo", "file"])
-        if path is None:
-            issues.append(doc.issue(["logo", "file"], f"logo file {template.logo.file} not found"))
-        else:
-            try:
-                from PIL import Image
-
-                with Image.open(path) as im:
-                    im.verify()
-            except Exception:
-                issues.append(doc.issue(["logo", "file"], f"logo {template.logo.file} is not an image "
-                                                          "Pillow can read (use PNG with transparency)"))
+    files = {("logo", "file"): template.logo.file if template.logo else None, ("intro",): template.intro,
+             ("outro",): template.outro, ("music", "file"): template.music.file if template.music else None}
+    for loc, rel in files.items():
+        if rel is None:
+            continue
+        doc = _doc_setting(docs, list(loc))
+        what = loc[0]
+        path = _find(rel, root, chain)
+        if rel.is_absolute() or ".." in rel.parts:
+            issues.append(doc.issue(list(loc), f"{what} file {rel} must be inside the template folder"))
+        elif path is None:
+            issues.append(doc.issue(list(loc), f"{what} file {rel} not found in the template folder "
+                                               f"({', '.join(str(root / c) for c in chain)})"))
+        elif what == "logo" and not _is_image(path):
+            issues.append(doc.issue(list(loc), f"logo {rel} is not an image Pillow can read (use a PNG with "
+                                               "transparency)"))
     if issues:
         raise TemplateError(issues)
+
+
+def _is_image(path: Path) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _doc_setting(docs: list[Document], loc: list[str]) -> Document:

@@ -6,12 +6,25 @@ layout, logo, loudness target. It can restyle the end card but never remove or s
 
 from __future__ import annotations
 
+import difflib
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from toolkit.color import Color
+
+FIELD_NAME = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+# Keys someone might reach for to switch the end card off or cut it short; each gets the
+# duty-of-care explanation instead of a bare "unknown key".
+_END_CARD_REMOVERS = frozenset({"enabled", "enable", "show", "visible", "hidden", "hide", "skip", "remove", "off",
+                                "disabled", "disable", "duration", "seconds", "min_seconds", "length"})
+END_CARD_KEPT = ("the helpline end card cannot be removed or shortened (duty-of-care rule end-card-mandatory); "
+                 "a template or a storyboard's `style:` may only restyle it, or lengthen it with `extra_seconds`")
+# Template sections a storyboard can override (through `style:`, or `music:` for the music bed),
+# and so the only ones worth locking.
+OVERRIDABLE = ("palette", "fonts", "captions", "slates", "end_card", "logo", "music")
 
 FontRef = Annotated[
     str,
@@ -89,12 +102,32 @@ class EndCardLook(TemplateModel):
     extra_seconds: Annotated[float, Field(ge=0, le=10)] = Field(
         default=0.0, description="Time added to the minimum reading time; never subtracted.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_removable(cls, value: Any) -> Any:
+        return refuse_end_card_removal(value)
+
     @field_validator("extra_seconds", mode="before")
     @classmethod
     def _no_shortening(cls, value: Any) -> Any:
-        if isinstance(value, int | float) and value < 0:
-            raise ValueError("a template cannot shorten the end card (duty-of-care rule end-card-mandatory)")
-        return value
+        return refuse_shortening(value)
+
+
+def refuse_shortening(value: Any) -> Any:
+    """Negative `extra_seconds` would cut the end card's reading time: refuse with the reason."""
+    if isinstance(value, int | float) and value < 0:
+        raise ValueError("the end card cannot be shortened (duty-of-care rule end-card-mandatory); "
+                         "`extra_seconds` can only add time")
+    return value
+
+
+def refuse_end_card_removal(value: Any) -> Any:
+    """Reject `end_card: off` and switches like `enabled: false` with the duty-of-care reason."""
+    if value is None or value is False or (isinstance(value, str) and value.lower() in {"none", "off", "no"}):
+        raise ValueError(END_CARD_KEPT)
+    if isinstance(value, dict) and _END_CARD_REMOVERS & set(value):
+        raise ValueError(f"`{sorted(_END_CARD_REMOVERS & set(value))[0]}`: {END_CARD_KEPT}")
+    return value
 
 
 class Logo(TemplateModel):
@@ -102,7 +135,20 @@ class Logo(TemplateModel):
     corner: Corner = "top-right"
     width: Annotated[int, Field(ge=40, le=400, description="Width in px at 1080×1920.")] = 160
     opacity: Opacity = 0.9
-    on: list[Literal["scene", "slate", "end_card"]] = Field(default_factory=lambda: ["scene", "slate"])
+    on: list[Literal["scene", "slate", "end_card"]] = Field(
+        default_factory=lambda: ["scene", "slate"], description="Segment kinds that show the logo; [] for none.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml11_on(cls, value: Any) -> Any:
+        return on_key(value)
+
+
+def on_key(value: Any) -> Any:
+    """YAML 1.1 reads the key `on:` as boolean true; give it its name back."""
+    if isinstance(value, dict) and True in value:
+        return {("on" if k is True else k): v for k, v in value.items()}
+    return value
 
 
 class Loudness(TemplateModel):
@@ -113,6 +159,19 @@ class Loudness(TemplateModel):
 class MusicDefault(TemplateModel):
     file: Path
     volume: Annotated[float, Field(ge=0, le=4)] = 0.25
+
+
+def _lockable(item: str) -> str:
+    known = lockable_paths()
+    if item not in known:
+        close = difflib.get_close_matches(item, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean `{close[0]}`?" if close else \
+            f"; lockable: {', '.join(OVERRIDABLE)} or a property inside one (e.g. `fonts.captions`)"
+        raise ValueError(f"`{item}` is not a property a storyboard can override{hint}")
+    return item
+
+
+LockedProperty = Annotated[str, AfterValidator(_lockable)]
 
 
 class Template(TemplateModel):
@@ -131,12 +190,36 @@ class Template(TemplateModel):
     outro: Path | None = Field(default=None, description="A clip played before the end card.")
     music: MusicDefault | None = None
     loudness: Loudness = Field(default_factory=Loudness)
-    locked: list[str] = Field(default_factory=list, description="Properties storyboards may not override.")
+    gradients: Literal["keep", "flatten"] = Field(
+        default="keep", description="`flatten` replaces storyboard gradient backgrounds with the palette "
+        "background (accessibility templates).")
+    fields: dict[Annotated[str, Field(pattern=FIELD_NAME)], str | None] = Field(
+        default_factory=dict, description="Merge fields the template's text uses, with a default value "
+        "(null: every storyboard must give it under `fields:` or with --field).")
+    locked: list[LockedProperty] = Field(
+        default_factory=list, description="Properties storyboards may not override, as dotted paths: "
+        "`logo`, `end_card`, `fonts.captions`, `captions.color`... Locks add up along `extends`.")
 
     @field_validator("end_card", mode="before")
     @classmethod
     def _end_card_kept(cls, value: Any) -> Any:
-        if value is None or value is False or (isinstance(value, str) and value.lower() in {"none", "off"}):
-            raise ValueError("a template cannot remove the helpline end card (duty-of-care rule "
-                             "end-card-mandatory); it may restyle it")
-        return value
+        return refuse_end_card_removal(value)
+
+
+@cache
+def lockable_paths() -> frozenset[str]:
+    """Every dotted property path under the overridable sections, as written in YAML."""
+    out: set[str] = set()
+
+    def walk(model: type[BaseModel], prefix: str, only: tuple[str, ...] | None = None) -> None:
+        for name, info in model.model_fields.items():
+            key = info.alias or name
+            if only is not None and key not in only:
+                continue
+            out.add(prefix + key)
+            for sub in (a for a in (info.annotation, *getattr(info.annotation, "__args__", ()))
+                        if isinstance(a, type) and issubclass(a, BaseModel)):
+                walk(sub, f"{prefix}{key}.")
+
+    walk(Template, "", OVERRIDABLE)
+    return frozenset(out)
