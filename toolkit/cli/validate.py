@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from toolkit.cli.output import echo_issues
+from toolkit.cli.templates import field_option
 from toolkit.errors import IssuesError, ReelError
 
 
@@ -16,7 +17,9 @@ from toolkit.errors import IssuesError, ReelError
 @click.option("--template", "template", default=None, help="Check against this template instead of the storyboard's.")
 @click.option("--allow-outside", is_flag=True, help="Allow media paths outside the storyboard's folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
-def validate(files: tuple[Path, ...], strict: bool, template: str | None, allow_outside: bool, quiet: bool) -> None:
+@field_option()
+def validate(files: tuple[Path, ...], strict: bool, template: str | None, allow_outside: bool, quiet: bool,
+             fields: dict[str, str]) -> None:
     """Check storyboards: YAML, keys and values, media files, timing, text fit, safe zones,
     contrast, helplines and safe-messaging language. Every problem is reported at once as
     FILE:LINE:COL: field: message. Exit 0 when all are valid, 1 otherwise."""
@@ -25,7 +28,7 @@ def validate(files: tuple[Path, ...], strict: bool, template: str | None, allow_
     failed = 0
     for path in files:
         try:
-            prepared = prepare(path, template=template, strict=strict, allow_outside=allow_outside)
+            prepared = prepare(path, template=template, strict=strict, allow_outside=allow_outside, fields=fields)
         except IssuesError as exc:
             failed += 1
             echo_issues(exc.issues)
