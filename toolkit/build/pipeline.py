@@ -16,7 +16,6 @@ from pathlib import Path
 
 from toolkit.build.lint import lint_storyboard
 from toolkit.build.plan.inputs import EndCardContent, EndCardService, PlanInputs, make_canvas
-from toolkit.build.plan.layout import PillowMeasurer
 from toolkit.build.plan.planner import PlanFailed, plan
 from toolkit.build.plan.timeline import Timeline
 from toolkit.build.spec.validate import LoadedStoryboard, load_storyboard
@@ -94,7 +93,7 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
     selection, card = _end_card(loaded, resolved, issues, today or date.today())
     canvas = make_canvas(sb.platform, width=width, fps=fps)
     inputs = PlanInputs(storyboard=sb, base_dir=loaded.base_dir, template=tpl, template_dir=resolved.folder,
-                        fonts=fonts, media=media, end_card=card, canvas=canvas, measurer=PillowMeasurer(),
+                        fonts=fonts, media=media, end_card=card, canvas=canvas, measurer=FontMeasurer(),
                         caption_files=loaded.caption_files, **extra)
     try:
         result = plan(inputs)
@@ -114,6 +113,18 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
             raise SpecError(promoted, summary="warnings are errors under --strict")
     return Prepared(loaded=loaded, template=resolved, selection=selection, inputs=inputs,
                     timeline=result.timeline, warnings=tuple(issues))
+
+
+class FontMeasurer:
+    """Text widths exactly as the rasteriser will draw them, fallback glyphs included."""
+
+    def __init__(self) -> None:
+        from toolkit.build.compile.fonts import FontBook, default_fallbacks
+
+        self.book = FontBook(fallbacks=default_fallbacks())
+
+    def width(self, font: Path, size: int, text: str) -> int:
+        return round(self.book.text_width(text, font, size))
 
 
 def _locate_policy(doc, issue: Issue) -> Issue:

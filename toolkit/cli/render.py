@@ -42,3 +42,167 @@ def plan(storyboard: Path, as_json: bool, draft: bool, template: str | None, all
         return
     echo_issues([w for w in prepared.warnings if w.severity != "info"])
     click.echo(str(prepared.timeline))
+
+
+def _field_option():
+    from toolkit.cli.templates import field_option
+
+    return field_option()
+
+
+def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, template: str | None,
+             draft: bool) -> dict[Path, Path]:
+    """Where each film goes: -o for one film; --out-dir or beside each storyboard otherwise."""
+    from toolkit.build.template.batch import output_names
+
+    if output is not None:
+        if len(storyboards) != 1:
+            raise click.UsageError("-o/--output names one film; use --out-dir for several storyboards")
+        return {storyboards[0]: output}
+    suffix = ".draft.mp4" if draft else ".mp4"
+    if out_dir is None and len(storyboards) == 1:
+        sb = storyboards[0]
+        return {sb: sb.with_name(sb.stem + (f"--{template}" if template else "") + suffix)}
+    if out_dir is None:
+        # several storyboards, no folder: each film beside its storyboard (names can't collide)
+        return {sb: sb.with_name(sb.stem + (f"--{template}" if template else "") + suffix) for sb in storyboards}
+    names = output_names(list(storyboards), out_dir, template or "film")
+    if template is None:
+        names = {sb: p.with_name(p.name.removesuffix("--film.mp4") + ".mp4") for sb, p in names.items()}
+    return {sb: p.with_suffix("").with_suffix(suffix) if draft else p for sb, p in names.items()}
+
+
+@click.command()
+@click.argument("storyboards", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="The film's path (one storyboard only).")
+@click.option("--out-dir", type=click.Path(path_type=Path), help="Folder for the films (several storyboards).")
+@click.option("--draft", is_flag=True, help="540×960, fastest encode, same timing: for the edit loop.")
+@click.option("--force", is_flag=True, help="Overwrite an existing film (never an input).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the result and problems.")
+@common
+@_field_option()
+def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, draft: bool, force: bool,
+           quiet: bool, template: str | None, allow_outside: bool, strict: bool, fields: dict[str, str]) -> None:
+    """Render storyboards to 9:16 MP4 films, each ending on its helpline end card.
+
+    One storyboard: the film goes beside it (or to -o). Several: each is rendered in turn,
+    failures don't stop the batch, and a summary says which rendered and why others failed.
+    Exit 0 when every film rendered, 1 otherwise, 130 when interrupted."""
+    from toolkit.build.pipeline import DRAFT_WIDTH, prepare
+    from toolkit.build.render import render_film
+    from toolkit.errors import IssuesError, ReelError
+
+    targets = _outputs(storyboards, output, out_dir, template, draft)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    done: dict[Path, Path] = {}
+    results: list[tuple[Path, Path | None, str]] = []
+    for sb in storyboards:
+        target = targets[sb]
+        if target in done.values():
+            continue  # the same storyboard given twice
+        try:
+            prepared = prepare(sb, template=template, width=DRAFT_WIDTH if draft else None,
+                               allow_outside=allow_outside, strict=strict, fields=fields)
+            echo_issues([w for w in prepared.warnings if w.severity != "info"])
+            result = _with_progress(lambda cb, p=prepared, t=target: render_film(
+                p, t, draft=draft, force=force, on_progress=cb), prepared, quiet)
+        except KeyboardInterrupt:
+            click.secho(f"interrupted: nothing was written to {target}", fg="yellow", err=True)
+            raise click.exceptions.Exit(130) from None
+        except IssuesError as exc:
+            echo_issues(exc.issues)
+            results.append((sb, None, exc.message.splitlines()[0]))
+            continue
+        except ReelError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            results.append((sb, None, str(exc).splitlines()[0]))
+            continue
+        done[sb] = target
+        echo_issues([w for w in result.warnings if w.severity == "warning" and w.code.startswith("glyph")])
+        gain = f", loudness {result.gain.describe()}" if result.gain else ", silent"
+        click.secho(f"{target}: {float(result.timeline.duration):.1f}s, {result.verify.width}x"
+                    f"{result.verify.height}{gain}, flash gate passed, rendered in {result.seconds:.1f}s",
+                    fg="green")
+        results.append((sb, target, ""))
+    if len(storyboards) > 1:
+        _summary(results)
+    if any(target is None for _, target, _ in results):
+        raise click.exceptions.Exit(1)
+
+
+def _with_progress(run, prepared, quiet: bool):
+    if quiet:
+        return run(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    total = prepared.timeline.frames
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(f"{prepared.loaded.path.name}: loudness", total=total)
+
+        def update(stage: str, progress) -> None:
+            bar.update(task, description=f"{prepared.loaded.path.name}: {stage}",
+                       completed=progress.frame if stage == "render" else 0)
+
+        return run(update)
+
+
+def _summary(results: list[tuple[Path, Path | None, str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Batch summary")
+    for column in ("storyboard", "result", "film or reason"):
+        table.add_column(column, overflow="fold")
+    for sb, target, reason in results:
+        table.add_row(str(sb), "[green]rendered[/]" if target else "[red]failed[/]", str(target or reason))
+    Console(stderr=True).print(table)
+    ok = sum(1 for _, t, _ in results if t)
+    click.echo(f"{ok} of {len(results)} films rendered")
+
+
+@click.command()
+@click.argument("storyboard", type=click.Path(path_type=Path))
+@click.option("--at", "at", required=True, help="When: 4.5s, 00:04.500 or 135f.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
+@click.option("--draft", is_flag=True, help="At draft size (540×960).")
+@click.option("--force", is_flag=True, help="Overwrite an existing image.")
+@common
+@_field_option()
+def still(storyboard: Path, at: str, output: Path, draft: bool, force: bool, template: str | None,
+          allow_outside: bool, strict: bool, fields: dict[str, str]) -> None:
+    """Render the single frame the film shows at --at, as a PNG."""
+    from toolkit.build.pipeline import DRAFT_WIDTH, prepare
+    from toolkit.build.render import render_still
+    from toolkit.build.spec.units import parse_duration
+
+    try:
+        when = parse_duration(at)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
+    prepared = prepare(storyboard, template=template, width=DRAFT_WIDTH if draft else None,
+                       allow_outside=allow_outside, strict=strict, fields=fields)
+    seconds = float(when.to_seconds(prepared.timeline.canvas.fps))
+    if seconds >= float(prepared.timeline.duration):
+        raise click.BadParameter(f"the film is {float(prepared.timeline.duration):.2f}s long", param_hint="--at")
+    render_still(prepared, seconds, output, force=force)
+    click.secho(f"{output}: frame at {seconds:.2f}s", fg="green")
+
+
+@click.command()
+@click.argument("storyboard", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
+@click.option("--force", is_flag=True, help="Overwrite an existing image.")
+@common
+@_field_option()
+def sheet(storyboard: Path, output: Path, force: bool, template: str | None, allow_outside: bool, strict: bool,
+          fields: dict[str, str]) -> None:
+    """A contact sheet: one labelled thumbnail per scene, slate and end card, with the safe zone drawn."""
+    from toolkit.build.pipeline import prepare
+    from toolkit.build.sheet import render_sheet
+
+    prepared = prepare(storyboard, template=template, width=540, allow_outside=allow_outside, strict=strict,
+                       fields=fields)
+    render_sheet(prepared, output, force=force)
+    click.secho(f"{output}: {len(prepared.timeline.segments)} thumbnails", fg="green")

@@ -10,6 +10,7 @@ its limits: unique input nodes and lavfi inputs for source filters).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from toolkit.build.compile import audio
@@ -65,3 +66,27 @@ def compile_loudness_pass(timeline: Timeline, gain: AudioGain | None = None) -> 
     body = graph.argv([measured], "-")
     # ebur128 prints its summary at "info" level; -f null discards the audio itself.
     return [*global_options(loglevel="info"), *body[:-1], "-f", "null", "-"]
+
+
+def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[int], output: Path) -> list[str]:
+    """The ffmpeg command that writes chosen output frames (pictures only) as PNG images.
+
+    `output` is an image-sequence pattern such as `frame_%03d.png`; images are numbered from 1 in
+    the order of `frames` (sorted). Used by `reel still` and `reel sheet`: the same graph as the
+    render, so a still is exactly what the film shows, without encoding or audio.
+    """
+    wanted = sorted(set(frames))
+    if not wanted or wanted[0] < 0 or wanted[-1] >= timeline.frames:
+        raise ValueError(f"frames must lie in 0..{timeline.frames - 1}")
+    graph = Graph()
+    canvas = timeline.canvas
+    segments = [build_segment(seg, canvas, graph) for seg in timeline.segments]
+    picture = join_segments(timeline.segments, segments, canvas, graph)
+    concat = str(raster.concat) if raster.concat is not None else None
+    picture = overlay_text(picture, concat, raster.box.x, raster.box.y, canvas, graph)
+    # trim ends the graph right after the last wanted frame, so nothing later is decoded
+    picture = picture.filter("trim", end_frame=wanted[-1] + 1)
+    picture = picture.filter("select", "+".join(f"eq(n,{n})" for n in wanted))
+    body = graph.argv([picture], output)
+    return [*global_options(loglevel="warning"), "-y", *body[:-1], "-fps_mode", "passthrough",
+            "-frames:v", str(len(wanted)), "-update", "0", body[-1]]

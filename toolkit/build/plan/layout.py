@@ -11,7 +11,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -27,22 +26,6 @@ class Measurer(Protocol):
     """Font metrics provider (injected so the planner itself does no I/O)."""
 
     def width(self, font: Path, size: int, text: str) -> int: ...
-
-
-class PillowMeasurer:
-    """Measures with Pillow's FreeType bindings; fonts are opened once per (file, size)."""
-
-    def __init__(self) -> None:
-        self._font = lru_cache(maxsize=64)(self._load)
-
-    @staticmethod
-    def _load(font: Path, size: int):
-        from PIL import ImageFont
-
-        return ImageFont.truetype(str(font), size)
-
-    def width(self, font: Path, size: int, text: str) -> int:
-        return int(round(self._font(font, size).getlength(text)))
 
 
 class TextDoesNotFit(ValueError):
