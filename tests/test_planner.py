@@ -152,3 +152,14 @@ def test_plan_json_round_trips(tmp_path):
     tl = prepare(write(tmp_path, "title: T\nregion: CA\nscenes:\n  - slate: title\n")).timeline
     data = json.loads(json.dumps(tl.to_dict()))
     assert data["frames"] == tl.frames and data["segments"][-1]["kind"] == "end_card"
+
+
+def test_captions_of_neighbouring_scenes_never_share_the_screen(tmp_path):
+    path = write(tmp_path, "title: T\nregion: UK\nscenes:\n"
+                 "  - background: navy\n    duration: 3s\n    captions: First scene words.\n"
+                 "    transition: {type: slide-up, duration: 0.5s}\n"
+                 "  - background: '#333333'\n    duration: 3s\n    captions: Second scene words.\n")
+    tl = prepare(path).timeline
+    first, second = (o for o in tl.overlays if o.kind == "caption")
+    assert first.end <= second.start
+    assert second.start == tl.segments[1].start + 15  # shown once the slide has finished

@@ -70,7 +70,8 @@ def _outline(image: Image.Image, safe, scale: float) -> None:
     image.paste(layer, (0, 0), layer)
 
 
-def _clock(seconds: float) -> str:
+def _clock(seconds) -> str:
+    seconds = float(seconds)
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 

@@ -58,9 +58,12 @@ def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
           issues: list[LocIssue]) -> list[Overlay]:
     """All overlays of the film, in drawing order."""
     out: list[Overlay] = []
-    for entry, seg in zip(entries, segments, strict=True):
+    for i, (entry, seg) in enumerate(zip(entries, segments, strict=True)):
         if entry.kind == "scene" and entry.scene is not None and entry.scene.captions is not None:
-            out.extend(_captions(inp, entry, seg, issues))
+            # During a transition two scenes share the screen; their captions must not.
+            lo = seg.start + seg.transition_in.frames
+            hi = seg.end - (segments[i + 1].transition_in.frames if i + 1 < len(segments) else 0)
+            out.extend(_clip(_captions(inp, entry, seg, issues), lo, hi))
         elif entry.kind == "slate":
             out.extend(_slate(inp, entry, seg, issues))
         elif entry.kind == "end_card":
@@ -70,6 +73,16 @@ def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
 
 
 # ------------------------------------------------------------------ captions
+
+
+def _clip(overlays: list[Overlay], lo: int, hi: int) -> list[Overlay]:
+    """The overlays limited to frames [lo, hi); those left empty are dropped."""
+    out = []
+    for o in overlays:
+        start, end = max(o.start, lo), min(o.end, hi)
+        if end > start:
+            out.append(replace(o, start=start, length=end - start))
+    return out
 
 
 def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
