@@ -111,6 +111,7 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
             click.secho(f"interrupted: nothing was written to {target}", fg="yellow", err=True)
             raise click.exceptions.Exit(130) from None
         except IssuesError as exc:
+            click.secho(f"{sb}: {exc.message.splitlines()[0]}", fg="red", err=True)
             echo_issues(exc.issues)
             results.append((sb, None, exc.message.splitlines()[0]))
             continue

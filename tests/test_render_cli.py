@@ -1,0 +1,109 @@
+"""`reel render`, `reel still`, `reel sheet` as a user runs them. Every example renders in draft mode."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from toolkit.build.pipeline import DRAFT_WIDTH, prepare
+from toolkit.cli import cli
+from toolkit.media.probe import probe
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "storyboards").glob("*.yaml"))
+pytestmark = pytest.mark.render
+
+
+@pytest.mark.parametrize("storyboard", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_renders_in_draft(runner, tmp_path, storyboard):
+    out = tmp_path / "film.mp4"
+    result = runner.invoke(cli, ["render", str(storyboard), "--draft", "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "flash gate passed" in result.output
+    info = probe(out)
+    plan = prepare(storyboard, width=DRAFT_WIDTH).timeline
+    assert (info.video.width, info.video.height) == (540, 960)
+    assert info.video.fps == Fraction(30)
+    assert abs(info.duration - float(plan.duration)) <= 1 / 30 + 0.03  # ±1 frame (+ AAC packet rounding)
+    assert info.audio is not None and info.audio.sample_rate == 48000 and info.audio.channels == 2
+    assert not list(tmp_path.glob(".*reel-tmp*")), "no temporary file may be left behind"
+
+
+@pytest.fixture(scope="module")
+def small_film(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("cli")
+    sb = folder / "short.yaml"
+    sb.write_text("title: Short\nregion: IE\nscenes:\n  - background: '#2a9d8f'\n    duration: 2s\n"
+                  "    captions: A short caption.\n", encoding="utf-8")
+    return sb
+
+
+def test_default_output_goes_beside_the_storyboard_and_refuses_overwrite(runner, small_film):
+    first = runner.invoke(cli, ["render", str(small_film), "--draft", "-q"])
+    assert first.exit_code == 0, first.output
+    film = small_film.with_name("short.draft.mp4")
+    assert film.exists()
+    before = film.stat().st_mtime_ns
+    again = runner.invoke(cli, ["render", str(small_film), "--draft", "-q"])
+    assert again.exit_code == 1
+    assert "already exists" in again.output and "--force" in again.output
+    assert film.stat().st_mtime_ns == before
+    forced = runner.invoke(cli, ["render", str(small_film), "--draft", "-q", "--force"])
+    assert forced.exit_code == 0
+
+
+def test_never_overwrites_an_input(runner, small_film):
+    result = runner.invoke(cli, ["render", str(small_film), "--draft", "-q", "--force", "-o", str(small_film)])
+    assert result.exit_code == 1
+    assert "input" in result.output
+    assert small_film.read_text().startswith("title: Short")
+
+
+def test_flashing_film_is_refused_and_not_saved(runner, tmp_path):
+    scenes = "".join(f"  - background: '{'#ffffff' if i % 2 else '#000000'}'\n    duration: 4f\n" for i in range(40))
+    sb = tmp_path / "strobe.yaml"
+    sb.write_text("title: Strobe\nregion: UK\nscenes:\n" + scenes, encoding="utf-8")
+    out = tmp_path / "strobe.mp4"
+    result = runner.invoke(cli, ["render", str(sb), "--draft", "-q", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "WCAG 2.3.1" in result.output and "general flashing from" in result.output
+    assert not out.exists()
+
+
+def test_batch_continues_past_a_failing_film_and_summarises(runner, tmp_path, small_film):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("title: Broken\nregion: UK\nscenes:\n  - background: missing.mp4\n", encoding="utf-8")
+    out_dir = tmp_path / "films"
+    result = runner.invoke(cli, ["render", str(small_film), str(broken), "--draft", "-q", "--out-dir", str(out_dir)])
+    assert result.exit_code == 1
+    assert "1 of 2 films rendered" in result.output
+    assert "file not found: missing.mp4" in result.output
+    assert (out_dir / "short.draft.mp4").exists()
+
+
+def test_still_and_sheet(runner, small_film, tmp_path):
+    png = tmp_path / "still.png"
+    result = runner.invoke(cli, ["still", str(small_film), "--at", "1s", "--draft", "-o", str(png)])
+    assert result.exit_code == 0, result.output
+    with Image.open(png) as im:
+        assert im.size == (540, 960)
+        r, g, b = im.convert("RGB").getpixel((20, 20))
+        assert abs(r - 0x2a) < 12 and abs(g - 0x9d) < 12 and abs(b - 0x8f) < 12
+    late = runner.invoke(cli, ["still", str(small_film), "--at", "99s", "-o", str(tmp_path / "x.png")])
+    assert late.exit_code == 2 and "the film is" in late.output
+    sheet = tmp_path / "sheet.png"
+    result = runner.invoke(cli, ["sheet", str(small_film), "-o", str(sheet)])
+    assert result.exit_code == 0, result.output
+    assert "2 thumbnails" in result.output and sheet.stat().st_size > 1000
+
+
+def test_plan_json(runner, small_film):
+    import json
+
+    result = runner.invoke(cli, ["plan", str(small_film), "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["segments"][-1]["kind"] == "end_card" and data["canvas"]["width"] == 1080
