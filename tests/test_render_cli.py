@@ -107,3 +107,12 @@ def test_plan_json(runner, small_film):
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["segments"][-1]["kind"] == "end_card" and data["canvas"]["width"] == 1080
+
+
+def test_dry_run_prints_the_commands_and_renders_nothing(runner, small_film, tmp_path):
+    out = tmp_path / "never.mp4"
+    result = runner.invoke(cli, ["render", str(small_film), "--dry-run", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "# pass 2: render" in result.output and "-filter_complex" in result.output
+    assert "libx264" in result.output and str(out) in result.output
+    assert not out.exists()

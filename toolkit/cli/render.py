@@ -79,10 +79,12 @@ def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path |
 @click.option("--draft", is_flag=True, help="540×960, fastest encode, same timing: for the edit loop.")
 @click.option("--force", is_flag=True, help="Overwrite an existing film (never an input).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the result and problems.")
+@click.option("--dry-run", is_flag=True, help="Print the ffmpeg commands (loudness pass, render) and stop.")
 @common
 @_field_option()
 def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, draft: bool, force: bool,
-           quiet: bool, template: str | None, allow_outside: bool, strict: bool, fields: dict[str, str]) -> None:
+           quiet: bool, dry_run: bool, template: str | None, allow_outside: bool, strict: bool,
+           fields: dict[str, str]) -> None:
     """Render storyboards to 9:16 MP4 films, each ending on its helpline end card.
 
     One storyboard: the film goes beside it (or to -o). Several: each is rendered in turn,
@@ -105,6 +107,9 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
             prepared = prepare(sb, template=template, width=DRAFT_WIDTH if draft else None,
                                allow_outside=allow_outside, strict=strict, fields=fields)
             echo_issues([w for w in prepared.warnings if w.severity != "info"])
+            if dry_run:
+                _print_commands(prepared, target, draft)
+                continue
             result = _with_progress(lambda cb, p=prepared, t=target: render_film(
                 p, t, draft=draft, force=force, on_progress=cb), prepared, quiet)
         except KeyboardInterrupt:
@@ -130,6 +135,25 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
         _summary(results)
     if any(target is None for _, target, _ in results):
         raise click.exceptions.Exit(1)
+
+
+def _print_commands(prepared, target: Path, draft: bool) -> None:
+    """The exact commands a render runs (the render's gain comes from the loudness pass)."""
+    import shlex
+
+    from toolkit.build.compile.graph import compile_loudness_pass, compile_render
+    from toolkit.build.compile.output import EncodeSettings
+    from toolkit.build.compile.raster import rasterise
+    from toolkit.build.render import cache_dir
+
+    raster = rasterise(prepared.timeline, cache_dir())
+    measure = compile_loudness_pass(prepared.timeline)
+    if measure is not None:
+        click.echo("# pass 1: measure loudness")
+        click.echo(shlex.join(measure))
+    encode = EncodeSettings.draft() if draft else EncodeSettings.final()
+    click.echo(f"# pass 2: render (the gain measured in pass 1 is added to the audio chain) -> {target}")
+    click.echo(shlex.join(compile_render(prepared.timeline, raster, output=target, encode=encode, gain=None)))
 
 
 def _with_progress(run, prepared, quiet: bool):
