@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -330,7 +331,8 @@ def check_clip(path: str | Path, *, profile: Profile = "wcag_strict", analysis_w
     from toolkit.media.frames import iter_frames, video_fps  # PyAV only when decoding
 
     fps = video_fps(path)
-    report = analyse_frames(iter_frames(path, width=analysis_width), float(fps), profile)
+    with closing(iter_frames(path, width=analysis_width)) as frames:
+        report = analyse_frames(frames, float(fps), profile)
     if report.frames_analysed == 0:
         raise ProbeError(f"{path}: no video frames could be decoded")
     return report

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -53,7 +53,7 @@ def video_fps(path: str | Path) -> Fraction:
     return Fraction(rate)
 
 
-def iter_frames(path: str | Path, *, width: int, height: int | None = None) -> Iterator[Frame]:
+def iter_frames(path: str | Path, *, width: int, height: int | None = None) -> Generator[Frame, None, None]:
     """Decode every frame of the first video stream, upright, as `width`×`height` sRGB.
 
     `height=None` keeps the displayed aspect ratio (sample aspect ratio and rotation
@@ -63,8 +63,9 @@ def iter_frames(path: str | Path, *, width: int, height: int | None = None) -> I
     default. Rotation comes from the display-matrix side data (multiples of 90°); a mirror
     flag in that matrix is not exposed by PyAV and is ignored, which no analysis of
     flashing or levels depends on. Decoding runs a few frames ahead on a worker thread, so
-    the caller's analysis overlaps it. Raises `ProbeError` naming the file when it cannot
-    be opened, has no video, or fails to decode.
+    the caller's analysis overlaps it; exhaust or `close()` the generator (e.g. with
+    `contextlib.closing`) to stop that thread. Raises `ProbeError` naming the file when it
+    cannot be opened, has no video, or fails to decode.
     """
     if width < 1 or (height is not None and height < 1):
         raise ValueError(f"frame size must be positive, got {width}x{height}")
