@@ -214,7 +214,7 @@ def _node_kind(node: yaml.Node) -> str:
 def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path, text: str = "") -> Issue:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "syntax error"
-    if mark is not None and _char_at(text, mark.line, mark.column) == "\t" or "'\\t'" in problem:
+    if (mark is not None and _char_at(text, mark.line, mark.column) == "\t") or "'\\t'" in problem:
         problem = "a tab character; indent YAML with spaces only"
     message = f"YAML syntax: {problem}"
     if exc.context and exc.problem and exc.context != exc.problem:
