@@ -1,0 +1,239 @@
+"""Clip factories for the grader tests and the grading benchmark: clips with known defects.
+
+Pictures are drawn with Pillow (deterministic text, no dependence on ffmpeg's drawtext) and
+encoded with ffmpeg; sound is a 1 kHz stereo sine, whose loudness is known exactly (a stereo
+sine with peak A reads 20·log10(A) LUFS), so loudness defects need no measuring. Clips are
+small wherever the check allows it: 216×384 keeps 9:16 for the picture and sound checks;
+clips whose text must be read by OCR are 540×960 (text drawn at half its 1080×1920 size).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+REF_W, REF_H = 1080, 1920
+
+
+@dataclass(frozen=True)
+class Text:
+    """Text to draw, in 1080×1920 reference pixels: `x=None` centres it; `box` draws a dark backing."""
+
+    text: str
+    y: int
+    size: int = 64
+    x: int | None = None
+    box: bool = False
+    bold: bool = True
+
+
+def font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont:
+    """The house font (Atkinson Hyperlegible) at `size` pixels."""
+    from toolkit.build.template.loader import resolve_font
+
+    return ImageFont.truetype(str(resolve_font("atkinson-hyperlegible:" + ("bold" if bold else "regular"))), size)
+
+
+def picture(size: tuple[int, int], background: str, texts: Iterable[Text] = ()) -> Image.Image:
+    """A frame of `size` with `texts` laid out at their reference positions, scaled to fit."""
+    w = size[0]
+    scale = w / REF_W
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    for t in texts:
+        f = font(max(6, round(t.size * scale)), t.bold)
+        left, top, right, bottom = draw.textbbox((0, 0), t.text, font=f)
+        x = (w - (right - left)) / 2 - left if t.x is None else t.x * scale
+        y = t.y * scale
+        if t.box:
+            pad = round(16 * scale)
+            draw.rectangle((x + left - pad, y + top - pad, x + right + pad, y + bottom + pad), fill="#000000")
+        draw.text((x, y), t.text, font=f, fill="#ffffff")
+    return image
+
+
+def end_card_texts(region: str = "UK", top: int = 420) -> list[Text]:
+    """The end card Reel would show for `region`: heading, then each service's lines from the directory."""
+    from toolkit.care.helplines import end_card_lines, load_directory, select_end_card
+
+    lines = end_card_lines(select_end_card(load_directory(), region, []))
+    texts = [Text("You don't have to", top, 64), Text("go through this alone", top + 80, 64)]
+    y = top + 220
+    for line in lines:
+        texts.append(Text(line.name.text, y, 56))
+        y += 76
+        for contact in line.contacts:
+            texts.append(Text(contact.text, y, 50, bold=False))
+            y += 70
+        texts.append(Text(line.hours.text, y, 44, bold=False))
+        y += 100
+    return texts
+
+
+def tone(seconds: float, lufs: float | None) -> list[str]:
+    """ffmpeg input arguments for a stereo 1 kHz sine at `lufs` (None: no input)."""
+    if lufs is None:
+        return []
+    amp = 10 ** (lufs / 20)
+    expr = f"{amp:.6f}*sin(2*PI*1000*t)"
+    return ["-f", "lavfi", "-i", f"aevalsrc=exprs={expr}|{expr}:s=48000:d={seconds}"]
+
+
+class ClipMaker:
+    """Encodes clips into `folder` with the ffmpeg at `ffmpeg`."""
+
+    def __init__(self, folder: Path, ffmpeg: str) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.ffmpeg = ffmpeg
+
+    def run(self, args: Sequence[str]) -> None:
+        """Run ffmpeg quietly; fail loudly with its stderr."""
+        argv = [self.ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args]
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"ffmpeg failed: {' '.join(argv)}\n{proc.stderr}")
+
+    def slideshow(self, name: str, shots: Sequence[tuple[Image.Image, float]], *, fps: int = 30,
+                  lufs: float | None = -14.0, faststart: bool = True) -> Path:
+        """Still pictures shown for the given seconds each, as an H.264 MP4 (plus tone)."""
+        out = self.folder / name
+        listing = self.folder / f"{out.stem}.concat.txt"
+        entries = []
+        for i, (image, _) in enumerate(shots):
+            png = self.folder / f"{out.stem}-{i:03d}.png"
+            image.save(png)
+            entries.append(png)
+        total = sum(seconds for _, seconds in shots)
+        rows = [f"file '{png}'\nduration {seconds:.6f}" for png, (_, seconds) in zip(entries, shots, strict=True)]
+        rows.append(f"file '{entries[-1]}'")  # the concat demuxer ignores the last entry's duration
+        listing.write_text("\n".join(rows) + "\n")
+        args = ["-f", "concat", "-safe", "0", "-i", str(listing), *tone(total, lufs),
+                "-vf", f"fps={fps},format=yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23",
+                "-g", str(2 * fps)]
+        if lufs is not None:
+            args += ["-c:a", "aac", "-b:a", "128k"]
+        if faststart:
+            args += ["-movflags", "+faststart"]
+        self.run([*args, "-t", f"{total:.3f}", str(out)])
+        return out
+
+    def frames(self, name: str, frames: Iterable[np.ndarray], size: tuple[int, int], seconds: float, *,
+               fps: int = 30, lufs: float | None = -14.0) -> Path:
+        """Raw RGB frames piped to ffmpeg (for pictures that change every frame)."""
+        out = self.folder / name
+        w, h = size
+        argv = [self.ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "rawvideo",
+                "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-", *tone(seconds, lufs),
+                "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p",
+                "-movflags", "+faststart"]
+        if lufs is not None:
+            argv += ["-c:a", "aac", "-b:a", "128k"]
+        proc = subprocess.Popen([*argv, "-t", f"{seconds:.3f}", str(out)], stdin=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        assert proc.stdin is not None
+        for frame in frames:
+            proc.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+        _, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"ffmpeg failed: {err.decode(errors='replace')}")
+        return out
+
+    def lavfi(self, name: str, video: str, *, seconds: float, lufs: float | None = -14.0,
+              extra: Sequence[str] = ()) -> Path:
+        """A clip from a lavfi video source description (e.g. "color=c=navy:s=216x384:r=30")."""
+        out = self.folder / name
+        args = ["-f", "lavfi", "-i", f"{video}:d={seconds}", *tone(seconds, lufs), "-c:v", "libx264",
+                "-preset", "ultrafast", "-pix_fmt", "yuv420p", *extra, "-movflags", "+faststart"]
+        if lufs is not None:
+            args += ["-c:a", "aac", "-b:a", "128k"]
+        self.run([*args, "-t", f"{seconds:.3f}", str(out)])
+        return out
+
+    # ------------------------------------------------------------------ clips with known defects
+
+    def captioned_film(self, name: str, *, end_card_seconds: float | None, caption_x: int | None = None,
+                       size: tuple[int, int] = (540, 960), lufs: float | None = -14.0) -> Path:
+        """Three captioned shots, then an end card for `end_card_seconds` (None: no card, a plain
+        closing shot instead). `caption_x` puts the captions at that reference x (e.g. under the
+        right-hand buttons) instead of centred."""
+        caption_y = 1040
+        shots = [
+            (picture(size, "#264653", [Text("For a long time I kept", caption_y, 64, caption_x, True),
+                                       Text("it to myself.", caption_y + 84, 64, caption_x, True)]), 3.0),
+            (picture(size, "#2a9d8f", [Text("Telling one person", caption_y, 64, caption_x, True),
+                                       Text("helped.", caption_y + 84, 64, caption_x, True)]), 3.0),
+            (picture(size, "#3d405b", [Text("Things got better.", caption_y, 64, caption_x, True)]), 2.5),
+        ]
+        if end_card_seconds is None:
+            shots.append((picture(size, "#14213d", [Text("Thanks for watching", 900, 64)]), 3.0))
+        else:
+            shots.append((picture(size, "#14213d", end_card_texts()), end_card_seconds))
+        return self.slideshow(name, shots, lufs=lufs)
+
+    def flashing(self, name: str, *, size: tuple[int, int] = (216, 384), hz: float = 5.0, fps: int = 30) -> Path:
+        """1 s grey, 2 s of full-frame black/white flashing at `hz` flashes per second, 1 s grey."""
+        w, h = size
+        grey = np.full((h, w, 3), 128, np.uint8)
+        black, white = np.zeros((h, w, 3), np.uint8), np.full((h, w, 3), 255, np.uint8)
+        half = fps / hz / 2
+
+        def gen():
+            for i in range(4 * fps):
+                t = i / fps
+                if 1.0 <= t < 3.0:
+                    yield white if math.floor((i - fps) / half) % 2 == 0 else black
+                else:
+                    yield grey
+        return self.frames(name, gen(), size, 4.0, fps=fps)
+
+
+def render_timeline(maker: ClipMaker, name: str, timeline, *, lufs: float = -14.0) -> Path:
+    """Draw a planned Timeline's colour backgrounds and text overlays, shot by shot, and encode it.
+
+    A stand-in for `reel render` for films made of colour slates and captions: transitions
+    are drawn as cuts and gradients as their first colour.
+    """
+    fps = Fraction(timeline.canvas.fps)
+    size = (timeline.canvas.width, timeline.canvas.height)
+    marks = sorted({0, timeline.frames, *(s.start for s in timeline.segments),
+                    *(o.start for o in timeline.overlays), *(o.end for o in timeline.overlays)})
+    shots = []
+    for a, b in itertools.pairwise(marks):
+        if b <= a:
+            continue
+        segment = [s for s in timeline.segments if s.start <= a < s.end][-1]
+        source = segment.source
+        colour = getattr(source, "color", None) or getattr(source, "colors", ("#000000",))[0]
+        image = Image.new("RGB", size, colour)
+        draw = ImageDraw.Draw(image, "RGBA")
+        for overlay in timeline.overlays:
+            if overlay.start <= a < overlay.end:
+                for block in overlay.blocks:
+                    _draw_block(draw, block)
+        shots.append((image, float(Fraction(b - a) / fps)))
+    return maker.slideshow(name, shots, fps=int(fps), lufs=lufs)
+
+
+def _draw_block(draw: ImageDraw.ImageDraw, block) -> None:
+    lines = getattr(block, "lines", None)
+    if lines is None:
+        return
+    f = ImageFont.truetype(str(block.font), block.size)
+    for line in lines:
+        if block.backing:
+            pad = block.padding
+            hexes = block.backing.ljust(9, "f")
+            rgba = tuple(int(hexes[i:i + 2], 16) for i in (1, 3, 5, 7))
+            draw.rounded_rectangle((line.box.x - pad, line.box.y - pad, line.box.right + pad, line.box.bottom + pad),
+                                   radius=block.radius, fill=rgba)
+        for run in line.runs:
+            draw.text((run.x, line.box.y), run.text, font=f, fill=run.color)

@@ -1,0 +1,194 @@
+"""`reel grade CLIP...`: grade exported clips against a rubric; reports, gradebook, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from toolkit.grade.gradebook import Entry
+    from toolkit.grade.results import Report
+
+GRADED_FAILED = 3  # 0 = every must passed, 1 = tool error, 2 = usage error, 3 = graded and failed
+
+
+@click.command()
+@click.argument("clips", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--rubric", "rubric_ref", default=None, metavar="NAME|FILE",
+              help="A rubric in rubrics/ by name, or a rubric YAML file.  [default: tiktok-default]")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the JSON report here (one clip).")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the HTML report here (one clip).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With a folder or several clips: where the gradebook and reports go "
+                   "[default: FOLDER/reel-grades, or ./reel-grades].")
+@click.option("--storyboard", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The clip's storyboard: region, topics, captions and the plan to compare against (one clip).")
+@click.option("--captions", "captions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="An .srt/.vtt file with the clip's caption timings (reading speed).")
+@click.option("--region", default=None, help="Audience region for the end card (UK, IE, US, CA, AU, NZ) "
+                                             "[default: the storyboard's, else UK].")
+@click.option("--topics", default="", metavar="LIST",
+              help="Comma-separated topics, e.g. self-harm,suicide (drives the content-warning check).")
+@click.option("--list-checks", is_flag=True, help="List every check and the values a rubric can read, then exit.")
+def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_out: Path | None, html_out: Path | None,
+          out_dir: Path | None, storyboard: Path | None, captions_file: Path | None, region: str | None,
+          topics: str, list_checks: bool) -> None:
+    """Grade exported clips against a rubric (delivery spec, loudness, flashing, end card...).
+
+    CLIPS are video files or folders. A folder is graded file by file into a gradebook CSV
+    plus an HTML and a JSON report per clip; other files in it are listed as skipped.
+
+    Exit status: 0 every must criterion passed, 3 a clip was graded and failed, 1 a clip
+    could not be graded (tool error), 2 usage error.
+    """
+    if list_checks:
+        _list_checks()
+        return
+    if not clips:
+        raise click.UsageError("give at least one clip or folder to grade")
+    from toolkit.errors import PolicyError
+    from toolkit.grade.batch import collect_clips
+    from toolkit.grade.context import make_context
+    from toolkit.grade.rubric import load_rubric
+
+    found, skipped = collect_clips(clips)
+    many = len(clips) > 1 or any(c.is_dir() for c in clips)
+    if many and (json_out or html_out):
+        raise click.UsageError("--json and --html name one report; with a folder or several clips use --out DIR")
+    if many and storyboard:
+        raise click.UsageError("--storyboard describes one clip; grade its clip on its own")
+    if not many and out_dir:
+        raise click.UsageError("--out is for folders and several clips; use --json/--html for one clip")
+    if not found:
+        names = ", ".join(p.name for p in skipped[:5]) or "the folder is empty"
+        raise click.UsageError(f"no video files to grade (skipped: {names})")
+    rubric = load_rubric(rubric_ref)
+    try:
+        context = make_context(region=region, topics=topics.split(","), storyboard=storyboard,
+                               captions_file=captions_file)
+    except PolicyError as exc:
+        raise click.BadParameter(exc.issues[0].message, param_hint="--region") from None
+    for path in skipped:
+        click.echo(f"skipped {path}: not a video file")
+    if many:
+        target = out_dir or (clips[0] / "reel-grades" if clips[0].is_dir() else Path("reel-grades"))
+        _grade_many(found, skipped, rubric, context, target, clips[0] if clips[0].is_dir() else None)
+    else:
+        _grade_one(found[0], rubric, context, json_out, html_out)
+
+
+def _grade_one(clip: Path, rubric, context, json_out: Path | None, html_out: Path | None) -> None:
+    from toolkit.grade.grader import grade as grade_clip
+    from toolkit.grade.report_html import write_html
+    from toolkit.grade.report_json import write_json
+
+    with _progress(1) as advance:
+        report = grade_clip(clip, rubric, context=context, progress=lambda f: advance(0, clip, f))
+    if json_out:
+        write_json(report, json_out)
+    if html_out:
+        write_html(report, html_out)
+    _print_report(report)
+    for path in (json_out, html_out):
+        if path:
+            click.echo(f"wrote {path}")
+    if not report.passed:
+        raise click.exceptions.Exit(GRADED_FAILED)
+
+
+def _grade_many(clips: list[Path], skipped: list[Path], rubric, context, out_dir: Path, root: Path | None) -> None:
+    from toolkit.grade.batch import grade_batch
+    from toolkit.grade.gradebook import Entry, write_gradebook
+
+    with _progress(len(clips)) as advance:
+        entries = grade_batch(clips, rubric, context, out_dir=out_dir, progress=advance)
+    book = write_gradebook([*entries, *(Entry(p, "skipped", note="not a video file") for p in skipped)], rubric,
+                           out_dir / "gradebook.csv", root=root)
+    _print_summary(entries)
+    click.echo(f"wrote {book} and {sum(e.report is not None for e in entries)} reports in {out_dir}")
+    if any(e.outcome == "error" for e in entries):
+        raise click.exceptions.Exit(1)
+    if any(e.report is not None and not e.report.passed for e in entries):
+        raise click.exceptions.Exit(GRADED_FAILED)
+
+
+class _progress:
+    """A rich progress bar across clips on stderr; the callback takes (clip index, clip, fraction)."""
+
+    def __init__(self, clips: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.1f}/"
+                             "{task.total:.0f} clips"), TimeRemainingColumn(), console=Console(stderr=True),
+                             transient=True)
+        self._clips = clips
+        self._task = None
+
+    def __enter__(self):
+        self._bar.start()
+        self._task = self._bar.add_task("grading", total=self._clips)
+
+        def advance(index: int, clip: Path, fraction: float) -> None:
+            self._bar.update(self._task, completed=index + fraction, description=f"grading {clip.name}")
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+
+_MARKS = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "warn": "[yellow]warn[/]",
+          "not_evaluated": "[dim]n/a[/]"}
+
+
+def _print_report(report: Report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    colour = "green" if report.passed else "red"
+    console.print(f"[bold {colour}]{report.verdict.upper()}[/]  {report.clip}  score {report.score:.0f}/100  "
+                  f"({report.rubric.name}; {report.count('fail')} failed, {report.count('warn')} warnings, "
+                  f"{report.count('not_evaluated')} not evaluated)")
+    table = Table(show_edge=False)
+    for column in ("result", "criterion", "measured", "expected", "level"):
+        table.add_column(column)
+    for r in report.results:
+        measured = f"[dim]{r.reason}[/]" if r.status == "not_evaluated" else r.measured
+        table.add_row(_MARKS[r.status], r.id, measured, r.expected, r.severity)
+    console.print(table)
+    for r in report.results:
+        if r.failed:
+            console.print(f"[bold]{r.id}[/]: {r.explain}")
+
+
+def _print_summary(entries: list[Entry]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False)
+    for column in ("clip", "verdict", "score", "failed criteria"):
+        table.add_column(column)
+    for e in entries:
+        if e.report is None:
+            table.add_row(str(e.path), "[red]error[/]", "", e.note)
+            continue
+        failed = ", ".join(r.id for r in e.report.results if r.status == "fail")
+        mark = "[green]pass[/]" if e.report.passed else "[red]fail[/]"
+        table.add_row(str(e.path), mark, f"{e.report.score:.0f}", failed)
+    Console(highlight=False, soft_wrap=True).print(table)
+
+
+def _list_checks() -> None:
+    from toolkit.grade.rubric import describe_checks
+
+    for check in describe_checks():
+        click.echo(f"{check['id']}: {check['title']}. {check['about']}")
+        for name, value in check["values"].items():
+            main = " (main)" if name == check["main"] else ""
+            unit = f" [{value['unit']}]" if value["unit"] else ""
+            click.echo(f"    {name}{main}: {value['kind']}{unit} {value['about']}".rstrip())

@@ -1,0 +1,330 @@
+"""Checks on the text read from the picture: end card, content warning, captions, safe zone,
+safe-messaging language (standards §2.2, §7, §8, §9)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from toolkit.care.lint import lint_text
+from toolkit.grade.checks.base import CheckSpec, flag, number, unavailable
+from toolkit.grade.ocr import DENSE_STEP
+from toolkit.grade.results import Observation, RefBox, Still, TimeSpan
+
+if TYPE_CHECKING:
+    from toolkit.care.helplines import HelplineEntry
+    from toolkit.grade.context import GradeContext
+    from toolkit.grade.measure import Measurements
+    from toolkit.media.probe import MediaInfo
+
+END_CARD_SERVICES = 2  # standards §8.2: at least two region-matched services
+SAFE_TOLERANCE = 8  # reference px a text box may poke out of the safe box (box-detection slack)
+AUDIBLE_LUFS = -50.0  # short-term loudness above which a moment counts as having sound
+PICTURE_MOVED = 1.0  # mean grey-level change that marks the frame where a card appears or goes
+MAX_STILLS = 8
+
+_RUN = re.compile(r"\d(?:[\d \-.]*\d)?")
+_WARNING = re.compile(r"\b(?:content|trigger)\s*(?:warning|note)\b|\bwarning\b|\b(?:cw|tw)\b|\btalks? about\b|"
+                      r"\bmentions?\b|\bdiscuss(?:es)?\b|\bcontains?\b|\bsensitive\b", re.IGNORECASE)
+_TOPIC_WORDS = {
+    "suicide": re.compile(r"suicid", re.IGNORECASE),
+    "self-harm": re.compile(r"self[\s\-]*harm|self[\s\-]*injur", re.IGNORECASE),
+    "eating-disorders": re.compile(r"eating\s*disorder|anorexi|bulimi", re.IGNORECASE),
+}
+
+
+def _no_text(check: str, m: Measurements) -> Observation | None:
+    if m.text is None:
+        return unavailable(check, "on-screen text was not read (OCR switched off)")
+    return None
+
+
+# ------------------------------------------------------------------ end card
+
+
+def services_in(text: str, entries: Iterable[HelplineEntry]) -> tuple[HelplineEntry, ...]:
+    """The directory services whose number, text keyword or web address appears in `text`.
+
+    Numbers are compared digit for digit within one run of digits (so "116 123" matches
+    "116123" but the 111 of NHS 111 does not match inside 0800 1111); keywords must appear in
+    capitals as a whole word, as services publish them.
+    """
+    runs = [re.sub(r"\D", "", r) for r in _RUN.findall(text)]
+    squashed = re.sub(r"\s+", "", text).lower()
+    found = []
+    for entry in entries:
+        for ch in entry.channels:
+            digits = re.sub(r"\D", "", ch.value)
+            hit = False
+            if ch.type in ("call", "text") and len(digits) >= 3:
+                hit = any(run == digits or (len(digits) >= 6 and digits in run) for run in runs)
+            elif ch.type in ("web", "chat", "email"):
+                hit = ch.value.lower().replace(" ", "") in squashed
+            if not hit and ch.keyword and len(ch.keyword) >= 4:
+                hit = re.search(rf"(?<![A-Za-z]){re.escape(ch.keyword)}(?![A-Za-z])", text) is not None
+            if hit:
+                found.append(entry)
+                break
+    return tuple(found)
+
+
+def _refine(m: Measurements, after: float, upto: float, *, last: bool) -> float | None:
+    """The frame in (after, upto] where the picture last (or first) changed, if any."""
+    if m.video is None:
+        return None
+    pic = m.video.picture
+    idx = np.flatnonzero((pic.times > after + 1e-6) & (pic.times <= upto + 1e-6) & (pic.change >= PICTURE_MOVED))
+    if not len(idx):
+        return None
+    return float(pic.times[idx[-1] if last else idx[0]])
+
+
+def _end_card(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
+    missing = _no_text("end-card", m)
+    if missing is not None:
+        return missing
+    assert m.text is not None
+    entries = ctx.helplines()
+    samples = [s for s in m.text.samples if s.time >= m.text.ending_from]
+    if not samples:
+        return unavailable("end-card", "no frames were read at the end of the clip")
+    found = [services_in(s.text, entries) for s in samples]
+    best: tuple[int, int] = (0, -1)  # (length, start index) of the longest run showing enough services
+    run_start = None
+    for i, services in enumerate([*found, ()]):
+        if len(services) >= END_CARD_SERVICES and run_start is None:
+            run_start = i
+        elif len(services) < END_CARD_SERVICES and run_start is not None:
+            if i - run_start > best[0]:
+                best = (i - run_start, run_start)
+            run_start = None
+    clip_end = m.video.duration if m.video is not None else info.duration
+    seconds = 0.0
+    spans: tuple[TimeSpan, ...] = ()
+    shown: tuple[HelplineEntry, ...] = ()
+    stills: list[Still] = []
+    if best[0]:
+        first, last = best[1], best[1] + best[0] - 1
+        prev_t = samples[first - 1].time if first > 0 else max(0.0, samples[first].time - DENSE_STEP)
+        start = _refine(m, prev_t, samples[first].time, last=True)
+        start = samples[first].time if start is None else start
+        if last == len(samples) - 1:
+            end = clip_end
+        else:
+            end = _refine(m, samples[last].time, samples[last + 1].time, last=False)
+            end = samples[last + 1].time if end is None else end
+        seconds = max(0.0, end - start)
+        spans = (TimeSpan(round(start, 3), round(end, 3), "end card with helplines"),)
+        shown = tuple(dict.fromkeys(e for services in found[first:last + 1] for e in services))
+        if samples[first].still is not None:
+            stills.append(samples[first].still)
+    most = max(found, key=len)
+    named = shown or most
+    read = tuple(dict.fromkeys(s.text for s in samples if s.text))
+    notes = [f"found: {', '.join(f'{e.name} ({_number(e)})' for e in named)}" if named else
+             f"no {ctx.region} helpline number was read in the last {clip_end - m.text.ending_from:.0f} s"]
+    if not stills and samples[-1].still is not None:
+        stills.append(samples[-1].still)
+    values = {"seconds": round(seconds, 2), "services": len(most), "services_named": len(named)}
+    return Observation("end-card", values, spans=spans, stills=tuple(stills), read=read, notes=tuple(notes))
+
+
+def _number(entry: HelplineEntry) -> str:
+    return next((c.value for c in entry.channels if c.type in ("call", "text")), entry.channels[0].value)
+
+
+# ------------------------------------------------------------------ content warning
+
+
+def _content_warning(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
+    flagged = ctx.flagged_topics
+    if not flagged:
+        given = ", ".join(ctx.topics) or "none"
+        return unavailable("content-warning", f"no flagged topic for this film (topics: {given}); a warning "
+                                              "is required for suicide, self-harm and eating disorders")
+    missing = _no_text("content-warning", m)
+    if missing is not None:
+        return missing
+    assert m.text is not None
+    opening = [s for s in m.text.samples if s.time < m.text.opening_until]
+    hits = [s for s in opening if _is_warning(s.text)]
+    read = tuple(dict.fromkeys(s.text for s in opening if s.text))
+    if not hits:
+        return Observation("content-warning", {"present": False, "seconds": 0.0, "starts_at": None}, read=read,
+                           notes=(f"no warning about {', '.join(flagged)} was read in the first "
+                                  f"{m.text.opening_until:.0f} s",))
+    times = [s.time for s in hits]
+    seconds = round(times[-1] - times[0] + DENSE_STEP, 2)
+    stills = tuple(s.still for s in hits[:1] if s.still is not None)
+    spans = (TimeSpan(times[0], round(times[-1] + DENSE_STEP, 3), "content warning"),)
+    return Observation("content-warning", {"present": True, "seconds": seconds, "starts_at": times[0]},
+                       spans=spans, stills=stills, read=read)
+
+
+def _is_warning(text: str) -> bool:
+    if re.search(r"\b(?:content|trigger)\s*warning\b", text, re.IGNORECASE):
+        return True
+    return bool(_WARNING.search(text)) and any(p.search(text) for p in _TOPIC_WORDS.values())
+
+
+# ------------------------------------------------------------------ captions
+
+
+def _audible(m: Measurements, time: float) -> bool | None:
+    if m.audio is None or not m.audio.loudness.short_term:
+        return None
+    series = m.audio.loudness.short_term
+    ends = [t for t, _ in series]
+    i = min(int(np.searchsorted(ends, time)), len(series) - 1)
+    return series[i][1] > AUDIBLE_LUFS
+
+
+def _captions_present(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
+    missing = _no_text("captions-present", m)
+    if missing is not None:
+        return missing
+    assert m.text is not None
+    samples = [s for s in m.text.samples if s.time < m.text.ending_from] or list(m.text.samples)
+    ends = [s.time for s in samples[1:]] + [m.text.ending_from if m.text.ending_from > samples[-1].time
+                                             else samples[-1].time + DENSE_STEP]
+    audible = [_audible(m, s.time) for s in samples]
+    use_sound = any(a for a in audible if a is not None)
+    total = covered = 0.0
+    for sample, end, loud in zip(samples, ends, audible, strict=True):
+        if use_sound and not loud:
+            continue
+        span = max(0.0, end - sample.time)
+        total += span
+        covered += span if sample.lines else 0.0
+    coverage = covered / total if total else 0.0
+    notes = ["measured while sound plays" if use_sound else "measured over the whole film (no sound)",
+             "the end-card window is not counted"]
+    return Observation("captions-present", {"coverage": round(coverage, 3),
+                                            "samples_with_text": sum(bool(s.lines) for s in samples),
+                                            "samples": len(samples)}, notes=tuple(notes))
+
+
+def _captions_safe_zone(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
+    missing = _no_text("captions-safe-zone", m)
+    if missing is not None:
+        return missing
+    assert m.text is not None
+    safe = ctx.safe_box
+    seen: dict[tuple[str, int, int], float] = {}
+    stills: list[Still] = []
+    spans: list[TimeSpan] = []
+    worst = 0
+    for sample in m.text.samples:
+        if sample.reused:
+            continue
+        out = [line for line in sample.lines if line.box.outside(safe, SAFE_TOLERANCE)]
+        fresh = []
+        for line in out:
+            key = (line.text.lower(), line.box.x0 // 32, line.box.y0 // 32)
+            worst = max(worst, _overshoot(line.box, safe))
+            if key not in seen:
+                seen[key] = sample.time
+                fresh.append(line)
+        if fresh:
+            spans.append(TimeSpan(sample.time, sample.time, "; ".join(f"“{ln.text}”" for ln in fresh)))
+            if sample.still is not None and len(stills) < MAX_STILLS:
+                stills.append(dataclasses.replace(sample.still, boxes=tuple(ln.box for ln in out),
+                                                  caption=_where(out[0].box, safe)))
+    read = tuple(f"{t:.1f} s: “{text}”" for (text, _, _), t in seen.items())
+    values = {"outside": len(seen), "worst_overshoot": worst}
+    notes = (f"safe box x {safe.x0}–{safe.x1}, y {safe.y0}–{safe.y1} at 1080×1920; "
+             f"{SAFE_TOLERANCE} px slack for box detection",)
+    return Observation("captions-safe-zone", values, spans=tuple(spans), stills=tuple(stills), read=read,
+                       notes=notes)
+
+
+def _overshoot(box: RefBox, safe: RefBox) -> int:
+    return max(safe.x0 - box.x0, safe.y0 - box.y0, box.x1 - safe.x1, box.y1 - safe.y1, 0)
+
+
+def _where(box: RefBox, safe: RefBox) -> str:
+    sides = []
+    if box.x1 > safe.x1:
+        sides.append("under the right-hand buttons")
+    if box.x0 < safe.x0:
+        sides.append("too far left")
+    if box.y0 < safe.y0:
+        sides.append("under the top bar")
+    if box.y1 > safe.y1:
+        sides.append("under the caption/description area at the bottom")
+    return "text " + " and ".join(sides)
+
+
+# ------------------------------------------------------------------ language
+
+
+def _safe_language(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
+    missing = _no_text("safe-language", m)
+    if missing is not None:
+        return missing
+    assert m.text is not None
+    texts: dict[str, float] = {}
+    for sample in m.text.samples:
+        if sample.text and sample.text not in texts:
+            texts[sample.text] = sample.time
+    counts = {"error": 0, "warning": 0, "info": 0}
+    read: list[str] = []
+    spans: list[TimeSpan] = []
+    seen: set[tuple[str, str]] = set()
+    for text, time in texts.items():
+        result = lint_text(text, language=ctx.language, rules=ctx.rules)
+        if not result.checked:
+            return unavailable("safe-language", result.reason)
+        for hit in result.hits:
+            key = (hit.rule_id, hit.matched.lower())
+            if key in seen:
+                continue
+            seen.add(key)
+            counts[hit.severity] += 1
+            read.append(f"{time:.1f} s ({hit.severity}): “{hit.matched}”: {hit.reason} {hit.suggestion}")
+            if hit.severity == "error":
+                spans.append(TimeSpan(time, time, f"“{hit.matched}”"))
+    values = {"errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
+              "texts": len(texts)}
+    return Observation("safe-language", values, spans=tuple(spans), read=tuple(read),
+                       notes=(f"{len(texts)} distinct on-screen texts checked",))
+
+
+SPECS: tuple[CheckSpec, ...] = (
+    CheckSpec("end-card", "Helpline end card",
+              "OCR of the last seconds finds the region's helpline numbers, and how long they stay up.",
+              "seconds", {
+                  "seconds": number("s", f"longest time at least {END_CARD_SERVICES} services are on screen"),
+                  "services": number("", "most services readable at once"),
+                  "services_named": number("", "services named in the report"),
+              }, _end_card),
+    CheckSpec("content-warning", "Content warning",
+              "For films about suicide, self-harm or eating disorders: a warning is read at the start.",
+              "present", {
+                  "present": flag("a content warning is read in the opening seconds"),
+                  "seconds": number("s", "how long it is read for"),
+                  "starts_at": number("s", "when it is first read"),
+              }, _content_warning),
+    CheckSpec("captions-present", "Captions present", "Share of the film (while sound plays) with text on screen.",
+              "coverage", {
+                  "coverage": number("", "share of sampled moments with on-screen text (0–1)"),
+                  "samples_with_text": number(""), "samples": number(""),
+              }, _captions_present),
+    CheckSpec("captions-safe-zone", "Text inside the safe zone",
+              "Text boxes found anywhere in the film outside x 120–888, y 288–1248 (at 1080×1920).",
+              "outside", {
+                  "outside": number("", "distinct text lines found outside the safe box"),
+                  "worst_overshoot": number("px", "furthest a line reaches outside (reference pixels)"),
+              }, _captions_safe_zone),
+    CheckSpec("safe-language", "Safe-messaging language", "The safe-messaging lint over all on-screen text read.",
+              "errors", {
+                  "errors": number("", "error-level phrases"),
+                  "warnings": number("", "warning-level phrases"),
+                  "infos": number("", "lived-experience notes"),
+                  "texts": number("", "distinct texts checked"),
+              }, _safe_language),
+)

@@ -1,0 +1,144 @@
+"""What the grader knows about a film besides its pixels and sound.
+
+Exported clips are often finished in CapCut or Premiere, so grading never depends on a
+storyboard. When one is given (`--storyboard`), it supplies the region, the topics (for the
+content warning), the planned duration and scenes, and the caption timings; otherwise
+`--region`, `--topics` and an optional subtitle file (`--captions`) do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.care.helplines import Directory, HelplineEntry, load_directory
+from toolkit.care.lint import RuleSet, load_rules
+from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic
+from toolkit.errors import ReelError
+from toolkit.grade.results import RefBox
+
+DEFAULT_REGION = "UK"
+# standards §2.2: the union of the platform UIs' safe areas at 1080×1920.
+SAFE_BOX = RefBox(120, 288, 888, 1248)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionEvent:
+    """One caption as planned or subtitled: on screen from `start` to `end` seconds."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """What the storyboard's plan says the film is: length, visual segments, captions."""
+
+    duration: float
+    segments: int
+    captions: tuple[CaptionEvent, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GradeContext:
+    """Region, topics, language, the optional plan and captions, and the loaded reference data
+    (helpline directory, lint rules). Build with `make_context` and reuse across clips."""
+
+    region: str
+    topics: tuple[str, ...]
+    directory: Directory
+    rules: RuleSet
+    language: str = "en"
+    storyboard: Path | None = None
+    plan: PlanSummary | None = None
+    plan_problem: str | None = None
+    captions: tuple[CaptionEvent, ...] | None = None
+    captions_source: str = ""
+    captions_file: Path | None = None
+    safe_box: RefBox = SAFE_BOX
+
+    @property
+    def flagged_topics(self) -> tuple[str, ...]:
+        """The topics that need an opening content warning (standards §8.1)."""
+        return tuple(t for t in self.topics if t in FLAGGED_TOPICS)
+
+    def helplines(self) -> tuple[HelplineEntry, ...]:
+        """The region's services an end card may show (no emergency or superseded entries)."""
+        return tuple(e for e in self.directory.for_region(self.region) if e.kind in ("crisis", "support"))
+
+
+def make_context(*, region: str | None = None, topics: Iterable[str] = (), storyboard: Path | None = None,
+                 captions_file: Path | None = None, directory: Directory | None = None,
+                 rules: RuleSet | None = None) -> GradeContext:
+    """Gather the context once for a grading run.
+
+    Explicit `region`/`topics` win over the storyboard's. A storyboard that does not validate
+    raises `SpecError` (its located issues); one that validates but cannot be planned here
+    (e.g. its footage is elsewhere) still gives region and topics, and the plan comparison is
+    reported as not evaluated with the reason. Raises `PolicyError` for an unknown region and
+    `ReelError` for an unreadable subtitle file.
+    """
+    directory = directory or load_directory()
+    rules = rules or load_rules()
+    chosen_topics = [normalize_topic(t) for t in topics if t.strip()]
+    language = "en"
+    plan: PlanSummary | None = None
+    plan_problem: str | None = None
+    captions: tuple[CaptionEvent, ...] | None = None
+    source = ""
+    if storyboard is not None:
+        sb_region, sb_topics, language, plan, plan_problem = _from_storyboard(Path(storyboard))
+        region = region or sb_region
+        chosen_topics = chosen_topics or list(sb_topics)
+        if plan is not None:
+            captions, source = plan.captions, f"storyboard {storyboard}"
+    if captions_file is not None:
+        captions, source = load_captions(Path(captions_file)), f"subtitles {captions_file}"
+    code = directory.resolve_region(region or DEFAULT_REGION)
+    return GradeContext(region=code, topics=tuple(dict.fromkeys(chosen_topics)), directory=directory,
+                        rules=rules, language=language, storyboard=storyboard, plan=plan,
+                        plan_problem=plan_problem, captions=captions, captions_source=source,
+                        captions_file=captions_file)
+
+
+def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary | None, str | None]:
+    from toolkit.build.pipeline import prepare
+    from toolkit.build.spec.validate import load_storyboard
+
+    loaded = load_storyboard(path)
+    sb = loaded.storyboard
+    topics = tuple(normalize_topic(t) for t in sb.topics)
+    try:
+        prepared = prepare(path)
+    except ReelError as exc:
+        first = str(exc).splitlines()[0]
+        return sb.region, topics, sb.language, None, f"the storyboard could not be planned here: {first}"
+    timeline = prepared.timeline
+    fps = timeline.canvas.fps
+    events: list[CaptionEvent] = []
+    for overlay in sorted((o for o in timeline.overlays if o.kind == "caption"), key=lambda o: o.start):
+        words = " ".join(line.text for block in overlay.blocks for line in getattr(block, "lines", ()))
+        start, end = float(overlay.start / fps), float(overlay.end / fps)
+        # word-by-word highlighting draws one caption as several overlays with the same words
+        if events and events[-1].text == words and abs(events[-1].end - start) < 1e-6:
+            events[-1] = CaptionEvent(events[-1].start, end, words)
+        else:
+            events.append(CaptionEvent(start, end, words))
+    summary = PlanSummary(float(timeline.duration), len(timeline.segments), tuple(events))
+    return sb.region, topics, sb.language, summary, None
+
+
+def load_captions(path: Path) -> tuple[CaptionEvent, ...]:
+    """Caption events from an .srt or .vtt file (times in seconds from the clip's start)."""
+    import pysubs2  # subtitle formats are pysubs2's job; we never hand-parse SRT/VTT
+
+    try:
+        subs = pysubs2.load(str(path), encoding="utf-8")
+    except FileNotFoundError:
+        raise ReelError(f"{path}: subtitle file not found") from None
+    except Exception as exc:  # pysubs2 raises several unrelated types for bad files
+        raise ReelError(f"{path}: cannot read subtitles ({exc}); give an .srt or .vtt file") from None
+    return tuple(CaptionEvent(e.start / 1000, e.end / 1000, " ".join(e.plaintext.split()))
+                 for e in subs if not e.is_comment and e.plaintext.strip())

@@ -1,0 +1,146 @@
+"""Per-frame picture statistics for the grader: black, frozen, moving, scene changes, filmstrip.
+
+Fed the analysis frames of the single decode pass. Everything kept per frame is a few
+numbers, so memory grows by bytes per frame; pictures are kept only as a capped filmstrip
+of small JPEG stills (the contact sheet and the illustrations of problems come from it).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from toolkit.grade.ocr import make_still
+from toolkit.grade.results import Still, TimeSpan
+
+BLACK_LEVEL = 25  # grey level (0-255) at or below which a pixel counts as black (~10 %)
+BLACK_SHARE = 0.98  # a frame is black when this share of its pixels is (ffmpeg blackdetect's default)
+FROZEN_DIFF = 0.4  # mean grey-level change below which a frame repeats the previous one
+MOTION_STEP = 10  # grey levels a thumbnail pixel must change by to count as moving
+MOTION_SHARE = 0.01  # share of thumbnail pixels that must move for the frame to show motion
+SCENE_LAG_S = 0.5  # scene changes compare frames this far apart, so dissolves register too
+SCENE_DIFF = 20.0  # mean grey-level change over the lag that marks a new scene
+FILMSTRIP_MAX = 240
+THUMB_DIVISOR = 4
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PictureStats:
+    """Per-frame arrays (all the same length, in presentation order) and what they add up to.
+
+    `change` is the mean absolute grey-level difference from the previous frame (0–255);
+    `motion` the share of thumbnail pixels that moved by more than `MOTION_STEP`.
+    """
+
+    times: np.ndarray
+    luma: np.ndarray
+    black: np.ndarray
+    change: np.ndarray
+    motion: np.ndarray
+    scene_changes: tuple[float, ...]
+    filmstrip: tuple[Still, ...]
+    frame_seconds: float
+
+    def runs(self, mask: np.ndarray, min_seconds: float = 0.0) -> tuple[TimeSpan, ...]:
+        """Stretches where `mask` (one bool per frame) holds, at least `min_seconds` long.
+        A run lasts until the next frame's time (or one frame past the last)."""
+        if not len(mask) or not mask.any():
+            return ()
+        edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        out = []
+        for a, b in zip(starts, stops, strict=True):
+            start = float(self.times[a])
+            end = float(self.times[b]) if b < len(self.times) else float(self.times[-1]) + self.frame_seconds
+            if end - start >= min_seconds - 1e-9:
+                out.append(TimeSpan(round(start, 3), round(end, 3)))
+        return tuple(out)
+
+    def frozen(self) -> np.ndarray:
+        """Per frame: the picture repeats the previous frame (the first frame never does)."""
+        frozen = self.change < FROZEN_DIFF
+        if len(frozen):
+            frozen[0] = False
+        return frozen
+
+    def still_near(self, time: float) -> Still | None:
+        """The filmstrip still closest to `time`."""
+        if not self.filmstrip:
+            return None
+        return min(self.filmstrip, key=lambda s: abs(s.time - time))
+
+
+class PictureAnalyser:
+    """Feed analysis frames (H×W×3 uint8 RGB) in order; `feed` returns the grey thumbnail
+    (shared with the OCR sampler for change detection)."""
+
+    def __init__(self, fps: float, duration_hint: float) -> None:
+        import cv2  # installed with rapidocr; its area resize is ~10x faster than numpy here
+
+        self._cv2 = cv2
+        self._frame_s = 1.0 / fps if fps > 0 else 1 / 30
+        self._lag = max(1, round(SCENE_LAG_S * (fps or 30)))
+        self._recent: deque[np.ndarray] = deque(maxlen=self._lag)
+        self._step = max(0.5, duration_hint / FILMSTRIP_MAX) if duration_hint > 0 else 0.5
+        self._next_still = 0.0
+        self._prev: np.ndarray | None = None
+        self._times: list[float] = []
+        self._luma: list[float] = []
+        self._black: list[bool] = []
+        self._change: list[float] = []
+        self._motion: list[float] = []
+        self._lagged: list[float] = []
+        self._stills: list[Still] = []
+
+    def feed(self, rgb: np.ndarray, time: float) -> np.ndarray:
+        """Add one frame; return its grey thumbnail (a quarter of the analysis size)."""
+        cv2 = self._cv2
+        grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+        h, w = grey.shape
+        thumb = cv2.resize(grey, (max(1, w // THUMB_DIVISOR), max(1, h // THUMB_DIVISOR)),
+                           interpolation=cv2.INTER_AREA).astype(np.int16)
+        self._times.append(time)
+        self._luma.append(float(thumb.mean()) / 255.0)
+        self._black.append(bool((thumb <= BLACK_LEVEL).mean() >= BLACK_SHARE))
+        if self._prev is None:
+            self._change.append(0.0)
+            self._motion.append(0.0)
+        else:
+            diff = np.abs(thumb - self._prev)
+            self._change.append(float(diff.mean()))
+            self._motion.append(float((diff > MOTION_STEP).mean()))
+        lagged = self._recent[0] if len(self._recent) == self._lag else None
+        self._lagged.append(float(np.abs(thumb - lagged).mean()) if lagged is not None else 0.0)
+        self._recent.append(thumb)
+        self._prev = thumb
+        if time >= self._next_still and len(self._stills) < FILMSTRIP_MAX:
+            self._stills.append(make_still(rgb, time, max_width=135))
+            self._next_still = time + self._step
+        return thumb
+
+    def result(self) -> PictureStats:
+        """The statistics of every frame fed so far."""
+        times = np.asarray(self._times, dtype=np.float64)
+        lagged = np.asarray(self._lagged)
+        scenes = []
+        above = lagged > SCENE_DIFF
+        if above.any():
+            edges = np.diff(np.concatenate(([0], above.astype(np.int8), [0])))
+            last_end = -np.inf
+            for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+                start = float(times[a])
+                if start - last_end > SCENE_LAG_S:
+                    scenes.append(round(start, 3))
+                last_end = float(times[b - 1])
+        return PictureStats(
+            times=times,
+            luma=np.asarray(self._luma),
+            black=np.asarray(self._black, dtype=bool),
+            change=np.asarray(self._change),
+            motion=np.asarray(self._motion),
+            scene_changes=tuple(scenes),
+            filmstrip=tuple(self._stills),
+            frame_seconds=self._frame_s,
+        )
