@@ -148,11 +148,13 @@ class ClipMaker:
         return out
 
     def lavfi(self, name: str, video: str, *, seconds: float, lufs: float | None = -14.0,
-              extra: Sequence[str] = ()) -> Path:
+              extra: Sequence[str] = (), faststart: bool = True) -> Path:
         """A clip from a lavfi video source description (e.g. "color=c=navy:s=216x384:r=30")."""
         out = self.folder / name
         args = ["-f", "lavfi", "-i", f"{video}:d={seconds}", *tone(seconds, lufs), "-c:v", "libx264",
-                "-preset", "ultrafast", "-pix_fmt", "yuv420p", *extra, "-movflags", "+faststart"]
+                "-preset", "ultrafast", "-pix_fmt", "yuv420p", *extra]
+        if faststart:
+            args += ["-movflags", "+faststart"]
         if lufs is not None:
             args += ["-c:a", "aac", "-b:a", "128k"]
         self.run([*args, "-t", f"{seconds:.3f}", str(out)])

@@ -177,22 +177,24 @@ def _decode(info: MediaInfo, decode_w: int, analysis_w: int, fps: float, expecte
     flash: FlashAnalyser | None = None
     small_size: tuple[int, int] | None = None
     times: list[float] = []
-    for frame in iter_frames(info.path, width=decode_w):
-        big = frame.rgb
-        if small_size is None:
-            h, w = big.shape[:2]
-            small_size = (analysis_w, max(1, round(h * analysis_w / w)))
-            flash = FlashAnalyser(fps, small_size[0], small_size[1])
-        small = big if small_size == (big.shape[1], big.shape[0]) else \
-            cv2.resize(big, small_size, interpolation=cv2.INTER_AREA)
-        assert flash is not None
-        flash.feed(small, frame.time)
-        thumb = picture.feed(small, frame.time)
-        if sampler is not None:
-            sampler.offer(frame.time, big, small, thumb)
-        times.append(frame.time)
-        if progress is not None and expected:
-            progress(min(1.0, frame.time / expected))
+    frames = iter_frames(info.path, width=decode_w)
+    with contextlib.closing(frames):  # release the decoder now, even when an analyser raises
+        for frame in frames:
+            big = frame.rgb
+            if small_size is None:
+                h, w = big.shape[:2]
+                small_size = (analysis_w, max(1, round(h * analysis_w / w)))
+                flash = FlashAnalyser(fps, small_size[0], small_size[1])
+            small = big if small_size == (big.shape[1], big.shape[0]) else \
+                cv2.resize(big, small_size, interpolation=cv2.INTER_AREA)
+            assert flash is not None
+            flash.feed(small, frame.time)
+            thumb = picture.feed(small, frame.time)
+            if sampler is not None:
+                sampler.offer(frame.time, big, small, thumb)
+            times.append(frame.time)
+            if progress is not None and expected:
+                progress(min(1.0, frame.time / expected))
     return flash, small_size, times
 
 
