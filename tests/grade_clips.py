@@ -78,13 +78,15 @@ def end_card_texts(region: str = "UK", top: int = 420) -> list[Text]:
     return texts
 
 
-def tone(seconds: float, lufs: float | None) -> list[str]:
-    """ffmpeg input arguments for a stereo 1 kHz sine at `lufs` (None: no input)."""
+def tone(seconds: float, lufs: float | None, gap: tuple[float, float] | None = None) -> list[str]:
+    """ffmpeg input arguments for a stereo 1 kHz sine at `lufs` (None: no input), silent during `gap`."""
     if lufs is None:
         return []
     amp = 10 ** (lufs / 20)
     expr = f"{amp:.6f}*sin(2*PI*1000*t)"
-    return ["-f", "lavfi", "-i", f"aevalsrc=exprs={expr}|{expr}:s=48000:d={seconds}"]
+    if gap is not None:
+        expr += f"*not(between(t,{gap[0]},{gap[1]}))"
+    return ["-f", "lavfi", "-i", f"aevalsrc=exprs='{expr}|{expr}':s=48000:d={seconds}"]
 
 
 class ClipMaker:
@@ -148,10 +150,10 @@ class ClipMaker:
         return out
 
     def lavfi(self, name: str, video: str, *, seconds: float, lufs: float | None = -14.0,
-              extra: Sequence[str] = (), faststart: bool = True) -> Path:
+              extra: Sequence[str] = (), faststart: bool = True, gap: tuple[float, float] | None = None) -> Path:
         """A clip from a lavfi video source description (e.g. "color=c=navy:s=216x384:r=30")."""
         out = self.folder / name
-        args = ["-f", "lavfi", "-i", f"{video}:d={seconds}", *tone(seconds, lufs), "-c:v", "libx264",
+        args = ["-f", "lavfi", "-i", f"{video}:d={seconds}", *tone(seconds, lufs, gap), "-c:v", "libx264",
                 "-preset", "ultrafast", "-pix_fmt", "yuv420p", *extra]
         if faststart:
             args += ["-movflags", "+faststart"]
@@ -180,6 +182,13 @@ class ClipMaker:
         else:
             shots.append((picture(size, "#14213d", end_card_texts()), end_card_seconds))
         return self.slideshow(name, shots, lufs=lufs)
+
+    def rotated(self, name: str) -> Path:
+        """A portrait film stored as 384×216 landscape pixels with 90° display-rotation metadata (phones do this)."""
+        stored = self.lavfi(f"stored-{name}", "testsrc2=s=384x216:r=30", seconds=3)
+        out = self.folder / name
+        self.run(["-display_rotation", "90", "-i", str(stored), "-c", "copy", "-movflags", "+faststart", str(out)])
+        return out
 
     def flashing(self, name: str, *, size: tuple[int, int] = (216, 384), hz: float = 5.0, fps: int = 30) -> Path:
         """1 s grey, 2 s of full-frame black/white flashing at `hz` flashes per second, 1 s grey."""

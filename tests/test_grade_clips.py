@@ -81,6 +81,10 @@ CLIPS: dict[str, Callable[[ClipMaker], Path]] = {
     "long": lambda m: m.lavfi("200s.mp4", "color=c=0x264653:s=72x128:r=5", seconds=200, lufs=None,
                               extra=["-g", "250"]),
     "no-audio": lambda m: m.lavfi("no-audio.mp4", "testsrc2=s=216x384:r=30", seconds=3, lufs=None),
+    "rotated": lambda m: m.rotated("rotated.mp4"),
+    "silent-gap": lambda m: m.lavfi("silent-gap.mp4", "testsrc2=s=216x384:r=30", seconds=6, gap=(1.0, 5.0)),
+    "unsafe-words": lambda m: m.slideshow("unsafe-words.mp4", [(picture((540, 960), "#264653", [
+        Text("He committed suicide", 1000, 64, box=True), Text("last year.", 1084, 64, box=True)]), 3.0)]),
 }
 
 
@@ -180,6 +184,8 @@ def test_missing_end_card_fails_and_says_what_was_read(graded: Callable[[str], R
     assert status(report, "end-card-services") == "fail"
     assert "Thanks for watching" in card.read
     assert card.notes == ("no UK helpline number was read in the last 12 s",)
+    warning = report.result("content-warning")  # a self-harm film that opens straight on a caption
+    assert warning is not None and warning.status == "fail" and "For a long time I kept it to myself." in warning.read
 
 
 def test_short_end_card_fails_on_duration_not_on_services(graded: Callable[[str], Report]) -> None:
@@ -211,6 +217,8 @@ def test_200_second_clip_fails_duration_with_bounded_measurements(graded: Callab
     assert m.video is not None and len(m.video.picture.filmstrip) <= 240
     assert m.text is not None and len(m.text.samples) <= 8 + 12 + 60 + 1
     assert m.text.detections == 1  # one unchanging picture is read once
+    hook = report.result("hook")  # nothing moves and no text ever appears
+    assert hook is not None and (hook.status, hook.value) == ("warn", 200.0)
 
 
 def test_clip_without_audio_fails_audio_present_and_skips_loudness(graded: Callable[[str], Report]) -> None:
@@ -218,6 +226,27 @@ def test_clip_without_audio_fails_audio_present_and_skips_loudness(graded: Calla
     assert status(report, "audio-present") == "fail"
     loud = report.result("loudness")
     assert loud is not None and (loud.status, loud.reason) == ("not_evaluated", "the clip has no audio track")
+
+
+def test_rotation_metadata_is_honoured(graded: Callable[[str], Report]) -> None:
+    report = graded("rotated")
+    aspect = report.result("aspect")
+    assert aspect is not None and (aspect.status, aspect.value) == ("pass", "9:16")
+    assert any("stored 384x216 with 90° rotation" in n for n in aspect.notes)
+    assert report.measurements.video is not None and report.measurements.video.analysis_size == (216, 384)
+
+
+def test_long_silent_gap_is_flagged_where_it_is(graded: Callable[[str], Report]) -> None:
+    silence = graded("silent-gap").result("silence")
+    assert silence is not None and silence.status == "warn"
+    assert silence.value == pytest.approx(4.0, abs=0.1)
+    assert silence.spans[0].start == pytest.approx(1.0, abs=0.05)
+
+
+def test_unsafe_wording_on_screen_fails_safe_language(graded: Callable[[str], Report]) -> None:
+    language = graded("unsafe-words").result("safe-language")
+    assert language is not None and language.status == "fail" and language.value >= 1
+    assert any("“committed suicide”" in line for line in language.read)
 
 
 # ------------------------------------------------------------------ reports
