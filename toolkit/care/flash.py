@@ -68,6 +68,7 @@ _LUMA_STEP = round(LUMINANCE_STEP * _LUMA_SCALE)
 _LUMA_DARK = round(DARK_LIMIT * _LUMA_SCALE)
 _RED_STEP = round(RED_STEP / 320 * _LIN_SCALE)  # red value > 20  <=>  R - G - B > 1000
 _RED_SHIFT = 2  # R/(R+G+B) >= 0.8  <=>  R >= 4 (G + B)
+_INF = 32767  # int16 stand-in for +inf: value - _INF <= 0 < any step
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +238,10 @@ class FlashAnalyser:
 
 
 class _Tracker:
-    """Per-pixel running high/low since the last transition and that transition's direction,
-    in fixed point (int16 is four times faster than float32 here and exact enough: 1/30000)."""
+    """Per-pixel running high and low since the last transition, and that transition's
+    direction, in fixed point (int16 runs four times faster than float32 here and 1/30000 is
+    exact enough). With a dark limit, values at or above it enter the low as +inf: a rise
+    needs a darker state below the limit, and a fall must end below it."""
 
     def __init__(
         self,
@@ -249,28 +252,31 @@ class _Tracker:
         strict: bool,
         start: np.ndarray | None = None,
     ) -> None:
-        self.step_size = step
+        self.step_size = step + 1 if strict else step  # integers: "> step" is ">= step + 1"
         self.dark = dark
-        self.strict = strict
-        # Without a known earlier state the first frame is the baseline, not a transition.
-        self.high = None if start is None else start.copy()
-        self.low = None if start is None else start.copy()
+        self.high: np.ndarray | None = None
+        self.low: np.ndarray | None = None
         self.direction = np.zeros(shape, np.int8)
+        if start is not None:
+            self.high, self.low = start.copy(), self._gate(start)
+
+    def _gate(self, value: np.ndarray) -> np.ndarray:
+        if self.dark is None:
+            return value.copy()
+        return np.where(value < self.dark, value, np.int16(_INF))
 
     def step(self, value: np.ndarray) -> np.ndarray:
         """Update with the next frame; return the flat indices of counted transitions."""
+        gated = self._gate(value)
         if self.high is None or self.low is None:
-            self.high, self.low = value.copy(), value.copy()
+            # Without a known earlier state the first frame is the baseline, not a transition.
+            self.high, self.low = value.copy(), gated
             return np.empty(0, np.intp)
         high, low = self.high, self.low
-        compare = np.greater if self.strict else np.greater_equal
-        rising = compare(value - low, self.step_size)
-        falling = compare(high - value, self.step_size)
-        if self.dark is not None:
-            rising &= low < self.dark
-            falling &= value < self.dark
+        rising = (value - low) >= self.step_size  # low = +inf: no darker state below the limit
+        falling = (high - gated) >= self.step_size  # gated = +inf: the fall ends too bright
         np.maximum(high, value, out=high)
-        np.minimum(low, value, out=low)
+        np.minimum(low, gated, out=low)
         idx = np.flatnonzero(rising | falling)
         if not len(idx):
             return idx
@@ -281,9 +287,8 @@ class _Tracker:
         previous = self.direction.reshape(-1)
         counted = idx[previous[idx] != direction]
         previous[idx] = direction
-        reset = value.reshape(-1)[idx]
-        high.reshape(-1)[idx] = reset
-        low.reshape(-1)[idx] = reset
+        high.reshape(-1)[idx] = value.reshape(-1)[idx]
+        low.reshape(-1)[idx] = gated.reshape(-1)[idx]
         return counted
 
 
