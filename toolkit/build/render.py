@@ -19,6 +19,7 @@ from toolkit.build.compile.output import EncodeSettings
 from toolkit.build.compile.raster import RasterPlan, rasterise
 from toolkit.build.pipeline import Prepared
 from toolkit.build.plan.timeline import ImageSource, Timeline, VideoSource
+from toolkit.build.proxy import ProxyJob, cached_gain, proxied, proxy_dir
 from toolkit.build.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg
 from toolkit.build.run.verify import VerifyReport, verify_output
 from toolkit.care.flash import FlashReport, check_clip
@@ -70,7 +71,10 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
     timeline = prepared.timeline
     report = (lambda stage: (lambda p: on_progress(stage, p))) if on_progress else (lambda stage: None)
     raster = rasterise(timeline, cache_dir())
-    gain = loudness_gain(timeline, ffmpeg=settings.ffmpeg, on_progress=report("loudness"))
+    if draft:
+        timeline, gain = _draft_inputs(timeline, settings, report)
+    else:
+        gain = loudness_gain(timeline, ffmpeg=settings.ffmpeg, on_progress=report("loudness"))
     encode = EncodeSettings.draft(settings.threads) if draft else EncodeSettings.final(settings.threads)
     with atomic_output(Path(output), force=force, inputs=inputs_of(prepared)) as temp:
         argv = compile_render(timeline, raster, output=temp, encode=encode, gain=gain)
@@ -82,8 +86,25 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
             raise PolicyError([_flash_issue(prepared, i) for i in flash.failures],
                               summary="the film flashes more than 3 times a second over a large area "
                                       "(WCAG 2.3.1), which can trigger seizures; it was not saved")
-    return RenderResult(output=Path(output), timeline=timeline, verify=verified, flash=flash, gain=gain,
+    return RenderResult(output=Path(output), timeline=prepared.timeline, verify=verified, flash=flash, gain=gain,
                         warnings=prepared.warnings + raster.warnings, seconds=time.perf_counter() - started)
+
+
+def _draft_inputs(timeline: Timeline, settings: Settings,
+                  report: Callable[[str], Callable[[Progress], None] | None]) -> tuple[Timeline, AudioGain | None]:
+    """A draft's Timeline on cached proxies of its footage, and its (cached) loudness gain.
+
+    Same frames, timing and loudness as the final; see `toolkit.build.proxy` for what is cached.
+    """
+    root = proxy_dir(cache_dir())
+
+    def make(argv: list[str], job: ProxyJob) -> None:
+        run_ffmpeg(argv, stage="proxy", ffmpeg=settings.ffmpeg, on_progress=report("proxies"))
+
+    timeline, _ = proxied(timeline, root, make)
+    gain = cached_gain(timeline, root, lambda: loudness_gain(timeline, ffmpeg=settings.ffmpeg,
+                                                               on_progress=report("loudness")))
+    return timeline, gain
 
 
 def _flash_issue(prepared: Prepared, interval) -> Issue:

@@ -1,0 +1,190 @@
+"""Draft proxies and the cached loudness gain (`toolkit.build.proxy`), at 216×384 and 10 fps.
+
+Proxies are checked against what the draft would show without them: the same trims (a clip
+whose colour changes every second, trimmed mid-way), rotation applied, the same fits, and a
+draft render through proxies with exactly the planned number of frames. Nothing is timed.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import media_factory as mf
+import numpy as np
+import pytest
+
+from toolkit.build.compile.graph import compile_render
+from toolkit.build.compile.loudness import AudioGain
+from toolkit.build.compile.output import EncodeSettings
+from toolkit.build.compile.raster import rasterise
+from toolkit.build.plan.timeline import AudioCue, ColorSource, Timeline, Transition, VideoSource
+from toolkit.build.proxy import ProxyJob, cached_gain, content_digest, plan_proxies, proxied, proxy_dir
+from toolkit.build.run.runner import atomic_output, run_ffmpeg
+from toolkit.build.run.verify import verify_output
+from toolkit.media.probe import probe
+
+pytestmark = pytest.mark.render
+
+RED, GREEN, BLUE = (204, 51, 51), (34, 170, 68), (51, 68, 204)
+
+
+class Calls:
+    """A proxy runner that counts the commands it runs (and runs them)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[ProxyJob] = []
+
+    def __call__(self, argv: list[str], job: ProxyJob) -> None:
+        self.jobs.append(job)
+        run_ffmpeg(argv, stage="proxy")
+
+
+def colour_steps(path: Path, size: tuple[int, int] = (384, 216)) -> Path:
+    """3 s of footage at 30 fps: red, then green, then blue, one second each."""
+    w, h = size
+    parts = [f"color=c=0x{r:02x}{g:02x}{b:02x}:s={w}x{h}:r=30:d=1" for r, g, b in (RED, GREEN, BLUE)]
+    args: list[str] = []
+    for part in parts:
+        args += ["-f", "lavfi", "-i", part]
+    mf.ffmpeg(*args, "-filter_complex", "[0][1][2]concat=n=3:v=1[v]", "-map", "[v]",
+              "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path))
+    return path
+
+
+def render(timeline: Timeline, folder: Path, name: str) -> tuple[Path, list[np.ndarray]]:
+    raster = rasterise(timeline, folder / "text")
+    target = folder / name
+    with atomic_output(target, force=False, inputs=()) as temp:
+        argv = compile_render(timeline, raster, output=temp, encode=EncodeSettings.draft(), gain=None)
+        run_ffmpeg(argv, stage="render", total_frames=timeline.frames)
+        verify_output(temp, timeline)
+    with av.open(str(target)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    return target, frames
+
+
+def centre(frame: np.ndarray) -> np.ndarray:
+    return frame[300:340, 88:128].reshape(-1, 3).mean(axis=0)  # below the end-card text box
+
+
+def test_second_draft_reuses_proxies_and_a_changed_clip_gets_a_new_one(tmp_path: Path) -> None:
+    clip = mf.make_video(tmp_path / "clip.mp4", size=(384, 216), seconds=2, audio=False)
+    timeline = mf.timeline([(VideoSource(clip, Fraction(0), "cover", 384, 216, False), 10, Transition("cut", 0)),
+                            (VideoSource(clip, Fraction(1), "cover", 384, 216, False), 10, Transition("cut", 0)),
+                            (VideoSource(clip, Fraction(0), "contain", 384, 216, False), 10, Transition("cut", 0))])
+    root = tmp_path / "proxy"
+    first = Calls()
+    proxied_timeline, made = proxied(timeline, root, first)
+    # One proxy per (file, mode): the two cover segments share one whatever their trims.
+    assert made == 2 and sorted(j.mode for j in first.jobs) == ["contain", "cover"]
+    second = Calls()
+    again, made = proxied(timeline, root, second)
+    assert made == 0 and not second.jobs and again == proxied_timeline
+
+    before = {key[1]: job.path for key, job in plan_proxies(timeline, root).items()}
+    os.utime(clip, ns=(1, 1))  # touched, same bytes: same proxy
+    assert {key[1]: job.path for key, job in plan_proxies(timeline, root).items()} == before
+    mf.make_video(clip, size=(384, 216), seconds=2, audio=False, tone=220)
+    with clip.open("ab") as handle:
+        handle.write(b"\0")  # different bytes, even if the encoder were byte-identical
+    after = {key[1]: job.path for key, job in plan_proxies(timeline, root).items()}
+    assert after["cover"] != before["cover"] and after["contain"] != before["contain"]
+
+
+def test_content_digest_follows_bytes_not_names(tmp_path: Path) -> None:
+    memo = tmp_path / "digests"
+    a, b = tmp_path / "a.bin", tmp_path / "b.bin"
+    a.write_bytes(b"same bytes")
+    b.write_bytes(b"same bytes")
+    assert content_digest(a, memo) == content_digest(b, memo)
+    b.write_bytes(b"other bytes")
+    assert content_digest(a, memo) != content_digest(b, memo)
+
+
+def test_proxy_is_canvas_sized_for_cover_and_fitted_for_contain(tmp_path: Path) -> None:
+    clip = mf.make_video(tmp_path / "wide.mp4", size=(384, 216), seconds=1, audio=False)
+    timeline = mf.timeline([(VideoSource(clip, Fraction(0), "cover", 384, 216, False), 5, Transition("cut", 0)),
+                            (VideoSource(clip, Fraction(0), "blur-fill", 384, 216, False), 5, Transition("cut", 0))])
+    new, _ = proxied(timeline, tmp_path / "proxy", Calls())
+    cover, blur = (seg.source for seg in new.segments[:2])
+    assert isinstance(cover, VideoSource) and isinstance(blur, VideoSource)
+    assert (cover.width, cover.height) == (216, 384) and blur.fit == "blur-fill"
+    assert (blur.width, blur.height) == (216, 122)
+    for source in (cover, blur):
+        info = probe(source.path).video
+        assert info is not None and (info.width, info.height) == (source.width, source.height)
+        assert info.fps == 10 and not info.variable_frame_rate
+
+
+def test_trims_show_the_same_seconds_through_proxies(tmp_path: Path) -> None:
+    steps = colour_steps(tmp_path / "steps.mp4")
+    # Trimmed from 1.0 s: green for 10 frames, then blue (the segment is 2 s at 10 fps).
+    timeline = mf.timeline([(VideoSource(steps, Fraction(1), "cover", 384, 216, False), 20, Transition("cut", 0))])
+    drafted, _ = proxied(timeline, tmp_path / "proxy", Calls())
+    _, direct = render(timeline, tmp_path, "direct.mp4")
+    _, proxy = render(drafted, tmp_path, "proxy.mp4")
+    assert len(direct) == len(proxy) == timeline.frames
+    for index, colour in ((2, GREEN), (8, GREEN), (12, BLUE), (18, BLUE)):
+        assert np.abs(centre(proxy[index]) - colour).max() <= 12, index
+        assert np.abs(centre(proxy[index]) - centre(direct[index])).max() <= 6, index
+
+
+def test_rotated_footage_is_proxied_upright(tmp_path: Path) -> None:
+    coded = mf.make_halves(tmp_path / "coded.mp4", size=(384, 216), first="red", second="blue")
+    rotated = mf.rotate(coded, tmp_path / "rotated.mp4", 90)
+    timeline = mf.timeline([(VideoSource(rotated, Fraction(0), "cover", 216, 384, False), 10, Transition("cut", 0))])
+    drafted, _ = proxied(timeline, tmp_path / "proxy", Calls())
+    source = drafted.segments[0].source
+    assert isinstance(source, VideoSource)
+    info = probe(source.path).video
+    assert info is not None and info.rotation == 0 and (info.width, info.height) == (216, 384)
+    _, frames = render(drafted, tmp_path, "proxy.mp4")
+    frame = frames[5].astype(float)
+    top, bottom = frame[20:170].mean(axis=(0, 1)), frame[214:364].mean(axis=(0, 1))
+    assert np.abs(top - bottom).max() > 100, "the halves should be above each other"
+
+
+def test_draft_render_through_proxies_has_the_planned_frames(tmp_path: Path) -> None:
+    clip = mf.make_video(tmp_path / "clip.mp4", size=(384, 216), seconds=3, audio=False)
+    vfr = mf.make_vfr_video(tmp_path / "vfr.mp4", size=(216, 384), seconds=3)
+    timeline = mf.timeline([(VideoSource(clip, Fraction(1, 2), "blur-fill", 384, 216, False), 17, Transition("cut", 0)),
+                            (VideoSource(vfr, Fraction(1, 3), "cover", 216, 384, False), 23, Transition("fade", 4))],
+                           end_transition=Transition("dip-to-black", 4))
+    drafted, _ = proxied(timeline, tmp_path / "proxy", Calls())
+    assert drafted.frames == timeline.frames
+    _, frames = render(drafted, tmp_path, "draft.mp4")
+    assert len(frames) == timeline.frames
+
+
+def test_a_clip_that_cannot_be_proxied_is_drafted_from_the_original(tmp_path: Path) -> None:
+    clip = mf.make_video(tmp_path / "clip.mp4", size=(384, 216), seconds=1, audio=False)
+    timeline = mf.timeline([(VideoSource(clip, Fraction(0), "cover", 384, 216, False), 5, Transition("cut", 0))])
+
+    def broken(argv: list[str], job: ProxyJob) -> None:
+        run_ffmpeg([*argv[:-1], "-c:v", "no-such-encoder", argv[-1]], stage="proxy")
+
+    drafted, made = proxied(timeline, tmp_path / "proxy", broken)
+    assert made == 0 and drafted == timeline
+    assert not [p for p in (tmp_path / "proxy").iterdir() if p.suffix == ".mp4"]
+
+
+def test_loudness_gain_is_measured_once_per_mix(tmp_path: Path) -> None:
+    voice = mf.make_tone(tmp_path / "voice.wav", seconds=2, level_db=-26)
+    timeline = mf.timeline([(ColorSource("#203040"), 20, Transition("cut", 0))],
+                           audio=(AudioCue("voice", voice, 0, 20, Fraction(0), 1.0),))
+    root = proxy_dir(tmp_path / "text")
+    measured: list[int] = []
+
+    def measure() -> AudioGain:
+        measured.append(1)
+        return AudioGain(6.5, None)
+
+    assert cached_gain(timeline, root, measure) == AudioGain(6.5, None)
+    assert cached_gain(timeline, root, measure) == AudioGain(6.5, None)
+    assert len(measured) == 1
+    mf.make_tone(voice, seconds=2, level_db=-20)  # the voice changed: measure again
+    cached_gain(timeline, root, measure)
+    assert len(measured) == 2
