@@ -5,7 +5,8 @@
 
 The generated film is built like a real one: a content-warning slate (4 s), moving footage
 (a drifting gradient with film grain) under a new burned-in caption every 3 s, and a
-helpline end card (8 s), with pink-noise sound. Prints the wall and CPU time of each run,
+helpline end card (8 s), with pink-noise sound at about −14 LUFS. It passes every `must` of
+the default rubric, so every check runs in full. Prints the wall and CPU time of each run,
 the time spent in each pass, how many frames OCR actually read, and the best run. The
 target is <= 20 s for this film on 2 cores. Timings on a shared machine are noisy: take the
 best of several runs and note the load average printed alongside.
@@ -57,9 +58,9 @@ def make_film(path: Path, seconds: int = 60) -> None:
     """Encode the benchmark film (one ffmpeg run, H.264 + AAC, fast start)."""
     work = path.parent / f"{path.stem}-parts"
     work.mkdir(exist_ok=True)
-    slate = _text_png(work / "slate.png", [("Content warning", 640, 72), ("This video talks about", 760, 64),
-                                           ("self-harm. Support is", 840, 64), ("at the end. It's OK", 920, 64),
-                                           ("to skip.", 1000, 64)], background="#14213d", box=False)
+    slate = _text_png(work / "slate.png", [("Content warning", 640, 64), ("This video talks about", 760, 56),
+                                           ("self-harm. Support is", 840, 56), ("at the end. It's OK", 920, 56),
+                                           ("to skip.", 1000, 56)], background="#14213d", box=False)
     lines = end_card_lines(select_end_card(load_directory(), "UK", []))
     card_lines, y = [("You don't have to go", 420, 64), ("through this alone", 500, 64)], 640
     for line in lines:
@@ -69,22 +70,22 @@ def make_film(path: Path, seconds: int = 60) -> None:
         y += 40
     card = _text_png(work / "card.png", card_lines, background="#14213d", box=False)
     body_start, card_start = 4, seconds - 8
-    caption_pngs = []
+    # one overlay track (a concat of stills with durations) keeps the encode to two inputs
+    track = [(slate, body_start)]
     for i, t in enumerate(range(body_start, card_start, 3)):
         text = CAPTIONS[i % len(CAPTIONS)]
-        caption_pngs.append((_text_png(work / f"caption{i}.png", [(text, 1060, 64)], background=None, box=True),
-                             t, min(t + 3, card_start)))
-    inputs = ["-f", "lavfi", "-i", f"gradients=s={W}x{H}:c0=0x264653:c1=0x2a9d8f:speed=0.02:r={FPS}:d={seconds}",
-              "-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude=0.2:d={seconds}:r=48000"]
-    graph = ["[0:v]noise=alls=6:allf=t[v0]"]
-    last = "v0"
-    pictures = [(slate, 0, body_start), *caption_pngs, (card, card_start, seconds)]
-    for n, (png, a, b) in enumerate(pictures, start=1):
-        inputs += ["-loop", "1", "-t", str(seconds), "-i", str(png)]
-        graph.append(f"[{last}][{n + 1}:v]overlay=enable='between(t,{a},{b - 0.001})'[v{n}]")
-        last = f"v{n}"
-    argv = [Settings().ffmpeg, "-hide_banner", "-loglevel", "error", "-y", *inputs,
-            "-filter_complex", ";".join(graph), "-map", f"[{last}]", "-map", "1:a",
+        png = _text_png(work / f"caption{i}.png", [(text, 1060, 56)], background=None, box=True)
+        track.append((png, min(t + 3, card_start) - t))
+    track.append((card, seconds - card_start))
+    listing = work / "track.txt"
+    rows = [f"file '{png}'\nduration {dur}" for png, dur in track] + [f"file '{card}'"]
+    listing.write_text("\n".join(rows) + "\n")
+    argv = [Settings().ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"gradients=s={W}x{H}:c0=0x264653:c1=0x2a9d8f:speed=0.02:r={FPS}:d={seconds}",
+            "-f", "concat", "-safe", "0", "-i", str(listing),
+            "-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude=0.2:d={seconds}:r=48000",
+            "-filter_complex", "[0:v]noise=alls=6:allf=t[bg];[bg][1:v]overlay=eof_action=repeat[v]",
+            "-map", "[v]", "-map", "2:a", "-af", "loudnorm=I=-14:TP=-2:LRA=7", "-ar", "48000",
             "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-r", str(FPS),
             "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-t", str(seconds), str(path)]
     subprocess.run(argv, check=True)

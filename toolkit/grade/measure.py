@@ -103,24 +103,26 @@ def measure(info: MediaInfo, *, ocr: OcrEngine | None = None, options: MeasureOp
         raise ProbeError(f"{info.path}: not a video clip ({kind}); export the film as MP4 or MOV")
     seconds: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        audio_job = pool.submit(_audio_pass, info, seconds) if info.has_audio else None
+        audio_job = pool.submit(_audio_pass, info) if info.has_audio else None
         start = clock.perf_counter()
         video, text = _video_pass(info, ocr if options.read_text else None, options, progress)
         seconds["video"] = round(clock.perf_counter() - start, 3)
-        audio, audio_problem = audio_job.result() if audio_job is not None else (None, None)
+        audio, audio_problem = None, None
+        if audio_job is not None:
+            audio, audio_problem, seconds["audio"] = audio_job.result()
     return Measurements(video, audio, text, audio_problem, seconds)
 
 
-def _audio_pass(info: MediaInfo, seconds: dict[str, float]) -> tuple[AudioMeasurements | None, str | None]:
+def _audio_pass(info: MediaInfo) -> tuple[AudioMeasurements | None, str | None, float]:
+    """(measurements, why there are none, seconds spent)."""
     start = clock.perf_counter()
     try:
         meter = meter_file(info.path)
     except ProbeError as exc:
-        return None, str(exc)
+        return None, str(exc), round(clock.perf_counter() - start, 3)
     loudness = meter.result()
     silences = find_silences(meter, threshold_db=SILENCE_DB, min_seconds=SILENCE_MIN_S)
-    seconds["audio"] = round(clock.perf_counter() - start, 3)
-    return AudioMeasurements(loudness, silences, meter.duration), None
+    return AudioMeasurements(loudness, silences, meter.duration), None, round(clock.perf_counter() - start, 3)
 
 
 def _sizes(info: MediaInfo, options: MeasureOptions) -> tuple[int, int]:

@@ -100,9 +100,13 @@ class OcrEngine:
 
     Loading takes about a second (three ONNX models), so build one engine per run and pass it
     to every `measure` call. Raises `ReelError` when rapidocr is not installed.
+
+    `threads=1` (the default) runs each model on the calling thread: OCR already runs beside
+    the decoder, and onnxruntime's own pool spin-waits, which on two cores steals time from
+    decoding. 0 lets onnxruntime choose.
     """
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, threads: int = 1) -> None:
         self._threads = threads
         self._engine: Any = None
 
