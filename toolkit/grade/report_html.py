@@ -152,7 +152,7 @@ def loudness_svg(report: Report) -> Markup | None:
     top = math.ceil(max([*values, *edges, -10.0]) / 5) * 5 + 2
     bottom = math.floor(min([*values, *edges, -40.0]) / 5) * 5
     duration = _duration(report)
-    left, right, pad_top, pad_bottom = 52, 12, 10, 28
+    left, right, pad_top, pad_bottom = 52, 28, 10, 28
     pw, ph = _PLOT_W - left - right, _PLOT_H - pad_top - pad_bottom
 
     def x(t: float) -> float:
@@ -200,7 +200,7 @@ def timeline_svg(report: Report) -> Markup:
     """Lanes over the clip's length: flashing, black/frozen, silence, text, end card, scenes."""
     duration = _duration(report)
     lanes = _lanes(report)
-    left, right = 120, 12
+    left, right = 120, 28
     pw = _PLOT_W - left - right
     height = 18 + _LANE_H * len(lanes) + 24
 

@@ -49,9 +49,9 @@ def _no_text(check: str, m: Measurements) -> Observation | None:
 def services_in(text: str, entries: Iterable[HelplineEntry]) -> tuple[HelplineEntry, ...]:
     """The directory services whose number, text keyword or web address appears in `text`.
 
-    Numbers are compared digit for digit within one run of digits (so "116 123" matches
-    "116123" but the 111 of NHS 111 does not match inside 0800 1111); keywords must appear in
-    capitals as a whole word, as services publish them.
+    Numbers are compared digit for digit within one run of digits on one line (so "116 123"
+    matches "116123" but the 111 of NHS 111 does not match inside 0800 1111); keywords must
+    appear in capitals as a whole word, as services publish them.
     """
     runs = [re.sub(r"\D", "", r) for r in _RUN.findall(text)]
     squashed = re.sub(r"\s+", "", text).lower()
@@ -92,7 +92,8 @@ def _end_card(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observatio
     samples = [s for s in m.text.samples if s.time >= m.text.ending_from]
     if not samples:
         return unavailable("end-card", "no frames were read at the end of the clip")
-    found = [services_in(s.text, entries) for s in samples]
+    # line by line, so numbers on neighbouring lines never run together into one
+    found = [services_in("\n".join(line.text for line in s.lines), entries) for s in samples]
     best: tuple[int, int] = (0, -1)  # (length, start index) of the longest run showing enough services
     run_start = None
     for i, services in enumerate([*found, ()]):
