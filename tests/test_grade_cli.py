@@ -206,6 +206,43 @@ def test_captions_file_gives_reading_speed(runner: CliRunner, made: dict[str, Pa
     assert speed["times"][0]["label"].startswith("“This caption has far too many words to read”: 9 words")
 
 
+def test_storyboard_without_its_footage_still_gives_region_and_topics(runner: CliRunner, made: dict[str, Path],
+                                                                      tmp_path: Path) -> None:
+    storyboard = tmp_path / "film.yaml"
+    storyboard.write_text("title: Film\nregion: AU\ntopics: [self-harm]\nscenes:\n"
+                          "  - background: {video: media/missing.mp4}\n", encoding="utf-8")
+    rubric = tmp_path / "plan.yaml"
+    rubric.write_text(SMALL_RUBRIC + """\
+  - id: content-warning
+    expect: {equals: true}
+    severity: must
+    explain: Open with a content warning.
+  - id: storyboard
+    expect: {between: [-0.5, 0.5]}
+    severity: should
+    explain: As long as planned.
+""", encoding="utf-8")
+    out = tmp_path / "r.json"
+    result = run(runner, made["tiny"], "--rubric", rubric, "--storyboard", storyboard, "--json", out)
+    assert result.exit_code == 3, result.output
+    data = json.loads(out.read_text())
+    assert (data["context"]["region"], data["context"]["topics"]) == ("AU", ["self-harm"])
+    results = {r["id"]: r for r in data["results"]}
+    assert results["content-warning"]["status"] == "fail"
+    plan = results["storyboard"]
+    assert plan["status"] == "not_evaluated"
+    assert plan["reason"].startswith("the storyboard could not be planned here: ") and "missing.mp4" in plan["reason"]
+
+
+def test_invalid_storyboard_is_a_located_error(runner: CliRunner, made: dict[str, Path], tmp_path: Path) -> None:
+    storyboard = tmp_path / "film.yaml"
+    storyboard.write_text("title: Film\nregion: UK\nscenes:\n  - backgrond: '#000000'\n", encoding="utf-8")
+    result = run(runner, made["tiny"], "--storyboard", storyboard)
+    assert result.exit_code == 1
+    where = f"{storyboard}:4:5: scenes[0].backgrond"
+    assert f"{where}: unknown key `backgrond`; did you mean `background`?" in result.output
+
+
 def test_list_checks_names_every_check_and_its_values(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["grade", "--list-checks"])
     assert result.exit_code == 0

@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.care.helplines import Directory, HelplineEntry, load_directory
 from toolkit.care.lint import RuleSet, load_rules
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic
-from toolkit.errors import ReelError
+from toolkit.errors import IssuesError, ReelError, SpecError
 from toolkit.grade.results import RefBox
+
+if TYPE_CHECKING:
+    from toolkit.build.spec.models import Storyboard
 
 DEFAULT_REGION = "UK"
 # standards §2.2: the union of the platform UIs' safe areas at 1080×1920.
@@ -74,11 +78,11 @@ def make_context(*, region: str | None = None, topics: Iterable[str] = (), story
                  rules: RuleSet | None = None) -> GradeContext:
     """Gather the context once for a grading run.
 
-    Explicit `region`/`topics` win over the storyboard's. A storyboard that does not validate
-    raises `SpecError` (its located issues); one that validates but cannot be planned here
-    (e.g. its footage is elsewhere) still gives region and topics, and the plan comparison is
-    reported as not evaluated with the reason. Raises `PolicyError` for an unknown region and
-    `ReelError` for an unreadable subtitle file.
+    Explicit `region`/`topics` win over the storyboard's. A storyboard that is invalid in itself
+    raises `SpecError` (its located issues); a valid one that cannot be planned here (its
+    footage is on another machine, or planning finds a problem) still gives region and topics,
+    and the plan comparison is reported as not evaluated with the reason. Raises `PolicyError`
+    for an unknown region and `ReelError` for an unreadable subtitle file.
     """
     directory = directory or load_directory()
     rules = rules or load_rules()
@@ -107,13 +111,25 @@ def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary
     from toolkit.build.pipeline import prepare
     from toolkit.build.spec.validate import load_storyboard
 
-    loaded = load_storyboard(path)
-    sb = loaded.storyboard
-    topics = tuple(normalize_topic(t) for t in sb.topics)
+    problem: ReelError | None = None
     try:
-        prepared = prepare(path)
-    except ReelError as exc:
-        first = str(exc).splitlines()[0]
+        sb = load_storyboard(path).storyboard
+    except SpecError as exc:
+        # The film is often finished elsewhere: a storyboard that is valid in itself but whose
+        # footage is not on this machine still says the region and the topics.
+        alone = _storyboard_alone(path)
+        if alone is None:
+            raise
+        sb, problem = alone, exc
+    topics = tuple(normalize_topic(t) for t in sb.topics)
+    if problem is None:
+        try:
+            prepared = prepare(path)
+        except ReelError as exc:
+            problem = exc
+    if problem is not None:
+        first = problem.issues[0].format() if isinstance(problem, IssuesError) and problem.issues else \
+            str(problem).splitlines()[0]
         return sb.region, topics, sb.language, None, f"the storyboard could not be planned here: {first}"
     timeline = prepared.timeline
     fps = timeline.canvas.fps
@@ -128,6 +144,19 @@ def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary
             events.append(CaptionEvent(start, end, words))
     summary = PlanSummary(float(timeline.duration), len(timeline.segments), tuple(events))
     return sb.region, topics, sb.language, summary, None
+
+
+def _storyboard_alone(path: Path) -> Storyboard | None:
+    """The storyboard's model without checking its media files (None if the model is invalid)."""
+    from pydantic import ValidationError
+
+    from toolkit.build.spec.loader import load_document
+    from toolkit.build.spec.models import Storyboard
+
+    try:
+        return Storyboard.model_validate(load_document(path, kind="storyboard").data)
+    except (ValidationError, SpecError):
+        return None
 
 
 def load_captions(path: Path) -> tuple[CaptionEvent, ...]:
