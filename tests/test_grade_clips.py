@@ -198,7 +198,7 @@ def test_short_end_card_fails_on_duration_not_on_services(graded: Callable[[str]
 def test_captions_under_the_button_rail_fail_the_safe_zone_with_frames(graded: Callable[[str], Report]) -> None:
     zone = graded("rail-captions").result("captions-safe-zone")
     assert zone is not None and zone.status == "fail" and zone.value >= 3
-    assert zone.stills and all(any(b.x1 > 888 for b in s.boxes) for s in zone.stills)
+    assert zone.stills and all(any(b.right > 888 for b in s.boxes) for s in zone.stills)
     assert "under the right-hand buttons" in zone.stills[0].caption
     assert status(graded("short-end-card"), "captions-safe-zone") == "pass"  # same film, centred captions
 

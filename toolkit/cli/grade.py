@@ -86,7 +86,7 @@ def _grade_one(clip: Path, rubric, context, json_out: Path | None, html_out: Pat
     from toolkit.grade.report_html import write_html
     from toolkit.grade.report_json import write_json
 
-    with _progress(1) as advance:
+    with _ProgressBar(1) as advance:
         report = grade_clip(clip, rubric, context=context, progress=lambda f: advance(0, clip, f))
     if json_out:
         write_json(report, json_out)
@@ -104,7 +104,7 @@ def _grade_many(clips: list[Path], skipped: list[Path], rubric, context, out_dir
     from toolkit.grade.batch import grade_batch
     from toolkit.grade.gradebook import Entry, write_gradebook
 
-    with _progress(len(clips)) as advance:
+    with _ProgressBar(len(clips)) as advance:
         entries = grade_batch(clips, rubric, context, out_dir=out_dir, progress=advance)
     book = write_gradebook([*entries, *(Entry(p, "skipped", note="not a video file") for p in skipped)], rubric,
                            out_dir / "gradebook.csv", root=root)
@@ -116,7 +116,7 @@ def _grade_many(clips: list[Path], skipped: list[Path], rubric, context, out_dir
         raise click.exceptions.Exit(GRADED_FAILED)
 
 
-class _progress:
+class _ProgressBar:
     """A rich progress bar across clips on stderr; the callback takes (clip index, clip, fraction)."""
 
     def __init__(self, clips: int) -> None:

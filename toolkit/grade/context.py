@@ -13,18 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from toolkit.build.plan.inputs import REFERENCE_SAFE
+from toolkit.build.plan.timeline import Box
 from toolkit.care.helplines import Directory, HelplineEntry, load_directory
 from toolkit.care.lint import RuleSet, load_rules
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic
 from toolkit.errors import IssuesError, ReelError, SpecError
-from toolkit.grade.results import RefBox
 
 if TYPE_CHECKING:
     from toolkit.build.spec.models import Storyboard
 
 DEFAULT_REGION = "UK"
-# standards §2.2: the union of the platform UIs' safe areas at 1080×1920.
-SAFE_BOX = RefBox(120, 288, 888, 1248)
+SAFE_BOX = REFERENCE_SAFE  # standards §2.2: x 120–888, y 288–1248 at 1080×1920, as the planner uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ class GradeContext:
     captions: tuple[CaptionEvent, ...] | None = None
     captions_source: str = ""
     captions_file: Path | None = None
-    safe_box: RefBox = SAFE_BOX
+    safe_box: Box = SAFE_BOX
 
     @property
     def flagged_topics(self) -> tuple[str, ...]:

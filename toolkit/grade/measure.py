@@ -120,6 +120,8 @@ def _audio_pass(info: MediaInfo) -> tuple[AudioMeasurements | None, str | None, 
         meter = meter_file(info.path)
     except ProbeError as exc:
         return None, str(exc), round(clock.perf_counter() - start, 3)
+    except ValueError as exc:  # e.g. a channel layout the meter has no weights for
+        return None, f"{info.path}: the audio could not be measured ({exc})", round(clock.perf_counter() - start, 3)
     loudness = meter.result()
     silences = find_silences(meter, threshold_db=SILENCE_DB, min_seconds=SILENCE_MIN_S)
     return AudioMeasurements(loudness, silences, meter.duration), None, round(clock.perf_counter() - start, 3)

@@ -33,10 +33,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from toolkit.build.plan.inputs import REFERENCE_HEIGHT, REFERENCE_WIDTH
+from toolkit.build.plan.timeline import Box
 from toolkit.errors import ReelError
-from toolkit.grade.results import RefBox, Still
+from toolkit.grade.results import Still
 
-REFERENCE_SIZE = (1080, 1920)
 DENSE_STEP = 1.0
 _QUEUE = 4  # frames waiting to be read; bounds memory to a few OCR-size frames
 MIN_SCORE = 0.6  # recogniser confidence below which a reading is treated as noise
@@ -60,7 +61,7 @@ class TextLine:
 
     text: str
     score: float
-    box: RefBox
+    box: Box
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -182,7 +183,7 @@ class TextSampler:
         self._ending_from = max(0.0, duration - ending)
         self._samples: list[OcrSample] = []
         self._last_thumb: np.ndarray | None = None
-        self._lines: deque[tuple[RefBox, np.ndarray, str, float]] = deque(maxlen=_LINE_CACHE)
+        self._lines: deque[tuple[Box, np.ndarray, str, float]] = deque(maxlen=_LINE_CACHE)
         self._held: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._detections = 0
         self._recognitions = 0
@@ -256,11 +257,12 @@ class TextSampler:
         if not boxes:
             return ()
         fx, fy = bw / sw, bh / sh
-        rx, ry = REFERENCE_SIZE[0] / sw, REFERENCE_SIZE[1] / sh
+        rx, ry = REFERENCE_WIDTH / sw, REFERENCE_HEIGHT / sh
         found: list[TextLine | None] = []
-        todo: list[tuple[int, RefBox, np.ndarray, np.ndarray]] = []
+        todo: list[tuple[int, Box, np.ndarray, np.ndarray]] = []
         for x0, y0, x1, y1 in boxes:
-            ref = RefBox(round(x0 * rx), round(y0 * ry), round(x1 * rx), round(y1 * ry))
+            left, top = round(x0 * rx), round(y0 * ry)
+            ref = Box(left, top, round(x1 * rx) - left, round(y1 * ry) - top)
             signature = _signature(small[y0:y1, x0:x1])
             known = self._known(ref, signature)
             if known is not None:
@@ -278,9 +280,9 @@ class TextSampler:
                 self._lines.append((ref, signature, text, score))
                 found[slot] = line
         kept = [line for line in found if line is not None and line.text and line.score >= MIN_SCORE]
-        return tuple(sorted(kept, key=lambda line: (round(line.box.y0 / 24), line.box.x0)))
+        return tuple(sorted(kept, key=lambda line: (round(line.box.y / 24), line.box.x)))
 
-    def _known(self, ref: RefBox, signature: np.ndarray) -> TextLine | None:
+    def _known(self, ref: Box, signature: np.ndarray) -> TextLine | None:
         for box, sig, text, score in reversed(self._lines):
             if _iou(box, ref) >= _LINE_MATCH_IOU and float(np.abs(sig - signature).mean()) <= _LINE_MATCH_DIFF:
                 return TextLine(text, round(score, 3), ref)
@@ -300,15 +302,15 @@ def _signature(crop: np.ndarray) -> np.ndarray:
     return cv2.resize(grey, (48, 12), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
-def _iou(a: RefBox, b: RefBox) -> float:
-    ix = max(0, min(a.x1, b.x1) - max(a.x0, b.x0))
-    iy = max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+def _iou(a: Box, b: Box) -> float:
+    ix = max(0, min(a.right, b.right) - max(a.x, b.x))
+    iy = max(0, min(a.bottom, b.bottom) - max(a.y, b.y))
     inter = ix * iy
-    union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter
+    union = a.w * a.h + b.w * b.h - inter
     return inter / union if union > 0 else 0.0
 
 
-def make_still(rgb: np.ndarray, time: float, boxes: Iterable[RefBox] = (), caption: str = "",
+def make_still(rgb: np.ndarray, time: float, boxes: Iterable[Box] = (), caption: str = "",
                *, max_width: int = 270) -> Still:
     """A JPEG still of an RGB frame (shrunk to at most `max_width` pixels wide)."""
     from PIL import Image

@@ -68,12 +68,12 @@ def still_svg(still: Still, *, safe_zone: bool = True, width: int | None = None)
              f'<image href="{data_uri(still)}" x="0" y="0" width="{w}" height="{h}"/>']
     if safe_zone:
         b = SAFE_BOX
-        parts.append(f'<rect x="{b.x0 * sx:.1f}" y="{b.y0 * sy:.1f}" width="{(b.x1 - b.x0) * sx:.1f}" '
-                     f'height="{(b.y1 - b.y0) * sy:.1f}" fill="none" stroke="#7CFC9A" stroke-width="1.5" '
+        parts.append(f'<rect x="{b.x * sx:.1f}" y="{b.y * sy:.1f}" width="{b.w * sx:.1f}" '
+                     f'height="{b.h * sy:.1f}" fill="none" stroke="#7CFC9A" stroke-width="1.5" '
                      'stroke-dasharray="5 3"/>')
     for box in still.boxes:
-        parts.append(f'<rect x="{box.x0 * sx:.1f}" y="{box.y0 * sy:.1f}" width="{(box.x1 - box.x0) * sx:.1f}" '
-                     f'height="{(box.y1 - box.y0) * sy:.1f}" fill="none" stroke="#ff3b30" stroke-width="2"/>')
+        parts.append(f'<rect x="{box.x * sx:.1f}" y="{box.y * sy:.1f}" width="{box.w * sx:.1f}" '
+                     f'height="{box.h * sy:.1f}" fill="none" stroke="#ff3b30" stroke-width="2"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -13,8 +13,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from toolkit.build.plan.timeline import Box
 from toolkit.errors import OutputError
-from toolkit.grade.results import STATUSES, CheckResult, RefBox, Report, Still, TimeSpan
+from toolkit.grade.results import STATUSES, CheckResult, Report, Still, TimeSpan
 
 SCHEMA_ID = "reel-grade-report/1"
 
@@ -78,8 +79,8 @@ def _span(span: TimeSpan) -> dict[str, Any]:
     return {"start": span.start, "end": span.end, "label": span.label}
 
 
-def _box(box: RefBox) -> list[int]:
-    return [box.x0, box.y0, box.x1, box.y1]
+def _box(box: Box) -> list[int]:
+    return [box.x, box.y, box.right, box.bottom]
 
 
 def _frame(still: Still) -> dict[str, Any]:

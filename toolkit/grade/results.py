@@ -13,6 +13,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
+from toolkit.build.plan.timeline import Box
+
 if TYPE_CHECKING:
     from toolkit.grade.measure import Measurements
     from toolkit.media.probe import MediaInfo
@@ -37,31 +39,17 @@ class TimeSpan:
         return self.end - self.start
 
 
-@dataclass(frozen=True, slots=True)
-class RefBox:
-    """A rectangle in 1080×1920 reference pixels: left, top, right, bottom."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-    def outside(self, safe: RefBox, tolerance: int = 0) -> bool:
-        """True when any edge pokes out of `safe` by more than `tolerance` pixels."""
-        return (self.x0 < safe.x0 - tolerance or self.y0 < safe.y0 - tolerance
-                or self.x1 > safe.x1 + tolerance or self.y1 > safe.y1 + tolerance)
-
-
 # eq=False: stills hold picture bytes; identity is what matters.
 @dataclass(frozen=True, slots=True, eq=False)
 class Still:
-    """A small JPEG of one moment of the clip, with text boxes (reference pixels) to outline."""
+    """A small JPEG of one moment of the clip, with text boxes to outline (1080×1920 reference
+    pixels, the planner's `Box`)."""
 
     time: float
     jpeg: bytes
     width: int
     height: int
-    boxes: tuple[RefBox, ...] = ()
+    boxes: tuple[Box, ...] = ()
     caption: str = ""
 
 

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from toolkit.build.plan.timeline import Box
 from toolkit.care.lint import lint_text
 from toolkit.grade.checks.base import CheckSpec, flag, number, unavailable
 from toolkit.grade.ocr import DENSE_STEP
-from toolkit.grade.results import Observation, RefBox, Still, TimeSpan
+from toolkit.grade.results import Observation, Still, TimeSpan
 
 if TYPE_CHECKING:
     from toolkit.care.helplines import HelplineEntry
@@ -215,6 +216,8 @@ def _captions_safe_zone(info: MediaInfo, m: Measurements, ctx: GradeContext) -> 
         return missing
     assert m.text is not None
     safe = ctx.safe_box
+    slack = Box(safe.x - SAFE_TOLERANCE, safe.y - SAFE_TOLERANCE, safe.w + 2 * SAFE_TOLERANCE,
+                safe.h + 2 * SAFE_TOLERANCE)
     seen: dict[tuple[str, int, int], float] = {}
     stills: list[Still] = []
     spans: list[TimeSpan] = []
@@ -222,10 +225,10 @@ def _captions_safe_zone(info: MediaInfo, m: Measurements, ctx: GradeContext) -> 
     for sample in m.text.samples:
         if sample.reused:
             continue
-        out = [line for line in sample.lines if line.box.outside(safe, SAFE_TOLERANCE)]
+        out = [line for line in sample.lines if not slack.contains(line.box)]
         fresh = []
         for line in out:
-            key = (line.text.lower(), line.box.x0 // 32, line.box.y0 // 32)
+            key = (line.text.lower(), line.box.x // 32, line.box.y // 32)
             worst = max(worst, _overshoot(line.box, safe))
             if key not in seen:
                 seen[key] = sample.time
@@ -237,25 +240,25 @@ def _captions_safe_zone(info: MediaInfo, m: Measurements, ctx: GradeContext) -> 
                                                   caption=_where(out[0].box, safe)))
     read = tuple(f"{t:.1f} s: “{text}”" for (text, _, _), t in seen.items())
     values = {"outside": len(seen), "worst_overshoot": worst}
-    notes = (f"safe box x {safe.x0}–{safe.x1}, y {safe.y0}–{safe.y1} at 1080×1920; "
+    notes = (f"safe box x {safe.x}–{safe.right}, y {safe.y}–{safe.bottom} at 1080×1920; "
              f"{SAFE_TOLERANCE} px slack for box detection",)
     return Observation("captions-safe-zone", values, spans=tuple(spans), stills=tuple(stills), read=read,
                        notes=notes)
 
 
-def _overshoot(box: RefBox, safe: RefBox) -> int:
-    return max(safe.x0 - box.x0, safe.y0 - box.y0, box.x1 - safe.x1, box.y1 - safe.y1, 0)
+def _overshoot(box: Box, safe: Box) -> int:
+    return max(safe.x - box.x, safe.y - box.y, box.right - safe.right, box.bottom - safe.bottom, 0)
 
 
-def _where(box: RefBox, safe: RefBox) -> str:
+def _where(box: Box, safe: Box) -> str:
     sides = []
-    if box.x1 > safe.x1:
+    if box.right > safe.right:
         sides.append("under the right-hand buttons")
-    if box.x0 < safe.x0:
+    if box.x < safe.x:
         sides.append("too far left")
-    if box.y0 < safe.y0:
+    if box.y < safe.y:
         sides.append("under the top bar")
-    if box.y1 > safe.y1:
+    if box.bottom > safe.bottom:
         sides.append("under the caption/description area at the bottom")
     return "text " + " and ".join(sides)
 
