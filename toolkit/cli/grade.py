@@ -63,6 +63,9 @@ def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_out: Path | None
         raise click.UsageError("--storyboard describes one clip; grade its clip on its own")
     if not many and out_dir:
         raise click.UsageError("--out is for folders and several clips; use --json/--html for one clip")
+    for out in (json_out, html_out):
+        if out is not None and any(out.resolve() == clip.resolve() for clip in found):
+            raise click.UsageError(f"{out} is the clip being graded; choose another name for the report")
     if not found:
         names = ", ".join(p.name for p in skipped[:5]) or "the folder is empty"
         raise click.UsageError(f"no video files to grade (skipped: {names})")
