@@ -155,7 +155,7 @@ def _print_report(report: Report) -> None:
     console = Console(highlight=False, soft_wrap=True)
     colour = "green" if report.passed else "red"
     console.print(f"[bold {colour}]{report.verdict.upper()}[/]  {report.clip}  score {report.score:.0f}/100  "
-                  f"({report.rubric.name}; {report.count('fail')} failed, {report.count('warn')} warnings, "
+                  f"({report.rubric.name}; {report.count('fail')} failed, {_plural(report.count('warn'), 'warning')}, "
                   f"{report.count('not_evaluated')} not evaluated)")
     table = Table(show_edge=False)
     for column in ("result", "criterion", "measured", "expected", "level"):
@@ -184,6 +184,10 @@ def _print_summary(entries: list[Entry]) -> None:
         mark = "[green]pass[/]" if e.report.passed else "[red]fail[/]"
         table.add_row(str(e.path), mark, f"{e.report.score:.0f}", failed)
     Console(highlight=False, soft_wrap=True).print(table)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _list_checks() -> None:
