@@ -7,6 +7,13 @@ move has one (`MOVES`). All of them end in the same shape: canvas width × heigh
 
 Stills (images, colours, gradients) are decoded, fitted and colour-converted once and then
 repeated with the `loop` filter, so a 5-second slate costs one conversion, not 150.
+
+Memory: ffmpeg opens and primes every input at the start of the render and keeps each input's
+decoder and frame pools until the end, so what one segment holds is paid for the whole render,
+once per segment. Hence colours and gradients are generated small and scaled up once (a full-size
+lavfi source queued 14–28 MB of raw frames per segment), and footage and pictures are decoded
+with one thread (frame threads each hold frames: ≈ 10 MB more per 1080p input, measured, and
+decoding is never the bottleneck of a render).
 """
 
 from __future__ import annotations
@@ -42,6 +49,14 @@ _BLUR_DIM = "16+(val-16)*0.6"
 # Ken Burns: zoom moves go between 1× and this factor; pans travel across a frame zoomed this much.
 KEN_BURNS_ZOOM = 1.12
 
+# Flat colours are generated at this size and scaled up (identical pixels, a fraction of the memory);
+# gradients at this fraction of the canvas (a linear ramp scales up to the same ramp).
+_COLOR_SIZE = "16x16"
+_GRADIENT_DIVISOR = 4
+
+# Decoder threads per input (see the module docstring).
+_DECODE_THREADS = 1
+
 _S = TypeVar("_S")
 
 _TO_BT709 = {"out_color_matrix": "bt709", "out_range": "tv"}
@@ -67,7 +82,7 @@ def _video(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
     span = Fraction(segment.length + _DECODE_MARGIN_FRAMES) / canvas.fps
     # Input-side -ss/-t: ffmpeg seeks and decodes only the span it needs (frame-accurately,
     # `-accurate_seek` is the default), and autorotates phone footage on decode.
-    stream = graph.input(src.path, ss=seconds(src.start), t=seconds(span))["v"]
+    stream = graph.input(src.path, ss=seconds(src.start), t=seconds(span), threads=_DECODE_THREADS)["v"]
     stream = stream.filter("setpts", "PTS-STARTPTS")
     # Phone footage is often variable-frame-rate: resample to the canvas rate before anything else.
     stream = stream.filter("fps", fps=rate(canvas.fps))
@@ -80,29 +95,31 @@ def _video(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
 def _image(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
     src = _expect(segment.source, ImageSource)
     # One decoded frame (an animated image contributes its first frame only).
-    still = graph.input(src.path)["v"].filter("trim", end_frame=1)
+    still = graph.input(src.path, threads=_DECODE_THREADS)["v"].filter("trim", end_frame=1)
     frames = _loop(FITS[src.fit](still, canvas, graph), segment.length, canvas)
     return _finish(MOVES[src.move](frames, segment.length, canvas), canvas)
 
 
 def _color(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
     src = _expect(segment.source, ColorSource)
-    still = graph.source(lavfi("color", c=hex_color(src.color), s=_size(canvas), r=rate(canvas.fps)))
-    return _finish(_loop(_rgb_still(still), segment.length, canvas), canvas)
+    still = graph.source(lavfi("color", c=hex_color(src.color), s=_COLOR_SIZE, r=rate(canvas.fps)))
+    return _finish(_loop(_rgb_still(still, canvas), segment.length, canvas), canvas)
 
 
 def _gradient(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
     src = _expect(segment.source, GradientSource)
-    w, h = canvas.width - 1, canvas.height - 1
+    small_w = max(2, -(-canvas.width // _GRADIENT_DIVISOR))
+    small_h = max(2, -(-canvas.height // _GRADIENT_DIVISOR))
+    w, h = small_w - 1, small_h - 1
     ends = {"vertical": (w // 2, 0, w // 2, h), "horizontal": (0, h // 2, w, h // 2),
             "diagonal": (0, 0, w, h)}[src.direction]
     x0, y0, x1, y1 = ends
     # speed=0 keeps the gradient still; explicit points and seed keep it deterministic (the
     # filter picks random points for any it is not given).
-    still = graph.source(lavfi("gradients", s=_size(canvas), r=rate(canvas.fps), c0=hex_color(src.colors[0]),
-                               c1=hex_color(src.colors[1]), nb_colors=2, x0=x0, y0=y0, x1=x1, y1=y1,
-                               speed=0, seed=0))
-    return _finish(_loop(_rgb_still(still), segment.length, canvas), canvas)
+    still = graph.source(lavfi("gradients", s=f"{small_w}x{small_h}", r=rate(canvas.fps),
+                               c0=hex_color(src.colors[0]), c1=hex_color(src.colors[1]), nb_colors=2,
+                               x0=x0, y0=y0, x1=x1, y1=y1, speed=0, seed=0))
+    return _finish(_loop(_rgb_still(still, canvas), segment.length, canvas), canvas)
 
 
 SOURCES: dict[type[Source], Builder] = {
@@ -224,11 +241,13 @@ MOVES: dict[Move, Callable[[Stream, int, Canvas], Stream]] = {
 # ------------------------------------------------------------------ helpers
 
 
-def _rgb_still(stream: Stream) -> Stream:
+def _rgb_still(stream: Stream, canvas: Canvas) -> Stream:
     # lavfi colour sources are RGB; converting through rgb24 with an explicit BT.709 matrix avoids
-    # the BT.601 default that a direct YUV negotiation would use.
+    # the BT.601 default that a direct YUV negotiation would use. The same scale brings the small
+    # source up to the canvas (bilinear: a flat colour stays flat, a ramp stays a ramp).
     return (stream.filter("trim", end_frame=1).filter("format", "rgb24")
-            .filter("scale", **_TO_BT709).filter("format", "yuv420p"))
+            .filter("scale", canvas.width, canvas.height, flags="bilinear", **_TO_BT709)
+            .filter("format", "yuv420p"))
 
 
 def _loop(stream: Stream, length: int, canvas: Canvas) -> Stream:
@@ -242,10 +261,6 @@ def _finish(stream: Stream, canvas: Canvas) -> Stream:
     # otherwise reports image2's 25 fps); the timestamps are already exact, so it drops nothing.
     return (stream.filter("format", "yuv420p").filter("setsar", 1)
             .filter("fps", fps=rate(canvas.fps)))
-
-
-def _size(canvas: Canvas) -> str:
-    return f"{canvas.width}x{canvas.height}"
 
 
 def _expect(source: Source, kind: type[_S]) -> _S:
