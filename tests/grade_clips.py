@@ -9,12 +9,10 @@ clips whose text must be read by OCR are 540×960 (text drawn at half its 1080×
 
 from __future__ import annotations
 
-import itertools
 import math
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -205,46 +203,3 @@ class ClipMaker:
                 else:
                     yield grey
         return self.frames(name, gen(), size, 4.0, fps=fps)
-
-
-def render_timeline(maker: ClipMaker, name: str, timeline, *, lufs: float = -14.0) -> Path:
-    """Draw a planned Timeline's colour backgrounds and text overlays, shot by shot, and encode it.
-
-    A stand-in for `reel render` for films made of colour slates and captions: transitions
-    are drawn as cuts and gradients as their first colour.
-    """
-    fps = Fraction(timeline.canvas.fps)
-    size = (timeline.canvas.width, timeline.canvas.height)
-    marks = sorted({0, timeline.frames, *(s.start for s in timeline.segments),
-                    *(o.start for o in timeline.overlays), *(o.end for o in timeline.overlays)})
-    shots = []
-    for a, b in itertools.pairwise(marks):
-        if b <= a:
-            continue
-        segment = [s for s in timeline.segments if s.start <= a < s.end][-1]
-        source = segment.source
-        colour = getattr(source, "color", None) or getattr(source, "colors", ("#000000",))[0]
-        image = Image.new("RGB", size, colour)
-        draw = ImageDraw.Draw(image, "RGBA")
-        for overlay in timeline.overlays:
-            if overlay.start <= a < overlay.end:
-                for block in overlay.blocks:
-                    _draw_block(draw, block)
-        shots.append((image, float(Fraction(b - a) / fps)))
-    return maker.slideshow(name, shots, fps=int(fps), lufs=lufs)
-
-
-def _draw_block(draw: ImageDraw.ImageDraw, block) -> None:
-    lines = getattr(block, "lines", None)
-    if lines is None:
-        return
-    f = ImageFont.truetype(str(block.font), block.size)
-    for line in lines:
-        if block.backing:
-            pad = block.padding
-            hexes = block.backing.ljust(9, "f")
-            rgba = tuple(int(hexes[i:i + 2], 16) for i in (1, 3, 5, 7))
-            draw.rounded_rectangle((line.box.x - pad, line.box.y - pad, line.box.right + pad, line.box.bottom + pad),
-                                   radius=block.radius, fill=rgba)
-        for run in line.runs:
-            draw.text((run.x, line.box.y), run.text, font=f, fill=run.color)

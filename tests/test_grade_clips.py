@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from grade_clips import ClipMaker, Text, picture, render_timeline
+from grade_clips import ClipMaker, Text, picture
 
 from toolkit.grade.context import make_context
 from toolkit.grade.grader import evaluate, grade, observe
@@ -36,6 +36,7 @@ title: Reaching out
 region: UK
 topics: [self-harm]
 caption_style: block
+music: music.m4a
 scenes:
   - slate: content-warning
   - background: "#264653"
@@ -49,16 +50,17 @@ scenes:
 
 
 def _clean(maker: ClipMaker) -> Path:
-    """The clean film: a real storyboard planned by the pipeline and drawn shot by shot at 720×1280.
-
-    `reel render` did not exist yet when these tests were written, so `render_timeline`
-    stands in for it: same timeline, same text boxes and fonts, cuts instead of transitions.
-    """
+    """The clean film: a storyboard rendered by the render pipeline (what `reel render` runs:
+    `prepare` then `render_film`) at 720×1280, the smallest size the default rubric accepts,
+    with pink-noise music for the renderer to normalise to −14 LUFS."""
     from toolkit.build.pipeline import prepare
+    from toolkit.build.render import render_film
 
+    maker.run(["-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.5:d=30:r=48000", "-ac", "2", "-c:a", "aac",
+               "-b:a", "128k", str(maker.folder / "music.m4a")])
     storyboard = maker.folder / "clean.yaml"
     storyboard.write_text(CLEAN_STORYBOARD, encoding="utf-8")
-    return render_timeline(maker, "clean.mp4", prepare(storyboard, width=720).timeline)
+    return render_film(prepare(storyboard, width=720), maker.folder / "clean.mp4", force=True).output
 
 
 def _black_start(maker: ClipMaker) -> Path:
@@ -128,6 +130,7 @@ def test_clean_film_passes_every_must(graded: Callable[[str], Report]) -> None:
                       "loudness", "container", "caption-reading-speed", "storyboard-duration", "storyboard-scenes"):
         assert status(report, criterion) == "pass", report.result(criterion)
     assert status(report, "resolution-full-hd") == "warn"  # 720×1280 is allowed, 1080×1920 recommended
+    assert report.count("not_evaluated") == 0  # storyboard, music and captions: every check runs
 
 
 def test_clean_film_end_card_names_what_it_read(graded: Callable[[str], Report]) -> None:
