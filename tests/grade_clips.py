@@ -60,7 +60,8 @@ def picture(size: tuple[int, int], background: str, texts: Iterable[Text] = ()) 
 
 def end_card_texts(region: str = "UK", top: int = 420) -> list[Text]:
     """The end card Reel would show for `region`: heading, then each service's lines from the directory."""
-    from toolkit.care.helplines import end_card_lines, load_directory, select_end_card
+    from toolkit.care.endcard import end_card_lines, select_end_card
+    from toolkit.care.helplines import load_directory
 
     lines = end_card_lines(select_end_card(load_directory(), region, []))
     texts = [Text("You don't have to", top, 64), Text("go through this alone", top + 80, 64)]

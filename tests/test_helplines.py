@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.care.helplines import (
-    MAX_SERVICES,
-    Directory,
-    card_seconds,
-    end_card_lines,
-    load_directory,
-    select_end_card,
-)
+from toolkit.care.endcard import MAX_SERVICES, card_seconds, end_card_lines, select_end_card
+from toolkit.care.helplines import Directory, load_directory
 from toolkit.cli import cli
 from toolkit.errors import PolicyError, SpecError
 

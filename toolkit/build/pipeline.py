@@ -27,13 +27,8 @@ from toolkit.build.template.loader import (
     load_template,
     template_file,
 )
-from toolkit.care.helplines import (
-    EndCardSelection,
-    card_seconds,
-    end_card_lines,
-    load_directory,
-    select_end_card,
-)
+from toolkit.care.endcard import EndCardSelection, card_seconds, end_card_lines, select_end_card
+from toolkit.care.helplines import load_directory
 from toolkit.errors import Issue, PolicyError, ProbeError, SpecError, TemplateError
 from toolkit.media.probe import probe
 

@@ -24,7 +24,8 @@ def helplines(region: str | None, topic: str | None, show_all: bool) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from toolkit.care.helplines import STALE_AFTER_DAYS, contact_text, load_directory
+    from toolkit.care.endcard import contact_text
+    from toolkit.care.helplines import STALE_AFTER_DAYS, load_directory
 
     directory = load_directory()
     entries = directory.filter(region=region, topic=topic)
