@@ -150,8 +150,8 @@ class FlashAnalyser:
             np.copyto(self._previous, rgb)
         self._slide(t, counted)
         for kind in KINDS:
-            for level in (FAIL_TRANSITIONS, WARN_TRANSITIONS):
-                self._areas[kind][level].append(self._area(kind, level))
+            for level, area in self._frame_areas(kind).items():
+                self._areas[kind][level].append(area)
         self._times.append(t)
 
     def _track(self, rgb: np.ndarray) -> dict[Kind, np.ndarray]:
@@ -225,16 +225,21 @@ class FlashAnalyser:
             for level in self._over[kind]:
                 self._over[kind][level] += int(np.count_nonzero(after == level))
 
-    def _area(self, kind: Kind, level: int) -> float:
-        """Share of the judged area at `level` transitions or more; 0 unless over the limit."""
-        n = self._over[kind][level]
-        if n <= self._limit:
-            return 0.0  # no window can hold more than 25 % then
+    def _frame_areas(self, kind: Kind) -> dict[int, float]:
+        """Share of the judged area at each level (transitions or more in the last second);
+        0 unless it is over the limit, the only case where the exact figure matters."""
+        areas = dict.fromkeys(self._over[kind], 0.0)
+        # No window can hold more than 25 % when the whole frame holds fewer pixels.
+        levels = [level for level, n in self._over[kind].items() if n > self._limit]
+        if not levels:
+            return areas
         if self.profile == "broadcast":
-            return n / self._counts[kind].size
-        over = self._counts[kind].reshape(self.shape) >= level
+            return areas | {level: self._over[kind][level] / self._counts[kind].size for level in levels}
+        counts = self._counts[kind].reshape(self.shape)
         w, h = self.window
-        return _worst_window(over, w, h) / (w * h)
+        for level, best in zip(levels, _worst_windows(counts, levels, w, h), strict=True):
+            areas[level] = best / (w * h)
+        return areas
 
 
 class _Tracker:
@@ -277,12 +282,20 @@ class _Tracker:
         falling = (high - gated) >= self.step_size  # gated = +inf: the fall ends too bright
         np.maximum(high, value, out=high)
         np.minimum(low, gated, out=low)
-        idx = np.flatnonzero(rising | falling)
-        if not len(idx):
-            return idx
-        # Only a few pixels change state in a frame: update them by index. Rising and
-        # falling cannot both hold, since whichever extreme came second would already have
-        # been a transition when it arrived.
+        changed = rising | falling
+        n = np.count_nonzero(changed)
+        if not n:
+            return np.empty(0, np.intp)
+        # Rising and falling cannot both hold: whichever extreme came second would already
+        # have been a transition when it arrived.
+        if n * 8 > changed.size:  # heavy flashing: whole-frame passes beat indexing
+            direction = rising.view(np.int8) - falling.view(np.int8)
+            counted = np.flatnonzero(changed & (direction != self.direction))
+            np.copyto(self.direction, direction, where=changed)
+            np.copyto(high, value, where=changed)
+            np.copyto(low, gated, where=changed)
+            return counted
+        idx = np.flatnonzero(changed)
         direction = np.where(rising.reshape(-1)[idx], 1, -1).astype(np.int8)
         previous = self.direction.reshape(-1)
         counted = idx[previous[idx] != direction]
@@ -356,13 +369,26 @@ def _window_size(width: int, height: int) -> tuple[int, int]:
     return w, h
 
 
-def _worst_window(mask: np.ndarray, w: int, h: int) -> int:
-    """Largest count of set pixels in any w×h placement, via an integral image."""
-    s = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), np.int32)
-    np.cumsum(mask, axis=0, dtype=np.int32, out=s[1:, 1:])
-    np.cumsum(s[1:, 1:], axis=1, out=s[1:, 1:])
-    sums = s[h:, w:] - s[:-h, w:] - s[h:, :-w] + s[:-h, :-w]
-    return int(sums.max())
+def _worst_windows(counts: np.ndarray, levels: list[int], w: int, h: int) -> list[int]:
+    """For each level, the most pixels at that count or above in any w×h placement.
+
+    Box sums come from running sums down the columns, then along the rows. Two levels share
+    one pass, packed 15 bits apart, whenever a window's count fits in 15 bits."""
+    shift = 15 if w * h < 1 << 15 else 0
+    if len(levels) > 1 and not shift:
+        return [_worst_windows(counts, [level], w, h)[0] for level in levels]
+    packed = np.zeros(counts.shape, np.int32)
+    for level in reversed(levels):
+        packed <<= shift
+        packed += counts >= level
+    run = np.cumsum(packed, axis=0, dtype=np.int32)  # numpy would widen to int64
+    rows = run[h - 1 :].copy()
+    rows[1:] -= run[:-h]
+    run = np.cumsum(rows, axis=1, dtype=np.int32)
+    sums = run[:, w - 1 :].copy()
+    sums[:, 1:] -= run[:, :-w]
+    mask = (1 << shift) - 1 if shift else -1
+    return [int(((sums >> (shift * i)) & mask).max()) for i in range(len(levels))]
 
 
 def _extended(warn: np.ndarray, span: int, sustain: int) -> np.ndarray:
