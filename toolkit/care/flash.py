@@ -32,14 +32,7 @@ import numpy as np
 
 from toolkit.errors import ProbeError
 
-__all__ = [
-    "PROFILES",
-    "FlashAnalyser",
-    "FlashInterval",
-    "FlashReport",
-    "analyse_frames",
-    "check_clip",
-]
+__all__ = ["PROFILES", "FlashAnalyser", "FlashInterval", "FlashReport", "analyse_frames", "check_clip"]
 
 Profile = Literal["wcag_strict", "broadcast"]
 Kind = Literal["general", "red"]
@@ -67,7 +60,7 @@ _LUMA_WEIGHTS = tuple(round(w * _LUMA_SCALE / _LIN_SCALE * 2**_LUMA_SHIFT) for w
 _LUMA_STEP = round(LUMINANCE_STEP * _LUMA_SCALE)
 _LUMA_DARK = round(DARK_LIMIT * _LUMA_SCALE)
 _RED_STEP = round(RED_STEP / 320 * _LIN_SCALE)  # red value > 20  <=>  R - G - B > 1000
-_RED_SHIFT = 2  # R/(R+G+B) >= 0.8  <=>  R >= 4 (G + B)
+_RED_SHIFT = round(math.log2(RED_SATURATION / (1 - RED_SATURATION)))  # R/(R+G+B) >= .8 <=> R >= 4(G+B)
 _INF = 32767  # int16 stand-in for +inf: value - _INF <= 0 < any step
 
 
@@ -100,13 +93,8 @@ class FlashReport:
     window: tuple[int, int] = (0, 0)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary (tuples become lists)."""
-        data = asdict(self)
-        data["failures"] = [asdict(i) for i in self.failures]
-        data["warnings"] = [asdict(i) for i in self.warnings]
-        data["analysis_size"] = list(self.analysis_size)
-        data["window"] = list(self.window)
-        return data
+        """A JSON-ready dictionary (its tuples serialise as arrays)."""
+        return asdict(self)
 
 
 class FlashAnalyser:
@@ -249,13 +237,7 @@ class _Tracker:
     needs a darker state below the limit, and a fall must end below it."""
 
     def __init__(
-        self,
-        shape: tuple[int, int],
-        step: int,
-        dark: int | None,
-        *,
-        strict: bool,
-        start: np.ndarray | None = None,
+        self, shape: tuple[int, int], step: int, dark: int | None, *, strict: bool, start: np.ndarray | None = None
     ) -> None:
         self.step_size = step + 1 if strict else step  # integers: "> step" is ">= step + 1"
         self.dark = dark
@@ -393,16 +375,10 @@ def _worst_windows(counts: np.ndarray, levels: list[int], w: int, h: int) -> lis
 
 def _extended(warn: np.ndarray, span: int, sustain: int) -> np.ndarray:
     """Frames at warning level inside some `span`-frame stretch holding >= `sustain` of them."""
-    if not warn.any():
-        return warn
-    csum = np.concatenate(([0], np.cumsum(warn, dtype=np.int64)))
-    ends = np.arange(1, len(warn) + 1)
-    in_span = csum[ends] - csum[np.maximum(ends - span, 0)]
-    triggered = np.flatnonzero(in_span >= sustain)
-    marks = np.zeros(len(warn) + 1, np.int64)
-    np.add.at(marks, np.maximum(triggered - span + 1, 0), 1)
-    np.add.at(marks, triggered + 1, -1)
-    return warn & (np.cumsum(marks[:-1]) > 0)
+    ones = np.ones(span, np.int64)
+    triggered = np.convolve(warn, ones)[: len(warn)] >= sustain  # the stretch ending here
+    covered = np.convolve(triggered, ones)[span - 1 : span - 1 + len(warn)] > 0
+    return warn & covered
 
 
 def _intervals(
