@@ -70,15 +70,15 @@ def frames_from(states: list[int], on, off, size=(36, 64)) -> list[np.ndarray]:
     return [np.broadcast_to(colours[s], (h, w, 3)).copy() for s in states]
 
 
-def patch_frames(states: list[int], patch: tuple[int, int], size=(108, 192)) -> list[np.ndarray]:
-    """Mid-grey frames with a black/white flashing rectangle of `patch` (w, h) in the centre."""
-    w, h = size
-    pw, ph = patch
+def patch_frames(states, patch, on=WHITE, off=BLACK, size=(108, 192)) -> list[np.ndarray]:
+    """Mid-grey frames (width, height = size) with a rectangle of `patch` (w, h) in the centre
+    alternating between two colours."""
+    (w, h), (pw, ph) = size, patch
     x, y = (w - pw) // 2, (h - ph) // 2
     out = []
     for s in states:
         f = np.full((h, w, 3), 128, np.uint8)
-        f[y : y + ph, x : x + pw] = 255 * s
+        f[y : y + ph, x : x + pw] = on if s else off
         out.append(f)
     return out
 
@@ -91,19 +91,22 @@ def ffmpeg_bin() -> str:
     return Settings().ffmpeg
 
 
+def ffmpeg_run(ffmpeg: str, *args: str, stdin: bytes | None = None) -> None:
+    subprocess.run([ffmpeg, "-hide_banner", "-loglevel", "error", "-y", *args], input=stdin, check=True)
+
+
 def encode(ffmpeg: str, frames: list[np.ndarray], fps: int, path: Path, *, lossless=False, matrix="bt709") -> Path:
     """Pipe RGB frames through ffmpeg into an H.264 MP4 tagged with `matrix` and limited range."""
     h, w = frames[0].shape[:2]
     tag = {"bt709": "bt709", "bt601": "smpte170m"}[matrix]
     argv = [
-        ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-",
         "-vf", f"scale=out_color_matrix={matrix}:out_range=tv,format=yuv420p",
         "-c:v", "libx264", "-preset", "ultrafast", *(["-qp", "0"] if lossless else ["-crf", "10"]),
         "-colorspace", tag, "-color_primaries", tag, "-color_trc", tag, "-color_range", "tv",
         str(path),
     ]  # fmt: skip
-    subprocess.run(argv, input=b"".join(f.tobytes() for f in frames), check=True)
+    ffmpeg_run(ffmpeg, *argv, stdin=b"".join(f.tobytes() for f in frames))
     return path
 
 
@@ -112,14 +115,13 @@ def lavfi_flash(ffmpeg: str, path: Path, *, hz: int, colour: str = "white", seco
     on = f"mod(floor(N*{2 * hz}/30)\\,2)"
     r, g, b = {"white": (on, on, on), "red": (on, "0", "0")}[colour]
     argv = [
-        ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
         "-f", "lavfi", "-i", f"color=c=black:s=108x192:r=30:d={seconds}",
         "-vf", f"format=rgb24,geq=r='255*{r}':g='255*{g}':b='255*{b}',"
         "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "10",
         "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", str(path),
     ]  # fmt: skip
-    subprocess.run(argv, check=True)
+    ffmpeg_run(ffmpeg, *argv)
     return path
 
 
@@ -205,14 +207,10 @@ def test_red_flash_verdict_matches_the_wcag_formula_for_many_colours() -> None:
         value = red_value(colour)
         if abs(value - 20) < 0.5:
             continue  # fixed point may round either way this close to the threshold
-        # a 1×1 frame makes the pixel the whole judged area; an 8×1 frame with one flashing
+        # a 1×1 frame makes the pixel the whole judged area; in an 8×1 frame one flashing
         # pixel (a 2×1 window) takes the sparse path for scattered red pixels
-        for size, flashing in (((1, 1), slice(None)), ((8, 1), slice(0, 1))):
-            frames = []
-            for s in states:
-                f = np.full((size[1], size[0], 3), 128, np.uint8)
-                f[0, flashing] = colour if s else BLACK
-                frames.append(f)
+        for size in ((1, 1), (8, 1)):
+            frames = patch_frames(states, (1, 1), on=colour, size=size)
             kinds = {i.kind for i in analyse_frames(frames, 30).failures}
             assert ("red" in kinds) == (value > 20), (colour, value, size)
 
@@ -258,12 +256,7 @@ def test_flashing_patch_area_against_each_profile(patch, strict_passes, broadcas
 
 
 def test_small_red_patch_fails_under_strict_through_the_sparse_path() -> None:
-    states = wave(4, 30, 2)
-    frames = []
-    for s in states:
-        f = np.full((192, 108, 3), 128, np.uint8)
-        f[80:112, 38:70] = RED if s else (128, 128, 128)  # 4.9 % of the frame
-        frames.append(f)
+    frames = patch_frames(wave(4, 30, 2), (32, 32), on=RED, off=(128, 128, 128))  # 4.9 % of the frame
     report = analyse_frames(frames, 30)
     assert [i.kind for i in report.failures] == ["red"]
     assert analyse_frames(frames, 30, profile="broadcast").passed
@@ -283,8 +276,14 @@ def test_a_slow_fade_counts_as_one_transition() -> None:
     frames = [np.full((16, 9, 3), v, np.uint8) for v in levels]
     report = analyse_frames(frames, 30)
     assert report.passed and not report.warnings
-    fade = [np.full((16, 9, 3), round(255 * k / 59), np.uint8) for k in range(60)] * 1
-    assert analyse_frames(fade, 30).passed
+    # A one-second fade to white: counted per 0.10 step it would be 7+ rising transitions.
+    fade = [round(255 * k / 29) for k in range(30)] + [255] * 30
+    low, steps_over = 0.0, 0
+    for v in fade:
+        if luminance((v,) * 3) - low >= 0.10 and low < 0.80:
+            low, steps_over = luminance((v,) * 3), steps_over + 1
+    assert steps_over >= 7
+    assert analyse_frames([np.full((16, 9, 3), v, np.uint8) for v in fade], 30).passed
 
 
 def test_sustained_flashing_under_the_limit_is_an_extended_warning_not_a_failure() -> None:
@@ -370,11 +369,7 @@ def test_display_rotation_is_applied(ffmpeg_bin: str, tmp_path: Path) -> None:
     landscape[:, :32] = WHITE  # left half white
     plain = encode(ffmpeg_bin, [landscape] * 3, 10, tmp_path / "plain.mp4")
     rotated = tmp_path / "rotated.mp4"
-    subprocess.run(
-        [ffmpeg_bin, "-hide_banner", "-loglevel", "error", "-y", "-display_rotation", "90",
-         "-i", str(plain), "-c", "copy", str(rotated)],
-        check=True,
-    )  # fmt: skip
+    ffmpeg_run(ffmpeg_bin, "-display_rotation", "90", "-i", str(plain), "-c", "copy", str(rotated))
     assert next(iter_frames(plain, width=32)).rgb.shape == (16, 32, 3)
     upright = next(iter_frames(rotated, width=16)).rgb
     assert upright.shape == (32, 16, 3)
@@ -392,11 +387,7 @@ def test_video_fps_and_errors_name_the_file(ffmpeg_bin: str, tmp_path: Path) -> 
     with pytest.raises(ProbeError, match=r"missing\.mp4"):
         list(iter_frames(tmp_path / "missing.mp4", width=8))
     audio = tmp_path / "tone.wav"
-    subprocess.run(
-        [ffmpeg_bin, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-         "-i", "sine=d=0.2", str(audio)],
-        check=True,
-    )  # fmt: skip
+    ffmpeg_run(ffmpeg_bin, "-f", "lavfi", "-i", "sine=d=0.2", str(audio))
     with pytest.raises(ProbeError, match=r"tone\.wav: has no video stream"):
         video_fps(audio)
 
