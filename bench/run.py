@@ -218,7 +218,7 @@ def main() -> int:
     lengths = [15, 60] if args.quick else [15, 60, 180]
 
     work = args.workdir
-    work.mkdir(parents=True, exist_ok=True)
+    (work / "out").mkdir(parents=True, exist_ok=True)
     print(f"bench media and storyboards in {work} ...", flush=True)
     films = sorted({*lengths, 60, mp_seconds})
     film.make_media(work, lengths=tuple(films))
