@@ -38,15 +38,20 @@ def compile_render(timeline: Timeline, raster: RasterPlan, *, output: Path, enco
     temporary path from `runner.atomic_output`, which owns the refuse-to-overwrite policy.
     """
     graph = Graph()
-    canvas = timeline.canvas
-    segments = [build_segment(seg, canvas, graph) for seg in timeline.segments]
-    picture = join_segments(timeline.segments, segments, canvas, graph)
-    concat = str(raster.concat) if raster.concat is not None else None
-    picture = overlay_text(picture, concat, raster.box.x, raster.box.y, canvas, graph)
+    picture = _picture(timeline, raster, graph)
     sound = audio.finish(audio.build_mix(timeline, graph), timeline, gain, graph)
     body = graph.argv([picture, sound], output)
     return [*global_options(loglevel="warning", threads=encode.threads), "-y", *body[:-1],
             *video_options(timeline, encode), *audio_options(encode), *container_options(timeline), body[-1]]
+
+
+def _picture(timeline: Timeline, raster: RasterPlan, graph: Graph):
+    """The film's picture: every segment built, joined by its transitions, text laid over."""
+    canvas = timeline.canvas
+    segments = [build_segment(seg, canvas, graph) for seg in timeline.segments]
+    picture = join_segments(timeline.segments, segments, canvas, graph)
+    concat = str(raster.concat) if raster.concat is not None else None
+    return overlay_text(picture, concat, raster.box.x, raster.box.y, canvas, graph)
 
 
 def compile_loudness_pass(timeline: Timeline, gain: AudioGain | None = None) -> list[str] | None:
@@ -79,11 +84,7 @@ def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[i
     if not wanted or wanted[0] < 0 or wanted[-1] >= timeline.frames:
         raise ValueError(f"frames must lie in 0..{timeline.frames - 1}")
     graph = Graph()
-    canvas = timeline.canvas
-    segments = [build_segment(seg, canvas, graph) for seg in timeline.segments]
-    picture = join_segments(timeline.segments, segments, canvas, graph)
-    concat = str(raster.concat) if raster.concat is not None else None
-    picture = overlay_text(picture, concat, raster.box.x, raster.box.y, canvas, graph)
+    picture = _picture(timeline, raster, graph)
     # trim ends the graph right after the last wanted frame, so nothing later is decoded
     picture = picture.filter("trim", end_frame=wanted[-1] + 1)
     picture = picture.filter("select", "+".join(f"eq(n,{n})" for n in wanted))
