@@ -148,8 +148,8 @@ class _Scaler:
     """Area-average and convert frames to rgb24, reusing swscale contexts between frames.
 
     Scaling happens in the source YUV format first and the colour conversion runs on the
-    small picture: about three times cheaper than one combined call at 1080×1920 and the
-    same averaging, since swscale scales YUV before converting either way.
+    small picture: half the cost of one combined call at 1080×1920, with the same averaging,
+    since swscale scales YUV before converting either way.
     """
 
     def __init__(self, width: int, height: int | None, sar: Fraction) -> None:
