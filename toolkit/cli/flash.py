@@ -70,9 +70,7 @@ def _print_report(clip: Path, report: FlashReport) -> None:
         )
     console.print(table)
     if report.warnings:
-        console.print(
-            "warning: sustained flashing (2+ flashes/s for 4 s within 5 s) is advisory, not a failure"
-        )
+        console.print("warning: sustained flashing (2+ flashes/s for 4 s within 5 s) is advisory, not a failure")
 
 
 def _timecode(seconds: float) -> str:
