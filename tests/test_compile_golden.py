@@ -72,14 +72,22 @@ def _blur_fill():
         mix=AudioMix(duck_music=False))
 
 
+def _encoder(timeline, **options) -> list[str]:
+    """The render's encoder command (the whole render for films that fit in one chunk)."""
+    options = {"encode": EncodeSettings.final(), "gain": None} | options
+    return list(compile_render(timeline, RASTER, output=OUT, **options).encoder)
+
+
 CASES = {
     "slates-silent-final": lambda: compile_render(_slates(), RASTER, output=OUT, encode=EncodeSettings.final(),
-                                                  gain=None),
+                                                  gain=None).to_dict(),
     "mixed-final-limited": lambda: compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.final(2),
-                                                  gain=AudioGain(7.25, -1.5)),
+                                                  gain=AudioGain(7.25, -1.5)).to_dict(),
     "mixed-loudness-pass": lambda: compile_loudness_pass(_mixed()),
     "blur-fill-draft": lambda: compile_render(_blur_fill(), RASTER, output=OUT, encode=EncodeSettings.draft(),
-                                              gain=None),
+                                              gain=None).to_dict(),
+    "mixed-chunked-draft": lambda: compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.draft(),
+                                                  gain=None, max_segments=2).to_dict(),
 }
 
 
@@ -118,30 +126,53 @@ def test_caption_text_never_reaches_the_command() -> None:
     nasty = "it's [ok]: really; 100% fine, \\ no\nmore 😀"
     caption = Overlay("cap", "caption", 0, 10, (mf.text_block(nasty, Box(30, 200, 150, 24)),))
     timeline = mf.timeline([(ColorSource("#000000"), 20, Transition("cut", 0))], overlays=(caption,))
-    argv = compile_render(timeline, RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
-    assert not any("really" in arg or "😀" in arg for arg in argv)
+    for chunk in (4, 2):
+        commands = compile_render(timeline, RASTER, output=OUT, encode=EncodeSettings.final(), gain=None,
+                                  max_segments=chunk)
+        argv = [a for command in (*commands.producers, commands.encoder) for a in command]
+        assert not any("really" in arg or "😀" in arg for arg in argv)
 
 
 def test_identical_segments_get_their_own_inputs() -> None:
     # ffmpeg-python merges equal nodes; a merged input would be consumed twice (or buffered).
     timeline = mf.timeline([(ColorSource("#123456"), 10, Transition("cut", 0)),
                             (ColorSource("#123456"), 10, Transition("cut", 0))])
-    argv = compile_render(timeline, RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
+    argv = _encoder(timeline)
     sources = [argv[i + 1] for i, a in enumerate(argv) if a == "-i" and argv[i + 1].startswith("color=c=0x123456")]
     assert len(sources) == 2
 
 
-def test_transition_offsets_come_from_the_timeline_frames() -> None:
-    graph = _filter_complex(compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.final(), gain=None))
-    # segment 2 starts at frame 35 at 10 fps (fade of 5), segment 3 at 61 (slide of 4), the end card at 75.
-    assert "xfade=duration=0.5:offset=3.5:transition=fade" in graph
-    assert "xfade=duration=0.4:offset=6.1:transition=slideleft" in graph
-    assert "xfade=duration=0.6:offset=7.5:transition=fadeblack" in graph
+def test_only_the_overlapping_frames_go_through_xfade() -> None:
+    graph = _filter_complex(_encoder(_mixed()))
+    # fade of 5 frames, slide of 4, dip to black of 6 (at 10 fps); each blends just its overlap
+    assert "xfade=duration=0.5:offset=0:transition=fade" in graph
+    assert "xfade=duration=0.4:offset=0:transition=slideleft" in graph
+    assert "xfade=duration=0.6:offset=0:transition=fadeblack" in graph
+    # the clip's 40 frames: 35 shown alone, then its last 5 blended with the picture's first 5
+    assert "trim=end_frame=35" in graph and "trim=end_frame=40:start_frame=35" in graph
+    assert "concat=a=0:n=7:v=1" in graph  # 4 bodies and 3 transitions
+
+
+def test_a_long_film_renders_in_chunks_piped_into_one_encoder() -> None:
+    timeline = _mixed()
+    commands = compile_render(timeline, RASTER, output=OUT, encode=EncodeSettings.final(), gain=None,
+                              max_segments=2)
+    assert len(commands.producers) == 3
+    frames = [int(dict(itertools.pairwise(p))["-frames:v"]) for p in commands.producers]
+    assert sum(frames) == timeline.frames
+    for producer in commands.producers:
+        assert producer[-1] == "pipe:1" and "-progress" not in producer
+        opened = [producer[i + 1] for i, a in enumerate(producer) if a == "-i"]
+        assert len(opened) <= 2
+    encoder = " ".join(commands.encoder)
+    assert "-f rawvideo -video_size 216x384 -framerate 10 -pix_fmt yuv420p -i pipe:0" in encoder
+    assert f"-frames:v {timeline.frames} " in encoder
+    assert commands.shell().startswith("{ ffmpeg ") and " ; } | ffmpeg " in commands.shell()
 
 
 def test_output_meets_the_house_spec() -> None:
     timeline = _mixed()
-    argv = compile_render(timeline, RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
+    argv = _encoder(timeline)
     pairs = dict(itertools.pairwise(argv))
     assert pairs["-c:v"] == "libx264" and pairs["-profile:v"] == "high" and pairs["-pix_fmt"] == "yuv420p"
     assert pairs["-frames:v"] == str(timeline.frames) and pairs["-fps_mode"] == "cfr" and pairs["-r"] == "10"
@@ -154,28 +185,26 @@ def test_output_meets_the_house_spec() -> None:
 
 
 def test_repeated_metadata_keys_are_all_kept() -> None:
-    argv = compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
+    argv = _encoder(_mixed())
     metadata = [argv[i + 1] for i, a in enumerate(argv) if a == "-metadata"]
     assert metadata == ["title=test film", "reel_region=GB", "reel_reviewed_exception=a",
                         "reel_reviewed_exception_2=b"]
 
 
 def test_music_is_ducked_by_the_speech_bus_only_when_asked() -> None:
-    ducked = _filter_complex(compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.final(),
-                                            gain=None))
+    ducked = _filter_complex(_encoder(_mixed()))
     assert "sidechaincompress" in ducked and "amix" in ducked
     plain = mf.timeline([(ColorSource("#000000"), 20, Transition("cut", 0))], mix=AudioMix(duck_music=False),
                         audio=(AudioCue("voice", VOICE, 0, 20, Fraction(0), 1.0),
                                AudioCue("music", MUSIC, 0, 40, Fraction(0), 0.3, loop=True)))
-    assert "sidechaincompress" not in _filter_complex(compile_render(plain, RASTER, output=OUT,
-                                                                     encode=EncodeSettings.final(), gain=None))
+    assert "sidechaincompress" not in _filter_complex(_encoder(plain))
 
 
 def test_a_film_without_audio_has_no_loudness_pass_and_a_silent_track() -> None:
     assert compile_loudness_pass(_slates()) is None
-    graph = _filter_complex(compile_render(_slates(), RASTER, output=OUT, encode=EncodeSettings.final(), gain=None))
+    graph = _filter_complex(_encoder(_slates()))
     assert "atrim=end_sample=384000" in graph  # 80 frames at 10 fps: 8 s of silence at 48 kHz
-    argv = compile_render(_slates(), RASTER, output=OUT, encode=EncodeSettings.final(), gain=None)
+    argv = _encoder(_slates())
     assert any(a.startswith("anullsrc=") for a in argv)
 
 

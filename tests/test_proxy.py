@@ -22,7 +22,7 @@ from toolkit.build.compile.output import EncodeSettings
 from toolkit.build.compile.raster import rasterise
 from toolkit.build.plan.timeline import AudioCue, ColorSource, Timeline, Transition, VideoSource
 from toolkit.build.proxy import ProxyJob, cached_gain, content_digest, plan_proxies, proxied, proxy_dir
-from toolkit.build.run.runner import atomic_output, run_ffmpeg
+from toolkit.build.run.runner import atomic_output, run_ffmpeg, run_render
 from toolkit.build.run.verify import verify_output
 from toolkit.media.probe import probe
 
@@ -59,7 +59,7 @@ def render(timeline: Timeline, folder: Path, name: str) -> tuple[Path, list[np.n
     target = folder / name
     with atomic_output(target, force=False, inputs=()) as temp:
         argv = compile_render(timeline, raster, output=temp, encode=EncodeSettings.draft(), gain=None)
-        run_ffmpeg(argv, stage="render", total_frames=timeline.frames)
+        run_render(argv, stage="render", total_frames=timeline.frames)
         verify_output(temp, timeline)
     with av.open(str(target)) as container:
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]

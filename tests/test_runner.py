@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.build.run.runner import Progress, atomic_output, run_ffmpeg
+from toolkit.build.compile.graph import RenderCommands
+from toolkit.build.run.runner import Progress, atomic_output, run_ffmpeg, run_render
 from toolkit.errors import OutputError, RenderError
 
 pytestmark = pytest.mark.render
@@ -33,6 +34,48 @@ def test_progress_is_reported_until_done(tmp_path: Path) -> None:
     assert seen and seen[-1].done and seen[-1].frame == 60 and seen[-1].fraction == 1.0
     assert [p.frame for p in seen] == sorted(p.frame for p in seen)
     assert (tmp_path / "a.mp4").stat().st_size > 0
+
+
+def _produce(frames: int, source: str = "testsrc2=s=108x192:r=30") -> tuple[str, ...]:
+    return ("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "warning", "-nostats", "-f", "lavfi", "-i", source,
+            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-frames:v", str(frames), "pipe:1")
+
+
+def _consume(output: str, frames: int) -> tuple[str, ...]:
+    return ("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-y",
+            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", "108x192", "-framerate", "30", "-i", "pipe:0",
+            "-c:v", "libx264", "-preset", "ultrafast", "-frames:v", str(frames), output)
+
+
+def test_chunks_are_piped_in_order_into_one_encoder(tmp_path: Path) -> None:
+    out = tmp_path / "piped.mp4"
+    seen: list[Progress] = []
+    run_render(RenderCommands((_produce(20), _produce(25, "color=c=red:s=108x192:r=30"), _produce(15)),
+                              _consume(str(out), 60)), stage="render", total_frames=60, on_progress=seen.append)
+    assert seen[-1].done and seen[-1].frame == 60
+    import av
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) == 60
+    red = frames[20:45]
+    assert all(abs(int(f[96, 54, 0]) - 255) < 12 and f[96, 54, 1] < 12 for f in red)  # the second chunk, in place
+    assert not any(abs(int(f[96, 54, 0]) - 255) < 12 and f[96, 54, 1] < 12 for f in frames[45:])
+
+
+def test_a_failing_chunk_is_named_with_its_own_log(tmp_path: Path) -> None:
+    broken = ("ffmpeg", "-hide_banner", "-nostdin", "-i", str(tmp_path / "gone.mp4"), "-f", "rawvideo", "pipe:1")
+    with pytest.raises(RenderError) as caught:
+        run_render(RenderCommands((_produce(10), broken), _consume(str(tmp_path / "x.mp4"), 40)), stage="render")
+    assert caught.value.stage == "render (chunk 2 of 2)" and "input file is missing" in str(caught.value)
+    assert "gone.mp4" in caught.value.log_tail
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to simulate a full disk")
+def test_when_the_encoder_fails_its_error_is_reported(tmp_path: Path) -> None:
+    consumer = (*_consume("/dev/full", 60)[:-1], "-f", "matroska", "/dev/full")
+    with pytest.raises(RenderError) as caught:
+        run_render(RenderCommands((_produce(30), _produce(30)), consumer), stage="render")
+    assert caught.value.stage == "render" and "the disk is full" in str(caught.value)
 
 
 def test_a_missing_input_fails_with_a_hint_and_the_log_tail(tmp_path: Path) -> None:

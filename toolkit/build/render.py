@@ -20,7 +20,7 @@ from toolkit.build.compile.raster import RasterPlan, rasterise
 from toolkit.build.pipeline import Prepared
 from toolkit.build.plan.timeline import ImageSource, Timeline, VideoSource
 from toolkit.build.proxy import ProxyJob, cached_gain, proxied, proxy_dir
-from toolkit.build.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg
+from toolkit.build.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg, run_render
 from toolkit.build.run.verify import VerifyReport, verify_output
 from toolkit.care.flash import FlashReport, check_clip
 from toolkit.errors import Issue, PolicyError
@@ -77,8 +77,8 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
         gain = loudness_gain(timeline, ffmpeg=settings.ffmpeg, on_progress=report("loudness"))
     encode = EncodeSettings.draft(settings.threads) if draft else EncodeSettings.final(settings.threads)
     with atomic_output(Path(output), force=force, inputs=inputs_of(prepared)) as temp:
-        argv = compile_render(timeline, raster, output=temp, encode=encode, gain=gain)
-        run_ffmpeg(argv, stage="render", total_frames=timeline.frames, ffmpeg=settings.ffmpeg,
+        commands = compile_render(timeline, raster, output=temp, encode=encode, gain=gain)
+        run_render(commands, stage="render", total_frames=timeline.frames, ffmpeg=settings.ffmpeg,
                    on_progress=report("render"))
         verified = verify_output(temp, timeline)
         flash = check_clip(temp)

@@ -153,7 +153,7 @@ def _print_commands(prepared, target: Path, draft: bool) -> None:
         click.echo(shlex.join(measure))
     encode = EncodeSettings.draft() if draft else EncodeSettings.final()
     click.echo(f"# pass 2: render (the gain measured in pass 1 is added to the audio chain) -> {target}")
-    click.echo(shlex.join(compile_render(prepared.timeline, raster, output=target, encode=encode, gain=None)))
+    click.echo(compile_render(prepared.timeline, raster, output=target, encode=encode, gain=None).shell())
 
 
 def _with_progress(run, prepared, quiet: bool):

@@ -1,8 +1,15 @@
 """Compile a Timeline into ffmpeg commands: the render, and the loudness-measuring pass before it.
 
-Both functions are pure and deterministic: the same Timeline (and raster plan, settings and gain)
+All functions are pure and deterministic: the same Timeline (and raster plan, settings and gain)
 always gives the same argv bytes, with no file system access and no process started. argv[0] is
 the symbolic `ffmpeg`; `toolkit.build.run.runner` substitutes the resolved binary.
+
+A film whose pieces fit in one chunk (`pieces.py`: at most `CHUNK_SEGMENTS` segments) renders
+in one ffmpeg process with one filtergraph. A longer film renders as a pipeline: one producer
+command per chunk, run one after another, each writing its chunk's raw frames to the standard
+input of a single encoder command, which lays the text over the picture, mixes the sound and
+encodes the whole film in one x264 session (one rate control, one GOP structure). Memory then
+stays the same whatever the film's length, instead of growing with every segment.
 
 The filtergraph is built with ffmpeg-python (see `nodes.py` for the two ways Reel works around
 its limits: unique input nodes and lavfi inputs for source filters).
@@ -10,13 +17,15 @@ its limits: unique input nodes and lavfi inputs for source filters).
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.build.compile import audio
-from toolkit.build.compile.joins import join_segments, overlay_text
+from toolkit.build.compile.joins import join_pieces, overlay_text
 from toolkit.build.compile.loudness import AudioGain
-from toolkit.build.compile.nodes import Graph
+from toolkit.build.compile.nodes import Graph, Stream, rate
 from toolkit.build.compile.output import (
     EncodeSettings,
     audio_options,
@@ -24,34 +33,85 @@ from toolkit.build.compile.output import (
     global_options,
     video_options,
 )
+from toolkit.build.compile.pieces import CHUNK_SEGMENTS, Piece, chunks, pieces
 from toolkit.build.compile.raster import RasterPlan
-from toolkit.build.compile.video import build_segment
 from toolkit.build.plan.timeline import Timeline
+
+# What producers write and the encoder reads: the canvas-sized frames exactly as the graph ends.
+RAW_PIXEL_FORMAT = "yuv420p"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderCommands:
+    """One render: the `producers` run one after another, each writing raw frames into the
+    `encoder`'s standard input; with no producers, the encoder makes the picture itself."""
+
+    producers: tuple[tuple[str, ...], ...]
+    encoder: tuple[str, ...]
+
+    def shell(self) -> str:
+        """The commands as one POSIX shell line, runnable as it is (`reel render --dry-run`)."""
+        encoder = shlex.join(self.encoder)
+        if not self.producers:
+            return encoder
+        return "{ " + " ; ".join(shlex.join(p) for p in self.producers) + " ; } | " + encoder
+
+    def to_dict(self) -> dict[str, list]:
+        """JSON-ready: `{"producers": [[...], ...], "encoder": [...]}`."""
+        return {"producers": [list(p) for p in self.producers], "encoder": list(self.encoder)}
 
 
 def compile_render(timeline: Timeline, raster: RasterPlan, *, output: Path, encode: EncodeSettings,
-                   gain: AudioGain | None) -> list[str]:
-    """The ffmpeg command that renders the whole film to `output` in one pass.
+                   gain: AudioGain | None, max_segments: int = CHUNK_SEGMENTS) -> RenderCommands:
+    """The ffmpeg commands that render the whole film to `output`.
 
     `gain` comes from the loudness pass (`AudioGain.for_target(measure_loudness_pass(...), mix)`);
-    None skips normalisation (drafts). The command always overwrites `output`: write to a
+    None skips normalisation (drafts). The encoder always overwrites `output`: write to a
     temporary path from `runner.atomic_output`, which owns the refuse-to-overwrite policy.
+    `max_segments` bounds how many segments one filtergraph opens (see the module docstring).
     """
+    groups = chunks(timeline, max_segments)
     graph = Graph()
-    picture = _picture(timeline, raster, graph)
+    if len(groups) == 1:
+        producers: tuple[tuple[str, ...], ...] = ()
+        picture = join_pieces(groups[0], timeline.segments, timeline.canvas, graph)
+    else:
+        producers = tuple(_producer(group, timeline, encode) for group in groups)
+        canvas = timeline.canvas
+        picture = graph.input("pipe:0", format="rawvideo", pix_fmt=RAW_PIXEL_FORMAT,
+                              video_size=(canvas.width, canvas.height), framerate=rate(canvas.fps))["v"]
+        # Raw frames carry no colour tags; untagged, ffmpeg would take them as full range and
+        # squeeze them into limited range again on the way to the encoder.
+        picture = picture.filter("setparams", range="tv", colorspace="bt709", color_primaries="bt709",
+                                 color_trc="bt709")
+    picture = _with_text(picture, timeline, raster, graph)
     sound = audio.finish(audio.build_mix(timeline, graph), timeline, gain, graph)
     body = graph.argv([picture, sound], output)
-    return [*global_options(loglevel="warning", threads=encode.threads), "-y", *body[:-1],
-            *video_options(timeline, encode), *audio_options(encode), *container_options(timeline), body[-1]]
+    encoder = [*global_options(loglevel="warning", threads=encode.threads), "-y", *body[:-1],
+               *video_options(timeline, encode), *audio_options(encode), *container_options(timeline), body[-1]]
+    return RenderCommands(producers, tuple(encoder))
 
 
-def _picture(timeline: Timeline, raster: RasterPlan, graph: Graph):
-    """The film's picture: every segment built, joined by its transitions, text laid over."""
-    canvas = timeline.canvas
-    segments = [build_segment(seg, canvas, graph) for seg in timeline.segments]
-    picture = join_segments(timeline.segments, segments, canvas, graph)
+def _producer(group: Sequence[Piece], timeline: Timeline, encode: EncodeSettings) -> tuple[str, ...]:
+    """One chunk's frames, raw, on stdout: exactly as many as its pieces hold."""
+    graph = Graph()
+    picture = join_pieces(group, timeline.segments, timeline.canvas, graph)
+    body = graph.argv([picture], "pipe:1")
+    frames = sum(piece.length for piece in group)
+    return (*global_options(loglevel="warning", threads=encode.threads, progress=False), *body[:-1],
+            "-f", "rawvideo", "-pix_fmt", RAW_PIXEL_FORMAT, "-r", rate(timeline.canvas.fps), "-fps_mode", "cfr",
+            "-frames:v", str(frames), body[-1])
+
+
+def _with_text(picture: Stream, timeline: Timeline, raster: RasterPlan, graph: Graph) -> Stream:
     concat = str(raster.concat) if raster.concat is not None else None
-    return overlay_text(picture, concat, raster.box.x, raster.box.y, canvas, graph)
+    return overlay_text(picture, concat, raster.box.x, raster.box.y, timeline.canvas, graph)
+
+
+def _picture(timeline: Timeline, raster: RasterPlan, graph: Graph) -> Stream:
+    """The film's whole picture in one graph: every piece joined, text laid over."""
+    picture = join_pieces(pieces(timeline.segments), timeline.segments, timeline.canvas, graph)
+    return _with_text(picture, timeline, raster, graph)
 
 
 def compile_loudness_pass(timeline: Timeline, gain: AudioGain | None = None) -> list[str] | None:

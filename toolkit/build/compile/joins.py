@@ -1,16 +1,21 @@
-"""Joining segments into one picture stream, and laying the rasterised text over it.
+"""Joining pieces into one picture stream, and laying the rasterised text over it.
 
-Runs of cuts become one `concat`; every other transition is an `xfade` whose offset and duration
-come from the Timeline's integer frames (segment i's overlap starts at its `start` frame, which on
-a stream that begins at frame 0 is also the offset in seconds × fps).
+The picture is the `concat` of its pieces (`pieces.py`): a body piece is a part of one segment; a
+transition piece blends the last frames of one segment with the first frames of the next in an
+`xfade` that starts at offset 0 and lasts the whole piece. Each segment used by a group of pieces
+is built once, from the first frame the group needs, and split between the pieces that use it;
+`trim` cuts each piece's frames out of its copy. Frames reach the copies in film order, so no copy
+ever queues more than a transition's worth of frames.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from toolkit.build.compile.nodes import Graph, Stream, rate, seconds, timebase
-from toolkit.build.plan.timeline import Canvas, Segment, Transition, TransitionKind
+from toolkit.build.compile.pieces import Part, Piece, needed
+from toolkit.build.compile.video import build_segment
+from toolkit.build.plan.timeline import Canvas, Segment, TransitionKind
 
 # Transition kind → xfade transition name. A cut is not here: it is a `concat`.
 XFADES: dict[TransitionKind, str] = {
@@ -20,55 +25,50 @@ XFADES: dict[TransitionKind, str] = {
     "slide-up": "slideup",
 }
 
-Join = Callable[[Stream, Stream, Segment, Canvas, Graph], Stream]
 
-
-def join_segments(segments: Sequence[Segment], streams: Sequence[Stream], canvas: Canvas,
-                  graph: Graph) -> Stream:
-    """One stream of the whole film from per-segment streams, in Timeline order."""
-    if len(segments) != len(streams) or not segments:
-        raise ValueError("join_segments needs one stream per segment")
-    # Group consecutive cuts so that n cut segments become one concat with n inputs.
-    groups: list[list[int]] = [[0]]
-    for i, seg in enumerate(segments[1:], start=1):
-        if _is_cut(seg.transition_in):
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    joined: Stream | None = None
-    for group in groups:
-        block = _concat([streams[i] for i in group], canvas, graph)
-        if joined is None:
-            joined = block
-            continue
-        first = segments[group[0]]
-        joined = _xfade(joined, block, first, canvas, graph)
-    assert joined is not None
-    return joined
-
-
-def _is_cut(transition: Transition) -> bool:
-    return transition.kind == "cut" or transition.frames <= 0
-
-
-def _concat(streams: list[Stream], canvas: Canvas, graph: Graph) -> Stream:
-    if len(streams) == 1:
-        return streams[0]
-    joined = graph.filter(streams, "concat", n=len(streams), v=1, a=0)
-    # concat's output time base is 1/1000000, and xfade refuses inputs whose time bases differ.
+def join_pieces(group: Sequence[Piece], segments: Sequence[Segment], canvas: Canvas, graph: Graph) -> Stream:
+    """One stream of `group`'s frames (consecutive pieces of the film), starting at pts 0."""
+    if not group:
+        raise ValueError("join_pieces needs at least one piece")
+    spans = needed(group)
+    uses: dict[int, int] = {}
+    for piece in group:
+        for part in piece.parts:
+            uses[part.segment] = uses.get(part.segment, 0) + 1
+    copies: dict[int, list[Stream]] = {}
+    for index, (first, count) in spans.items():
+        stream = build_segment(segments[index], canvas, graph, first, count)
+        copies[index] = [stream] if uses[index] == 1 else graph.split(stream, uses[index])
+    built = [_piece(piece, copies, spans, canvas, graph) for piece in group]
+    if len(built) == 1:
+        return built[0]
+    joined = graph.filter(built, "concat", n=len(built), v=1, a=0)
+    # concat's output time base is 1/1000000; later filters and the encoder expect one frame.
     return joined.filter("settb", timebase(canvas.fps))
 
 
-def _xfade(before: Stream, after: Stream, segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
+def _piece(piece: Piece, copies: dict[int, list[Stream]], spans: dict[int, tuple[int, int]], canvas: Canvas,
+           graph: Graph) -> Stream:
+    sides = [_part(part, copies[part.segment].pop(0), spans[part.segment], canvas) for part in piece.parts]
+    if piece.transition is None:
+        return sides[0]
     try:
-        name = XFADES[segment.transition_in.kind]
+        name = XFADES[piece.transition]
     except KeyError:
-        raise ValueError(f"segment {segment.index}: unknown transition {segment.transition_in.kind!r}") from None
-    duration = canvas.seconds(segment.transition_in.frames)
-    offset = canvas.seconds(segment.start)
-    joined = graph.filter([before, after], "xfade", transition=name, duration=seconds(duration),
-                          offset=seconds(offset))
-    return joined.filter("settb", timebase(canvas.fps))
+        raise ValueError(f"unknown transition {piece.transition!r}") from None
+    mixed = graph.filter(sides, "xfade", transition=name, duration=seconds(canvas.seconds(piece.length)), offset=0)
+    return mixed.filter("settb", timebase(canvas.fps))
+
+
+def _part(part: Part, stream: Stream, span: tuple[int, int], canvas: Canvas) -> Stream:
+    """`part`'s frames out of a copy of its segment that begins at the span's first frame."""
+    first, count = span
+    skip = part.first - first
+    if skip == 0 and part.count == count:
+        return stream
+    if skip == 0:
+        return stream.filter("trim", end_frame=part.count)
+    return stream.filter("trim", start_frame=skip, end_frame=skip + part.count).filter("setpts", "PTS-STARTPTS")
 
 
 def overlay_text(picture: Stream, concat_file: str | None, x: int, y: int, canvas: Canvas,

@@ -59,10 +59,14 @@ class EncodeSettings:
         return cls(preset="ultrafast", crf=23, threads=threads, x264_params="cabac=1:8x8dct=1")
 
 
-def global_options(*, loglevel: str, threads: int = 0) -> list[str]:
-    """Options before the inputs: quiet banner, machine-readable progress on stdout, no stdin."""
-    options = [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", loglevel, "-nostats",
-               "-progress", "pipe:1"]
+def global_options(*, loglevel: str, threads: int = 0, progress: bool = True) -> list[str]:
+    """Options before the inputs: quiet banner, machine-readable progress on stdout, no stdin.
+
+    `progress=False` for a command whose stdout carries its output (a chunk's raw frames).
+    """
+    options = [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", loglevel, "-nostats"]
+    if progress:
+        options += ["-progress", "pipe:1"]
     if threads > 0:
         options += ["-filter_complex_threads", str(threads)]
     return options

@@ -2,15 +2,15 @@
 
 Every source kind has a builder (`SOURCES`), every fit mode has one (`FITS`), and every Ken Burns
 move has one (`MOVES`). All of them end in the same shape: canvas width × height, square pixels,
-`yuv420p` with a BT.709 matrix in limited range, a time base of one frame and exactly
-`segment.length` frames starting at 0 — which is what `concat` and `xfade` require of their inputs.
+`yuv420p` with a BT.709 matrix in limited range, a time base of one frame and exactly the
+frames asked for, starting at 0 — which is what `concat` and `xfade` require of their inputs.
 
 Stills (images, colours, gradients) are decoded, fitted and colour-converted once and then
 repeated with the `loop` filter, so a 5-second slate costs one conversion, not 150.
 
-Memory: ffmpeg opens and primes every input at the start of the render and keeps each input's
-decoder and frame pools until the end, so what one segment holds is paid for the whole render,
-once per segment. Hence colours and gradients are generated small and scaled up once (a full-size
+Memory: ffmpeg opens and primes every input when a filtergraph starts and keeps each input's
+decoder and frame pools until the graph ends, so what one segment holds is paid for its whole
+chunk (see `pieces.py`). Hence colours and gradients are generated small and scaled up once (a full-size
 lavfi source queued 14–28 MB of raw frames per segment), and footage and pictures are decoded
 with one thread (frame threads each hold frames: ≈ 10 MB more per 1080p input, measured, and
 decoding is never the bottleneck of a render).
@@ -61,52 +61,61 @@ _S = TypeVar("_S")
 
 _TO_BT709 = {"out_color_matrix": "bt709", "out_range": "tv"}
 
-Builder = Callable[[Segment, Canvas, Graph], Stream]
+Builder = Callable[[Segment, Canvas, Graph, int, int], Stream]
 FitBuilder = Callable[[Stream, Canvas, Graph], Stream]
+MoveBuilder = Callable[[Stream, int, int, int, Canvas], Stream]
 
 
-def build_segment(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
-    """The frames of one segment, ready to be joined to its neighbours."""
+def build_segment(segment: Segment, canvas: Canvas, graph: Graph, first: int = 0, count: int | None = None) -> Stream:
+    """Frames `first`…`first + count - 1` of one segment (all of it by default), starting at pts 0.
+
+    A part of a segment looks exactly like the same frames of the whole: footage is opened from
+    the matching source time, and Ken Burns moves continue from the matching position.
+    """
+    count = segment.length - first if count is None else count
+    if first < 0 or count < 1 or first + count > segment.length:
+        raise ValueError(f"segment {segment.index}: frames {first}+{count} outside its {segment.length}")
     try:
         builder = SOURCES[type(segment.source)]
     except KeyError:
         raise ValueError(f"segment {segment.index}: unsupported source {type(segment.source).__name__}") from None
-    return builder(segment, canvas, graph)
+    return builder(segment, canvas, graph, first, count)
 
 
 # ------------------------------------------------------------------ sources
 
 
-def _video(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
+def _video(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
     src = _expect(segment.source, VideoSource)
-    span = Fraction(segment.length + _DECODE_MARGIN_FRAMES) / canvas.fps
+    span = Fraction(count + _DECODE_MARGIN_FRAMES) / canvas.fps
+    start = src.start + Fraction(first) / canvas.fps
     # Input-side -ss/-t: ffmpeg seeks and decodes only the span it needs (frame-accurately,
     # `-accurate_seek` is the default), and autorotates phone footage on decode.
-    stream = graph.input(src.path, ss=seconds(src.start), t=seconds(span), threads=_DECODE_THREADS)["v"]
+    stream = graph.input(src.path, ss=seconds(start), t=seconds(span), threads=_DECODE_THREADS)["v"]
     stream = stream.filter("setpts", "PTS-STARTPTS")
     # Phone footage is often variable-frame-rate: resample to the canvas rate before anything else.
     stream = stream.filter("fps", fps=rate(canvas.fps))
     # A source a little short of the segment repeats its last frame rather than ending early.
     stream = stream.filter("tpad", stop_mode="clone", stop=-1)
-    stream = stream.filter("trim", end_frame=segment.length)
+    stream = stream.filter("trim", end_frame=count)
     return _finish(FITS[src.fit](stream, canvas, graph), canvas)
 
 
-def _image(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
+def _image(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
     src = _expect(segment.source, ImageSource)
     # One decoded frame (an animated image contributes its first frame only).
     still = graph.input(src.path, threads=_DECODE_THREADS)["v"].filter("trim", end_frame=1)
-    frames = _loop(FITS[src.fit](still, canvas, graph), segment.length, canvas)
-    return _finish(MOVES[src.move](frames, segment.length, canvas), canvas)
+    frames = _loop(FITS[src.fit](still, canvas, graph), count, canvas)
+    return _finish(MOVES[src.move](frames, segment.length, first, count, canvas), canvas)
 
 
-def _color(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
+def _color(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
     src = _expect(segment.source, ColorSource)
     still = graph.source(lavfi("color", c=hex_color(src.color), s=_COLOR_SIZE, r=rate(canvas.fps)))
-    return _finish(_loop(_rgb_still(still, canvas), segment.length, canvas), canvas)
+    return _finish(_loop(_rgb_still(still, canvas), count, canvas), canvas)
 
 
-def _gradient(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
+def _gradient(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
     src = _expect(segment.source, GradientSource)
     small_w = max(2, -(-canvas.width // _GRADIENT_DIVISOR))
     small_h = max(2, -(-canvas.height // _GRADIENT_DIVISOR))
@@ -119,7 +128,7 @@ def _gradient(segment: Segment, canvas: Canvas, graph: Graph) -> Stream:
     still = graph.source(lavfi("gradients", s=f"{small_w}x{small_h}", r=rate(canvas.fps),
                                c0=hex_color(src.colors[0]), c1=hex_color(src.colors[1]), nb_colors=2,
                                x0=x0, y0=y0, x1=x1, y1=y1, speed=0, seed=0))
-    return _finish(_loop(_rgb_still(still, canvas), segment.length, canvas), canvas)
+    return _finish(_loop(_rgb_still(still, canvas), count, canvas), canvas)
 
 
 SOURCES: dict[type[Source], Builder] = {
@@ -177,12 +186,17 @@ FITS: dict[Fit, FitBuilder] = {
 # ------------------------------------------------------------------ Ken Burns moves
 
 
-def _still_move(stream: Stream, length: int, canvas: Canvas) -> Stream:
+def _still_move(stream: Stream, length: int, first: int, count: int, canvas: Canvas) -> Stream:
     return stream
 
 
+def _frame(first: int) -> str:
+    """The segment's frame number in a move expression: `in` counts from the part's first frame."""
+    return f"(in+{first})" if first else "in"
+
+
 def _window(stream: Stream, corners: tuple[str, str, str, str]) -> Stream:
-    """Show the window x0..x1 × y0..y1 (expressions of the frame number `in`) at full size.
+    """Show the window x0..x1 × y0..y1 (expressions of the segment's frame number) at full size.
 
     `perspective` maps four sub-pixel source points to the output corners, so the window moves
     smoothly; measured jitter 0.05 px rms at 1080×1920, against 0.12–0.15 px for scale+crop or
@@ -197,26 +211,28 @@ def _num(value: float) -> str:
     return f"{value:.9g}"
 
 
-def _zoom(inward: bool) -> Callable[[Stream, int, Canvas], Stream]:
-    def move(stream: Stream, length: int, canvas: Canvas) -> Stream:
+def _zoom(inward: bool) -> MoveBuilder:
+    def move(stream: Stream, length: int, first: int, count: int, canvas: Canvas) -> Stream:
         # Exponential zoom looks like constant speed: the window shrinks by the same ratio each frame.
         k = math.log(KEN_BURNS_ZOOM) / max(length - 1, 1)
-        shrink = f"exp({_num(-k)}*in)" if inward else f"exp({_num(-k * (length - 1))}+{_num(k)}*in)"
+        n = _frame(first)
+        shrink = f"exp({_num(-k)}*{n})" if inward else f"exp({_num(-k * (length - 1))}+{_num(k)}*{n})"
         hw, hh = canvas.width / 2, canvas.height / 2
         return _window(stream, (f"{_num(hw)}-{_num(hw)}*{shrink}", f"{_num(hh)}-{_num(hh)}*{shrink}",
                                 f"{_num(hw)}+{_num(hw)}*{shrink}", f"{_num(hh)}+{_num(hh)}*{shrink}"))
     return move
 
 
-def _pan(axis: str, forward: bool) -> Callable[[Stream, int, Canvas], Stream]:
-    def move(stream: Stream, length: int, canvas: Canvas) -> Stream:
+def _pan(axis: str, forward: bool) -> MoveBuilder:
+    def move(stream: Stream, length: int, first: int, count: int, canvas: Canvas) -> Stream:
         size = canvas.width if axis == "x" else canvas.height
         other = canvas.height if axis == "x" else canvas.width
         window = size / KEN_BURNS_ZOOM
         travel = size - window
         step = travel / max(length - 1, 1)
         # forward: the window travels towards larger coordinates (right / down).
-        lo = f"{_num(step)}*in" if forward else f"{_num(travel)}-{_num(step)}*in"
+        n = _frame(first)
+        lo = f"{_num(step)}*{n}" if forward else f"{_num(travel)}-{_num(step)}*{n}"
         hi = f"{lo}+{_num(window)}"
         margin = (other - other / KEN_BURNS_ZOOM) / 2
         flo, fhi = _num(margin), _num(other - margin)
@@ -226,7 +242,7 @@ def _pan(axis: str, forward: bool) -> Callable[[Stream, int, Canvas], Stream]:
     return move
 
 
-MOVES: dict[Move, Callable[[Stream, int, Canvas], Stream]] = {
+MOVES: dict[Move, MoveBuilder] = {
     "none": _still_move,
     "zoom-in": _zoom(inward=True),
     "zoom-out": _zoom(inward=False),

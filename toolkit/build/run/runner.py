@@ -7,12 +7,18 @@ when the failure is a known one, the command and the last lines of the log. On C
 exception while it waits) ffmpeg is asked to stop, then killed after a timeout, and the
 exception propagates. On Linux ffmpeg also dies with the Python process, even on SIGKILL.
 
+`run_render` runs a compiled render: one command, or a chunked pipeline (producers one after
+another writing raw frames into one encoder's stdin through an OS pipe; Python only starts and
+watches the processes, it never touches a frame).
+
 `atomic_output` (re-exported from `atomic.py`) makes the output file appear only when complete.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import re
 import signal
 import subprocess
@@ -22,20 +28,23 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from toolkit.build.compile.graph import compile_loudness_pass
+from toolkit.build.compile.graph import RenderCommands, compile_loudness_pass
 from toolkit.build.compile.loudness import AudioGain, LoudnessMeasurement
 from toolkit.build.compile.output import FFMPEG
 from toolkit.build.plan.timeline import Timeline
 from toolkit.build.run.atomic import atomic_output
 from toolkit.errors import RenderError
 
-__all__ = ["Progress", "atomic_output", "loudness_gain", "measure_loudness_pass", "run_ffmpeg"]
+__all__ = ["Progress", "atomic_output", "loudness_gain", "measure_loudness_pass", "run_ffmpeg", "run_render"]
 
 TAIL_LINES = 30
 _KEEP_CHARS = 1 << 20  # the whole log is returned up to 1 MiB (older lines are dropped first)
 STOP_TIMEOUT = 5.0  # seconds ffmpeg gets to exit after being asked, before it is killed
 MAX_CORRECTIONS = 3  # extra loudness passes when the limiter is in play
 LOUDNESS_TOLERANCE = 0.3  # LU: close enough to the target to stop correcting
+# A bigger pipe between producers and the encoder: fewer wake-ups per 3 MB frame. Linux lets any
+# process grow a pipe to /proc/sys/fs/pipe-max-size (1 MiB by default).
+PIPE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,19 +92,7 @@ def run_ffmpeg(argv: Sequence[str], *, stage: str, total_frames: int | None = No
     `ffmpeg` is the binary to use when argv[0] is the symbolic `ffmpeg` (default: the resolved
     `Settings().ffmpeg`). Raises `RenderError` when ffmpeg fails or cannot start.
     """
-    command = _command(argv, ffmpeg)
-    log = _Log()
-    try:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
-                                   preexec_fn=_die_with_parent())
-    except FileNotFoundError:
-        raise RenderError(stage, f"ffmpeg not found at {command[0]}: unset REEL_FFMPEG or reinstall "
-                          "imageio-ffmpeg", command) from None
-    except PermissionError:
-        raise RenderError(stage, f"cannot run {command[0]}: permission denied", command) from None
-    drain = threading.Thread(target=log.consume, args=(process.stderr,), daemon=True)
-    drain.start()
+    process, running = _start(argv, ffmpeg, stage)
     try:
         _read_progress(process.stdout, total_frames, on_progress)
         code = process.wait()
@@ -104,13 +101,125 @@ def run_ffmpeg(argv: Sequence[str], *, stage: str, total_frames: int | None = No
         stop(process)
         raise
     finally:
-        drain.join(timeout=STOP_TIMEOUT)
-        for pipe in (process.stdout, process.stderr):
-            with contextlib.suppress(OSError):
-                pipe.close()  # type: ignore[union-attr]
+        running.finish(process)
     if code != 0:
-        raise RenderError(stage, explain(code, log.text()), command, log.tail())
-    return log.text()
+        raise RenderError(stage, explain(code, running.log.text()), _command(argv, ffmpeg), running.log.tail())
+    return running.log.text()
+
+
+def run_render(commands: RenderCommands, *, stage: str, total_frames: int | None = None,
+               on_progress: Callable[[Progress], None] | None = None, ffmpeg: str | None = None) -> str:
+    """Run a compiled render to completion and return the encoder's log.
+
+    Producers run one at a time with their stdout on a pipe into the encoder's stdin; progress
+    comes from the encoder. A failing producer is reported as `stage` "(chunk k of n)" with its
+    own log; when the encoder fails, its error wins (the producers then fail on a broken pipe).
+    On Ctrl-C or any error every process is stopped before the exception propagates.
+    """
+    if not commands.producers:
+        return run_ffmpeg(commands.encoder, stage=stage, total_frames=total_frames, on_progress=on_progress,
+                          ffmpeg=ffmpeg)
+    read_end, write_end = os.pipe()
+    with contextlib.suppress(OSError):  # older kernels, or a lower pipe-max-size: the default works
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    try:
+        encoder, running = _start(commands.encoder, ffmpeg, stage, stdin=read_end)
+    finally:
+        os.close(read_end)
+    chain = _Producers([_command(argv, ffmpeg) for argv in commands.producers], write_end, stage)
+    chain.start()
+    try:
+        _read_progress(encoder.stdout, total_frames, on_progress)
+        code = encoder.wait()
+    except BaseException:
+        chain.cancel()
+        stop(encoder)
+        raise
+    finally:
+        chain.join()
+        running.finish(encoder)
+    if code != 0:
+        raise RenderError(stage, explain(code, running.log.text()), _command(commands.encoder, ffmpeg),
+                          running.log.tail())
+    chain.raise_failure()
+    return running.log.text()
+
+
+class _Producers(threading.Thread):
+    """Runs the producer commands in order on one pipe, then closes it (the encoder's end of input)."""
+
+    def __init__(self, commands: list[list[str]], pipe: int, stage: str) -> None:
+        super().__init__(name="reel-producers", daemon=True)
+        self._commands, self._pipe, self._stage = commands, pipe, stage
+        self._lock = threading.Lock()
+        self._current: subprocess.Popen[str] | None = None
+        self._cancelled = False
+        self._failure: RenderError | None = None
+
+    def run(self) -> None:
+        try:
+            for number, command in enumerate(self._commands, start=1):
+                stage = f"{self._stage} (chunk {number} of {len(self._commands)})"
+                with self._lock:
+                    if self._cancelled:
+                        return
+                    try:
+                        process, running = _start(command, None, stage, stdout=self._pipe)
+                    except RenderError as exc:
+                        self._failure = exc
+                        return
+                    self._current = process
+                code = process.wait()
+                running.finish(process)
+                if code != 0:
+                    self._failure = RenderError(stage, explain(code, running.log.text()), command,
+                                                running.log.tail())
+                    return
+        finally:
+            os.close(self._pipe)  # EOF for the encoder (also after a failure: it then ends early)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            if self._current is not None:
+                stop(self._current)
+
+    def raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+
+@dataclass
+class _Running:
+    """A started process's stderr being drained on a thread."""
+
+    log: _Log
+    drain: threading.Thread
+
+    def finish(self, process: subprocess.Popen[str]) -> None:
+        self.drain.join(timeout=STOP_TIMEOUT)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+
+def _start(command: list[str] | Sequence[str], ffmpeg: str | None, stage: str, *, stdin: int = subprocess.DEVNULL,
+           stdout: int = subprocess.PIPE) -> tuple[subprocess.Popen[str], _Running]:
+    """Start one ffmpeg with stderr drained into a log; start failures become `RenderError`."""
+    command = _command(command, ffmpeg)
+    try:
+        process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, text=True,
+                                   encoding="utf-8", errors="replace", preexec_fn=_die_with_parent())
+    except FileNotFoundError:
+        raise RenderError(stage, f"ffmpeg not found at {command[0]}: unset REEL_FFMPEG or reinstall "
+                          "imageio-ffmpeg", command) from None
+    except PermissionError:
+        raise RenderError(stage, f"cannot run {command[0]}: permission denied", command) from None
+    log = _Log()
+    drain = threading.Thread(target=log.consume, args=(process.stderr,), daemon=True)
+    drain.start()
+    return process, _Running(log, drain)
 
 
 def measure_loudness_pass(argv: Sequence[str], *, ffmpeg: str | None = None,
