@@ -218,6 +218,14 @@ def test_gain_needs_a_limiter_only_when_the_peak_would_exceed_the_ceiling() -> N
     assert AudioGain.for_target(silence, mix) == AudioGain(0.0, None)
 
 
+def test_a_mix_too_quiet_for_the_largest_gain_says_how_far_short_it_lands() -> None:
+    mix = AudioMix(target_lufs=-14.0, true_peak=-1.0)
+    whisper = LoudnessMeasurement(integrated=-50.0, true_peak=-40.0, lra=3.0, threshold=-60.0)
+    assert AudioGain.for_target(whisper, mix) == AudioGain(30.0, None, short_db=6.0)
+    after = LoudnessMeasurement(integrated=-21.0, true_peak=-1.5, lra=3.0, threshold=-31.0)
+    assert AudioGain(28.0, -1.5).corrected(after, mix) == AudioGain(30.0, -1.5, short_db=5.0)
+
+
 def test_the_ebur128_summary_is_read_from_the_log() -> None:
     log = ("[Parsed_ebur128_5 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         -28.2 LUFS\n"
            "    Threshold: -38.2 LUFS\n\n  Loudness range:\n    LRA:         6.0 LU\n    Threshold: -50.1 LUFS\n"

@@ -202,7 +202,8 @@ def cached_gain(timeline: Timeline, root: Path, measure: Callable[[], AudioGain 
     memo = root / "gains" / f"{key}.json"
     try:
         saved = json.loads(memo.read_text(encoding="utf-8"))
-        return AudioGain(float(saved["gain_db"]), None if saved["limit_db"] is None else float(saved["limit_db"]))
+        return AudioGain(float(saved["gain_db"]), None if saved["limit_db"] is None else float(saved["limit_db"]),
+                         float(saved.get("short_db", 0.0)))
     except (OSError, ValueError, KeyError, TypeError):
         pass
     gain = measure()

@@ -87,7 +87,18 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
                               summary="the film flashes more than 3 times a second over a large area "
                                       "(WCAG 2.3.1), which can trigger seizures; it was not saved")
     return RenderResult(output=Path(output), timeline=prepared.timeline, verify=verified, flash=flash, gain=gain,
-                        warnings=prepared.warnings + raster.warnings, seconds=time.perf_counter() - started)
+                        warnings=prepared.warnings + raster.warnings + _quiet_warning(prepared, gain),
+                        seconds=time.perf_counter() - started)
+
+
+def _quiet_warning(prepared: Prepared, gain: AudioGain | None) -> tuple[Issue, ...]:
+    """A mix too quiet to reach the target even at the largest gain Reel applies."""
+    if gain is None or gain.short_db < 0.05:
+        return ()
+    target = prepared.timeline.mix.target_lufs
+    return (Issue(f"the sound is very quiet: raised by the maximum {gain.gain_db:.0f} dB it still lands about "
+                  f"{gain.short_db:.1f} LU below {target:g} LUFS; record or export the voice and music louder",
+                  path="audio", file=prepared.loaded.path, severity="warning", code="loudness-short"),)
 
 
 def _draft_inputs(timeline: Timeline, settings: Settings,

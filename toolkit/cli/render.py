@@ -125,7 +125,8 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
             results.append((sb, None, str(exc).splitlines()[0]))
             continue
         done[sb] = target
-        echo_issues([w for w in result.warnings if w.severity == "warning" and w.code.startswith("glyph")])
+        echo_issues([w for w in result.warnings if w.severity == "warning"
+                     and (w.code.startswith("glyph") or w.code == "loudness-short")])
         gain = f", loudness {result.gain.describe()}" if result.gain else ", silent"
         click.secho(f"{target}: {float(result.timeline.duration):.1f}s, {result.verify.width}x"
                     f"{result.verify.height}{gain}, flash gate passed, rendered in {result.seconds:.1f}s",

@@ -59,17 +59,19 @@ class AudioGain:
 
     gain_db: float
     limit_db: float | None = None
+    short_db: float = 0.0  # how far below the target the film lands because the gain hit MAX_GAIN_DB
 
     @classmethod
     def for_target(cls, measured: LoudnessMeasurement, mix: AudioMix) -> AudioGain:
         """The gain that brings `measured` to `mix.target_lufs` without exceeding `mix.true_peak`."""
         if measured.silent:
             return cls(0.0, None)
-        gain = min(mix.target_lufs - measured.integrated, MAX_GAIN_DB)
+        wanted = mix.target_lufs - measured.integrated
+        gain = min(wanted, MAX_GAIN_DB)
         ceiling = mix.true_peak - CODEC_MARGIN_DB
         peak = measured.true_peak + gain if math.isfinite(measured.true_peak) else -math.inf
         limit = round(ceiling, 2) if peak > ceiling else None
-        return cls(round(gain, 2), limit)
+        return cls(round(gain, 2), limit, round(max(0.0, wanted - gain), 2))
 
     def corrected(self, measured: LoudnessMeasurement, mix: AudioMix) -> AudioGain:
         """This gain nudged by how far a measurement taken *after* it missed the target.
@@ -78,8 +80,9 @@ class AudioGain:
         """
         if measured.silent:
             return self
-        gain = min(self.gain_db + mix.target_lufs - measured.integrated, MAX_GAIN_DB)
-        return AudioGain(round(gain, 2), self.limit_db)
+        wanted = self.gain_db + mix.target_lufs - measured.integrated
+        gain = min(wanted, MAX_GAIN_DB)
+        return AudioGain(round(gain, 2), self.limit_db, round(max(0.0, wanted - gain), 2))
 
     def describe(self) -> str:
         """One line for logs: `+6.20 dB, limited at -1.50 dBTP`."""
