@@ -198,17 +198,30 @@ def _unwritable_folder(tmp_path: Path) -> Path:
     pytest.skip("running as root with no folder that refuses writes")
 
 
-def test_sigkill_mid_render_leaves_nothing_at_the_target(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunked", [False, True], ids=["one-process", "chunked"])
+def test_sigkill_mid_render_leaves_nothing_at_the_target(tmp_path: Path, chunked: bool) -> None:
     target = tmp_path / "film.mp4"
-    script = textwrap.dedent(f"""
+    # A marker in the producers' command lines, to find them in /proc afterwards.
+    marker = f"testsrc2=s=108x192:r=30:d=3{os.getpid() % 1000}.5"
+    if chunked:
+        run = f"""
+            producers = ({_produce(3000, marker)!r}, {_produce(3000, marker)!r})
+            consumer = list({_consume("TEMP", 6000)!r})
+            consumer[-1] = str(temp)
+            run_render(RenderCommands(producers, tuple(consumer)), stage="render",
+                       on_progress=lambda p: print(p.frame, flush=True))"""
+    else:
+        run = f"""
+            argv = {_encode("TEMP", seconds=120, size="1080x1920")!r}
+            argv[-1] = str(temp)
+            run_ffmpeg(argv, stage="render", on_progress=lambda p: print(p.frame, flush=True))"""
+    head = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from toolkit.build.run.runner import atomic_output, run_ffmpeg
-        argv = {_encode("TEMP", seconds=120, size="1080x1920")!r}
-        with atomic_output(Path({str(target)!r}), force=False, inputs=()) as temp:
-            argv[-1] = str(temp)
-            run_ffmpeg(argv, stage="render", on_progress=lambda p: print(p.frame, flush=True))
-    """)
+        from toolkit.build.compile.graph import RenderCommands
+        from toolkit.build.run.runner import atomic_output, run_ffmpeg, run_render
+        with atomic_output(Path({str(target)!r}), force=False, inputs=()) as temp:""")
+    script = head + textwrap.indent(textwrap.dedent(run), "    ")
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
@@ -228,13 +241,16 @@ def test_sigkill_mid_render_leaves_nothing_at_the_target(tmp_path: Path) -> None
     while _writers_of(temps[0]) and time.monotonic() < deadline:  # ffmpeg dies with its parent
         time.sleep(0.1)
     assert not _writers_of(temps[0])
+    while _writers_of(marker) and time.monotonic() < deadline:  # and so do the chunk producers
+        time.sleep(0.1)
+    assert not _writers_of(marker)
 
 
-def _writers_of(path: Path) -> list[int]:
+def _writers_of(path: Path | str) -> list[int]:
     """Processes whose command line names `path` (Linux /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
             try:
                 if str(path).encode() in (entry / "cmdline").read_bytes():
                     found.append(int(entry.name))
