@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from toolkit.care.flash_track import LIN_SCALE, LUMA_SCALE, LightMeter, Tracker
 from toolkit.errors import ProbeError
 
 __all__ = ["PROFILES", "FlashAnalyser", "FlashInterval", "FlashReport", "analyse_frames", "check_clip"]
@@ -42,7 +43,7 @@ KINDS: tuple[Kind, ...] = ("general", "red")
 LUMINANCE_STEP = 0.10  # WCAG: a change of 10 % of maximum relative luminance...
 DARK_LIMIT = 0.80  # ...where the darker state is below 0.80
 RED_STEP = 20.0  # change in max(0, (R-G-B)*320) must exceed this (WCAG 2.0 red flash)
-RED_SATURATION = 0.8  # R/(R+G+B) at or above this is "saturated red"
+# (saturated red, R/(R+G+B) >= 0.8, is flash_track.RED_SATURATION: its colour table tests it)
 FAIL_TRANSITIONS = 7  # G19: 3.5 flashes in 1 s
 WARN_TRANSITIONS = 4  # 2 flashes/s: the level Harding and IRIS track for extended flashing
 AREA_LIMIT = 0.25
@@ -51,17 +52,10 @@ REFERENCE_WINDOW = (554, 416)  # 341×256 at 1024×768, scaled by frame area
 EXTENDED_SPAN_S = 5.0
 EXTENDED_SUSTAIN_S = 4.0
 
-# Fixed point, so the per-pixel work runs on int16 (four times faster than float32 here):
-# linear R, G, B 0..1 -> 0..16000 and luminance 0..1 -> 0..30000.
-_LIN_SCALE = 16000  # G + B still fits int16, and R >= 4 (G + B) is exactly R >> 2 >= G + B
-_LUMA_SCALE = 30000
-_LUMA_SHIFT = 14
-_LUMA_WEIGHTS = tuple(round(w * _LUMA_SCALE / _LIN_SCALE * 2**_LUMA_SHIFT) for w in (0.2126, 0.7152, 0.0722))
-_LUMA_STEP = round(LUMINANCE_STEP * _LUMA_SCALE)
-_LUMA_DARK = round(DARK_LIMIT * _LUMA_SCALE)
-_RED_STEP = round(RED_STEP / 320 * _LIN_SCALE)  # red value > 20  <=>  R - G - B > 1000
-_RED_SHIFT = round(math.log2(RED_SATURATION / (1 - RED_SATURATION)))  # R/(R+G+B) >= .8 <=> R >= 4(G+B)
-_INF = 32767  # int16 stand-in for +inf: value - _INF <= 0 < any step
+# Thresholds on the fixed-point scales of flash_track (luminance 0..30000, linear RGB 0..16000).
+_LUMA_STEP = round(LUMINANCE_STEP * LUMA_SCALE)
+_LUMA_DARK = round(DARK_LIMIT * LUMA_SCALE)
+_RED_STEP = round(RED_STEP / 320 * LIN_SCALE)  # red value > 20  <=>  R - G - B > 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +105,11 @@ class FlashAnalyser:
         self.shape = (height, width)
         self.window = _window_size(width, height) if profile == "wcag_strict" else (width, height)
         self._limit = AREA_LIMIT * self.window[0] * self.window[1]
-        self._lut = np.round(_srgb_to_linear() * _LIN_SCALE).astype(np.int16)
-        self._channels = np.empty((3, *self.shape), np.int16)
-        self._general = _Tracker(self.shape, _LUMA_STEP, _LUMA_DARK, strict=False)
-        self._red: _Tracker | None = None  # started on the first saturated red, see _track()
+        self._meter = LightMeter(self.shape)
+        self._general = Tracker(self.shape, _LUMA_STEP, _LUMA_DARK, strict=False)
+        self._red: Tracker | None = None  # started on the first saturated red, see _track()
         self._red_idle = True
-        self._previous: np.ndarray | None = None
+        self._previous: bytes | None = None
         self._history: deque[tuple[float, dict[Kind, np.ndarray]]] = deque()
         self._counts = {k: np.zeros(height * width, np.int16) for k in KINDS}
         self._over = {k: {FAIL_TRANSITIONS: 0, WARN_TRANSITIONS: 0} for k in KINDS}
@@ -130,12 +123,12 @@ class FlashAnalyser:
         t = len(self._times) / self.fps if time is None else float(time)
         counted: dict[Kind, np.ndarray] = {}
         # Feeding the same values twice changes no tracker, so a repeated frame (a title
-        # card, a still, the end card) costs one comparison.
-        if self._previous is None or not np.array_equal(rgb, self._previous):
+        # card, a still, the end card) costs one comparison. Bytes compare with memcmp,
+        # several times faster than np.array_equal.
+        pixels = rgb.tobytes()
+        if pixels != self._previous:
             counted = self._track(rgb)
-            if self._previous is None:
-                self._previous = np.empty_like(rgb)
-            np.copyto(self._previous, rgb)
+            self._previous = pixels
         self._slide(t, counted)
         for kind in KINDS:
             for level, area in self._frame_areas(kind).items():
@@ -144,16 +137,13 @@ class FlashAnalyser:
 
     def _track(self, rgb: np.ndarray) -> dict[Kind, np.ndarray]:
         """Step the luminance and red trackers; the counted transitions of each, as flat indices."""
-        r, g, b = self._channels
-        for channel, out in enumerate(self._channels):
-            np.take(self._lut, rgb[..., channel], out=out, mode="clip")
-        counted: dict[Kind, np.ndarray] = {"general": self._general.step(_luminance(r, g, b))}
-        red = _red_value(r, g, b)
+        luminance, red = self._meter.measure(rgb)
+        counted: dict[Kind, np.ndarray] = {"general": self._general.step(luminance)}
         if red is not None or not self._red_idle:  # after one red-free frame, skip the rest
             if self._red is None:
                 # Every earlier red value was 0: a tracker resting at 0 is exactly its state.
                 rest = np.zeros(self.shape, np.int16) if self._times else None
-                self._red = _Tracker(self.shape, _RED_STEP, None, strict=True, start=rest)
+                self._red = Tracker(self.shape, _RED_STEP, None, strict=True, start=rest)
             counted["red"] = self._red.step(red if red is not None else np.zeros(self.shape, np.int16))
         self._red_idle = red is None
         return counted
@@ -230,87 +220,6 @@ class FlashAnalyser:
         return areas
 
 
-class _Tracker:
-    """Per-pixel running high and low since the last transition, and that transition's
-    direction, in fixed point (int16 runs four times faster than float32 here and 1/30000 is
-    exact enough). With a dark limit, values at or above it enter the low as +inf: a rise
-    needs a darker state below the limit, and a fall must end below it."""
-
-    def __init__(
-        self, shape: tuple[int, int], step: int, dark: int | None, *, strict: bool, start: np.ndarray | None = None
-    ) -> None:
-        self.step_size = step + 1 if strict else step  # integers: "> step" is ">= step + 1"
-        self.dark = dark
-        self.high: np.ndarray | None = None
-        self.low: np.ndarray | None = None
-        self.direction = np.zeros(shape, np.int8)
-        if start is not None:
-            self.high, self.low = start.copy(), self._gate(start)
-
-    def _gate(self, value: np.ndarray) -> np.ndarray:
-        if self.dark is None:
-            return value.copy()
-        return np.where(value < self.dark, value, np.int16(_INF))
-
-    def step(self, value: np.ndarray) -> np.ndarray:
-        """Update with the next frame; return the flat indices of counted transitions."""
-        gated = self._gate(value)
-        if self.high is None or self.low is None:
-            # Without a known earlier state the first frame is the baseline, not a transition.
-            self.high, self.low = value.copy(), gated
-            return np.empty(0, np.intp)
-        high, low = self.high, self.low
-        rising = (value - low) >= self.step_size  # low = +inf: no darker state below the limit
-        falling = (high - gated) >= self.step_size  # gated = +inf: the fall ends too bright
-        np.maximum(high, value, out=high)
-        np.minimum(low, gated, out=low)
-        changed = rising | falling
-        n = np.count_nonzero(changed)
-        if not n:
-            return np.empty(0, np.intp)
-        # Rising and falling cannot both hold: whichever extreme came second would already
-        # have been a transition when it arrived.
-        if n * 8 > changed.size:  # heavy flashing: whole-frame passes beat indexing
-            direction = rising.view(np.int8) - falling.view(np.int8)
-            counted = np.flatnonzero(changed & (direction != self.direction))
-            np.copyto(self.direction, direction, where=changed)
-            np.copyto(high, value, where=changed)
-            np.copyto(low, gated, where=changed)
-            return counted
-        idx = np.flatnonzero(changed)
-        direction = np.where(rising.reshape(-1)[idx], 1, -1).astype(np.int8)
-        previous = self.direction.reshape(-1)
-        counted = idx[previous[idx] != direction]
-        previous[idx] = direction
-        high.reshape(-1)[idx] = value.reshape(-1)[idx]
-        low.reshape(-1)[idx] = gated.reshape(-1)[idx]
-        return counted
-
-
-def _luminance(r: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Relative luminance 0.2126 R + 0.7152 G + 0.0722 B, from linear fixed point to 0..30000."""
-    wr, wg, wb = _LUMA_WEIGHTS
-    acc = np.multiply(r, wr, dtype=np.int32)
-    acc += np.multiply(g, wg, dtype=np.int32)
-    acc += np.multiply(b, wb, dtype=np.int32)
-    acc >>= _LUMA_SHIFT  # truncating costs at most 1/30000 and saves a pass
-    return acc.astype(np.int16)
-
-
-def _red_value(r: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    """R - G - B where R/(R+G+B) >= 0.8, else 0 (linear fixed point); None if 0 everywhere.
-
-    This is the WCAG 2.0 red value max(0, (R - G - B) * 320) divided by 320 / 16000."""
-    others = g + b
-    saturated = (r >> _RED_SHIFT) >= others
-    saturated &= r > 0  # black passes the ratio test as 0 >= 0 but has no red
-    if not saturated.any():
-        return None
-    red = r - others
-    red *= saturated
-    return red if red.any() else None
-
-
 def analyse_frames(frames: Iterable[Any], fps: float, profile: Profile = "wcag_strict") -> FlashReport:
     """Run the gate over frames: `Frame`-like objects (with `.rgb` and `.time`) or bare
     H×W×3 uint8 arrays, which are timed index / fps."""
@@ -336,11 +245,6 @@ def check_clip(path: str | Path, *, profile: Profile = "wcag_strict", analysis_w
     if report.frames_analysed == 0:
         raise ProbeError(f"{path}: no video frames could be decoded")
     return report
-
-
-def _srgb_to_linear() -> np.ndarray:
-    c = np.arange(256, dtype=np.float64) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
 def _window_size(width: int, height: int) -> tuple[int, int]:
