@@ -18,14 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.media.audio import decode_audio
-from toolkit.media.loudness import (
-    LoudnessMeter,
-    _block_filter,
-    k_weighting_coefficients,
-    measure_file,
-    measure_loudness,
-    meter_file,
-)
+from toolkit.media.kfilter import block_filter, k_weighting_coefficients
+from toolkit.media.loudness import LoudnessMeter, measure_file, measure_loudness, meter_file
 from toolkit.media.silence import find_silences, level_trace
 from toolkit.settings import Settings
 
@@ -87,7 +81,7 @@ def _direct_k_filter(x: np.ndarray, rate: int) -> np.ndarray:
 def test_block_filter_matches_direct_recursion_across_chunks(rate):
     x = np.random.default_rng(7).standard_normal(5000)
     expected = _direct_k_filter(x, rate)
-    flt = _block_filter(rate)
+    flt = block_filter(rate)
     state, parts = np.zeros(4), []
     for lo, hi in [(0, 3), (3, 1000), (1000, 1064), (1064, 4999), (4999, 5000)]:
         y, state = flt.run(x[lo:hi], state)
