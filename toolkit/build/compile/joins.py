@@ -49,7 +49,7 @@ def join_pieces(group: Sequence[Piece], segments: Sequence[Segment], canvas: Can
 
 def _piece(piece: Piece, copies: dict[int, list[Stream]], spans: dict[int, tuple[int, int]], canvas: Canvas,
            graph: Graph) -> Stream:
-    sides = [_part(part, copies[part.segment].pop(0), spans[part.segment], canvas) for part in piece.parts]
+    sides = [_part(part, copies[part.segment].pop(0), spans[part.segment]) for part in piece.parts]
     if piece.transition is None:
         return sides[0]
     try:
@@ -60,7 +60,7 @@ def _piece(piece: Piece, copies: dict[int, list[Stream]], spans: dict[int, tuple
     return mixed.filter("settb", timebase(canvas.fps))
 
 
-def _part(part: Part, stream: Stream, span: tuple[int, int], canvas: Canvas) -> Stream:
+def _part(part: Part, stream: Stream, span: tuple[int, int]) -> Stream:
     """`part`'s frames out of a copy of its segment that begins at the span's first frame."""
     first, count = span
     skip = part.first - first
