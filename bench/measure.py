@@ -16,6 +16,7 @@ per-process marks (the tree peak is never below the largest of them when samplin
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -37,6 +38,7 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system CPU of the whole tree (Python and every ffmpeg it ran)
 
 
 def _children(pid: int) -> list[int]:
@@ -77,6 +79,10 @@ def _status(pid: int) -> tuple[str, int, int] | None:
 def run(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,
         timeout: float | None = None) -> Measured:
     """Run `argv` to completion, sampling its process tree's memory; never raises on failure."""
+    # CPU time of the tree: children's times reach us when we reap the job, and the job's own
+    # reaped children (every ffmpeg) are already in its counts. Unlike wall time, this does not
+    # grow when other work shares the machine, so CPU ratios are the steadier figure here.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=dict(env) if env is not None else None, cwd=cwd)
@@ -106,13 +112,15 @@ def run(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path 
         process.kill()
         out, err = process.communicate()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     stop.set()
     sampler.join()
     by_name: dict[str, float] = {}
     for name, high in hwm.values():
         by_name[name] = max(by_name.get(name, 0.0), high / 1024)
     largest = max(by_name.values(), default=0.0)
-    return Measured(seconds, peak / 1024, largest, by_name, process.returncode, out, err)
+    return Measured(seconds, peak / 1024, largest, by_name, process.returncode, out, err, cpu)
 
 
 def load_average() -> float:
