@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from toolkit.care.flash_track import LIN_SCALE, LUMA_SCALE, LightMeter, Tracker
+from toolkit.care.flash_track import LIN_SCALE, LUMA_SCALE, Tracker, TransitionCounter
 from toolkit.errors import ProbeError
 
 __all__ = ["PROFILES", "FlashAnalyser", "FlashInterval", "FlashReport", "analyse_frames", "check_clip"]
@@ -105,11 +105,12 @@ class FlashAnalyser:
         self.shape = (height, width)
         self.window = _window_size(width, height) if profile == "wcag_strict" else (width, height)
         self._limit = AREA_LIMIT * self.window[0] * self.window[1]
-        self._meter = LightMeter(self.shape)
-        self._general = Tracker(self.shape, _LUMA_STEP, _LUMA_DARK, strict=False)
-        self._red: Tracker | None = None  # started on the first saturated red, see _track()
-        self._red_idle = True
-        self._previous: bytes | None = None
+        size = height * width
+        self._counter = TransitionCounter(
+            self.shape,
+            general=Tracker(size, _LUMA_STEP, _LUMA_DARK, strict=False),
+            red=Tracker(size, _RED_STEP, None, strict=True),
+        )
         self._history: deque[tuple[float, dict[Kind, np.ndarray]]] = deque()
         self._counts = {k: np.zeros(height * width, np.int16) for k in KINDS}
         self._over = {k: {FAIL_TRANSITIONS: 0, WARN_TRANSITIONS: 0} for k in KINDS}
@@ -121,32 +122,12 @@ class FlashAnalyser:
         if rgb.shape != (*self.shape, 3) or rgb.dtype != np.uint8:
             raise ValueError(f"expected {self.shape[0]}x{self.shape[1]}x3 uint8, got {rgb.shape} {rgb.dtype}")
         t = len(self._times) / self.fps if time is None else float(time)
-        counted: dict[Kind, np.ndarray] = {}
-        # Feeding the same values twice changes no tracker, so a repeated frame (a title
-        # card, a still, the end card) costs one comparison. Bytes compare with memcmp,
-        # several times faster than np.array_equal.
-        pixels = rgb.tobytes()
-        if pixels != self._previous:
-            counted = self._track(rgb)
-            self._previous = pixels
+        counted = {kind: idx for kind, idx in zip(KINDS, self._counter.step(rgb), strict=True) if len(idx)}
         self._slide(t, counted)
         for kind in KINDS:
             for level, area in self._frame_areas(kind).items():
                 self._areas[kind][level].append(area)
         self._times.append(t)
-
-    def _track(self, rgb: np.ndarray) -> dict[Kind, np.ndarray]:
-        """Step the luminance and red trackers; the counted transitions of each, as flat indices."""
-        luminance, red = self._meter.measure(rgb)
-        counted: dict[Kind, np.ndarray] = {"general": self._general.step(luminance)}
-        if red is not None or not self._red_idle:  # after one red-free frame, skip the rest
-            if self._red is None:
-                # Every earlier red value was 0: a tracker resting at 0 is exactly its state.
-                rest = np.zeros(self.shape, np.int16) if self._times else None
-                self._red = Tracker(self.shape, _RED_STEP, None, strict=True, start=rest)
-            counted["red"] = self._red.step(red if red is not None else np.zeros(self.shape, np.int16))
-        self._red_idle = red is None
-        return counted
 
     def result(self) -> FlashReport:
         """The report for everything fed so far."""

@@ -14,7 +14,7 @@ from functools import cache
 
 import numpy as np
 
-__all__ = ["LIN_SCALE", "LUMA_SCALE", "RED_SATURATION", "LightMeter", "Tracker"]
+__all__ = ["LIN_SCALE", "LUMA_SCALE", "RED_SATURATION", "Tracker", "TransitionCounter"]
 
 RED_SATURATION = 0.8  # R/(R+G+B) at or above this is "saturated red"
 LIN_SCALE = 16000  # G + B still fits int16, and R >= 4 (G + B) is exactly R >> 2 >= G + B
@@ -75,110 +75,162 @@ def _saturated_red(b: int) -> np.ndarray:
     return ((lin >> _RED_SHIFT)[None, :] >= others) & (lin > 0)[None, :]
 
 
-class LightMeter:
-    """Relative luminance and WCAG red value of each pixel of H×W×3 uint8 sRGB frames."""
+class TransitionCounter:
+    """Counts each pixel's luminance and red transitions over a run of H×W×3 uint8 sRGB frames.
 
-    def __init__(self, shape: tuple[int, int]) -> None:
+    A tracker only changes at a pixel whose value changed (an unchanged value lies between the
+    pixel's high and low, or equals the state a transition just reset it to), so after the
+    first frame only pixels whose colour changed are looked at: about one in ten in footage
+    with motion, none in a still. When most of the frame changes, whole-frame passes are
+    cheaper than gathering and scattering, and give the same states.
+    """
+
+    def __init__(self, shape: tuple[int, int], general: Tracker, red: Tracker) -> None:
         self.shape = shape
         self._n = shape[0] * shape[1]
         self._table = _colour_table()
+        self._general = general
+        self._red = red
+        self._red_seen = False  # until then every red value was 0, and the red tracker rests at 0
         self._index = np.empty(self._n, np.intp)
-        self._levels = np.empty(self._n, np.int16)
-        self._red = np.empty(self._n, np.int16)
+        self._previous = np.empty(self._n, np.intp)
+        self._started = False
 
-    def measure(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Luminance (int16 H×W, 0..30000) and red value (int16 H×W, R - G - B on the
-        0..16000 scale where the pixel is saturated red, else 0; None when 0 everywhere).
+    def step(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Feed the next frame; the flat indices (ascending) of the pixels that made a counted
+        general transition, and a counted red one."""
+        none = np.empty(0, np.intp)
+        self._index, self._previous = self._previous, self._index
+        index = self._colours(rgb, self._index)
+        if not self._started:
+            # The first frame is the baseline, not a transition.
+            self._started = True
+            luminance, red = self._levels(index)
+            self._general.reset(luminance)
+            self._red.reset(red if red is not None else np.zeros(self._n, np.int16))
+            return none, none
+        changed = index != self._previous
+        count = np.count_nonzero(changed)
+        if not count:
+            return none, none
+        if count * 4 > self._n:  # most of the frame: whole-frame passes
+            luminance, red = self._levels(index)
+            general = self._general.step(luminance)
+            if not self._red_seen:
+                return general, none
+            return general, self._red.step(red if red is not None else np.zeros(self._n, np.int16))
+        at = np.flatnonzero(changed)
+        colours = index[at]
+        luminance, red = self._levels(colours)
+        general = self._general.step(luminance, at)
+        if not self._red_seen:
+            return general, none
+        if red is None:
+            red = np.zeros(len(at), np.int16)
+        # Most changed pixels are not red and rest at 0 in the red tracker: leave those out.
+        moving = self._red.moving(red, at)
+        return general, self._red.step(red[moving], at[moving])
 
-        The red value is the WCAG 2.0 max(0, (R - G - B) * 320) divided by 320 / 16000. The
-        returned arrays are reused by the next call."""
+    def _colours(self, rgb: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """Each pixel's colour as r | g << 8 | b << 16, into `index`."""
         n = self._n
         flat = np.ascontiguousarray(rgb).reshape(-1)
-        index = self._index
-        # Each pixel's three bytes read as one little-endian word, whose fourth byte (the next
+        # The pixel's three bytes read as one little-endian word, whose fourth byte (the next
         # pixel's red) is masked off; the last pixel has no fourth byte to borrow.
         np.copyto(index[:-1], np.ndarray((n - 1,), "<u4", flat, 0, (3,)), casting="unsafe")
         np.bitwise_and(index, 0xFFFFFF, out=index)
         index[-1] = int(flat[-3]) | int(flat[-2]) << 8 | int(flat[-1]) << 16
-        levels = np.take(self._table, index, out=self._levels, mode="wrap")  # all in range anyway
-        if levels.min() >= 0:
-            return levels.reshape(self.shape), None
-        np.bitwise_and(levels, 0x7FFF, out=levels)
-        red = np.take(_red_table(), index, out=self._red, mode="wrap")
-        return levels.reshape(self.shape), red.reshape(self.shape)
+        return index
+
+    def _levels(self, colours: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Luminance (0..30000) and red value (0..16000; None when 0 for all) of colours.
+
+        The red value is the WCAG 2.0 max(0, (R - G - B) * 320) divided by 320 / 16000: R - G - B
+        in linear light where the colour is saturated red, else 0."""
+        luminance = np.take(self._table, colours, mode="wrap")  # all in range: no checks
+        if luminance.min() >= 0:
+            return luminance, None
+        self._red_seen = True
+        np.bitwise_and(luminance, 0x7FFF, out=luminance)
+        return luminance, np.take(_red_table(), colours, mode="wrap")
 
 
 class Tracker:
     """Per-pixel running high and low since the last transition, and that transition's
-    direction. With a dark limit, values at or above it never enter the low: a rise needs a
-    darker state below the limit, and a fall must end below it.
+    direction, over a flattened frame. With a dark limit, values at or above it never enter
+    the low: a rise needs a darker state below the limit, and a fall must end below it.
 
     A transition is a rise of `step` or more above the low, or a fall of that much below the
     high (`strict`: more than `step`). The high is stored minus the step, so each test is one
     comparison per pixel: rise <=> value - step >= low, fall <=> gated value <= high - step.
+    Before the first `reset` every pixel rests at 0.
     """
 
-    def __init__(
-        self, shape: tuple[int, int], step: int, dark: int | None, *, strict: bool, start: np.ndarray | None = None
-    ) -> None:
+    def __init__(self, size: int, step: int, dark: int | None, *, strict: bool) -> None:
         self.step_size = step + 1 if strict else step  # integers: "> step" is ">= step + 1"
         self.dark = dark
-        self.high_step: np.ndarray | None = None  # high - step
-        self.low: np.ndarray | None = None  # _BIG where no value below the dark limit yet
-        self.direction = np.zeros(shape, np.int8)
-        self._lowered = np.empty(shape, np.int16)
-        self._gated = np.empty(shape, np.int16) if dark is not None else None
-        self._rising = np.empty(shape, bool)
-        self._falling = np.empty(shape, bool)
-        self._changed = np.empty(shape, bool)
-        if start is not None:
-            self.high_step, self.low = start - self.step_size, self._gate(start).copy()
+        self.high_step = np.full(size, -self.step_size, np.int16)  # high - step
+        self.low = np.zeros(size, np.int16)  # _BIG where no value below the dark limit yet
+        self.direction = np.zeros(size, np.int8)
+
+    def reset(self, value: np.ndarray) -> None:
+        """Take `value` (int16, every pixel) as the state, with no transition."""
+        np.subtract(value, self.step_size, out=self.high_step)
+        np.copyto(self.low, self._gate(value))
+        self.direction[:] = 0
 
     def _gate(self, value: np.ndarray) -> np.ndarray:
-        """The value, or _BIG where it is at or above the dark limit (into a reused buffer)."""
-        if self._gated is None or self.dark is None:
+        """The value, or _BIG where it is at or above the dark limit."""
+        if self.dark is None:
             return value
-        gated = self._gated
         # (dark - 1 - value) >> 15 is -1 exactly where value >= dark; & _BIG keeps 0x7FFF there,
         # and value | 0x7FFF == _BIG. Four plain passes beat np.where several times over.
-        np.subtract(self.dark - 1, value, out=gated)
-        np.right_shift(gated, 15, out=gated)
-        np.bitwise_and(gated, _BIG, out=gated)
-        np.bitwise_or(gated, value, out=gated)
+        gated = np.subtract(self.dark - 1, value, dtype=np.int16)
+        gated >>= 15
+        gated &= _BIG
+        gated |= value
         return gated
 
-    def step(self, value: np.ndarray) -> np.ndarray:
-        """Update with the next frame (int16, 0..30000); return the flat indices of counted
-        transitions. `value` is not kept."""
+    def step(self, value: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+        """Update with the next values (int16, 0..30000): of every pixel, or of the pixels at
+        flat indices `at` (ascending) when given, the others being unchanged. Returns the flat
+        indices (ascending) of the counted transitions."""
         gated = self._gate(value)
-        lowered = np.subtract(value, self.step_size, out=self._lowered)
-        if self.high_step is None or self.low is None:
-            # Without a known earlier state the first frame is the baseline, not a transition.
-            self.high_step, self.low = lowered.copy(), gated.copy()
-            return np.empty(0, np.intp)
-        high_step, low = self.high_step, self.low
-        rising = np.greater_equal(lowered, low, out=self._rising)  # _BIG: no darker state yet
-        falling = np.less_equal(gated, high_step, out=self._falling)  # _BIG: the fall ends too bright
+        lowered = np.subtract(value, self.step_size, dtype=np.int16)
+        # np.take gathers twice as fast as fancy indexing; every index is in range.
+        high_step = self.high_step if at is None else np.take(self.high_step, at, mode="wrap")
+        low = self.low if at is None else np.take(self.low, at, mode="wrap")
+        rising = lowered >= low  # _BIG: no darker state yet
+        falling = gated <= high_step  # _BIG: the fall ends too bright
         np.maximum(high_step, lowered, out=high_step)
         np.minimum(low, gated, out=low)
-        changed = np.bitwise_or(rising, falling, out=self._changed)
+        changed = rising | falling
         n = np.count_nonzero(changed)
-        if not n:
-            return np.empty(0, np.intp)
+        counted = np.empty(0, np.intp)
         # Rising and falling cannot both hold: whichever extreme came second would already
         # have been a transition when it arrived.
-        if n * 8 > changed.size:  # heavy flashing: whole-frame passes beat indexing
+        if at is None and n * 8 > changed.size:  # heavy flashing: whole-frame passes beat indexing
             direction = rising.view(np.int8) - falling.view(np.int8)
             counted = np.flatnonzero(changed & (direction != self.direction))
             np.copyto(self.direction, direction, where=changed)
             np.copyto(high_step, lowered, where=changed)
             np.copyto(low, gated, where=changed)
-            return counted
-        idx = np.flatnonzero(changed)
-        direction = np.where(rising.reshape(-1)[idx], 1, -1).astype(np.int8)
-        previous = self.direction.reshape(-1)
-        counted = idx[previous[idx] != direction]
-        previous[idx] = direction
-        high_step.reshape(-1)[idx] = lowered.reshape(-1)[idx]
-        low.reshape(-1)[idx] = gated.reshape(-1)[idx]
+        elif n:
+            where = np.flatnonzero(changed)
+            direction = rising[where].view(np.int8) * 2 - 1  # +1 rising, -1 falling
+            pixels = where if at is None else at[where]
+            counted = pixels[self.direction[pixels] != direction]
+            self.direction[pixels] = direction
+            high_step[where] = lowered[where]
+            low[where] = gated[where]
+        if at is not None:
+            self.high_step[at] = high_step
+            self.low[at] = low
         return counted
+
+    def moving(self, value: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The positions in `at` where stepping `value` could change anything: where the value
+        or the low is not 0. A pixel resting at 0 (high and low 0, as every pixel is before it
+        first meets a non-zero value) ignores a 0."""
+        low = np.take(self.low, at, mode="wrap")
+        return np.flatnonzero((value != 0) | (low != 0))
