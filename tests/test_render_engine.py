@@ -17,7 +17,7 @@ import media_factory as mf
 import numpy as np
 import pytest
 
-from toolkit.build.compile.graph import compile_render
+from toolkit.build.compile.graph import compile_frames, compile_render
 from toolkit.build.compile.output import EncodeSettings
 from toolkit.build.compile.raster import RasterPlan, rasterise
 from toolkit.build.plan.timeline import (
@@ -116,6 +116,21 @@ def test_a_chunked_render_makes_the_same_film(film: Film, tmp_path: Path) -> Non
     frames = decode(path)
     worst = max(int(np.abs(a.astype(int) - b.astype(int)).max()) for a, b in zip(frames, film.frames, strict=True))
     assert worst <= 2
+
+
+@pytest.mark.parametrize("max_segments", [8, 3], ids=["one-graph", "chunked"])
+def test_stills_show_what_the_film_shows(film: Film, tmp_path: Path, max_segments: int) -> None:
+    # the caption over red, the middle of the fade, the blur-fill clip, the dip to black, the end card
+    wanted = [7, 17, 40, 85, 100]
+    commands = compile_frames(film.timeline, film.raster, frames=wanted, output=tmp_path / "f_%03d.png",
+                              max_segments=max_segments)
+    assert (len(commands) == 1) == (max_segments == 8)
+    for argv in commands:
+        run_ffmpeg(argv, stage="frames")
+    for number, frame in enumerate(wanted, start=1):
+        with av.open(str(tmp_path / f"f_{number:03d}.png")) as container:
+            still = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+        assert np.abs(still - film.frames[frame].astype(int)).mean() < 3, frame
 
 
 def test_colour_segment_shows_its_colour_mid_scene(film: Film) -> None:

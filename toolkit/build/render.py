@@ -135,8 +135,8 @@ def render_frames(prepared: Prepared, frames: list[int], folder: Path,
     settings = settings or Settings()
     raster: RasterPlan = rasterise(prepared.timeline, cache_dir())
     pattern = folder / "frame_%04d.png"
-    argv = compile_frames(prepared.timeline, raster, frames=frames, output=pattern)
-    run_ffmpeg(argv, stage="frames", ffmpeg=settings.ffmpeg)
+    for argv in compile_frames(prepared.timeline, raster, frames=frames, output=pattern):
+        run_ffmpeg(argv, stage="frames", ffmpeg=settings.ffmpeg)
     return [folder / f"frame_{i:04d}.png" for i in range(1, len(set(frames)) + 1)]
 
 

@@ -33,7 +33,7 @@ from toolkit.build.compile.output import (
     global_options,
     video_options,
 )
-from toolkit.build.compile.pieces import CHUNK_SEGMENTS, Piece, chunks, pieces
+from toolkit.build.compile.pieces import CHUNK_SEGMENTS, Piece, chunks
 from toolkit.build.compile.raster import RasterPlan
 from toolkit.build.plan.timeline import Timeline
 
@@ -108,12 +108,6 @@ def _with_text(picture: Stream, timeline: Timeline, raster: RasterPlan, graph: G
     return overlay_text(picture, concat, raster.box.x, raster.box.y, timeline.canvas, graph)
 
 
-def _picture(timeline: Timeline, raster: RasterPlan, graph: Graph) -> Stream:
-    """The film's whole picture in one graph: every piece joined, text laid over."""
-    picture = join_pieces(pieces(timeline.segments), timeline.segments, timeline.canvas, graph)
-    return _with_text(picture, timeline, raster, graph)
-
-
 def compile_loudness_pass(timeline: Timeline, gain: AudioGain | None = None) -> list[str] | None:
     """The ffmpeg command that measures the mixed audio's loudness (pass 1), or None without audio.
 
@@ -133,21 +127,37 @@ def compile_loudness_pass(timeline: Timeline, gain: AudioGain | None = None) -> 
     return [*global_options(loglevel="info"), *body[:-1], "-f", "null", "-"]
 
 
-def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[int], output: Path) -> list[str]:
-    """The ffmpeg command that writes chosen output frames (pictures only) as PNG images.
+def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[int], output: Path,
+                   max_segments: int = CHUNK_SEGMENTS) -> list[list[str]]:
+    """The ffmpeg commands that write chosen output frames (pictures only) as PNG images.
 
     `output` is an image-sequence pattern such as `frame_%03d.png`; images are numbered from 1 in
-    the order of `frames` (sorted). Used by `reel still` and `reel sheet`: the same graph as the
-    render, so a still is exactly what the film shows, without encoding or audio.
+    the order of `frames` (sorted). Used by `reel still` and `reel sheet`: the same pieces and
+    text as the render, so a still is exactly what the film shows, without encoding or audio.
+    One command per chunk that holds a wanted frame, so a long film's sheet never opens more
+    than `max_segments` segments at once; run them in any order.
     """
     wanted = sorted(set(frames))
     if not wanted or wanted[0] < 0 or wanted[-1] >= timeline.frames:
         raise ValueError(f"frames must lie in 0..{timeline.frames - 1}")
-    graph = Graph()
-    picture = _picture(timeline, raster, graph)
-    # trim ends the graph right after the last wanted frame, so nothing later is decoded
-    picture = picture.filter("trim", end_frame=wanted[-1] + 1)
-    picture = picture.filter("select", "+".join(f"eq(n,{n})" for n in wanted))
-    body = graph.argv([picture], output)
-    return [*global_options(loglevel="warning"), "-y", *body[:-1], "-fps_mode", "passthrough",
-            "-frames:v", str(len(wanted)), "-update", "0", body[-1]]
+    commands: list[list[str]] = []
+    number = 1
+    for group in chunks(timeline, max_segments):
+        first = group[0].start
+        local = [n - first for n in wanted if first <= n < group[-1].start + group[-1].length]
+        if not local:
+            continue
+        graph = Graph()
+        picture = join_pieces(group, timeline.segments, timeline.canvas, graph)
+        # trim ends the graph right after the last wanted frame, so nothing later is decoded
+        picture = picture.filter("trim", end_frame=local[-1] + 1)
+        if first:
+            # the text images are timed on the film: put the chunk's frames back at film time
+            picture = picture.filter("setpts", f"PTS+{first}")
+        picture = _with_text(picture, timeline, raster, graph)
+        picture = picture.filter("select", "+".join(f"eq(n,{n})" for n in local))
+        body = graph.argv([picture], output)
+        commands.append([*global_options(loglevel="warning"), "-y", *body[:-1], "-fps_mode", "passthrough",
+                         "-frames:v", str(len(local)), "-start_number", str(number), "-update", "0", body[-1]])
+        number += len(local)
+    return commands
