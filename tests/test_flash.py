@@ -360,7 +360,7 @@ def test_decoded_colours_honour_the_tagged_matrix_and_range(ffmpeg_bin, tmp_path
     assert decoded[3].time == pytest.approx(0.3)
     for frame, colour in zip(decoded, colours, strict=True):
         assert frame.rgb.shape == (16, 16, 3) and frame.rgb.dtype == np.uint8
-        assert not frame.rgb.flags.writeable
+        assert not frame.rgb.flags.writeable and frame.rgb.flags.c_contiguous
         assert np.abs(frame.rgb[8, 8].astype(int) - colour).max() <= 4, (colour, frame.rgb[8, 8])
 
 
@@ -372,7 +372,7 @@ def test_display_rotation_is_applied(ffmpeg_bin: str, tmp_path: Path) -> None:
     ffmpeg_run(ffmpeg_bin, "-display_rotation", "90", "-i", str(plain), "-c", "copy", str(rotated))
     assert next(iter_frames(plain, width=32)).rgb.shape == (16, 32, 3)
     upright = next(iter_frames(rotated, width=16)).rgb
-    assert upright.shape == (32, 16, 3)
+    assert upright.shape == (32, 16, 3) and upright.flags.c_contiguous
     # 90° counter-clockwise: the white left half ends up at the bottom
     assert upright[28, 8].min() > 200 and upright[4, 8].max() < 50
 
