@@ -3,10 +3,11 @@
     python bench/flash_speed.py                 # makes the clip (testsrc2 + libx264) once
     python bench/flash_speed.py CLIP --runs 5   # or time your own clip
 
-Prints the wall time of each run, the best, and the speed as a multiple of real time. The
-target is <= 10 s for the 60 s clip on a 2-core machine. With --baseline it first times
-decoding alone and decoding plus the area downscale, the floor under the gate. Timings on a
-shared machine are noisy: take the best of several runs and note the load average printed.
+Prints the wall and CPU time of each run, the best, and the speed as a multiple of real time.
+The target is <= 10 s for the 60 s clip on a 2-core machine. With --baseline it first times
+the parts: decoding alone, decoding plus the area downscale (`iter_frames`, the floor under
+the gate), and the analysis alone on already-decoded frames. Timings on a shared machine are
+noisy: take the best of several runs, at a low load average (printed with each figure).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
-from toolkit.care.flash import check_clip
+from toolkit.care.flash import FlashAnalyser, check_clip
 from toolkit.media.frames import video_fps
 from toolkit.settings import Settings
 
@@ -36,16 +38,16 @@ def make_clip(path: Path, seconds: int, source: str) -> None:
     subprocess.run(argv, check=True)
 
 
-def baseline(clip: Path, width: int) -> None:
-    """Time the parts the gate cannot avoid: H.264 decoding, then decoding plus the downscale."""
+def baseline(clip: Path, width: int, fps: float, analysis_frames: int) -> None:
+    """Time the parts: H.264 decoding, decoding plus the downscale, and the analysis alone."""
     import av
 
-    from toolkit.media.frames import iter_frames
+    from toolkit.media.frames import configure_decoder, iter_frames
 
     def decode_only() -> None:
         with av.open(str(clip)) as container:
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
+            configure_decoder(stream)
             for _ in container.decode(stream):
                 pass
 
@@ -54,10 +56,21 @@ def baseline(clip: Path, width: int) -> None:
             pass
 
     for name, step in (("decode only", decode_only), ("decode + area downscale", decode_and_shrink)):
+        load = os.getloadavg()[0]
         start, cpu = time.perf_counter(), time.process_time()
         step()
         wall, used = time.perf_counter() - start, time.process_time() - cpu
-        print(f"{name}: {wall:6.2f} s wall, {used:6.2f} s CPU, load {os.getloadavg()[0]:.1f}")
+        print(f"{name}: {wall:6.2f} s wall, {used:6.2f} s CPU, load {load:.1f}", flush=True)
+
+    with closing(iter_frames(clip, width=width)) as frames:
+        rgbs = [frame.rgb for _, frame in zip(range(analysis_frames), frames, strict=False)]
+    analyser = FlashAnalyser(fps, rgbs[0].shape[1], rgbs[0].shape[0])  # builds its tables here
+    load = os.getloadavg()[0]
+    cpu = time.process_time()
+    for rgb in rgbs:
+        analyser.feed(rgb)
+    per_frame = (time.process_time() - cpu) / len(rgbs)
+    print(f"analysis alone: {per_frame * 1e3:.2f} ms CPU per frame over {len(rgbs)} frames, load {load:.1f}")
 
 
 def main() -> int:
@@ -68,7 +81,8 @@ def main() -> int:
     parser.add_argument("--source", default="testsrc2", help="lavfi source for the generated clip")
     parser.add_argument("--profile", default="wcag_strict", choices=["wcag_strict", "broadcast"])
     parser.add_argument("--width", type=int, default=270, help="analysis width")
-    parser.add_argument("--baseline", action="store_true", help="also time decoding alone and decode+downscale")
+    parser.add_argument("--baseline", action="store_true", help="also time decoding, downscaling and analysis apart")
+    parser.add_argument("--analysis-frames", type=int, default=300, help="frames the --baseline analysis runs on")
     args = parser.parse_args()
 
     clip = args.clip
@@ -79,7 +93,7 @@ def main() -> int:
             make_clip(clip, args.seconds, args.source)
     fps = float(video_fps(clip))
     if args.baseline:
-        baseline(clip, args.width)
+        baseline(clip, args.width, fps, args.analysis_frames)
 
     best = float("inf")
     for run in range(1, args.runs + 1):
@@ -90,7 +104,8 @@ def main() -> int:
         best = min(best, wall)
         print(
             f"run {run}: {wall:6.2f} s wall, {used:6.2f} s CPU, {report.duration / wall:5.1f}x realtime, "
-            f"{report.frames_analysed} frames, passed={report.passed}, load {load:.1f}"
+            f"{report.frames_analysed} frames, passed={report.passed}, load {load:.1f}",
+            flush=True,
         )
     speed = report.duration / best
     print(f"best: {best:.2f} s for {report.duration:.1f} s of {fps:g} fps video ({speed:.1f}x realtime)")
