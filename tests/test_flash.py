@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from toolkit.care.flash import FlashAnalyser, analyse_frames, check_clip
+from toolkit.care.flash import DARK_LIMIT, LUMINANCE_STEP, RED_STEP, FlashAnalyser, analyse_frames, check_clip
+from toolkit.care.flash_track import LIN_SCALE, LUMA_SCALE, Tracker, TransitionCounter
 from toolkit.cli import cli
 from toolkit.errors import ProbeError
 from toolkit.media.frames import iter_frames, video_fps
@@ -262,6 +263,68 @@ def test_small_red_patch_fails_under_strict_through_the_sparse_path() -> None:
     assert analyse_frames(frames, 30, profile="broadcast").passed
 
 
+def oracle_transitions(frames: list[np.ndarray], kind: str) -> list[set[int]]:
+    """For each frame, the pixels (flat indices) that made a counted transition, worked out
+    pixel by pixel in plain Python from the definitions: a change of at least 0.10 in luminance
+    with the darker state below 0.80 (red: more than 20 in red value), counted when it
+    reverses the pixel's previous transition. The first frame is the baseline."""
+    general = kind == "general"
+    value = luminance if general else red_value
+    step = 0.10 if general else 20.0
+    out: list[set[int]] = [set() for _ in frames]
+    for p in range(frames[0].shape[0] * frames[0].shape[1]):
+        series = [value(tuple(int(v) for v in f.reshape(-1, 3)[p])) for f in frames]
+        dark = [v < 0.80 or not general for v in series]  # may be the darker state
+        high, low, last = series[0], (series[0] if dark[0] else None), 0
+        for i, v in enumerate(series[1:], start=1):
+            rise = low is not None and (v - low >= step if general else v - low > step)
+            fall = dark[i] and (high - v >= step if general else high - v > step)
+            high = max(high, v)
+            if dark[i]:
+                low = v if low is None else min(low, v)
+            if rise or fall:
+                direction = 1 if rise else -1
+                if direction != last:
+                    out[i].add(p)
+                last, high, low = direction, v, (v if dark[i] else None)
+    return out
+
+
+def test_transition_counter_matches_a_per_pixel_oracle_whether_few_or_most_pixels_change() -> None:
+    # After the first frame the counter looks only at pixels whose colour changed, and takes
+    # whole-frame passes when more than a quarter changed: regions flashing on alternate
+    # frames (the changed-pixel path), a repaint of 60 % of the pixels every 7th frame (the
+    # whole-frame path), red appearing late, and a few pixels changing every frame. Colours
+    # are far from every threshold, so fixed point and floats agree; grey 240 (0.87) is above
+    # the 0.80 limit and 0.13 below white, which flashes there must not count.
+    rng = np.random.default_rng(11)
+    palette = np.array([(0, 0, 0), (100, 100, 100), (180, 180, 180), (240, 240, 240), WHITE, RED], np.uint8)
+    h, w = 10, 12
+    frame = np.zeros((h, w, 3), np.uint8)
+    frames = []
+    for i in range(80):
+        frame = frame.copy()
+        band = slice(0, 2) if i % 2 else slice(2, 4)
+        frame[band] = palette[rng.integers(0, 5 if i < 40 else 6)]
+        if i % 7 == 0:
+            mask = rng.random((h, w)) < 0.6
+            frame[mask] = palette[rng.integers(0, 5 if i < 40 else 6, mask.sum())]
+        for y, x in rng.integers(0, (h, w), (3, 2)):
+            frame[y, x] = palette[rng.integers(0, 6)]
+        frames.append(frame)
+    size = h * w
+    counter = TransitionCounter(
+        (h, w),
+        general=Tracker(size, round(LUMINANCE_STEP * LUMA_SCALE), round(DARK_LIMIT * LUMA_SCALE), strict=False),
+        red=Tracker(size, round(RED_STEP / 320 * LIN_SCALE), None, strict=True),
+    )
+    got = [counter.step(f) for f in frames]
+    for kind, column in (("general", 0), ("red", 1)):
+        expected = oracle_transitions(frames, kind)
+        assert sum(map(len, expected)) > 50, kind  # the sequence really exercises both trackers
+        assert [set(g[column].tolist()) for g in got] == expected, kind
+
+
 # --- time behaviour ------------------------------------------------------------------------
 
 
@@ -360,8 +423,16 @@ def test_decoded_colours_honour_the_tagged_matrix_and_range(ffmpeg_bin, tmp_path
     assert decoded[3].time == pytest.approx(0.3)
     for frame, colour in zip(decoded, colours, strict=True):
         assert frame.rgb.shape == (16, 16, 3) and frame.rgb.dtype == np.uint8
-        assert not frame.rgb.flags.writeable and frame.rgb.flags.c_contiguous
+        assert not frame.rgb.flags.writeable
         assert np.abs(frame.rgb[8, 8].astype(int) - colour).max() <= 4, (colour, frame.rgb[8, 8])
+
+
+def test_decoded_frames_are_contiguous(ffmpeg_bin: str, tmp_path: Path) -> None:
+    # The flash analyser's whole-frame passes run ~20 % slower on row-padded views.
+    clip = encode(ffmpeg_bin, [np.full((32, 64, 3), 90, np.uint8)] * 2, 10, tmp_path / "plain.mp4")
+    for width in (16, 30, 64):
+        rgb = next(iter_frames(clip, width=width)).rgb
+        assert rgb.flags.c_contiguous and not rgb.flags.writeable
 
 
 def test_display_rotation_is_applied(ffmpeg_bin: str, tmp_path: Path) -> None:
@@ -372,7 +443,7 @@ def test_display_rotation_is_applied(ffmpeg_bin: str, tmp_path: Path) -> None:
     ffmpeg_run(ffmpeg_bin, "-display_rotation", "90", "-i", str(plain), "-c", "copy", str(rotated))
     assert next(iter_frames(plain, width=32)).rgb.shape == (16, 32, 3)
     upright = next(iter_frames(rotated, width=16)).rgb
-    assert upright.shape == (32, 16, 3) and upright.flags.c_contiguous
+    assert upright.shape == (32, 16, 3)
     # 90° counter-clockwise: the white left half ends up at the bottom
     assert upright[28, 8].min() > 200 and upright[4, 8].max() < 50
 
