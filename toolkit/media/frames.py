@@ -82,8 +82,8 @@ def configure_decoder(stream: Any) -> None:
     """Set up a PyAV video stream's decoder threads as `iter_frames` does (the speed bench
     times bare decoding with the same set-up)."""
     # Frame + slice threads, as many as FFmpeg picks (cores + 1): decoding a 1080×1920 H.264
-    # clip is most of the gate's cost. Two threads cost less CPU but left the 2-core bench
-    # ~15 % slower (decode stalls); four were no faster.
+    # clip is most of the gate's cost. On 2 cores, two threads used less CPU but stalled
+    # more, and the gate ran slower; four or six were no faster.
     stream.thread_type = "AUTO"
 
 
