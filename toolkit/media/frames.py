@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -21,13 +22,17 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from toolkit.errors import ProbeError
+from toolkit.media.gops import decode_gops, plan_gops
 
-__all__ = ["Frame", "configure_decoder", "iter_frames", "video_fps"]
+__all__ = ["AHEAD_BYTES", "Frame", "configure_decoder", "iter_frames", "video_fps"]
 
 # AVColorSpace (what a decoded frame is tagged with) -> swscale matrix name.
 _MATRICES = {1: "ITU709", 4: "FCC", 5: "ITU601", 6: "ITU601", 7: "SMPTE240M", 9: "BT2020", 10: "BT2020"}
 _RANGE_MPEG, _RANGE_JPEG = 1, 2
-_PREFETCH = 8  # frames decoded ahead: enough to ride out jitter, 3 MB at 270×480
+_PREFETCH = 8  # frames decoded ahead by one decoder: enough to ride out jitter, 3 MB at 270×480
+# Decoded frames GOP-parallel decoders may hold ahead of the reader: at 270×480 (the flash
+# gate), enough for GOPs of up to ~330 frames; x264 and x265 default to 250.
+AHEAD_BYTES = 128 * 2**20
 _T = TypeVar("_T")
 
 
@@ -53,7 +58,9 @@ def video_fps(path: str | Path) -> Fraction:
     return Fraction(rate)
 
 
-def iter_frames(path: str | Path, *, width: int, height: int | None = None) -> Generator[Frame, None, None]:
+def iter_frames(
+    path: str | Path, *, width: int, height: int | None = None, ahead_bytes: int = AHEAD_BYTES,
+) -> Generator[Frame, None, None]:
     """Decode every frame of the first video stream, upright, as `width`×`height` sRGB.
 
     `height=None` keeps the displayed aspect ratio (sample aspect ratio and rotation
@@ -62,20 +69,43 @@ def iter_frames(path: str | Path, *, width: int, height: int | None = None) -> G
     upright) and BT.601 otherwise, with limited range, which is what encoders write by
     default. Rotation comes from the display-matrix side data (multiples of 90°); a mirror
     flag in that matrix is not exposed by PyAV and is ignored, which no analysis of
-    flashing or levels depends on. Decoding runs a few frames ahead on a worker thread, so
-    the caller's analysis overlaps it; exhaust or `close()` the generator (e.g. with
-    `contextlib.closing`) to stop that thread. Raises `ProbeError` naming the file when it
-    cannot be opened, has no video, or fails to decode.
+    flashing or levels depends on.
+
+    Decoding runs ahead of the caller on worker threads, so the caller's analysis overlaps
+    it: H.264/HEVC clips that restart at IDR pictures are split into GOPs decoded side by
+    side (`toolkit.media.gops`; frames bit-identical to one decoder), holding at most
+    `ahead_bytes` of decoded frames; other clips use FFmpeg's own threading a few frames
+    ahead. Exhaust or `close()` the generator (e.g. with `contextlib.closing`) to stop the
+    workers. Raises `ProbeError` naming the file when it cannot be opened, has no video, or
+    fails to decode.
     """
     if width < 1 or (height is not None and height < 1):
         raise ValueError(f"frame size must be positive, got {width}x{height}")
     path = Path(path)
     with _open(path) as container:
         stream = _video_stream(container, path)
-        configure_decoder(stream)
-        # PyAV releases the GIL while demuxing, decoding and scaling, so a producer thread
-        # runs in parallel with numpy work on the consumer side.
-        yield from _prefetched(_decode(path, container, stream, width, height), depth=_PREFETCH)
+        sar = Fraction(stream.sample_aspect_ratio) if stream.sample_aspect_ratio else Fraction(1)
+        rate = stream.average_rate or stream.guessed_rate
+        origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        frame_bytes = _frame_bytes(stream, width, height, sar)
+        opener = _Opener(path)
+        plan = plan_gops(opener, frame_bytes, ahead_bytes)
+        if plan is None:
+            configure_decoder(stream)
+            # PyAV releases the GIL while demuxing, decoding and scaling, so a producer
+            # thread runs in parallel with numpy work on the consumer side.
+            yield from _prefetched(_decode(path, container, stream, width, height), depth=_PREFETCH)
+            return
+    frames = decode_gops(opener, plan, lambda: _Scaler(width, height, sar).convert, frame_bytes, ahead_bytes)
+    with closing(frames):
+        index = 0
+        try:
+            for time, rgb in frames:
+                seconds = time - origin if time is not None else index / float(rate) if rate else float(index)
+                yield Frame(index=index, time=seconds, rgb=rgb)
+                index += 1
+        except av.FFmpegError as exc:
+            raise ProbeError(f"{path}: cannot decode video frame {index}: {exc}") from exc
 
 
 def configure_decoder(stream: Any) -> None:
@@ -212,6 +242,27 @@ class _Scaler:
         if int(frame.color_range) == _RANGE_JPEG or frame.format.name.startswith("yuvj"):
             return _RANGE_JPEG
         return _RANGE_MPEG
+
+
+def _frame_bytes(stream: Any, width: int, height: int | None, sar: Fraction) -> int:
+    """Bytes of one delivered frame, taking the taller of the two orientations (rotation is
+    only known per frame)."""
+    if height is None:
+        w, h = stream.codec_context.width or 1, stream.codec_context.height or 1
+        shown = Fraction(w) * sar / h
+        height = max(1, round(width * max(shown, 1 / shown)))
+    return width * height * 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Opener:
+    """Opens the clip again for one more decoder: `(container, video stream)`."""
+
+    path: Path
+
+    def __call__(self) -> tuple[Any, Any]:
+        container = _open(self.path)
+        return container, _video_stream(container, self.path)
 
 
 def _open(path: Path) -> Any:
