@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from grade_clips import ClipMaker, Text, picture
 
+from toolkit.care.flash_track import prepare_tables
 from toolkit.grade.context import make_context
 from toolkit.grade.grader import evaluate, grade, observe
 from toolkit.grade.measure import measure
@@ -308,6 +309,7 @@ def test_measuring_streams_frames_instead_of_holding_them(maker: ClipMaker) -> N
     has seen them, so traced memory stays flat while the decoded frames add up to gigabytes."""
     clip = CLIPS["rail-captions"](maker)
     info = probe(clip)
+    prepare_tables()  # the flash gate's fixed 64 MB of colour tables, once per process: not per clip
     tracemalloc.start()
     try:
         m = measure(info, ocr=OcrEngine())

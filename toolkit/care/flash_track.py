@@ -15,7 +15,7 @@ from functools import cache
 
 import numpy as np
 
-__all__ = ["LIN_SCALE", "LUMA_SCALE", "RED_SATURATION", "Tracker", "TransitionCounter"]
+__all__ = ["LIN_SCALE", "LUMA_SCALE", "RED_SATURATION", "Tracker", "TransitionCounter", "prepare_tables"]
 
 RED_SATURATION = 0.8  # R/(R+G+B) at or above this is "saturated red"
 LIN_SCALE = 16000  # G + B still fits int16, and R >= 4 (G + B) is exactly R >> 2 >= G + B
@@ -33,6 +33,14 @@ def _linear() -> np.ndarray:
     c = np.arange(256, dtype=np.float64) / 255.0
     linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     return np.round(linear * LIN_SCALE).astype(np.int16)
+
+
+def prepare_tables() -> None:
+    """Build the two colour tables now rather than on the first frames that need them: 64 MB,
+    once per process (e.g. before tracing memory, whose peak should then show only what
+    grows with a clip)."""
+    _colour_table()
+    _red_table()
 
 
 @cache
