@@ -5,9 +5,11 @@
 
 Prints the wall and CPU time of each run, the best, and the speed as a multiple of real time.
 The target is <= 10 s for the 60 s clip on a 2-core machine. With --baseline it first times
-the parts: decoding alone, decoding plus the area downscale (`iter_frames`, the floor under
-the gate), and the analysis alone on already-decoded frames. Timings on a shared machine are
-noisy: take the best of several runs, at a low load average (printed with each figure).
+the parts: decoding alone with one decoder and FFmpeg's own threads, decoding plus the area
+downscale as the gate does it (`iter_frames`: GOPs on parallel single-threaded decoders where
+the clip allows; the floor under the gate), and the analysis alone on already-decoded frames.
+Timings on a shared machine are noisy: take the best of several runs, at a low load average
+(printed with each figure).
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def baseline(clip: Path, width: int, fps: float, analysis_frames: int) -> None:
         for _ in iter_frames(clip, width=width):
             pass
 
-    for name, step in (("decode only", decode_only), ("decode + area downscale", decode_and_shrink)):
+    for name, step in (("decode only, one decoder, FFmpeg threads", decode_only),
+                       ("iter_frames: decode + area downscale", decode_and_shrink)):
         load = os.getloadavg()[0]
         start, cpu = time.perf_counter(), time.process_time()
         step()
