@@ -2,12 +2,13 @@
 
     python bench/flash_speed.py                 # makes the clip (testsrc2 + libx264) once
     python bench/flash_speed.py CLIP --runs 5   # or time your own clip
+    python bench/flash_speed.py --compare       # and, run by run, the gate with one decoder
 
 Prints the wall and CPU time of each run, the best, and the speed as a multiple of real time.
 The target is <= 10 s for the 60 s clip on a 2-core machine. With --baseline it first times
-the parts: decoding alone with one decoder and FFmpeg's own threads, decoding plus the area
-downscale as the gate does it (`iter_frames`: GOPs on parallel single-threaded decoders where
-the clip allows; the floor under the gate), and the analysis alone on already-decoded frames.
+the parts: decoding alone with one decoder and FFmpeg's own threads; decoding plus the area
+downscale that way, and as the gate does it (`iter_frames`: GOPs on parallel single-threaded
+decoders where the clip allows), side by side; and the analysis alone on decoded frames.
 Timings on a shared machine are noisy: take the best of several runs, at a low load average
 (printed with each figure).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,12 +55,19 @@ def baseline(clip: Path, width: int, fps: float, analysis_frames: int) -> None:
             for _ in container.decode(stream):
                 pass
 
-    def decode_and_shrink() -> None:
+    def one_decoder() -> None:
+        for _ in iter_frames(clip, width=width, ahead_bytes=0):
+            pass
+
+    def gop_parallel() -> None:
         for _ in iter_frames(clip, width=width):
             pass
 
-    for name, step in (("decode only, one decoder, FFmpeg threads", decode_only),
-                       ("iter_frames: decode + area downscale", decode_and_shrink)):
+    for name, step in (
+        ("decode only, one decoder, FFmpeg threads", decode_only),
+        ("decode + area downscale, one decoder, FFmpeg threads", one_decoder),
+        ("decode + area downscale as the gate does (iter_frames)", gop_parallel),
+    ):
         load = os.getloadavg()[0]
         start, cpu = time.perf_counter(), time.process_time()
         step()
@@ -86,6 +95,8 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=270, help="analysis width")
     parser.add_argument("--baseline", action="store_true", help="also time decoding, downscaling and analysis apart")
     parser.add_argument("--analysis-frames", type=int, default=300, help="frames the --baseline analysis runs on")
+    parser.add_argument("--compare", action="store_true",
+                        help="after each run, time the same gate with one FFmpeg-threaded decoder (side-by-side ratio)")
     args = parser.parse_args()
 
     clip = args.clip
@@ -99,6 +110,7 @@ def main() -> int:
         baseline(clip, args.width, fps, args.analysis_frames)
 
     best = float("inf")
+    ratios: list[float] = []
     for run in range(1, args.runs + 1):
         load = os.getloadavg()[0]
         start, cpu = time.perf_counter(), time.process_time()
@@ -110,9 +122,26 @@ def main() -> int:
             f"{report.frames_analysed} frames, passed={report.passed}, load {load:.1f}",
             flush=True,
         )
+        if args.compare:
+            other = one_decoder_gate(clip, fps, args.profile, args.width)
+            ratios.append(other / wall)
+            print(f"      one decoder: {other:6.2f} s wall; one decoder / gate = {other / wall:.2f}", flush=True)
     speed = report.duration / best
     print(f"best: {best:.2f} s for {report.duration:.1f} s of {fps:g} fps video ({speed:.1f}x realtime)")
+    if ratios:
+        print(f"one decoder / gate, median of {len(ratios)} side-by-side pairs: {statistics.median(ratios):.2f}")
     return 0
+
+
+def one_decoder_gate(clip: Path, fps: float, profile: str, width: int) -> float:
+    """Wall time of the same gate decoding with one FFmpeg-threaded decoder (no GOP split)."""
+    from toolkit.care.flash import analyse_frames
+    from toolkit.media.frames import iter_frames
+
+    start = time.perf_counter()
+    with closing(iter_frames(clip, width=width, ahead_bytes=0)) as frames:
+        analyse_frames(frames, fps, profile)  # type: ignore[arg-type]
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
