@@ -7,5 +7,5 @@ if [ ! -x .venv/bin/pytest ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e '.[test]'
 fi
-.venv/bin/ruff check toolkit tests bench scripts
+.venv/bin/ruff check toolkit tests bench scripts setup.py
 .venv/bin/python -m pytest -q "$@"

@@ -33,9 +33,16 @@ class Settings:
         return Path(__file__).resolve().parent
 
     @staticmethod
-    def project_root() -> Path:
-        """The checkout root, where `templates/`, `storyboards/` and `rubrics/` live."""
+    def data_dir(name: str) -> Path:
+        """A data folder Reel ships (`templates`, `rubrics`, `schema`): under $REEL_HOME when
+        set, else the checkout's top-level folder, else the copy a wheel carries inside the
+        package (`toolkit/shipped/`, made by setup.py)."""
         env = os.environ.get("REEL_HOME")
         if env:
-            return Path(env)
-        return Path(__file__).resolve().parent.parent
+            return Path(env) / name
+        checkout = Path(__file__).resolve().parent.parent
+        # A checkout has pyproject.toml beside the package; site-packages does not, and may
+        # hold an unrelated top-level `templates/` from some other distribution.
+        if (checkout / "pyproject.toml").is_file() and (checkout / name).is_dir():
+            return checkout / name
+        return Settings.package_root() / "shipped" / name

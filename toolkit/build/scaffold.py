@@ -141,7 +141,7 @@ def scaffold(folder: Path, fmt: str = "talking-head", *, settings: Settings | No
         (tmp / "media").mkdir(parents=True)
         for filename, make in spec.media:
             make(tmp / "media" / filename, settings)
-        schema = (Settings.project_root() / "schema" / "storyboard.schema.json").as_uri()
+        schema = (Settings.data_dir("schema") / "storyboard.schema.json").as_uri()
         text = _HEADER.format(schema=schema, name=name) + spec.body.format(title=title.replace('"', "'"))
         (tmp / f"{name}.yaml").write_text(text, encoding="utf-8")
         tmp.rename(folder)

@@ -183,8 +183,8 @@ def _show(value: Value) -> str:
 
 
 def rubrics_folder() -> Path:
-    """Where named rubrics live: `rubrics/` in the checkout (or under $REEL_HOME)."""
-    return Settings.project_root() / "rubrics"
+    """Where named rubrics live: `rubrics/` in the checkout, under $REEL_HOME, or in the wheel."""
+    return Settings.data_dir("rubrics")
 
 
 def available_rubrics(folder: Path | None = None) -> tuple[str, ...]:

@@ -44,8 +44,8 @@ class ResolvedTemplate:
 
 
 def templates_dir() -> Path:
-    """The project's `templates/` folder."""
-    return Settings.project_root() / "templates"
+    """The `templates/` folder (see `Settings.data_dir`)."""
+    return Settings.data_dir("templates")
 
 
 def available_templates(root: Path | None = None) -> list[str]:
