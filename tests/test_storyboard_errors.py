@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,46 @@ def test_ten_thousand_scenes_validate(tmp_path):
     path = write(tmp_path, HEAD + "scenes:\n" + body)
     loaded = load_storyboard(path)
     assert len(loaded.storyboard.scenes) == 10_000
+
+
+# --- caption files (.srt / .vtt) --------------------------------------------------------------
+
+SRT = ("1\n00:00:00,000 --> 00:00:01,500\nI stopped <i>sleeping</i>.\n\n"
+       "2\n00:00:01,500 --> 00:00:03,000\nThen I asked\nfor help.\n\n")
+VTT = "WEBVTT\n\n00:00.000 --> 00:01.500\nI stopped sleeping.\n\n00:01.500 --> 00:03.000\nThen I asked for help.\n"
+
+
+def captions_film(folder: Path, name: str) -> Path:
+    return write(folder, HEAD + f"scenes:\n  - background: navy\n    duration: 3s\n    captions: {{file: {name}}}\n",
+                 f"{name}.yaml")
+
+
+@pytest.mark.parametrize(("name", "body"), [("subs.srt", SRT), ("subs.vtt", VTT)])
+def test_caption_files_load_as_plain_timed_cues(tmp_path, name, body):
+    (tmp_path / name).write_text(body, encoding="utf-8")
+    loaded = load_storyboard(captions_film(tmp_path, name))
+    (cues,) = loaded.caption_files.values()
+    assert [(c.start, c.end) for c in cues] == [(0, Fraction(3, 2)), (Fraction(3, 2), 3)]
+    assert cues[0].text == "I stopped sleeping."  # markup gone
+    assert cues[1].text.replace("\n", " ") == "Then I asked for help."
+
+
+def test_caption_file_errors_are_located_at_the_storyboard_field(tmp_path):
+    (tmp_path / "empty.srt").write_text("", encoding="utf-8")
+    [msg] = errors(captions_film(tmp_path, "empty.srt"))
+    assert msg.endswith(":6:22: scenes[0].captions.file: `empty.srt` has no captions in it")
+    (tmp_path / "notes.srt").write_text("just some notes\n", encoding="utf-8")
+    [msg] = errors(captions_film(tmp_path, "notes.srt"))
+    assert msg.endswith(":6:22: scenes[0].captions.file: cannot read subtitles `notes.srt`: not an SRT or WebVTT file")
+    [msg] = errors(captions_film(tmp_path, "gone.srt"))
+    assert ":6:22: scenes[0].captions.file: file not found: gone.srt" in msg
+
+
+def test_merge_fields_in_caption_files_fail_closed(tmp_path):
+    # Subtitle readers take {...} for styling: "Hi {{ trainee }}" would show as "Hi }".
+    body = SRT + "3\n00:00:03,000 --> 00:00:04,000\nA film by {{ trainee }}\n\n"
+    (tmp_path / "fields.srt").write_text(body, encoding="utf-8")
+    [msg] = errors(captions_film(tmp_path, "fields.srt"))
+    assert msg.endswith(":6:22: scenes[0].captions.file: `fields.srt` caption 3 (at 0:00:03.000) contains `{{` or "
+                        "`}}`: merge fields do not work in .srt/.vtt files; write the text itself, or give the "
+                        "captions as `lines:` in the storyboard")

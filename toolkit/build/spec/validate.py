@@ -188,11 +188,24 @@ class _AssetChecker:
 
         try:
             subs = pysubs2.load(str(path), encoding="utf-8")
+        except pysubs2.exceptions.FormatAutodetectionError:
+            blank = not path.read_bytes().strip()
+            self._error(loc, f"`{rel}` has no captions in it" if blank
+                        else f"cannot read subtitles `{rel}`: not an SRT or WebVTT file")
+            return
         except (pysubs2.exceptions.Pysubs2Error, UnicodeDecodeError, ValueError) as exc:
             self._error(loc, f"cannot read subtitles `{rel}`: {exc}")
             return
+        events = [ev for ev in subs if not ev.is_comment]
+        for k, ev in enumerate(events, 1):
+            if "{{" in ev.text or "}}" in ev.text:
+                # Subtitle readers take {...} for styling codes, so the text would lose the
+                # field and show a stray brace: fail closed, as merge fields do elsewhere.
+                self._error(loc, f"`{rel}` caption {k} (at {pysubs2.time.ms_to_str(ev.start, fractions=True)}) "
+                                 "contains `{{` or `}}`: merge fields do not work in .srt/.vtt files; write the "
+                                 "text itself, or give the captions as `lines:` in the storyboard")
         cues = tuple(CaptionCue(Fraction(ev.start, 1000), Fraction(ev.end, 1000), ev.plaintext.strip())
-                     for ev in subs if not ev.is_comment and ev.plaintext.strip())
+                     for ev in events if ev.plaintext.strip())
         if not cues:
             self._error(loc, f"`{rel}` has no captions in it")
             return
