@@ -34,6 +34,7 @@ from toolkit.build.run.runner import atomic_output, loudness_gain, run_ffmpeg, r
 from toolkit.build.run.verify import VerifyReport, verify_output
 from toolkit.errors import VerifyError
 from toolkit.media.loudness import measure_file
+from toolkit.media.mp4boxes import edit_list_tracks
 from toolkit.media.probe import probe
 
 pytestmark = pytest.mark.render
@@ -267,6 +268,13 @@ def test_verify_lists_every_mismatch(tmp_path: Path) -> None:
     message = str(caught.value)
     for expected in ("320×240", "frame rate is 25", "length is 25 frames", "Baseline", "no audio", "moov"):
         assert expected in message, expected
+    # ffmpeg's default MP4 (B-frames, AAC) carries edit lists, which the house spec rules out
+    edited = tmp_path / "edited.mp4"
+    mf.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=216x384:r=10:d=1", "-f", "lavfi", "-i", "sine=d=1:r=48000",
+              "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", "-movflags", "+faststart",
+              str(edited))
+    with pytest.raises(VerifyError, match=r"2 track\(s\) carry an edit list"):
+        verify_output(edited, timeline)
 
 
 # ------------------------------------------------------------------ rasteriser
@@ -358,3 +366,17 @@ def _installed(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is not None
+
+
+def test_no_edit_lists_and_the_sound_starts_with_its_picture(film: Film) -> None:
+    # House spec: no edit lists. Without one, players play the AAC encoder's priming samples,
+    # which the render compensates for: the voice cue at frame 10 (1.0 s) is heard at 1.0 s.
+    assert edit_list_tracks(film.path) == 0
+    with av.open(str(film.path)) as container:
+        assert float(next(container.decode(video=0)).time) == 0.0
+    with av.open(str(film.path)) as container:
+        sound = np.concatenate([f.to_ndarray()[0] for f in container.decode(audio=0)])
+    steady = np.abs(sound[int(1.5 * 48000):int(2.5 * 48000)]).max()
+    onset = np.flatnonzero(np.abs(sound) > steady / 2)[0] / 48000
+    assert abs(onset - 1.0) < 0.003, f"the voice starts at {onset * 1000:.1f} ms"
+    assert abs(len(sound) / 48000 - float(film.timeline.duration)) < 0.025

@@ -17,6 +17,7 @@ from toolkit.build.compile.nodes import Graph, Stream, lavfi, seconds
 from toolkit.build.plan.timeline import AudioCue, AudioRole, Timeline
 
 SAMPLE_RATE = 48000
+AAC_PRIMING = 1024  # samples FFmpeg's AAC encoder puts before the first real one (its delay)
 
 # Roles that form the speech bus (the ducking key) and the music bus.
 SPEECH_ROLES: tuple[AudioRole, ...] = ("voice", "source")
@@ -55,15 +56,22 @@ def build_mix(timeline: Timeline, graph: Graph) -> Stream | None:
 
 
 def finish(mix: Stream | None, timeline: Timeline, gain: AudioGain | None, graph: Graph) -> Stream:
-    """Normalised, 48 kHz stereo audio exactly as long as the film (silence when there is no mix)."""
+    """Normalised, 48 kHz stereo audio for the encoder (silence when there is no mix).
+
+    The film's MP4 has no edit list (house spec), so nothing tells a player to skip the AAC
+    encoder's `AAC_PRIMING` samples: every decoder plays them first. The mix therefore starts
+    that many samples in (the first 21 ms, under the opening slate) and the decoded sound lines
+    up with the picture, exactly as long as the film.
+    """
     total = samples(timeline.frames, timeline.canvas.fps)
     if mix is None:
         silent = graph.source(lavfi("anullsrc", r=SAMPLE_RATE, cl="stereo"))
-        return silent.filter("atrim", end_sample=total)
+        return silent.filter("atrim", end_sample=total - AAC_PRIMING)
     if gain is not None:
         mix = apply_gain(mix, gain)
     mix = mix.filter("aresample", SAMPLE_RATE).filter("aformat", **_FORMAT)
-    return mix.filter("apad").filter("atrim", end_sample=total)
+    return (mix.filter("apad").filter("atrim", start_sample=AAC_PRIMING, end_sample=total)
+            .filter("asetpts", "PTS-STARTPTS"))
 
 
 def measure(mix: Stream, timeline: Timeline) -> Stream:

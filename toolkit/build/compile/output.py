@@ -2,7 +2,7 @@
 
 H.264 High yuv420p, constant 30 fps (or the canvas rate), closed GOPs of about 2 s with no
 scene-cut keyframes, BT.709 tags, AAC-LC 48 kHz stereo 192 kb/s, `+faststart` so the index sits
-before the media data, the exact frame count, and the film's metadata. Input metadata is never
+before the media data, no edit lists, the exact frame count, and the film's metadata. Input metadata is never
 copied (phone footage carries GPS positions and device names).
 """
 
@@ -102,7 +102,9 @@ def container_options(timeline: Timeline) -> list[str]:
     """
     options = ["-map_metadata", "-1", "-map_chapters", "-1",
                # use_metadata_tags keeps keys MP4 has no atom for (e.g. reviewed lint exceptions).
-               "-movflags", "+faststart+use_metadata_tags",
+               # No edit lists (house spec, after Instagram's): negative composition offsets
+               # let the first B-frame-delayed picture still start at 0 without one.
+               "-movflags", "+faststart+use_metadata_tags+negative_cts_offsets", "-use_editlist", "0",
                "-metadata", f"title={timeline.title}"]
     seen: dict[str, int] = {"title": 1}
     for key, value in timeline.metadata:

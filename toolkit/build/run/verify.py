@@ -2,18 +2,19 @@
 
 Every mismatch is collected and reported together in one `VerifyError`: frame size, frame rate,
 length (±1 frame), one H.264 High yuv420p video stream, one AAC-LC 48 kHz stereo audio stream,
-and `faststart` (the `moov` index before the `mdat` media data, read from the top-level boxes).
+`faststart` (the `moov` index before the `mdat` media data, read from the top-level boxes), and
+no edit lists.
 """
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from toolkit.build.plan.timeline import Timeline
 from toolkit.errors import VerifyError
+from toolkit.media.mp4boxes import edit_list_tracks, top_level_boxes
 from toolkit.media.probe import probe
 
 
@@ -81,6 +82,10 @@ def verify_output(path: Path, timeline: Timeline) -> VerifyReport:
     if not faststart:
         problems.append("the index (moov) comes after the media (mdat): not faststart, so players must "
                         "download the whole file before starting")
+    edited = edit_list_tracks(path)
+    if edited:
+        problems.append(f"{edited} track(s) carry an edit list: Instagram's specification asks for none, and "
+                        "players that ignore edit lists shift the sound against the picture")
     if problems:
         raise VerifyError(f"{path} does not match its plan:\n" + "\n".join(f"  - {p}" for p in problems))
     return VerifyReport(path=path, width=video.width, height=video.height, fps=fps, frames=frames,
@@ -94,23 +99,8 @@ def verify_output(path: Path, timeline: Timeline) -> VerifyReport:
 
 def moov_before_mdat(path: Path) -> bool:
     """True when the MP4's top-level `moov` box comes before its `mdat` box."""
-    with Path(path).open("rb") as handle:
-        position = 0
-        size_total = Path(path).stat().st_size
-        while position + 8 <= size_total:
-            handle.seek(position)
-            header = handle.read(16)
-            size, kind = struct.unpack(">I4s", header[:8])
-            if size == 1 and len(header) == 16:
-                size = struct.unpack(">Q", header[8:16])[0]
-            elif size == 0:
-                size = size_total - position
-            if kind == b"moov":
-                return True
-            if kind == b"mdat" or size < 8:
-                return False
-            position += size
-    return False
+    boxes = top_level_boxes(path)
+    return "moov" in boxes and ("mdat" not in boxes or boxes.index("moov") < boxes.index("mdat"))
 
 
 def _stream_counts(path: Path) -> tuple[int, int]:
