@@ -8,9 +8,9 @@ import pytest
 
 from toolkit.care.helplines import load_directory
 from toolkit.grade.checks import CHECKS
-from toolkit.grade.checks.delivery import mp4_layout
 from toolkit.grade.checks.text import services_in
 from toolkit.grade.ocr import sample_times
+from toolkit.media.mp4boxes import mp4_layout
 
 
 @pytest.fixture(scope="module")

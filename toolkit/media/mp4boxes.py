@@ -1,4 +1,4 @@
-"""Read the box (atom) structure of an MP4/MOV file: enough to check faststart and edit lists.
+"""Read the box (atom) structure of an MP4/MOV file: its brand, faststart and edit lists.
 
 Only box headers are read (sizes and four-character types), never the media data, so this is
 cheap on any file size.
@@ -11,17 +11,33 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["edit_list_tracks", "top_level_boxes"]
+__all__ = ["edit_list_tracks", "mp4_layout"]
 
 # Boxes whose payload is more boxes, on the way from moov down to an edit list.
 _CONTAINERS = {b"moov", b"trak", b"edts"}
+_FIRST_BOXES = ("ftyp", "moov", "mdat", "free", "wide", "skip")
 
 
-def top_level_boxes(path: str | Path) -> list[str]:
-    """The types of the file's top-level boxes, in order (e.g. `['ftyp', 'moov', 'mdat']`)."""
+def mp4_layout(path: str | Path, *, max_boxes: int = 64) -> tuple[str | None, tuple[str, ...]]:
+    """(major brand, top-level box types in file order) of an ISO-BMFF file (MP4/MOV).
+
+    Box types are returned for the first `max_boxes` boxes; a file that is not ISO-BMFF gives
+    (None, ()).
+    """
     path = Path(path)
+    brand: str | None = None
+    order: list[str] = []
     with path.open("rb") as handle:
-        return [kind.decode("latin-1") for kind, _, _ in _boxes(handle, 0, path.stat().st_size)]
+        for kind, payload, _ in _boxes(handle, 0, path.stat().st_size):
+            if kind == b"ftyp":
+                handle.seek(payload)
+                brand = handle.read(4).decode("latin-1")
+            order.append(kind.decode("latin-1"))
+            if len(order) == max_boxes:
+                break
+    if not order or order[0] not in _FIRST_BOXES:
+        return None, ()
+    return brand, tuple(order)
 
 
 def edit_list_tracks(path: str | Path) -> int:
@@ -47,6 +63,8 @@ def _boxes(handle: BinaryIO, start: int, end: int) -> Iterator[tuple[bytes, int,
         if len(header) < 8:
             return
         size, kind = struct.unpack(">I4s", header[:8])
+        if not kind.decode("latin-1").isprintable():
+            return  # not a box header: not ISO-BMFF, or damaged
         payload = position + 8
         if size == 1 and len(header) == 16:
             size = struct.unpack(">Q", header[8:16])[0]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from toolkit.build.plan.timeline import Timeline
 from toolkit.errors import VerifyError
-from toolkit.media.mp4boxes import edit_list_tracks, top_level_boxes
+from toolkit.media.mp4boxes import edit_list_tracks, mp4_layout
 from toolkit.media.probe import probe
 
 
@@ -99,7 +99,7 @@ def verify_output(path: Path, timeline: Timeline) -> VerifyReport:
 
 def moov_before_mdat(path: Path) -> bool:
     """True when the MP4's top-level `moov` box comes before its `mdat` box."""
-    boxes = top_level_boxes(path)
+    _, boxes = mp4_layout(path)
     return "moov" in boxes and ("mdat" not in boxes or boxes.index("moov") < boxes.index("mdat"))
 
 

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.grade.checks.base import CheckSpec, flag, number, text, unavailable
 from toolkit.grade.results import Observation
+from toolkit.media.mp4boxes import mp4_layout
 
 if TYPE_CHECKING:
     from toolkit.grade.context import GradeContext
@@ -21,42 +21,6 @@ AUDIO_CODECS = frozenset({"aac"})
 MAX_AUDIO_RATE = 48000
 MAX_AUDIO_CHANNELS = 2
 _QUICKTIME_BRANDS = frozenset({"qt  "})
-_BOX_HEADER = 8
-
-
-def mp4_layout(path: Path, *, max_boxes: int = 64) -> tuple[str | None, tuple[str, ...]]:
-    """(major brand, top-level box types in file order) of an ISO-BMFF file (MP4/MOV).
-
-    Reads box headers only. Box types are returned for the first `max_boxes` boxes; a file
-    that is not ISO-BMFF gives (None, ()).
-    """
-    brand: str | None = None
-    order: list[str] = []
-    size_total = path.stat().st_size
-    with path.open("rb") as fh:
-        offset = 0
-        while offset + _BOX_HEADER <= size_total and len(order) < max_boxes:
-            fh.seek(offset)
-            header = fh.read(_BOX_HEADER)
-            size = int.from_bytes(header[:4], "big")
-            kind = header[4:8].decode("latin-1")
-            if not kind.isprintable():
-                break
-            head = _BOX_HEADER
-            if size == 1:
-                size = int.from_bytes(fh.read(8), "big")
-                head += 8
-            elif size == 0:
-                size = size_total - offset
-            if size < head:
-                break
-            if kind == "ftyp":
-                brand = fh.read(4).decode("latin-1")
-            order.append(kind)
-            offset += size
-    if not order or order[0] not in ("ftyp", "moov", "mdat", "free", "wide", "skip"):
-        return None, ()
-    return brand, tuple(order)
 
 
 def _container(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
