@@ -133,7 +133,10 @@ def decode_gops(
 
 def _decode_share(open_stream: Callable[[], tuple[Any, Any]], plan: GopPlan, share: int,
                   convert: Callable[[], Callable[[Any], Any]], out: _Slots, frame_bytes: int) -> None:
-    """One decoder: demux everything, decode the GOPs numbered `share` mod N, drain after each."""
+    """One decoder: demux everything, decode the GOPs numbered `share` mod N, drain after each.
+
+    GOPs are numbered by counting their starts, so every decoder reads every packet; reading
+    is cheap next to decoding (0.05 s for the 46 MB bench clip)."""
     try:
         container, stream = open_stream()
         with container:
