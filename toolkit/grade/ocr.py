@@ -1,4 +1,4 @@
-"""On-screen text, read offline with rapidocr (onnxruntime), on sampled frames only.
+"""On-screen text, read offline on sampled frames only (the engine: `toolkit.media.ocr`).
 
 OCR is the grader's slowest stage, so it runs on a sampling grid and skips work twice over:
 
@@ -29,18 +29,20 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from toolkit.build.plan.inputs import REFERENCE_HEIGHT, REFERENCE_WIDTH
 from toolkit.build.plan.timeline import Box
-from toolkit.errors import ReelError
 from toolkit.grade.results import Still
+from toolkit.media.ocr import MIN_SCORE, OcrEngine
+
+__all__ = ["DENSE_STEP", "MIN_SCORE", "OcrEngine", "OcrSample", "TextLine", "TextMeasurements",
+           "TextSampler", "make_still", "sample_times"]
 
 DENSE_STEP = 1.0
 _QUEUE = 4  # frames waiting to be read; bounds memory to a few OCR-size frames
-MIN_SCORE = 0.6  # recogniser confidence below which a reading is treated as noise
 STILL_QUALITY = 70
 
 Phase = Literal["opening", "body", "ending"]
@@ -94,62 +96,6 @@ class TextMeasurements:
     def in_window(self, start: float, end: float) -> tuple[OcrSample, ...]:
         """Samples with start <= time < end."""
         return tuple(s for s in self.samples if start <= s.time < end)
-
-
-class OcrEngine:
-    """The rapidocr detector and recogniser, loaded on first use and reused across clips.
-
-    Loading takes about a second (three ONNX models), so build one engine per run and pass it
-    to every `measure` call. Raises `ReelError` when rapidocr is not installed.
-
-    `threads=1` (the default) runs each model on the calling thread: OCR already runs beside
-    the decoder, and onnxruntime's own pool spin-waits, which on two cores steals time from
-    decoding. 0 lets onnxruntime choose.
-    """
-
-    def __init__(self, threads: int = 1) -> None:
-        self._threads = threads
-        self._engine: Any = None
-
-    def _load(self) -> Any:
-        if self._engine is None:
-            try:
-                from rapidocr_onnxruntime import RapidOCR  # heavy: onnxruntime + opencv + models
-            except ImportError as exc:
-                raise ReelError(
-                    f"on-screen text checks need rapidocr-onnxruntime ({exc}); "
-                    "install it with `pip install rapidocr-onnxruntime`"
-                ) from None
-            options: dict[str, Any] = {"det_limit_type": "max", "det_limit_side_len": 960}
-            if self._threads:
-                options["intra_op_num_threads"] = self._threads
-            # limit_type max: detect at the size given instead of upscaling every frame to 736 px
-            self._engine = RapidOCR(**options)
-        return self._engine
-
-    def detect(self, bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
-        """Axis-aligned boxes (x0, y0, x1, y1) of text lines in a BGR uint8 picture."""
-        engine = self._load()
-        boxes, _ = engine.text_det(np.ascontiguousarray(bgr))
-        if boxes is None or len(boxes) == 0:
-            return []
-        h, w = bgr.shape[:2]
-        out = []
-        for quad in boxes:
-            xs, ys = quad[:, 0], quad[:, 1]
-            x0, x1 = int(max(0, np.floor(xs.min()))), int(min(w, np.ceil(xs.max())))
-            y0, y1 = int(max(0, np.floor(ys.min()))), int(min(h, np.ceil(ys.max())))
-            if x1 - x0 >= 2 and y1 - y0 >= 2:
-                out.append((x0, y0, x1, y1))
-        return out
-
-    def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        """(text, confidence) for each BGR crop of a single text line."""
-        if not crops:
-            return []
-        engine = self._load()
-        results, _ = engine.text_rec([np.ascontiguousarray(c) for c in crops])
-        return [(str(r[0]).strip(), float(r[1])) for r in results]
 
 
 def sample_times(duration: float, *, opening: float, ending: float, body_step: float,
