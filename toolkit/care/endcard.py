@@ -81,10 +81,10 @@ def contact_text(channel: Channel, verb: str | None = None) -> CardText:
                     count_words(head + tail) + (0 if is_number else 1))
 
 
-def _card_contacts(entry: HelplineEntry) -> list[tuple[CardText, frozenset[str]]]:
-    """The contact lines the card shows for `entry`, with the channel types each line offers."""
+def _card_contacts(entry: HelplineEntry) -> list[tuple[CardText, tuple[Channel, ...]]]:
+    """The contact lines the card shows for `entry`, with the channels each line offers."""
     shown = [c for c in entry.channels if c.on_card and entry.channel_status(c) != "unconfirmed"]
-    out: list[tuple[CardText, frozenset[str]]] = []
+    out: list[tuple[CardText, tuple[Channel, ...]]] = []
     used: set[int] = set()
     plain = [not (c.keyword or c.qualifier or c.label) for c in shown]
     for i, ch in enumerate(shown):
@@ -95,10 +95,19 @@ def _card_contacts(entry: HelplineEntry) -> list[tuple[CardText, frozenset[str]]
                      and o.value == ch.value and plain[i] and plain[j]), None)
         if twin is not None:
             used.add(twin)
-            out.append((contact_text(ch, "Call or text"), frozenset({"call", "text"})))
+            out.append((contact_text(ch, "Call or text"), (ch, shown[twin])))
         else:
-            out.append((contact_text(ch), frozenset({ch.type})))
+            out.append((contact_text(ch), (ch,)))
     return out[:MAX_CONTACTS_PER_SERVICE]
+
+
+def card_channels(entry: HelplineEntry) -> tuple[Channel, ...]:
+    """The channels an end card shows for `entry` (what `end_card_lines` draws), in card order.
+
+    The render-time card check requires every one of these that is a number (call/text) to be
+    read back from the film's pixels.
+    """
+    return tuple(ch for _, channels in _card_contacts(entry) for ch in channels)
 
 
 def _hours_text(entry: HelplineEntry) -> str:
@@ -151,7 +160,7 @@ def end_card_lines(selection: EndCardSelection) -> list[EndCardLine]:
 
 
 def _offers_online(entry: HelplineEntry) -> bool:
-    return any(types & ONLINE_TYPES for _, types in _card_contacts(entry))
+    return any(ch.type in ONLINE_TYPES for _, channels in _card_contacts(entry) for ch in channels)
 
 
 def _core(entries: tuple[HelplineEntry, ...], region: str, notes: list[str]) \
