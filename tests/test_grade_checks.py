@@ -32,12 +32,16 @@ def test_a_short_number_does_not_match_inside_a_longer_one(uk) -> None:
 
 
 def test_numbers_on_neighbouring_lines_are_kept_apart(uk) -> None:
-    assert {"Samaritans", "Shout"} <= set(names(services_in("116 123\n85258", uk)))
+    assert names(services_in("116 123\nText SHOUT to 85258", uk)) == ["Samaritans", "Shout"]
+    assert services_in("116\n123", uk) == ()
 
 
-def test_keywords_count_only_in_capitals(uk) -> None:
-    assert names(services_in("Text SHOUT", uk)) == ["Shout"]
+def test_a_keyword_service_needs_its_keyword_and_its_number_on_one_line(uk) -> None:
+    assert services_in("Text SHOUT", uk) == ()
+    assert services_in("Text to 85258", uk) == ()
+    assert services_in("Text SHOUT\nto 85258", uk) == ()
     assert services_in("don't shout about it", uk) == ()
+    assert names(services_in("Text SH0UT to 85258", uk)) == ["Shout"]  # the recogniser's O/0 slip
 
 
 def test_sampling_grid_is_dense_at_both_ends_and_capped_in_between() -> None:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from toolkit.build.plan.timeline import Box
+from toolkit.care.cardread import CardReading, CardService, WrongNumber, directory_service, read_card
 from toolkit.care.lint import lint_text
 from toolkit.grade.checks.base import CheckSpec, flag, number, unavailable
-from toolkit.grade.ocr import DENSE_STEP
+from toolkit.grade.ocr import DENSE_STEP, OcrSample
 from toolkit.grade.results import Observation, Still, TimeSpan
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ AUDIBLE_LUFS = -50.0  # short-term loudness above which a moment counts as havin
 PICTURE_MOVED = 1.0  # mean grey-level change that marks the frame where a card appears or goes
 MAX_STILLS = 8
 
-_RUN = re.compile(r"\d(?:[\d \-.]*\d)?")
 _WARNING = re.compile(r"\b(?:content|trigger)\s*(?:warning|note)\b|\bwarning\b|\b(?:cw|tw)\b|\btalks? about\b|"
                       r"\bmentions?\b|\bdiscuss(?:es)?\b|\bcontains?\b|\bsensitive\b", re.IGNORECASE)
 _TOPIC_WORDS = {
@@ -47,30 +47,25 @@ def _no_text(check: str, m: Measurements) -> Observation | None:
 # ------------------------------------------------------------------ end card
 
 
-def services_in(text: str, entries: Iterable[HelplineEntry]) -> tuple[HelplineEntry, ...]:
-    """The directory services whose number, text keyword or web address appears in `text`.
+def card_services(ctx: GradeContext) -> tuple[CardService, ...]:
+    """Every service of the film's region whose numbers may appear on its card, in directory
+    order (emergency and superseded numbers are known, so never "wrong", but never counted)."""
+    return tuple(directory_service(e) for e in ctx.directory.for_region(ctx.region))
 
-    Numbers are compared digit for digit within one run of digits on one line (so "116 123"
-    matches "116123" but the 111 of NHS 111 does not match inside 0800 1111); keywords must
-    appear in capitals as a whole word, as services publish them.
+
+def services_in(text: str, entries: Iterable[HelplineEntry]) -> tuple[HelplineEntry, ...]:
+    """The directory services whose exact number (and keyword or qualifier) is read in `text`.
+
+    `text` holds one OCR line per line. The rules are `toolkit.care.cardread`'s: numbers digit
+    for digit within one run of digits on one line ("116 123" matches "116123"; the 111 of NHS
+    111 does not match inside 0800 1111); a keyword counts only beside its number ("Text SHOUT
+    to 85258"); a number shared by two services identifies one ("Call or text 988" is the
+    Lifeline alone). A web address or keyword alone identifies nothing.
     """
-    runs = [re.sub(r"\D", "", r) for r in _RUN.findall(text)]
-    squashed = re.sub(r"\s+", "", text).lower()
-    found = []
-    for entry in entries:
-        for ch in entry.channels:
-            digits = re.sub(r"\D", "", ch.value)
-            hit = False
-            if ch.type in ("call", "text") and len(digits) >= 3:
-                hit = any(run == digits or (len(digits) >= 6 and digits in run) for run in runs)
-            elif ch.type in ("web", "chat", "email"):
-                hit = ch.value.lower().replace(" ", "") in squashed
-            if not hit and ch.keyword and len(ch.keyword) >= 4:
-                hit = re.search(rf"(?<![A-Za-z]){re.escape(ch.keyword)}(?![A-Za-z])", text) is not None
-            if hit:
-                found.append(entry)
-                break
-    return tuple(found)
+    entries = tuple(entries)
+    reading = read_card(text.split("\n"), [directory_service(e) for e in entries])
+    by_id = {e.id: e for e in entries}
+    return tuple(by_id[s.id] for s in reading.services if s.id in by_id)
 
 
 def _refine(m: Measurements, after: float, upto: float, *, last: bool) -> float | None:
@@ -89,25 +84,26 @@ def _end_card(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observatio
     if missing is not None:
         return missing
     assert m.text is not None
-    entries = ctx.helplines()
+    services = card_services(ctx)
     samples = [s for s in m.text.samples if s.time >= m.text.ending_from]
     if not samples:
         return unavailable("end-card", "no frames were read at the end of the clip")
     # line by line, so numbers on neighbouring lines never run together into one
-    found = [services_in("\n".join(line.text for line in s.lines), entries) for s in samples]
+    readings = [read_card([line.text for line in s.lines], services) for s in samples]
+    found = [r.counted for r in readings]
     best: tuple[int, int] = (0, -1)  # (length, start index) of the longest run showing enough services
     run_start = None
-    for i, services in enumerate([*found, ()]):
-        if len(services) >= END_CARD_SERVICES and run_start is None:
+    for i, shown_here in enumerate([*found, ()]):
+        if len(shown_here) >= END_CARD_SERVICES and run_start is None:
             run_start = i
-        elif len(services) < END_CARD_SERVICES and run_start is not None:
+        elif len(shown_here) < END_CARD_SERVICES and run_start is not None:
             if i - run_start > best[0]:
                 best = (i - run_start, run_start)
             run_start = None
     clip_end = m.video.duration if m.video is not None else info.duration
     seconds = 0.0
     spans: tuple[TimeSpan, ...] = ()
-    shown: tuple[HelplineEntry, ...] = ()
+    shown: tuple[CardService, ...] = ()
     stills: list[Still] = []
     if best[0]:
         first, last = best[1], best[1] + best[0] - 1
@@ -121,22 +117,35 @@ def _end_card(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observatio
             end = samples[last + 1].time if end is None else end
         seconds = max(0.0, end - start)
         spans = (TimeSpan(round(start, 3), round(end, 3), "end card with helplines"),)
-        shown = tuple(dict.fromkeys(e for services in found[first:last + 1] for e in services))
+        shown = tuple({s.id: s for here in found[first:last + 1] for s in here}.values())
         if samples[first].still is not None:
             stills.append(samples[first].still)
     most = max(found, key=len)
     named = shown or most
     read = tuple(dict.fromkeys(s.text for s in samples if s.text))
-    notes = [f"found: {', '.join(f'{e.name} ({_number(e)})' for e in named)}" if named else
+    wrong = _wrong_numbers(samples, readings)
+    notes = [f"found: {', '.join(f'{e.name} ({e.number})' for e in named)}" if named else
              f"no {ctx.region} helpline number was read in the last {clip_end - m.text.ending_from:.0f} s"]
+    notes += [w.message for w in wrong]
+    if not stills:
+        stills += [s.still for s, r in zip(samples, readings, strict=True) if r.wrong and s.still is not None][:1]
     if not stills and samples[-1].still is not None:
         stills.append(samples[-1].still)
-    values = {"seconds": round(seconds, 2), "services": len(most), "services_named": len(named)}
+    values = {"seconds": round(seconds, 2), "services": len(most), "services_named": len(named),
+              "wrong_numbers": sum(w.beside is not None for w in wrong),
+              "unknown_numbers": sum(w.beside is None for w in wrong)}
     return Observation("end-card", values, spans=spans, stills=tuple(stills), read=read, notes=tuple(notes))
 
 
-def _number(entry: HelplineEntry) -> str:
-    return next((c.value for c in entry.channels if c.type in ("call", "text")), entry.channels[0].value)
+def _wrong_numbers(samples: list[OcrSample], readings: list[CardReading]) -> list[WrongNumber]:
+    """Each wrong or unknown number once (the card is read at many samples), earliest first."""
+    seen: dict[tuple[str | None, str], WrongNumber] = {}
+    for sample, reading in zip(samples, readings, strict=True):
+        if sample.reused:
+            continue
+        for w in reading.wrong:
+            seen.setdefault((w.beside, re.sub(r"\D", "", w.number)), w)
+    return list(seen.values())
 
 
 # ------------------------------------------------------------------ content warning
@@ -300,11 +309,15 @@ def _safe_language(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Obser
 
 SPECS: tuple[CheckSpec, ...] = (
     CheckSpec("end-card", "Helpline end card",
-              "OCR of the last seconds finds the region's helpline numbers, and how long they stay up.",
+              "OCR of the last seconds finds the region's helpline numbers (exactly as published), "
+              "how long they stay up, and numbers that are nobody's.",
               "seconds", {
                   "seconds": number("s", f"longest time at least {END_CARD_SERVICES} services are on screen"),
-                  "services": number("", "most services readable at once"),
+                  "services": number("", "most services readable at once (by exact number/keyword)"),
                   "services_named": number("", "services named in the report"),
+                  "wrong_numbers": number("", "numbers under a service's name that are not that service's"),
+                  "unknown_numbers": number("", "other numbers on the card that belong to no service of the "
+                                                "region (a custom local service's number counts here)"),
               }, _end_card),
     CheckSpec("content-warning", "Content warning",
               "For films about suicide, self-harm or eating disorders: a warning is read at the start.",
