@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.build.cardcheck import CardCheck, check_card
 from toolkit.build.compile.graph import compile_frames, compile_render
 from toolkit.build.compile.loudness import AudioGain
 from toolkit.build.compile.output import EncodeSettings
@@ -41,6 +42,7 @@ class RenderResult:
     gain: AudioGain | None
     warnings: tuple[Issue, ...]
     seconds: float
+    card: CardCheck | None = None  # what the end-card check read back from the film
 
 
 def cache_dir() -> Path:
@@ -63,8 +65,10 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
     """Render `prepared` to `output` atomically; return only when the film passed every gate.
 
     The film is written to a temporary file beside `output`, probed against the plan, and run
-    through the WCAG 2.3.1 flash gate before it is renamed into place. A failing film never
-    appears at `output`: `VerifyError` or `PolicyError` (flashing) is raised instead.
+    through the WCAG 2.3.1 flash gate and the end-card check (its own card read back from the
+    pixels, `toolkit.build.cardcheck`) before it is renamed into place. A failing film never
+    appears at `output`: `VerifyError` or `PolicyError` (flashing, an unreadable or wrong end
+    card) is raised instead.
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -86,9 +90,10 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
             raise PolicyError([_flash_issue(prepared, i) for i in flash.failures],
                               summary="the film flashes more than 3 times a second over a large area "
                                       "(WCAG 2.3.1), which can trigger seizures; it was not saved")
+        card = check_card(prepared, temp, timeline=timeline)  # what the pixels show, not what was meant
     return RenderResult(output=Path(output), timeline=prepared.timeline, verify=verified, flash=flash, gain=gain,
                         warnings=prepared.warnings + raster.warnings + _quiet_warning(prepared, gain),
-                        seconds=time.perf_counter() - started)
+                        seconds=time.perf_counter() - started, card=card)
 
 
 def _quiet_warning(prepared: Prepared, gain: AudioGain | None) -> tuple[Issue, ...]:

@@ -233,7 +233,8 @@ def _occurrences(line: str, contact: Contact) -> list[tuple[int, int]]:
         end = start + len(pattern)
         before = squashed[start - 1] if start else ""
         after = squashed[end] if end < len(squashed) else ""
-        whole = not before.isdigit() and not after.isdigit() and not (after.isalpha() and pattern[-1].isdigit())
+        touching = line[where[end - 1] + 1:where[end - 1] + 2]  # "988lifeline" is a web address, not 988
+        whole = not before.isdigit() and not after.isdigit() and not (touching.isalpha() and pattern[-1].isdigit())
         if whole or not contact.is_number:
             spans.append((where[start], where[end - 1] + 1))
         start = squashed.find(pattern, start + 1)

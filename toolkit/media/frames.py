@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,7 +24,7 @@ from av.video.reformatter import VideoReformatter
 from toolkit.errors import ProbeError
 from toolkit.media.gops import decode_gops, plan_gops
 
-__all__ = ["AHEAD_BYTES", "Frame", "configure_decoder", "iter_frames", "video_fps"]
+__all__ = ["AHEAD_BYTES", "Frame", "configure_decoder", "frames_at", "iter_frames", "video_fps"]
 
 # AVColorSpace (what a decoded frame is tagged with) -> swscale matrix name.
 _MATRICES = {1: "ITU709", 4: "FCC", 5: "ITU601", 6: "ITU601", 7: "SMPTE240M", 9: "BT2020", 10: "BT2020"}
@@ -106,6 +106,40 @@ def iter_frames(
                 index += 1
         except av.FFmpegError as exc:
             raise ProbeError(f"{path}: cannot decode video frame {index}: {exc}") from exc
+
+
+def frames_at(path: str | Path, indices: Sequence[int], *, width: int | None = None) -> list[Frame]:
+    """The pictures shown at frame `indices` of a constant-rate clip, upright sRGB at `width`
+    (default: the stored width), decoded by seeking: each read starts at the keyframe before
+    its frame, so a few frames cost a GOP each, never the whole clip.
+
+    Frame i is the one presented at i / frame rate from the stream's start (as `iter_frames`
+    numbers them). Raises `ProbeError` when the file cannot be read or a frame is past the end.
+    """
+    path = Path(path)
+    out: list[Frame] = []
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        configure_decoder(stream)
+        rate = stream.average_rate or stream.guessed_rate
+        if not rate:
+            raise ProbeError(f"{path}: the video stream declares no frame rate")
+        origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        sar = Fraction(stream.sample_aspect_ratio) if stream.sample_aspect_ratio else Fraction(1)
+        scaler = _Scaler(width or stream.codec_context.width, None, sar)
+        half = 0.5 / float(rate)
+        for index in sorted(set(indices)):
+            target = index / float(rate)
+            container.seek(max(0, int((target + origin) / stream.time_base)), stream=stream, backward=True)
+            try:
+                picture = next((f for f in container.decode(stream)
+                                if f.time is not None and float(f.time) - origin >= target - half), None)
+            except av.FFmpegError as exc:
+                raise ProbeError(f"{path}: cannot decode video frame {index}: {exc}") from exc
+            if picture is None:
+                raise ProbeError(f"{path}: has no frame {index} (the clip ends before {target:.2f} s)")
+            out.append(Frame(index=index, time=float(picture.time) - origin, rgb=scaler.convert(picture)))
+    return out
 
 
 def configure_decoder(stream: Any) -> None:
