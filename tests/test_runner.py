@@ -123,6 +123,7 @@ def test_output_appears_only_when_complete_and_no_temp_remains(tmp_path: Path) -
     target = tmp_path / "film.mp4"
     with atomic_output(target, force=False, inputs=()) as temp:
         assert temp.parent == tmp_path and temp.name.startswith(".film.reel-tmp-") and temp.suffix == ".mp4"
+        assert f"-{os.getpid()}-" in temp.name  # the owner is stamped in the name
         run_ffmpeg(_encode(str(temp)), stage="render")
         assert not target.exists()
     assert target.stat().st_size > 0
@@ -236,7 +237,9 @@ def test_sigkill_mid_render_leaves_nothing_at_the_target(tmp_path: Path, chunked
         if child.poll() is None:
             child.kill()
     assert not target.exists()
-    assert [p.name for p in tmp_path.iterdir()] == [temps[0].name]  # only the hidden temp file
+    # only the hidden temp file, stamped with the dead owner, and the released lock file
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([temps[0].name, ".film.mp4.reel-lock"])
+    assert f"-{child.pid}-" in temps[0].name
     deadline = time.monotonic() + 10
     while _writers_of(temps[0]) and time.monotonic() < deadline:  # ffmpeg dies with its parent
         time.sleep(0.1)
@@ -244,6 +247,10 @@ def test_sigkill_mid_render_leaves_nothing_at_the_target(tmp_path: Path, chunked
     while _writers_of(marker) and time.monotonic() < deadline:  # and so do the chunk producers
         time.sleep(0.1)
     assert not _writers_of(marker)
+    # The next write to the same target removes what the killed render left behind.
+    with atomic_output(target, force=False, inputs=()) as temp:
+        temp.write_bytes(b"film")
+    assert [p.name for p in tmp_path.iterdir()] == ["film.mp4"]
 
 
 def _writers_of(path: Path | str) -> list[int]:
