@@ -2,7 +2,12 @@
 
 `lint_text` returns a `LintResult` that always says whether the text was checked at all: a
 language with no rules is *not checked*, which callers must not read as clean. Hits carry
-character offsets into the text so callers can map them to FILE:LINE:COL.
+character offsets into the ORIGINAL text so callers can map them to FILE:LINE:COL.
+
+Text is matched as a viewer reads it (`care.normalise`): invisible characters, look-alike and
+styled letters, accents, a right-to-left override, digits for letters, split words and one-edit
+misspellings of the catalogue's key words are all seen through, and each hit names what was
+disguised.
 
 Lived-experience exception: first-person identity language ("my bipolar", "I'm a survivor") is
 an info hit of its own rule, and a warning-level label framed in the first person ("I was
@@ -14,17 +19,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from toolkit.care.characters import shown
+from toolkit.care.normalise import Normalised, has_overrides, normalise
+from toolkit.care.rules import (  # noqa: F401  (re-exported: the lint's public names)
+    DEFAULT_PATH,
+    Examples,
+    Rule,
+    RuleFile,
+    RuleSet,
+    RuleSpec,
+    TopicVocabulary,
+    load_rules,
+)
+from toolkit.errors import Issue, Severity
 
-from toolkit.build.spec.loader import Document, load_document
-from toolkit.errors import Issue, Severity, SpecError
-
-DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "phrases.yaml"
-LivedExperience = Literal["none", "downgrade"]
-
-_MACRO = re.compile(r"\{\{(\w+)\}\}")
 # Where a clause starts, for the first-person look-back.
 _CLAUSE_BREAK = re.compile(r"[.!?;:\n\"“”()]|\s[-–—]\s")
 _TOKEN = re.compile(r"[\w'’]+")
@@ -39,89 +48,7 @@ _OTHER_SUBJECT = frozenset({
 })
 
 
-# ---------------------------------------------------------------- the rule file (YAML boundary)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Examples(_Model):
-    """Texts that must (bad), must not (good), or must as info (lived_experience) hit the rule."""
-
-    bad: Annotated[tuple[str, ...], Field(min_length=1)]
-    good: tuple[str, ...] = ()
-    lived_experience: tuple[str, ...] = ()
-
-
-class RuleSpec(_Model):
-    """One rule as written in the YAML file."""
-
-    id: Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
-    severity: Severity
-    patterns: Annotated[tuple[str, ...], Field(min_length=1)]
-    reason: Annotated[str, Field(min_length=3)]
-    suggestion: Annotated[str, Field(min_length=3)]
-    source: Annotated[str, Field(min_length=3)]
-    lived_experience: LivedExperience = "none"
-    examples: Examples
-
-    @model_validator(mode="after")
-    def _check(self) -> RuleSpec:
-        if self.lived_experience == "downgrade" and self.severity != "warning":
-            raise ValueError("only warning rules can be downgraded for lived experience; errors never are")
-        if self.examples.lived_experience and self.lived_experience != "downgrade":
-            raise ValueError("`examples.lived_experience` needs `lived_experience: downgrade`")
-        return self
-
-
-class Extension(_Model):
-    """Extra patterns for a rule defined elsewhere (e.g. a private method/means list)."""
-
-    id: str
-    patterns: Annotated[tuple[str, ...], Field(min_length=1)]
-
-
-class RuleFile(_Model):
-    """A whole rule file: the shipped one, or a private extra one."""
-
-    version: Literal[1]
-    languages: tuple[str, ...] = ("en",)
-    vocabulary: dict[str, str] = Field(default_factory=dict)
-    rules: tuple[RuleSpec, ...] = ()
-    extend: tuple[Extension, ...] = ()
-
-
-# ---------------------------------------------------------------- compiled rules and results
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A compiled rule."""
-
-    id: str
-    severity: Severity
-    patterns: tuple[re.Pattern[str], ...]
-    reason: str
-    suggestion: str
-    source: str
-    downgrade_first_person: bool
-    examples: Examples
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSet:
-    """Compiled rules for a set of languages. Build with `load_rules`; reuse across calls."""
-
-    languages: tuple[str, ...]
-    rules: tuple[Rule, ...]
-    # One case-sensitive regex over lower-cased text that matches wherever any rule could: texts
-    # it misses are skipped. CPython's IGNORECASE is ~10x slower, and most captions are clean.
-    prefilter: re.Pattern[str] | None = None
-
-    def get(self, rule_id: str) -> Rule | None:
-        """The rule with id `rule_id`, or None."""
-        return next((r for r in self.rules if r.id == rule_id), None)
+# ---------------------------------------------------------------- results
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +63,13 @@ class LintHit:
     reason: str
     suggestion: str
     downgraded_from: Severity | None = None
+    disguised: tuple[str, ...] = ()  # what was written to get past the check ("invisible U+200B ...")
+
+    @property
+    def message(self) -> str:
+        """The hit as one sentence: the words as written, what disguised them, the reason and a suggestion."""
+        how = f" (disguised: {'; '.join(self.disguised)})" if self.disguised else ""
+        return f"“{shown(self.matched)}”{how}: {self.reason} {self.suggestion}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +121,7 @@ class LintResult:
         for hit in self.hits:
             line, col = line_col(text, hit.start)
             col = col + first_col - 1 if line == 1 else col
-            message = f"“{hit.matched}”: {hit.reason} {hit.suggestion}"
-            out.append(Issue(message, path=path, file=file, line=line + first_line - 1, col=col,
+            out.append(Issue(hit.message, path=path, file=file, line=line + first_line - 1, col=col,
                              severity=hit.severity, code=hit.rule_id))
         return out
 
@@ -197,105 +130,6 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of character `offset` in `text`."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-# ---------------------------------------------------------------- loading
-
-
-def load_rules(extra_path: Path | str | None = None) -> RuleSet:
-    """Load the shipped rules, plus an optional private rule file (same format).
-
-    The extra file may add `rules:` (ids must be new), `extend:` shipped rules with more
-    patterns, and add `vocabulary:` entries. Raises SpecError with located issues.
-    """
-    base_doc, base = _read(DEFAULT_PATH)
-    specs: list[RuleSpec] = list(base.rules)
-    # rule id -> its patterns, each with where it was written (for error locations)
-    sources: dict[str, list[tuple[str, Document, tuple]]] = {
-        r.id: [(p, base_doc, ("rules", i, "patterns", j)) for j, p in enumerate(r.patterns)]
-        for i, r in enumerate(base.rules)}
-    vocabulary = dict(base.vocabulary)
-    if extra_path is not None:
-        doc, extra = _read(Path(extra_path))
-        issues = [doc.issue(("rules", i, "id"), f"rule id {r.id!r} already exists; use `extend:` to add "
-                            "patterns to it") for i, r in enumerate(extra.rules) if r.id in sources]
-        issues += [doc.issue(("extend", i, "id"), f"no rule {x.id!r} to extend")
-                   for i, x in enumerate(extra.extend) if x.id not in sources and
-                   all(r.id != x.id for r in extra.rules)]
-        if issues:
-            raise SpecError(issues)
-        vocabulary.update(extra.vocabulary)
-        specs += extra.rules
-        for i, r in enumerate(extra.rules):
-            sources[r.id] = [(p, doc, ("rules", i, "patterns", j)) for j, p in enumerate(r.patterns)]
-        for i, x in enumerate(extra.extend):
-            sources[x.id] += [(p, doc, ("extend", i, "patterns", j)) for j, p in enumerate(x.patterns)]
-    issues = []
-    compiled = [_compile(spec, sources[spec.id], vocabulary, issues) for spec in specs]
-    if issues:
-        raise SpecError(issues)
-    return RuleSet(base.languages, tuple(compiled), _prefilter(compiled))
-
-
-def _prefilter(rules: list[Rule]) -> re.Pattern[str] | None:
-    """The combined lower-case regex, or None when lower-casing could change what matches."""
-    sources = [p.pattern for r in rules for p in r.patterns]
-    if any(_has_cased_non_ascii(src) or re.search(r"\\[NuUx]", src) for src in sources):
-        return None
-    try:
-        return re.compile("|".join(f"(?:{_lower_outside_escapes(src)})" for src in sources))
-    except re.error:
-        return None
-
-
-def _lower_outside_escapes(pattern: str) -> str:
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern[i] == "\\":
-            out.append(pattern[i:i + 2])
-            i += 2
-        else:
-            out.append(pattern[i].lower())
-            i += 1
-    return "".join(out)
-
-
-def _has_cased_non_ascii(text: str) -> bool:
-    # ASCII letters lower-case exactly as IGNORECASE folds them; non-ASCII letters may not (ſ, K)
-    return not text.isascii() and any(not c.isascii() and c.lower() != c.upper() for c in text)
-
-
-def _read(path: Path) -> tuple[Document, RuleFile]:
-    doc = load_document(path, kind="lint rule file")
-    try:
-        return doc, RuleFile.model_validate(doc.data)
-    except ValidationError as exc:
-        raise SpecError([doc.issue(e["loc"], _plain(e)) for e in exc.errors(include_url=False)]) from None
-
-
-def _plain(err: dict) -> str:
-    if err["type"] == "extra_forbidden":
-        return f"unknown key `{err['loc'][-1]}`"
-    if err["type"] == "value_error":
-        return str((err.get("ctx") or {}).get("error", err["msg"]))
-    return str(err["msg"])
-
-
-def _compile(spec: RuleSpec, sources: list[tuple[str, Document, tuple]], vocabulary: dict[str, str],
-             issues: list[Issue]) -> Rule:
-    out = []
-    for raw, doc, loc in sources:
-        missing = [m for m in _MACRO.findall(raw) if m not in vocabulary]
-        if missing:
-            issues.append(doc.issue(loc, f"{spec.id}: unknown vocabulary name {{{{{missing[0]}}}}}"))
-            continue
-        expanded = _MACRO.sub(lambda m: f"(?:{vocabulary[m.group(1)].strip()})", raw)
-        try:
-            out.append(re.compile(expanded, re.IGNORECASE))
-        except re.error as exc:
-            issues.append(doc.issue(loc, f"{spec.id}: not a valid regular expression: {exc}"))
-    return Rule(spec.id, spec.severity, tuple(out), spec.reason, spec.suggestion, spec.source,
-                spec.lived_experience == "downgrade", spec.examples)
 
 
 # ---------------------------------------------------------------- linting
@@ -321,15 +155,53 @@ def lint_text(text: str, *, language: str = "en", rules: RuleSet | None = None) 
         return LintResult(language, False, (), (
             f"not checked for safe-messaging language: there are no lint rules for language {language!r} "
             f"(supported: {', '.join(rules.languages)}); have a fluent reviewer check it against §7.2"))
-    if rules.prefilter is not None and not _has_cased_non_ascii(text) \
-            and not rules.prefilter.search(text.lower()):
-        return LintResult(language, True, ())
     hits: list[tuple[int, int, int, LintHit]] = []
-    for order, rule in enumerate(rules.rules):
-        for start, end in _spans(rule, text):
-            hits.append((start, end, order, _hit(rule, text, start, end)))
+    for reading in readings(text, rules):
+        if rules.prefilter is not None and not rules.prefilter.search(reading.text):
+            continue
+        for order, rule in enumerate(rules.rules):
+            for start, end in _spans(rule, reading.text):
+                lo, hi = reading.span(start, end)
+                if any(h[2] == order and h[0] < hi and lo < h[1] for h in hits):
+                    continue  # the same words, already found in a plainer reading
+                hits.append((lo, hi, order, _hit(rule, reading, start, end, text)))
     hits.sort(key=lambda h: h[:3])
     return LintResult(language, True, tuple(h[3] for h in hits))
+
+
+def readings(text: str, rules: RuleSet) -> list[Normalised]:
+    """The ways a viewer may read `text`: normalised, then also with digits inside words read as
+    letters, and (under a bidi override) also in stored order. Plainest first."""
+    words = rules.words
+    out = [normalise(text, words)]
+    leet = normalise(text, words, leet=True)
+    if leet.text != out[0].text:
+        out.append(leet)
+    if has_overrides(text):
+        out.append(normalise(text, words, display_order=False))
+    return out
+
+
+def find_topics(text: str, rules: RuleSet, topic: str | None = None) -> list[tuple[str, int, int]]:
+    """Where `text` shows a topic of the catalogue: (topic, original start, end), in order.
+
+    Read through the same normalisation as the lint; figurative uses the catalogue lists under
+    the topic's `not` ("political suicide") do not count.
+    """
+    found: list[tuple[str, int, int]] = []
+    for reading in readings(text, rules):
+        for vocab in rules.topics:
+            if topic is not None and vocab.topic != topic:
+                continue
+            excluded = [(m.start(), m.end()) for p in vocab.not_ for m in p.finditer(reading.text)]
+            for p in vocab.words:
+                for m in p.finditer(reading.text):
+                    if m.end() == m.start() or any(s <= m.start() < e for s, e in excluded):
+                        continue
+                    lo, hi = reading.span(m.start(), m.end())
+                    if not any(t == vocab.topic and s < hi and lo < e for t, s, e in found):
+                        found.append((vocab.topic, lo, hi))
+    return sorted(found, key=lambda f: (f[1], f[0]))
 
 
 def _spans(rule: Rule, text: str) -> list[tuple[int, int]]:
@@ -343,13 +215,16 @@ def _spans(rule: Rule, text: str) -> list[tuple[int, int]]:
     return kept
 
 
-def _hit(rule: Rule, text: str, start: int, end: int) -> LintHit:
-    if rule.downgrade_first_person and _first_person(text, start):
-        return LintHit(rule.id, "info", start, end, text[start:end],
+def _hit(rule: Rule, reading: Normalised, start: int, end: int, original: str) -> LintHit:
+    lo, hi = reading.span(start, end)
+    disguised = reading.disguises(lo, hi)
+    if rule.downgrade_first_person and _first_person(original, lo):
+        return LintHit(rule.id, "info", lo, hi, original[lo:hi],
                        "Lived-experience exception: first-person words chosen by the speaker. " + rule.reason,
                        rule.suggestion + " Keep the speaker's own words if that is their choice.",
-                       downgraded_from=rule.severity)
-    return LintHit(rule.id, rule.severity, start, end, text[start:end], rule.reason, rule.suggestion)
+                       downgraded_from=rule.severity, disguised=disguised)
+    return LintHit(rule.id, rule.severity, lo, hi, original[lo:hi], rule.reason, rule.suggestion,
+                   disguised=disguised)
 
 
 def _first_person(text: str, start: int) -> bool:
@@ -381,7 +256,7 @@ def check_examples(rules: RuleSet) -> list[str]:
     """
     problems: list[str] = []
     for rule in rules.rules:
-        single = RuleSet(rules.languages, (rule,))
+        single = RuleSet(rules.languages, (rule,), words=rules.words)
         for kind, texts, want in (("bad", rule.examples.bad, rule.severity),
                                   ("lived_experience", rule.examples.lived_experience, "info"),
                                   ("good", rule.examples.good, None)):
@@ -389,4 +264,17 @@ def check_examples(rules: RuleSet) -> list[str]:
                 got = {h.severity for h in lint_text(text, rules=single).hits}
                 if (want is None and got) or (want is not None and want not in got):
                     problems.append(f"{rule.id}: {kind} example {text!r} gave {sorted(got) or 'no hit'}")
+    return problems
+
+
+def check_topic_examples(rules: RuleSet) -> list[str]:
+    """Each topic's own examples that do not behave as declared (empty = all good)."""
+    problems: list[str] = []
+    for vocab in rules.topics:
+        for text in vocab.examples.shows:
+            if not find_topics(text, rules, vocab.topic):
+                problems.append(f"topic {vocab.topic}: {text!r} should show it")
+        for text in vocab.examples.not_:
+            if find_topics(text, rules, vocab.topic):
+                problems.append(f"topic {vocab.topic}: {text!r} should not show it")
     return problems

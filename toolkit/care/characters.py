@@ -1,0 +1,228 @@
+"""Characters that hide or imitate others: invisible format characters and look-alike letters.
+
+Two uses. The lint's normaliser (`care.normalise`) asks `is_invisible` and `skeleton_char` to read
+text the way a viewer sees it. `suspicious_characters` finds the same characters in on-screen
+text so they can be reported by name ("U+200B ZERO WIDTH SPACE", "Cyrillic 'о' U+043E looks like
+Latin 'o'"), while leaving legitimate uses alone: letters of any single script (a Russian
+caption), accents (Welsh ŵ), ZWJ inside emoji sequences, ZWNJ/ZWJ in scripts that need them
+(Persian, the Indic scripts) and direction marks in right-to-left text.
+
+Look-alike data is Unicode's confusables.txt (TR39) and Scripts.txt, as shipped by the
+`confusable-homoglyphs` package. That package stores each confusables.txt pair in both
+directions, so `skeleton_char` keeps only the pairs whose other side is plain ASCII: the
+skeleton restricted to the Latin letters the English rule catalogue is written in.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+# Format/ignorable characters that are not category Cf but still draw nothing.
+_OTHER_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0\u2800")
+_BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e")  # LRE RLE PDF LRO RLO
+_BIDI_ISOLATES = frozenset("\u2066\u2067\u2068\u2069")
+_DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")  # LRM RLM ALM
+_ZWJ, _ZWNJ = "\u200d", "\u200c"
+_VARIATION_SELECTORS = frozenset(chr(c) for c in range(0xFE00, 0xFE10))
+# Scripts whose spelling uses ZWJ/ZWNJ (Persian/Urdu via Arabic, the Indic scripts, ...).
+_JOINING_SCRIPTS = frozenset({
+    "ARABIC", "SYRIAC", "NKO", "MONGOLIAN", "DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA", "TAMIL",
+    "TELUGU", "KANNADA", "MALAYALAM", "SINHALA", "KHMER", "MYANMAR", "TIBETAN", "HEBREW",
+})
+_RTL_SCRIPTS = frozenset({"ARABIC", "HEBREW", "SYRIAC", "THAANA", "NKO"})
+
+
+def char_label(ch: str) -> str:
+    """`U+200B ZERO WIDTH SPACE`: how a character is named in messages."""
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')}"
+
+
+def is_invisible(ch: str) -> bool:
+    """A character that draws nothing: any format character (Cf), fillers and joiners."""
+    return unicodedata.category(ch) == "Cf" or ch in _OTHER_INVISIBLE
+
+
+def script(ch: str) -> str:
+    """The Unicode script of `ch` in upper case (`LATIN`, `CYRILLIC`; `COMMON`/`INHERITED` for shared)."""
+    return _script_of(ch)
+
+
+@cache
+def _script_of(ch: str) -> str:
+    from confusable_homoglyphs.categories import alias
+
+    return str(alias(ch)).upper()
+
+
+@cache
+def _ascii_lookalikes() -> dict[str, str]:
+    """Non-ASCII letter -> the ASCII letter or digit it is confusable with (TR39 pairs)."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    out: dict[str, str] = {}
+    for src, entries in confusables_data.items():
+        if len(src) != 1 or src.isascii() or not unicodedata.category(src).startswith("L"):
+            continue
+        # The data wraps right-to-left characters in LRM marks for display; they are not part of it.
+        targets = sorted({e["c"].strip("\u200e\u200f") for e in entries} & _ASCII_ALNUM,
+                         key=lambda t: (not t.isalpha(), t.lower(), t))
+        if targets:
+            out[src] = targets[0]
+    return out
+
+
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def skeleton_char(ch: str) -> str | None:
+    """The ASCII character `ch` is confusable with, or None (ASCII itself and other letters)."""
+    if ch.isascii():
+        return None
+    return _ascii_lookalikes().get(ch)
+
+
+# ---------------------------------------------------------------- reporting
+
+
+@dataclass(frozen=True, slots=True)
+class CharWarning:
+    """A suspicious character at `offset` in the text; `code` is `invisible-character` or `look-alike`."""
+
+    offset: int
+    code: str
+    message: str
+
+
+def shown(text: str) -> str:
+    """`text` with invisible characters written as ⟨U+200B⟩ so a message can show where they are."""
+    return "".join(f"⟨U+{ord(c):04X}⟩" if is_invisible(c) else c for c in text)
+
+
+def suspicious_characters(text: str) -> list[CharWarning]:
+    """Invisible and look-alike characters in `text` that are not a legitimate use (see module doc)."""
+    if text.isascii():
+        return []
+    out: list[CharWarning] = []
+    rtl = any(_script_of(c) in _RTL_SCRIPTS for c in text if not c.isascii() and c.isalpha())
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            continue
+        if is_invisible(ch) or ch in _VARIATION_SELECTORS:
+            why = _invisible_reason(text, i, rtl)
+            if why:
+                word = _word_at(text, i)
+                out.append(CharWarning(i, "invisible-character", f"invisible character {char_label(ch)} in "
+                                       f"“{shown(word)}”: {why}"))
+    out.extend(_lookalikes(text))
+    out.sort(key=lambda w: w.offset)
+    return out
+
+
+def _invisible_reason(text: str, i: int, rtl: bool) -> str:
+    """Why the invisible character at `i` is a problem, or "" when it is a legitimate use."""
+    ch = text[i]
+    before, after = _neighbour(text, i, -1), _neighbour(text, i, 1)
+    remove = "remove it; hidden characters can hide words from the safe-messaging check"
+    if ch in _BIDI_OVERRIDES:
+        return "remove it; it reverses or reorders what the viewer sees, so the words read differently on screen"
+    if ch in (_ZWJ, _ZWNJ):
+        if ch == _ZWJ and _is_emoji(before) and _is_emoji(after):
+            return ""
+        if _script_of(before) in _JOINING_SCRIPTS or _script_of(after) in _JOINING_SCRIPTS:
+            return ""
+        return remove
+    if ch in _VARIATION_SELECTORS:
+        return "" if (before and not before.isalnum()) or _is_emoji(before) else remove
+    if 0xE0020 <= ord(ch) <= 0xE007F:  # tag characters: only inside a flag sequence (🏴 + tags)
+        j = i
+        while j > 0 and 0xE0020 <= ord(text[j - 1]) <= 0xE007F:
+            j -= 1
+        return "" if j > 0 and text[j - 1] == "\U0001f3f4" else remove
+    if ch in _DIRECTION_MARKS or ch in _BIDI_ISOLATES:
+        return "" if rtl else remove
+    return remove
+
+
+def _neighbour(text: str, i: int, step: int) -> str:
+    """The nearest character to `i` in direction `step` that is not a joiner, selector or skin tone."""
+    j = i + step
+    while 0 <= j < len(text) and (text[j] in (_ZWJ, _ZWNJ) or text[j] in _VARIATION_SELECTORS
+                                  or 0x1F3FB <= ord(text[j]) <= 0x1F3FF):
+        j += step
+    return text[j] if 0 <= j < len(text) else ""
+
+
+def _is_emoji(ch: str) -> bool:
+    if not ch:
+        return False
+    cp = ord(ch)
+    return (0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0x2300 <= cp <= 0x23FF
+            or 0x2B00 <= cp <= 0x2BFF or cp in (0x00A9, 0x00AE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D))
+
+
+def _word_at(text: str, i: int) -> str:
+    start, end = i, i + 1
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[start:end]
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    """Spans of words: letters and marks, with invisible characters inside them."""
+    spans, start = [], None
+    for i, ch in enumerate(text):
+        part = ch.isalpha() or unicodedata.category(ch).startswith("M") or (start is not None and is_invisible(ch))
+        if part and start is None:
+            start = i
+        elif not part and start is not None:
+            spans.append((start, i))
+            start = None
+    if start is not None:
+        spans.append((start, len(text)))
+    return spans
+
+
+def _lookalikes(text: str) -> list[CharWarning]:
+    """Letters of another script inside a word, that look like a letter of the word's own script.
+
+    A word written wholly in a script other than Latin is left alone (a Russian caption), unless
+    every letter of it imitates a Latin letter and the text has Latin words around it.
+    """
+    out: list[CharWarning] = []
+    spans = _words(text)
+    latin_words = sum(1 for s, e in spans if all(_script_of(c) in ("LATIN", "COMMON", "INHERITED")
+                                                    for c in text[s:e] if c.isalpha()))
+    for s, e in spans:
+        word = text[s:e]
+        letters = [(s + k, c) for k, c in enumerate(word) if c.isalpha()]
+        scripts = {_script_of(c) for _, c in letters} - {"COMMON", "INHERITED"}
+        if len(scripts) > 1:
+            counts = {sc: sum(1 for _, c in letters if _script_of(c) == sc) for sc in scripts}
+            main = "LATIN" if "LATIN" in scripts else max(sorted(counts), key=lambda sc: counts[sc])
+            for i, c in letters:
+                if _script_of(c) != main:
+                    out.extend(_lookalike(i, c, main, word))
+        elif scripts and scripts != {"LATIN"} and latin_words and len(letters) > 1 \
+                and all(skeleton_char(c.lower()) or skeleton_char(c) for _, c in letters):
+            for i, c in letters:
+                out.extend(_lookalike(i, c, "LATIN", word))
+    return out
+
+
+def _lookalike(i: int, ch: str, main: str, word: str) -> list[CharWarning]:
+    target = skeleton_char(ch)
+    if target is None or main != "LATIN":
+        return [CharWarning(i, "look-alike", f"{_title(_script_of(ch))} {ch!r} {char_label(ch).split(' ')[0]} in "
+                            f"“{shown(word)}” mixes {_title(_script_of(ch))} into a {_title(main)} word; "
+                            "type the word in one script")]
+    return [CharWarning(i, "look-alike", f"{_title(_script_of(ch))} {ch!r} {char_label(ch).split(' ')[0]} looks "
+                        f"like Latin {target!r} in “{shown(word)}”; type the Latin letter (look-alike letters can "
+                        "hide words from the safe-messaging check)")]
+
+
+def _title(script_name: str) -> str:
+    return script_name.replace("_", " ").title()
