@@ -55,11 +55,70 @@ def test_default_output_goes_beside_the_storyboard_and_refuses_overwrite(runner,
     assert forced.exit_code == 0
 
 
-def test_never_overwrites_an_input(runner, small_film):
-    result = runner.invoke(cli, ["render", str(small_film), "--draft", "-q", "--force", "-o", str(small_film)])
+def test_never_overwrites_an_input(runner, tmp_path):
+    from media_factory import make_video
+
+    clip = make_video(tmp_path / "clip.mp4", seconds=1.0)
+    before = clip.read_bytes()
+    sb = tmp_path / "clip-film.yaml"
+    sb.write_text("title: Clip\nregion: IE\nscenes:\n  - background: clip.mp4\n    duration: 1s\n", encoding="utf-8")
+    result = runner.invoke(cli, ["render", str(sb), "--draft", "-q", "--force", "-o", str(clip)])
     assert result.exit_code == 1
-    assert "input" in result.output
-    assert small_film.read_text().startswith("title: Short")
+    assert f"{clip} is also an input of this film" in result.output
+    assert clip.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip-film.yaml", "clip.mp4"]
+
+
+@pytest.mark.parametrize(("name", "suggestion"), [
+    ("film.mkv", "film.mp4"), ("film.mov", "film.mp4"), ("film.m4v", "film.mp4"), ("film", "film.mp4"),
+    ("film.draft", "film.draft.mp4"), ("short.yaml", "short.yaml.mp4"),
+])
+def test_a_film_name_reel_cannot_write_is_refused_before_any_work(runner, small_film, tmp_path, name, suggestion):
+    out = tmp_path / name
+    result = runner.invoke(cli, ["render", str(small_film), "--draft", "-q", "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"{name}: films are written as MP4; name the output {suggestion}" in result.output
+    assert "Traceback" not in result.output and not list(tmp_path.iterdir())
+
+
+def test_the_extension_is_checked_before_planning(runner, tmp_path, monkeypatch):
+    import toolkit.build.pipeline as pipeline
+
+    def never(*args, **kwargs):
+        raise AssertionError("prepare ran before the output name was checked")
+
+    monkeypatch.setattr(pipeline, "prepare", never)
+    result = runner.invoke(cli, ["render", str(tmp_path / "any.yaml"), "-o", str(tmp_path / "film.mkv")])
+    assert result.exit_code == 1 and "films are written as MP4" in result.output
+
+
+def test_an_upper_case_extension_is_accepted(runner, small_film, tmp_path):
+    out = tmp_path / "FILM.MP4"
+    result = runner.invoke(cli, ["render", str(small_film), "--draft", "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+
+
+@pytest.mark.parametrize("command", ["render", "still", "sheet"])
+def test_a_nul_byte_or_an_overlong_name_is_a_plain_error(runner, small_film, tmp_path, command):
+    extra = ["--at", "1s"] if command == "still" else []
+    ext = ".mp4" if command == "render" else ".png"
+    nul = runner.invoke(cli, [command, str(small_film), *extra, "-o", str(tmp_path / f"fi\x00lm{ext}")])
+    assert nul.exit_code == 2, nul.output  # a bad argument: click's usage error, not a traceback
+    assert "contains a NUL character (\\x00), which no file name can hold" in nul.output
+    long = runner.invoke(cli, [command, str(small_film), *extra, "-o", str(tmp_path / ("x" * 296 + ext))])
+    assert long.exit_code == 1, long.output
+    assert "is 300 characters long; names on this disk can be at most 255 bytes" in long.output
+    assert "Traceback" not in nul.output + long.output and not list(tmp_path.iterdir())
+
+
+def test_stills_and_sheets_must_be_png(runner, small_film, tmp_path):
+    still = runner.invoke(cli, ["still", str(small_film), "--at", "1s", "-o", str(tmp_path / "frame.jpg")])
+    assert still.exit_code == 1
+    assert "frame.jpg: stills and contact sheets are written as PNG images; name the output frame.png" in still.output
+    sheet = runner.invoke(cli, ["sheet", str(small_film), "-o", str(tmp_path / "sheet")])
+    assert sheet.exit_code == 1 and "name the output sheet.png" in sheet.output
+    assert not list(tmp_path.iterdir())
 
 
 def test_flashing_film_is_refused_and_not_saved(runner, tmp_path):

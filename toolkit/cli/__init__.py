@@ -6,12 +6,14 @@ Sub-commands live one per module in this package and are imported only when invo
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from typing import Any
 
 import click
 
+from toolkit.cli.signals import describe, exit_code, stop_on_signals
 from toolkit.errors import ReelError
 
 # name -> "module:function". The registry, not an if-chain: add a verb by adding a line.
@@ -51,13 +53,21 @@ class LazyGroup(click.Group):
         return getattr(module, attr, None)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ReelError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+        # SIGTERM and SIGHUP stop a command like Ctrl-C (clean-up runs, no temporary file is
+        # left); installed here, around the command, never at import.
+        with stop_on_signals():
+            try:
+                return super().invoke(ctx)
+            except ReelError as exc:
+                if ctx.obj and ctx.obj.get("debug"):
+                    raise
+                click.echo(f"Error: {exc}", err=True)
+                ctx.exit(exc.exit_code)
+            except KeyboardInterrupt as exc:
+                # The terminal may be gone (SIGHUP): a failed message must not hide the exit code.
+                with contextlib.suppress(OSError):
+                    click.echo(f"interrupted ({describe(exc)}): stopped; nothing unfinished was saved", err=True)
+                ctx.exit(exit_code(exc))
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

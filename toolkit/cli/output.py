@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import click
 
@@ -15,3 +17,21 @@ def echo_issues(issues: Iterable[Issue], *, err: bool = True) -> None:
     """Print each issue as `FILE:LINE:COL: path: message`, coloured by severity."""
     for issue in issues:
         click.secho(issue.format(), fg=_COLOURS.get(issue.severity), err=err)
+
+
+class PathArg(click.Path):
+    """`click.Path` that turns a NUL character into a usage error instead of a traceback.
+
+    No file name can hold NUL, and `os.stat` raises `ValueError` on one, which click does not
+    catch. Everything else is `click.Path`'s (returns `pathlib.Path`).
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("path_type", Path)
+        super().__init__(**kwargs)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str | os.PathLike) and "\x00" in os.fspath(value):
+            self.fail(f"{os.fspath(value)!r} contains a NUL character (\\x00), which no file name can hold: "
+                      "choose another name", param, ctx)
+        return super().convert(value, param, ctx)

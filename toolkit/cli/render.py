@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from pathlib import Path
 
 import click
 
-from toolkit.cli.output import echo_issues
+from toolkit.cli.output import PathArg, echo_issues
 
 _COMMON = [
     click.option("--template", "template", default=None, help="Use this template instead of the storyboard's."),
@@ -24,7 +26,7 @@ def common(func):
 
 
 @click.command()
-@click.argument("storyboard", type=click.Path(path_type=Path))
+@click.argument("storyboard", type=PathArg())
 @click.option("--json", "as_json", is_flag=True, help="Print the Timeline as JSON.")
 @click.option("--draft", is_flag=True, help="Plan at draft size (540×960).")
 @common
@@ -73,9 +75,9 @@ def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path |
 
 
 @click.command()
-@click.argument("storyboards", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="The film's path (one storyboard only).")
-@click.option("--out-dir", type=click.Path(path_type=Path), help="Folder for the films (several storyboards).")
+@click.argument("storyboards", nargs=-1, required=True, type=PathArg())
+@click.option("-o", "--output", type=PathArg(), help="The film's path (one storyboard only).")
+@click.option("--out-dir", type=PathArg(), help="Folder for the films (several storyboards).")
 @click.option("--draft", is_flag=True, help="540×960, fastest encode, same timing: for the edit loop.")
 @click.option("--force", is_flag=True, help="Overwrite an existing film (never an input).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the result and problems.")
@@ -89,32 +91,47 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
 
     One storyboard: the film goes beside it (or to -o). Several: each is rendered in turn,
     failures don't stop the batch, and a summary says which rendered and why others failed.
-    Exit 0 when every film rendered, 1 otherwise, 130 when interrupted."""
+    Exit 0 when every film rendered, 1 otherwise; when stopped, 128 + the signal (130 Ctrl-C, 143
+    SIGTERM, 129 SIGHUP), with nothing unfinished left behind."""
     from toolkit.build.pipeline import DRAFT_WIDTH, prepare
     from toolkit.build.render import render_film
+    from toolkit.build.run.atomic import check_output
+    from toolkit.build.run.ownership import target_lock
+    from toolkit.cli.signals import describe, exit_code
     from toolkit.errors import IssuesError, ReelError
 
     targets = _outputs(storyboards, output, out_dir, template, draft)
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        _make_folder(out_dir)
     done: dict[Path, Path] = {}
     results: list[tuple[Path, Path | None, str]] = []
     for sb in storyboards:
         target = targets[sb]
         if target in done.values():
             continue  # the same storyboard given twice
+        before = None
         try:
-            prepared = prepare(sb, template=template, width=DRAFT_WIDTH if draft else None,
-                               allow_outside=allow_outside, strict=strict, fields=fields)
-            echo_issues([w for w in prepared.warnings if w.severity != "info"])
-            if dry_run:
-                _print_commands(prepared, target, draft)
-                continue
-            result = _with_progress(lambda cb, p=prepared, t=target: render_film(
-                p, t, draft=draft, force=force, on_progress=cb), prepared, quiet)
-        except KeyboardInterrupt:
-            click.secho(f"interrupted: nothing was written to {target}", fg="yellow", err=True)
-            raise click.exceptions.Exit(130) from None
+            # Before any work: a name Reel cannot write, an existing film, or another render of
+            # the same film (its lock is held until this film is saved or abandoned).
+            check_output(target, kind="film", force=force or dry_run)
+            with contextlib.nullcontext() if dry_run else target_lock(target):
+                before = _identity(target)
+                prepared = prepare(sb, template=template, width=DRAFT_WIDTH if draft else None,
+                                   allow_outside=allow_outside, strict=strict, fields=fields)
+                echo_issues([w for w in prepared.warnings if w.severity != "info"])
+                if dry_run:
+                    _print_commands(prepared, target, draft)
+                    continue
+                result = _with_progress(lambda cb, p=prepared, t=target: render_film(
+                    p, t, draft=draft, force=force, on_progress=cb), prepared, quiet)
+        except KeyboardInterrupt as exc:
+            # Ctrl-C, SIGTERM or SIGHUP (see toolkit.cli.signals); the terminal may be gone.
+            saved = _identity(target) not in (before, None)
+            with contextlib.suppress(OSError):
+                click.secho(f"interrupted ({describe(exc)}): " + (
+                    f"{target} had just been saved, complete and checked" if saved
+                    else f"nothing was written to {target}"), fg="yellow", err=True)
+            raise click.exceptions.Exit(exit_code(exc)) from None
         except IssuesError as exc:
             click.secho(f"{sb}: {exc.message.splitlines()[0]}", fg="red", err=True)
             echo_issues(exc.issues)
@@ -136,6 +153,29 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
         _summary(results)
     if any(target is None for _, target, _ in results):
         raise click.exceptions.Exit(1)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which file is at `path` (device, inode, modification time), None when there is none."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino, info.st_mtime_ns
+
+
+def _make_folder(folder: Path) -> None:
+    """Create --out-dir; a bad name or an unwritable place is a plain error, not a traceback."""
+    from toolkit.errors import OutputError
+
+    if "\x00" in str(folder):
+        raise OutputError(f"the folder name {str(folder)!r} contains a NUL character (\\x00): choose another name")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"--out-dir {folder} is a file, not a folder") from None
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
 
 
 def _print_commands(prepared, target: Path, draft: bool) -> None:
@@ -189,9 +229,9 @@ def _summary(results: list[tuple[Path, Path | None, str]]) -> None:
 
 
 @click.command()
-@click.argument("storyboard", type=click.Path(path_type=Path))
+@click.argument("storyboard", type=PathArg())
 @click.option("--at", "at", required=True, help="When: 4.5s, 00:04.500 or 135f.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
+@click.option("-o", "--output", type=PathArg(), required=True, help="PNG to write.")
 @click.option("--draft", is_flag=True, help="At draft size (540×960).")
 @click.option("--force", is_flag=True, help="Overwrite an existing image.")
 @common
@@ -201,24 +241,29 @@ def still(storyboard: Path, at: str, output: Path, draft: bool, force: bool, tem
     """Render the single frame the film shows at --at, as a PNG."""
     from toolkit.build.pipeline import DRAFT_WIDTH, prepare
     from toolkit.build.render import render_still
+    from toolkit.build.run.atomic import check_output
+    from toolkit.build.run.ownership import target_lock
     from toolkit.build.spec.units import parse_duration
 
     try:
         when = parse_duration(at)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--at") from None
-    prepared = prepare(storyboard, template=template, width=DRAFT_WIDTH if draft else None,
-                       allow_outside=allow_outside, strict=strict, fields=fields)
-    seconds = float(when.to_seconds(prepared.timeline.canvas.fps))
-    if seconds >= float(prepared.timeline.duration):
-        raise click.BadParameter(f"the film is {float(prepared.timeline.duration):.2f}s long", param_hint="--at")
-    render_still(prepared, seconds, output, force=force)
+    check_output(output, kind="image", force=force)
+    with target_lock(output):
+        prepared = prepare(storyboard, template=template, width=DRAFT_WIDTH if draft else None,
+                           allow_outside=allow_outside, strict=strict, fields=fields)
+        seconds = float(when.to_seconds(prepared.timeline.canvas.fps))
+        if seconds >= float(prepared.timeline.duration):
+            raise click.BadParameter(f"the film is {float(prepared.timeline.duration):.2f}s long",
+                                     param_hint="--at")
+        render_still(prepared, seconds, output, force=force)
     click.secho(f"{output}: frame at {seconds:.2f}s", fg="green")
 
 
 @click.command()
-@click.argument("storyboard", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
+@click.argument("storyboard", type=PathArg())
+@click.option("-o", "--output", type=PathArg(), required=True, help="PNG to write.")
 @click.option("--force", is_flag=True, help="Overwrite an existing image.")
 @common
 @_field_option()
@@ -226,9 +271,13 @@ def sheet(storyboard: Path, output: Path, force: bool, template: str | None, all
           fields: dict[str, str]) -> None:
     """A contact sheet: one labelled thumbnail per scene, slate and end card, with the safe zone drawn."""
     from toolkit.build.pipeline import prepare
+    from toolkit.build.run.atomic import check_output
+    from toolkit.build.run.ownership import target_lock
     from toolkit.build.sheet import render_sheet
 
-    prepared = prepare(storyboard, template=template, width=540, allow_outside=allow_outside, strict=strict,
-                       fields=fields)
-    render_sheet(prepared, output, force=force)
+    check_output(output, kind="image", force=force)
+    with target_lock(output):
+        prepared = prepare(storyboard, template=template, width=540, allow_outside=allow_outside, strict=strict,
+                           fields=fields)
+        render_sheet(prepared, output, force=force)
     click.secho(f"{output}: {len(prepared.timeline.segments)} thumbnails", fg="green")

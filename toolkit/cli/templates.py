@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli.output import echo_issues
+from toolkit.cli.output import PathArg, echo_issues
 from toolkit.errors import TemplateError
 
 
@@ -71,7 +71,7 @@ def show(name: str) -> None:
 
 @templates.command()
 @click.argument("name")
-@click.option("-o", "--out", "out", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--out", "out", type=PathArg(), default=None,
               help="Where to write the sheet (default: NAME-preview.png).")
 @click.option("--width", type=click.IntRange(540, 4320), default=1080, show_default=True,
               help="Sheet width in pixels; the sheet is always 9:16.")
@@ -79,10 +79,13 @@ def show(name: str) -> None:
 def preview(name: str, out: Path | None, width: int, fields: dict[str, str]) -> None:
     """Render a 9:16 sign-off sheet for template NAME: both caption styles, each slate, the end
     card and logo, with the safe-zone outline and the measured contrast of every text colour."""
+    from toolkit.build.run.atomic import check_output
     from toolkit.build.template.preview import preview_sheet
 
+    target = out or Path(f"{name}-preview.png")
+    check_output(target, kind="image", force=True)  # a preview sheet is meant to be rewritten
     try:
-        result = preview_sheet(name, out or Path(f"{name}-preview.png"), width=width, fields=fields)
+        result = preview_sheet(name, target, width=width, fields=fields)
     except TemplateError as exc:
         echo_issues(exc.issues)
         click.secho(f"no sheet written: {str(exc).splitlines()[0]}", fg="red", err=True)
