@@ -80,7 +80,7 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
     else:
         gain = loudness_gain(timeline, ffmpeg=settings.ffmpeg, on_progress=report("loudness"))
     encode = EncodeSettings.draft(settings.threads) if draft else EncodeSettings.final(settings.threads)
-    with atomic_output(Path(output), force=force, inputs=inputs_of(prepared)) as temp:
+    with atomic_output(Path(output), force=force, inputs=inputs_of(prepared), kind="film") as temp:
         commands = compile_render(timeline, raster, output=temp, encode=encode, gain=gain)
         run_render(commands, stage="render", total_frames=timeline.frames, ffmpeg=settings.ffmpeg,
                    on_progress=report("render"))
@@ -151,7 +151,7 @@ def render_still(prepared: Prepared, seconds: float, output: Path, *, force: boo
     tl = prepared.timeline
     frame = min(tl.frames - 1, max(0, round(seconds * tl.canvas.fps)))
     with tempfile.TemporaryDirectory(prefix="reel-still-") as tmp, \
-            atomic_output(Path(output), force=force, inputs=inputs_of(prepared)) as temp:
+            atomic_output(Path(output), force=force, inputs=inputs_of(prepared), kind="image") as temp:
         [png] = render_frames(prepared, [frame], Path(tmp), settings)
         Path(temp).write_bytes(png.read_bytes())
     return Path(output)

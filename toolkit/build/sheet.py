@@ -57,7 +57,7 @@ def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, setti
             draw.text((x, y + thumb_h + 4), f"{i + 1}. {seg.name}"[:30], fill=_INK, font=font)
             draw.text((x, y + thumb_h + 24), f"{_clock(seg.start / fps)}–{_clock(seg.end / fps)}{tr}",
                       fill=(85, 88, 92), font=small)
-    with atomic_output(Path(output), force=force, inputs=()) as temp:
+    with atomic_output(Path(output), force=force, inputs=(), kind="image") as temp:
         sheet.save(temp, format="PNG")
     return Path(output)
 
