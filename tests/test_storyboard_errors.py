@@ -73,8 +73,8 @@ def test_wrong_types_and_durations(tmp_path):
     text = HEAD + "scenes:\n  - background: '#000000'\n    duration: -2s\n  - background: navy\n    duration: 0s\n" \
                   "  - background: navy\n    duration: [1]\n"
     msgs = errors(write(tmp_path, text))
-    assert any(m.endswith(":5:15: scenes[0].duration: a duration cannot be negative: '-2s'") for m in msgs)
-    assert any(m.endswith(":7:15: scenes[1].duration: must be longer than zero") for m in msgs)
+    assert any(m.endswith(":5:15: scenes[0].duration: must be a positive duration like `3s`, got '-2s'") for m in msgs)
+    assert any(m.endswith(":7:15: scenes[1].duration: must be longer than zero, got '0s'") for m in msgs)
     assert any(":9:15: scenes[2].duration: expected a duration like 3s" in m for m in msgs)
 
 

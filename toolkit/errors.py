@@ -61,13 +61,36 @@ class IssuesError(ReelError):
     """An error made of several located issues, reported together (collect, then abort)."""
 
     kind = "problem"
+    # A machine-made document can hold 100,000 mistakes; listing them all helps no one.
+    MAX_LISTED = 200
 
     def __init__(self, issues: Iterable[Issue], summary: str | None = None) -> None:
-        self.issues: tuple[Issue, ...] = tuple(issues)
-        errors = [i for i in self.issues if i.severity == "error"]
-        n = len(errors) or len(self.issues)
+        every = tuple(issues)
+        self.issues: tuple[Issue, ...] = _capped(every, self.MAX_LISTED)
+        errors = [i for i in every if i.severity == "error"]
+        n = len(errors) or len(every)
         head = summary or f"{n} {self.kind}{'s' if n != 1 else ''} found"
         super().__init__(head + "\n" + "\n".join(i.format() for i in self.issues))
+
+
+def _capped(issues: tuple[Issue, ...], limit: int) -> tuple[Issue, ...]:
+    """The first `limit` issues (errors before warnings, in file order), then one line saying
+    how many more there are, placed where the first one not listed is."""
+    if len(issues) <= limit:
+        return issues
+    kept = set(sorted(range(len(issues)), key=lambda k: (issues[k].severity != "error", k))[:limit])
+    hidden = [issue for k, issue in enumerate(issues) if k not in kept]
+    errors = [i for i in hidden if i.severity == "error"]
+    others = len(hidden) - len(errors)
+    what = f"{len(errors):,} more error{'s' if len(errors) != 1 else ''}" if errors else ""
+    if others:
+        what += f"{' and ' if what else ''}{others:,} more warning{'s' if others != 1 else ''} or note" \
+                f"{'s' if others != 1 else ''}"
+    first = (errors or hidden)[0]
+    more = Issue(f"and {what} not listed (only the first {limit} are shown); fix these and run again",
+                 file=first.file, line=first.line, col=first.col, severity="error" if errors else "warning",
+                 code="more-issues")
+    return (*(issue for k, issue in enumerate(issues) if k in kept), more)
 
 
 class SpecError(IssuesError):

@@ -7,18 +7,27 @@ storyboards, templates and rubrics alike.
 
 from __future__ import annotations
 
+import codecs
+import os
+import re
+import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from toolkit.build.spec.paths import PathProblem, check_name, shown
 from toolkit.errors import Issue, SpecError
 
 # A storyboard of 10,000 scenes is ~200k nodes; anything far past that is an alias bomb.
 MAX_EXPANDED_NODES = 2_000_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# The deepest storyboard key (`scenes[0].style.captions.box.color`) is 7 levels down; past 40
+# it is a mistake or an attack, and the recursive code after parsing must never see it.
+MAX_DEPTH = 40
+_YAML_TAG = "tag:yaml.org,2002:"
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,20 @@ class Document:
     path: Path
     data: Any
     node: yaml.Node | None
+    # key -> (key node, value node) per mapping, built on first use: looking up N issues in a
+    # mapping of N keys must cost N, not N squared (40k unknown keys took 38 s).
+    _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def _entry(self, node: yaml.MappingNode, item: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+        table = self._keys.get(id(node))
+        if table is None:
+            table = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    table.setdefault(k.value, (k, v))
+            self._keys[id(node)] = table
+        return table.get(item if isinstance(item, str) else str(item))
 
     def locate(self, loc: Sequence[str | int], *, key: bool = False) -> tuple[int | None, int | None, str]:
         """Line, column (1-based) and display path of the node at `loc`.
@@ -37,34 +60,33 @@ class Document:
         With `key=True` the position is that of the mapping key rather than its value.
         """
         node = self.node
-        shown: list[str | int] = []
+        named: list[str | int] = []
         key_node: yaml.Node | None = None
         for depth, item in enumerate(loc):
-            if isinstance(node, yaml.MappingNode) and isinstance(item, str):
-                for k, v in node.value:
-                    if isinstance(k, yaml.ScalarNode) and k.value == item:
-                        key_node, node = k, v
-                        shown.append(item)
-                        break
+            if isinstance(node, yaml.MappingNode) and isinstance(item, str | int) and not isinstance(item, bool):
+                entry = self._entry(node, item)
+                if entry is not None:
+                    key_node, node = entry
+                    named.append(item)
                 else:
                     # a union tag (e.g. "scene") or a key that is absent: name only a final absent key
-                    if depth == len(loc) - 1 and _is_field_name(item):
-                        shown.append(item)
+                    if depth == len(loc) - 1 and isinstance(item, str) and _is_field_name(item):
+                        named.append(item)
                     key_node = None
                     continue
             elif isinstance(node, yaml.SequenceNode) and isinstance(item, int):
                 if 0 <= item < len(node.value):
                     node = node.value[item]
                     key_node = None
-                    shown.append(item)
+                    named.append(item)
                 else:
                     break
             else:
                 continue
         target = key_node if (key and key_node is not None) else node
         if target is None:
-            return None, None, format_path(shown)
-        return target.start_mark.line + 1, target.start_mark.column + 1, format_path(shown)
+            return None, None, format_path(named)
+        return target.start_mark.line + 1, target.start_mark.column + 1, format_path(named)
 
     def text_start(self, loc: Sequence[str | int]) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the first character of the text scalar at `loc`.
@@ -86,7 +108,8 @@ class Document:
         node = self.node
         for item in loc:
             if isinstance(node, yaml.MappingNode) and isinstance(item, str):
-                node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == item), node)
+                entry = self._entry(node, item)
+                node = entry[1] if entry is not None else node
             elif isinstance(node, yaml.SequenceNode) and isinstance(item, int) and 0 <= item < len(node.value):
                 node = node.value[item]
         return node
@@ -94,8 +117,8 @@ class Document:
     def issue(self, loc: Sequence[str | int], message: str, *, severity: str = "error",
               key: bool = False, code: str = "") -> Issue:
         """An `Issue` located at `loc` in this document."""
-        line, col, shown = self.locate(loc, key=key)
-        return Issue(message=message, path=shown, file=self.path, line=line, col=col,
+        line, col, where = self.locate(loc, key=key)
+        return Issue(message=message, path=where, file=self.path, line=line, col=col,
                      severity=severity, code=code)  # type: ignore[arg-type]
 
 
@@ -127,20 +150,21 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
 def load_document(path: Path, *, kind: str = "storyboard") -> Document:
     """Read and parse `path`, raising `SpecError` with located issues for anything unreadable.
 
-    Catches: missing file, non-UTF-8 bytes, YAML syntax (including tabs), an empty file, a
-    top level that is not a mapping, duplicate keys, and alias expansion bombs.
+    Catches: a file name no file system holds, a missing file, a folder, a device or pipe
+    (never read: /dev/zero has no end), a file over 20 MB, UTF-16 or binary data, non-UTF-8
+    bytes, YAML syntax (including tabs), YAML tags whose value does not fit, an empty file,
+    a top level that is not a mapping, duplicate keys, nesting past 40 levels and alias bombs.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SpecError([Issue(f"{kind} file not found", file=path)]) from None
-    except IsADirectoryError:
-        raise SpecError([Issue(f"expected a {kind} file, this is a folder", file=path)]) from None
-    except OSError as exc:
-        raise SpecError([Issue(f"cannot read {kind}: {exc.strerror}", file=path)]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise SpecError([Issue(f"{kind} is {len(raw) // 1_000_000} MB; the limit is 20 MB", file=path)])
+    raw = _read_bounded(path, kind)
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise SpecError([Issue(f"the {kind} is saved as UTF-32 text; save it as UTF-8", file=path, line=1, col=1)])
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(raw):
+        raise SpecError([Issue(f"the {kind} is saved as UTF-16 text (\"Unicode\" in some editors); save it as "
+                               "UTF-8", file=path, line=1, col=1)])
+    if b"\0" in raw[:8192]:
+        raise SpecError([Issue(f"this is binary data, not a {kind} (YAML text); check the file name",
+                               file=path, line=1, col=1)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -150,6 +174,44 @@ def load_document(path: Path, *, kind: str = "storyboard") -> Document:
             f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
             file=path, line=line, col=col)]) from None
     return parse_document(text, path, kind=kind)
+
+
+def _read_bounded(path: Path, kind: str) -> bytes:
+    """The file's bytes, refusing what is not a regular file of at most `MAX_FILE_BYTES`."""
+    try:
+        check_name(os.fspath(path))
+    except PathProblem as problem:
+        raise SpecError([Issue(f"cannot read the {kind} `{problem.shown}`: the name {problem.detail}")]) from None
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise SpecError([Issue(f"{kind} file not found", file=path)]) from None
+    except OSError as exc:
+        raise SpecError([Issue(f"cannot read {kind}: {exc.strerror or exc}", file=path)]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SpecError([Issue(f"expected a {kind} file, this is a folder", file=path)])
+    if not stat.S_ISREG(info.st_mode):
+        raise SpecError([Issue(f"expected a {kind} file, this is a device or a pipe (it would be read forever)",
+                               file=path)])
+    too_big = SpecError([Issue(f"the {kind} is {max(info.st_size, MAX_FILE_BYTES + 1) / 2**20:.1f} MB; the limit "
+                               f"is {MAX_FILE_BYTES // 2**20} MB (a storyboard of 10,000 scenes is about 1 MB)",
+                               file=path)])
+    if info.st_size > MAX_FILE_BYTES:
+        raise too_big
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+    except OSError as exc:
+        raise SpecError([Issue(f"cannot read {kind}: {exc.strerror or exc}", file=path)]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_big
+    return raw
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII text with a NUL byte beside every character."""
+    head = raw[:64]
+    return len(head) >= 8 and (head[1::2].count(0) == len(head[1::2]) or head[0::2].count(0) == len(head[0::2]))
 
 
 def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Document:
@@ -172,21 +234,60 @@ def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Docume
         raise SpecError([Issue(f"the {kind} is empty; start from `reel new` or an example in storyboards/",
                                file=path, line=1, col=1)])
     issues: list[Issue] = []
-    _check_nodes(node, path, issues)
+    _check_nodes(node, path, issues, kind)
     if issues:
         raise SpecError(issues)
     if not isinstance(node, yaml.MappingNode):
         m = node.start_mark
         raise SpecError([Issue(f"the top level of a {kind} must be a mapping of keys like `title:`, "
                                f"found a {_node_kind(node)}", file=path, line=m.line + 1, col=m.column + 1)])
-    constructor = _Loader("")
+    constructor = _Constructor("")
     try:
         data = constructor.construct_document(node)
+    except _TagProblem as problem:
+        raise SpecError([problem.issue(path)]) from None
     except yaml.MarkedYAMLError as exc:
         raise SpecError([_yaml_issue(exc, path, text)]) from None
     finally:
         constructor.dispose()
     return Document(path=path, data=data, node=node)
+
+
+class _TagProblem(Exception):
+    """A YAML tag (`!!int abc`, `!!timestamp 2020-99-99`) whose value its type cannot hold."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__(node.tag)
+        self.node = node
+
+    def issue(self, path: Path) -> Issue:
+        tag = self.node.tag.replace(_YAML_TAG, "!!")
+        kind = _TAG_KINDS.get(tag, "that type")
+        value = self.node.value if isinstance(self.node, yaml.ScalarNode) else ""
+        m = self.node.start_mark
+        return Issue(f"the YAML tag `{tag}` cannot turn `{shown(value)}` into {kind}; remove the tag (Reel "
+                     "reads values such as `2.2s` or `2020-01-31` without YAML tags)",
+                     file=path, line=m.line + 1, col=m.column + 1)
+
+
+_TAG_KINDS = {"!!int": "a whole number", "!!float": "a number", "!!bool": "yes or no", "!!timestamp": "a date",
+              "!!binary": "base64 data", "!!null": "an empty value"}
+
+
+class _Constructor(_Loader):
+    """Builds the data; a tagged value its type cannot hold becomes a located `_TagProblem`.
+
+    PyYAML's safe constructors raise plain `ValueError`s for `!!int abc` or `!!float 2.2s`,
+    with no position: catching them per node is the one place that still knows the node.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (_TagProblem, yaml.MarkedYAMLError):
+            raise
+        except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
+            raise _TagProblem(node) from exc
 
 
 def _char_at(text: str, line: int, column: int) -> str:
@@ -219,50 +320,82 @@ def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path, text: str = "") -> Issue:
     message = f"YAML syntax: {problem}"
     if exc.context and exc.problem and exc.context != exc.problem:
         message = f"YAML syntax: {problem} ({exc.context})"
+    if "could not determine a constructor for the tag" in problem:
+        found = re.search(r"tag '(.*)'", problem)
+        tag = (found.group(1) if found else "").replace(_YAML_TAG, "!!")
+        message = f"the YAML tag `{shown(tag)}` is not allowed; remove it (Reel reads plain values only)"
     if mark is None:
         return Issue(message, file=path)
     return Issue(message, file=path, line=mark.line + 1, col=mark.column + 1)
 
 
-def _check_nodes(root: yaml.Node, path: Path, issues: list[Issue]) -> None:
-    """Duplicate keys and alias bombs, found on the node graph before anything is expanded."""
-    sizes: dict[int, int] = {}
-    visiting: set[int] = set()
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
-    def size(node: yaml.Node) -> int:
+
+def _check_nodes(root: yaml.Node, path: Path, issues: list[Issue], kind: str = "storyboard") -> None:
+    """Duplicate keys, nesting depth and alias bombs, found on the node graph before anything
+    is expanded. Iterative, so a deeply nested file cannot exhaust Python's stack here."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    frames: list[list[Any]] = []  # [node, children, next child, size so far]
+    over = MAX_EXPANDED_NODES + 1
+
+    def enter(node: yaml.Node) -> int | None:
+        """The node's known size, or None after pushing a frame to measure it."""
         key = id(node)
         if key in sizes:
             return sizes[key]
-        if key in visiting:  # a recursive alias
-            m = node.start_mark
+        m = node.start_mark
+        if key in on_path:
             issues.append(Issue("recursive YAML alias", file=path, line=m.line + 1, col=m.column + 1))
-            return MAX_EXPANDED_NODES + 1
-        visiting.add(key)
-        total = 1
+            return over
+        if len(frames) >= MAX_DEPTH:
+            raise SpecError([Issue(f"values are nested more than {MAX_DEPTH} levels deep here; a {kind} needs "
+                                   "fewer than 10 (an unclosed bracket?)", file=path, line=m.line + 1,
+                                   col=m.column + 1)])
         if isinstance(node, yaml.MappingNode):
-            seen: dict[str, yaml.Node] = {}
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode):
-                    if k.value in seen:
-                        first = seen[k.value].start_mark
-                        issues.append(Issue(
-                            f"duplicate key `{k.value}` (first written at line {first.line + 1}); "
-                            "YAML keeps only the last one, so remove or rename one of them",
-                            file=path, line=k.start_mark.line + 1, col=k.start_mark.column + 1))
-                    else:
-                        seen[k.value] = k
-                total += size(k) + size(v)
-                if total > MAX_EXPANDED_NODES:
-                    break
-        elif isinstance(node, yaml.SequenceNode):
-            for v in node.value:
-                total += size(v)
-                if total > MAX_EXPANDED_NODES:
-                    break
-        visiting.discard(key)
-        sizes[key] = total
-        return total
+            _duplicates(node, path, issues)
+        on_path.add(key)
+        frames.append([node, _children(node), 0, 1])
+        return None
 
-    if size(root) > MAX_EXPANDED_NODES and not any("recursive" in i.message for i in issues):
+    total = enter(root)
+    while frames:
+        frame = frames[-1]
+        node, kids, i, size = frame
+        if i < len(kids) and size <= MAX_EXPANDED_NODES:
+            frame[2] = i + 1
+            got = enter(kids[i])
+            if got is not None:
+                frame[3] += got
+            continue
+        frames.pop()
+        on_path.discard(id(node))
+        sizes[id(node)] = size
+        if frames:
+            frames[-1][3] += size
+        else:
+            total = size
+    if (total or 0) > MAX_EXPANDED_NODES and not any("recursive" in i.message for i in issues):
         issues.append(Issue("YAML anchors/aliases expand to more than 2 million values (an alias bomb?); "
                             "write the values out instead", file=path, line=1, col=1))
+
+
+def _duplicates(node: yaml.MappingNode, path: Path, issues: list[Issue]) -> None:
+    seen: dict[str, yaml.Node] = {}
+    for k, _ in node.value:
+        if not isinstance(k, yaml.ScalarNode):
+            continue
+        if k.value in seen:
+            first = seen[k.value].start_mark
+            issues.append(Issue(
+                f"duplicate key `{shown(k.value)}` (first written at line {first.line + 1}); "
+                "YAML keeps only the last one, so remove or rename one of them",
+                file=path, line=k.start_mark.line + 1, col=k.start_mark.column + 1))
+        else:
+            seen[k.value] = k

@@ -6,8 +6,10 @@ floating-point drift creeps into the frame arithmetic of the planner.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any
 
@@ -44,12 +46,19 @@ class Duration:
 
     def __str__(self) -> str:
         if self.frames is not None:
-            return f"{self.frames}f"
+            return f"{self.frames}f" if abs(self.frames) < 10**15 else f"{_big(Decimal(self.frames))}f"
         assert self.seconds is not None
-        return f"{float(self.seconds):g}s"
+        if abs(self.seconds) < 10**15:
+            return f"{float(self.seconds):g}s"
+        # float() overflows past 1e308 (a `from:` of 400 digits); Decimal shows any size
+        return f"{_big(Decimal(self.seconds.numerator) / Decimal(self.seconds.denominator))}s"
 
     def __bool__(self) -> bool:
         return bool(self.frames) or bool(self.seconds)
+
+
+def _big(value: Decimal) -> str:
+    return format(Decimal(format(value, ".6g")).normalize(), "g")
 
 
 def parse_duration(value: Any) -> Duration:
@@ -58,15 +67,19 @@ def parse_duration(value: Any) -> Duration:
         return value
     if isinstance(value, bool):
         raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
-    if isinstance(value, int):
-        return Duration(seconds=Fraction(value))
-    if isinstance(value, float):
-        return Duration(seconds=Fraction(str(value)))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"a duration must be a finite number of seconds like `3s`, got {_shown(value)}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"a duration cannot be negative, got {_shown(value)}")
+        return Duration(seconds=Fraction(value) if isinstance(value, int) else Fraction(str(value)))
     if not isinstance(value, str):
         raise ValueError(f"expected {DURATION_HELP}, got {type(value).__name__}")
     text = value.strip()
     if text.startswith("-"):
-        raise ValueError(f"a duration cannot be negative: {value!r}")
+        raise ValueError(f"a duration cannot be negative, got {_shown(value)}")
+    if text.lstrip("+").lower().rstrip("s ").strip() in _NOT_FINITE:
+        raise ValueError(f"a duration must be a finite number of seconds like `3s`, got {_shown(value)}")
     if m := _FRAMES.match(text):
         return Duration(frames=int(m.group(1)))
     if m := _MILLIS.match(text):
@@ -83,10 +96,28 @@ def parse_duration(value: Any) -> Duration:
     raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
 
 
-def _positive(value: Duration) -> Duration:
-    if not value:
-        raise ValueError("must be longer than zero")
-    return value
+_NOT_FINITE = {"inf", "infinity", ".inf", "nan", ".nan"}
+
+
+def _shown(value: Any) -> str:
+    """The value as written in YAML (`.inf`, not `inf`), shortened if it is very long."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-12:]} ({len(text)} characters)"
+
+
+def parse_positive(value: Any) -> Duration:
+    """Like `parse_duration`, for spans that must be longer than zero (say so, with the value)."""
+    try:
+        parsed = parse_duration(value)
+    except ValueError as exc:
+        if "negative" in str(exc):
+            raise ValueError(f"must be a positive duration like `3s`, got {_shown(value)}") from None
+        raise
+    if not parsed:
+        raise ValueError(f"must be longer than zero, got {_shown(value)}")
+    return parsed
 
 
 _DURATION_SCHEMA = WithJsonSchema(
@@ -107,7 +138,7 @@ Time = Annotated[Duration, BeforeValidator(parse_duration), PlainSerializer(str)
 
 PositiveTime = Annotated[
     Duration,
-    BeforeValidator(lambda v: _positive(parse_duration(v))),
+    BeforeValidator(parse_positive),
     PlainSerializer(str),
     _DURATION_SCHEMA,
 ]

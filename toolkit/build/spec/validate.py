@@ -27,6 +27,7 @@ from toolkit.build.spec.models import (
     Storyboard,
     VideoBackground,
 )
+from toolkit.build.spec.paths import Folder, PathProblem
 from toolkit.errors import Issue, ProbeError, SpecError
 from toolkit.media.probe import MediaInfo, probe
 
@@ -98,18 +99,12 @@ class _AssetChecker:
         self.issues.append(self.doc.issue(loc, message, severity=severity))
 
     def resolve(self, rel: Path, loc: tuple) -> Path | None:
-        path = (self.base / rel).resolve()
-        if not self.allow_outside and not path.is_relative_to(self.base):
-            self._error(loc, f"`{rel}` points outside the storyboard's folder ({self.base}); keep media next "
-                             "to the storyboard, or pass --allow-outside if you really mean it")
+        """The file `rel` names, through the one path gate (`spec.paths`); None after an error."""
+        try:
+            return Folder(self.base, allow_outside=self.allow_outside).file(rel)
+        except PathProblem as problem:
+            self._error(loc, problem.message)
             return None
-        if not path.exists():
-            self._error(loc, f"file not found: {rel} (looked in {path.parent})")
-            return None
-        if path.is_dir():
-            self._error(loc, f"`{rel}` is a folder, not a file")
-            return None
-        return path
 
     def probe(self, rel: Path, loc: tuple) -> MediaInfo | None:
         path = self.resolve(rel, loc)
