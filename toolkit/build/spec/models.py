@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import (
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -91,16 +92,45 @@ class CustomService(SpecModel):
     """A support service not in the directory (e.g. a local one), shown as well as the chosen ones."""
 
     name: Annotated[str, Field(min_length=2)]
-    call: str | None = None
-    text: str | None = None
+    call: str | None = Field(default=None, description="A phone number valid in the film's region, or a short "
+                             "code its numbering plan knows, e.g. `0800 123 4567`.")
+    text: str | None = Field(default=None, description="An SMS number or short code, e.g. `85258`.")
     web: str | None = None
     hours: str | None = None
+
+    @field_validator("call", "text", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        # `call: 988` reads as an integer; it is a number to dial, so take its digits as written
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("name", "call", "text", "web", "hours")
+    @classmethod
+    def _not_blank(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        field = info.field_name or ""
+        if not value.strip():
+            raise ValueError(f"`{field}` is blank; {_CUSTOM_EXAMPLES[field]}")
+        if field in ("call", "text") and not any(ch.isdigit() for ch in value):
+            raise ValueError(f"`{field}` needs a phone number or short code, got {value!r}; "
+                             f"{_CUSTOM_EXAMPLES[field]}")
+        return value.strip()
 
     @model_validator(mode="after")
     def _has_contact(self) -> CustomService:
         if not (self.call or self.text or self.web):
             raise ValueError("a service needs at least one of `call`, `text` or `web`")
         return self
+
+
+_CUSTOM_EXAMPLES = {
+    "name": "give the service's name, e.g. `name: Harbour Youth Line`",
+    "call": "write the number as the service publishes it, e.g. `call: 0800 123 4567`, or leave `call` out",
+    "text": "write the SMS number or short code, e.g. `text: 85258`, or leave `text` out",
+    "web": "write the address, e.g. `web: harbour.example.org`, or leave `web` out",
+    "hours": "write the opening hours, e.g. `hours: Mon-Fri 9am-5pm`, or leave `hours` out",
+}
 
 
 END_CARD_RULE = (
