@@ -19,7 +19,6 @@ Errors are reported like storyboard errors: every problem at once, each at FILE:
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import math
 from dataclasses import dataclass
@@ -224,11 +223,11 @@ def load_rubric(ref: str | Path | None = None) -> Rubric:
     try:
         spec = RubricFile.model_validate(doc.data)
     except ValidationError as exc:
-        issues = translate_validation_error(exc, doc)
+        issues = translate_validation_error(exc, doc, root=RubricFile)
         # pydantic also reports a list as too short when one of its items is invalid: say it once
         issues = [i for i in issues if not (i.code == "too_short" and any(
             o.path.startswith(i.path + "[") for o in issues))]
-        raise RubricError([_rubric_hint(i) for i in issues]) from None
+        raise RubricError(issues) from None
     issues: list[Issue] = []
     criteria = [c for i, spec_c in enumerate(spec.criteria) if (c := _criterion(doc, i, spec_c, issues))]
     seen: dict[str, int] = {}
@@ -240,30 +239,6 @@ def load_rubric(ref: str | Path | None = None) -> Rubric:
     if issues:
         raise RubricError(issues)
     return Rubric(spec.name, spec.title, spec.description, tuple(criteria), doc.path)
-
-
-_RUBRIC_KEYS = sorted({*RubricFile.model_fields, *CriterionSpec.model_fields, *ExpectSpec.model_fields})
-
-
-def _rubric_hint(issue: Issue) -> Issue:
-    """Swap the storyboard "did you mean" (the shared translator's vocabulary) for rubric keys."""
-    if issue.code != "extra_forbidden":
-        return issue
-    key = issue.message.split("`")[1] if "`" in issue.message else ""
-    close = difflib.get_close_matches(key, _RUBRIC_KEYS, n=1, cutoff=0.6)
-    hint = f"; did you mean `{close[0]}`?" if close else f"; allowed here: {_allowed(issue.path)}"
-    return dataclasses.replace(issue, message=f"unknown key `{key}`{hint}")
-
-
-def _allowed(path: str) -> str:
-    last = path.rsplit(".", 1)[-1] if path else ""
-    if ".expect." in f".{path}" and last not in RubricFile.model_fields:
-        fields = ExpectSpec.model_fields
-    elif path.startswith("criteria"):
-        fields = CriterionSpec.model_fields
-    else:
-        fields = RubricFile.model_fields
-    return ", ".join(f"`{f}`" for f in fields)
 
 
 def _criterion(doc: Document, i: int, spec: CriterionSpec, issues: list[Issue]) -> Criterion | None:

@@ -107,20 +107,27 @@ def unknown_key_hint(key: str, root: type[BaseModel] | None, where: tuple) -> st
         return ""
     places = _places(root).get(key, ()) if root is not None else ()
     if places:
-        near = sorted(places, key=lambda p: -_shared(p[0], where))[:4]
-        listed = [f"`{path}`" + ("" if not tag else f" without `{tag[1:]}:`" if tag.startswith("!")
-                                 else f" with `{tag}:`") for path, tag in near]
-        joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " or " + listed[-1]
-        return f"; `{key}` belongs in {joined}, not here"
+        return f"; `{key}` belongs in {_where(places, where)}, not here"
     if len(key) <= 64:
-        pool = here or (_vocabulary(root) if root is not None else frozenset())
-        for probe in (key, key.lower().replace(" ", "_").replace("-", "_")):
-            close = [c for c in difflib.get_close_matches(probe, sorted(pool - {key}), n=2, cutoff=0.6) if c != key]
-            if close:
-                return f"; did you mean `{close[0]}`?"
+        vocabulary = _vocabulary(root) if root is not None else frozenset()
+        for pool in (here, vocabulary - here):
+            for probe in (key, key.lower().replace(" ", "_").replace("-", "_")):
+                close = difflib.get_close_matches(probe, sorted(pool - {key}), n=1, cutoff=0.6)
+                if close and pool is here:
+                    return f"; did you mean `{close[0]}`?"
+                if close and root is not None:
+                    return f"; did you mean `{close[0]}`? It belongs in {_where(_places(root)[close[0]], where)}"
     if here and len(here) <= 12:
         return "; allowed here: " + ", ".join(f"`{k}`" for k in sorted(here))
     return ""
+
+
+def _where(places: tuple[tuple[str, str | None], ...], where: tuple) -> str:
+    """Up to four places, those nearest the error first, as `path` with/without `tag:`."""
+    near = sorted(places, key=lambda p: -_shared(p[0], where))[:4]
+    listed = [f"`{path}`" + ("" if not tag else f" without `{tag[1:]}:`" if tag.startswith("!")
+                             else f" with `{tag}:`") for path, tag in near]
+    return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " or " + listed[-1]
 
 
 def _shared(place: str, where: tuple) -> int:

@@ -45,6 +45,7 @@ class LoadedStoryboard:
     media: dict[Path, MediaInfo]
     caption_files: dict[Path, tuple[CaptionCue, ...]]
     warnings: tuple[Issue, ...]
+    allow_outside: bool = False  # --allow-outside: later stages (film fonts) confine paths the same way
 
     @property
     def path(self) -> Path:
@@ -83,7 +84,7 @@ def load_storyboard(path: Path, *, allow_outside: bool = False) -> LoadedStorybo
     if errors or storyboard is None:
         raise SpecError(issues)
     return LoadedStoryboard(document=doc, storyboard=storyboard, base_dir=base, media=checker.media,
-                            caption_files=checker.captions, warnings=tuple(issues))
+                            caption_files=checker.captions, warnings=tuple(issues), allow_outside=allow_outside)
 
 
 class _AssetChecker:

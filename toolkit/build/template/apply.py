@@ -21,9 +21,10 @@ from pydantic import ValidationError
 from toolkit.build.plan.inputs import Fonts
 from toolkit.build.spec.errors import translate_validation_error
 from toolkit.build.spec.models import ColorBackground, GradientBackground, Scene, Slate, Storyboard
+from toolkit.build.spec.paths import Folder
 from toolkit.build.spec.validate import LoadedStoryboard
 from toolkit.build.template.fields import bad_value, describe_missing, field_names, fill
-from toolkit.build.template.loader import ResolvedTemplate, resolve_font
+from toolkit.build.template.loader import ResolvedTemplate, resolve_font, template_folders
 from toolkit.build.template.models import Template
 from toolkit.build.template.style import written
 from toolkit.errors import Issue, TemplateError
@@ -80,9 +81,9 @@ def check_locks(loaded: LoadedStoryboard, resolved: ResolvedTemplate) -> list[Is
     if not locks:
         return []
     issues: list[Issue] = []
-    reported: list[tuple[str | int, ...]] = []
+    reported: set[tuple[str | int, ...]] = set()  # a set: 10,000 locked scene overrides stay linear
     for prop, loc, whole in _overrides(loaded.storyboard):
-        if any(loc[:len(r)] == r for r in reported):
+        if any(loc[:n] in reported for n in range(1, len(loc) + 1)):
             continue  # inside an override already reported
         lock = next((lk for lk in locks if prop == lk or prop.startswith(lk + ".")
                      or (whole and lk.startswith(prop + "."))), None)
@@ -91,7 +92,7 @@ def check_locks(loaded: LoadedStoryboard, resolved: ResolvedTemplate) -> list[Is
                                               else "")
             issues.append(loaded.document.issue(loc, f"template {who} locks `{lock}`; remove this override",
                                                 key=True, code="locked"))
-            reported.append(loc)
+            reported.add(loc)
     return issues
 
 
@@ -272,16 +273,19 @@ def _flatten_gradients(loaded: LoadedStoryboard, resolved: ResolvedTemplate, war
 
 def _fonts(loaded: LoadedStoryboard, resolved: ResolvedTemplate) -> Fonts:
     tpl = resolved.template
-    folders = [resolved.folder.parent / c for c in resolved.chain]
+    folders = template_folders(resolved.folder.parent, resolved.chain)
+    # A film's own font is confined to the storyboard's folder like its media (`--allow-outside` too).
+    film = Folder(loaded.base_dir, escape_hint="keep font files next to the storyboard, or pass --allow-outside "
+                  "if you really mean it", allow_outside=loaded.allow_outside)
     found: dict[str, Path] = {}
     errors: list[Issue] = []
     for role in ("heading", "body", "captions"):
         ref = getattr(tpl.fonts, role)
         from_film = resolved.origins.get(f"fonts.{role}") == STORYBOARD
         try:
-            found[role] = resolve_font(ref, *([loaded.base_dir] if from_film else folders))
+            found[role] = resolve_font(ref, *([film] if from_film else folders))
         except FileNotFoundError as exc:
-            message = str(exc).replace("the template folder", "the storyboard's folder") if from_film else str(exc)
+            message = str(exc)
             errors.append(loaded.document.issue(("style", "fonts", role), message) if from_film
                           else resolved.issue(f"fonts.{role}", message))
     if errors:

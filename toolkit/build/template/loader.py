@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from toolkit.build.spec.errors import translate_validation_error
 from toolkit.build.spec.loader import Document, load_document
+from toolkit.build.spec.paths import Folder, PathProblem, find_in, shown
 from toolkit.build.template.models import Template, on_key
 from toolkit.errors import Issue, TemplateError
 from toolkit.settings import Settings
@@ -153,10 +154,11 @@ def _mark(src: dict[str, Any], tname: str, origins: dict[str, str], prefix: str)
 
 def _check_files(template: Template, root: Path, chain: list[str], docs: list[Document]) -> None:
     issues: list[Issue] = []
+    folders = template_folders(root, chain)
     for field_name in ("heading", "body", "captions"):
         ref = getattr(template.fonts, field_name)
         try:
-            resolve_font(ref, *(root / c for c in chain))
+            resolve_font(ref, *folders)
         except FileNotFoundError as exc:
             doc = _doc_setting(docs, ["fonts", field_name])
             issues.append(doc.issue(["fonts", field_name], str(exc)))
@@ -167,17 +169,32 @@ def _check_files(template: Template, root: Path, chain: list[str], docs: list[Do
             continue
         doc = _doc_setting(docs, list(loc))
         what = loc[0]
-        path = _find(rel, root, chain)
-        if rel.is_absolute() or ".." in rel.parts:
-            issues.append(doc.issue(list(loc), f"{what} file {rel} must be inside the template folder"))
-        elif path is None:
-            issues.append(doc.issue(list(loc), f"{what} file {rel} not found in the template folder "
-                                               f"({', '.join(str(root / c) for c in chain)})"))
-        elif what == "logo" and not _is_image(path):
+        try:
+            path = find_in(rel, folders)
+        except PathProblem as problem:
+            listed = f" ({', '.join(str(f.root) for f in folders)})" if problem.kind == "missing" else ""
+            issues.append(doc.issue(list(loc), file_problem(what, problem, folders[0]) + listed))
+            continue
+        if what == "logo" and not _is_image(path):
             issues.append(doc.issue(list(loc), f"logo {rel} is not an image Pillow can read (use a PNG with "
                                                "transparency)"))
     if issues:
         raise TemplateError(issues)
+
+
+def template_folders(root: Path, chain: list[str] | tuple[str, ...]) -> list[Folder]:
+    """The folders a template's files may come from: its own, then those of what it extends."""
+    return [Folder(root / name, label="the template folder", escape_hint="") for name in chain]
+
+
+def file_problem(what: str, problem: PathProblem, folder: Folder) -> str:
+    """The sentence for a refused `what` file (`font`, `logo`, `intro`...), in the words of its folder."""
+    if problem.kind == "missing":
+        return f"{what} file {problem.shown} not found in {folder.label}"
+    if problem.kind == "outside":
+        hint = f"; {folder.escape_hint}" if folder.escape_hint else ""
+        return f"{what} file {problem.shown} must be inside {folder.label}{hint}"
+    return f"{what} file {problem.message}"
 
 
 def _is_image(path: Path) -> bool:
@@ -201,23 +218,29 @@ def _doc_setting(docs: list[Document], loc: list[str]) -> Document:
     return docs[0]
 
 
-def _find(rel: Path, root: Path, chain: list[str]) -> Path | None:
-    for name in chain:
-        candidate = root / name / rel
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def template_file(resolved: ResolvedTemplate, rel: Path) -> Path | None:
     """A file named in a template, looked up in the template's folder and then its parents'."""
-    return _find(rel, resolved.folder.parent, list(resolved.chain))
+    try:
+        return find_in(rel, template_folders(resolved.folder.parent, resolved.chain))
+    except PathProblem:
+        return None
 
 
-def resolve_font(ref: str, *folders: Path) -> Path:
-    """A font file from `family-slug:style` (a fontpkg package) or a path inside a template folder."""
+_FONT_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def resolve_font(ref: str, *folders: Path | Folder) -> Path:
+    """A font file from `family-slug:style` (a fontpkg package) or a path inside one of `folders`.
+
+    Paths go through the same gate as every other file a document names (`spec.paths`): a
+    bare `Path` is a template folder; pass a `Folder` for the storyboard's. Raises
+    `FileNotFoundError` with the sentence to show.
+    """
     if ":" in ref and not ref.lower().endswith((".ttf", ".otf", ".ttc")):
         slug, _, style = ref.partition(":")
+        if not _FONT_PACKAGE.match(slug):
+            raise FileNotFoundError(f"font `{shown(ref)}`: `{shown(slug)}` is not a font package name (lowercase "
+                                    "letters, digits and `-`, as in `atkinson-hyperlegible:bold`)")
         module_name = "fontpkg_" + slug.replace("-", "_")
         try:
             module = importlib.import_module(module_name)
@@ -231,9 +254,12 @@ def resolve_font(ref: str, *folders: Path) -> Path:
             if stem == wanted:
                 return f
         styles = ", ".join(f.stem.split("-", 1)[-1].lower() for f in files)
-        raise FileNotFoundError(f"font `{ref}`: no style `{style}`; available: {styles}")
-    for folder in folders:
-        candidate = folder / ref
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"font file {ref} not found in the template folder")
+        raise FileNotFoundError(f"font `{shown(ref)}`: no style `{shown(style)}`; available: {styles}")
+    gates = [f if isinstance(f, Folder) else Folder(f, label="the template folder", escape_hint="")
+             for f in folders]
+    if not gates:
+        raise FileNotFoundError(f"font `{shown(ref)}` is a file name, and no folder was given to look in")
+    try:
+        return find_in(ref, gates)
+    except PathProblem as problem:
+        raise FileNotFoundError(file_problem("font", problem, gates[0])) from None
