@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.build.pipeline import Prepared
+from toolkit.build.pipeline import Prepared, card_text_location
 from toolkit.build.plan.timeline import TextBlock, Timeline
 from toolkit.care.cardread import CardReading, CardService, custom_service, directory_service, read_card
 from toolkit.care.helplines import load_directory
@@ -109,7 +109,9 @@ def check_card(prepared: Prepared, path: Path, *, timeline: Timeline | None = No
     for picture, reading in zip(pictures, readings, strict=True):
         issues += _problems(prepared, picture.index / float(timeline.canvas.fps), reading, planned, chosen)
     if issues:
-        issues = list({i.message: i for i in issues}.values())
+        # both frames usually show the same fault: report it once, at the first frame
+        issues = list({(i.path, i.code, re.sub(r"\bat \d+\.\d+ s\b.*", "", i.message)): i
+                       for i in reversed(issues)}.values())[::-1]
         if timeline.canvas.width < READABLE_WIDTH:
             issues.append(prepared.loaded.document.issue(
                 ["end_card"], f"this render is {timeline.canvas.width} px wide; the card check reads it only "
@@ -151,11 +153,21 @@ def _problems(prepared: Prepared, seconds: float, reading: CardReading, planned:
     for wrong in reading.wrong:
         message = f"{wrong.message} (read “{wrong.line}” on the rendered end card {at})"
         if re.sub(r"\D", "", wrong.number) in laid_out:
-            out.append(doc.issue(_text_loc(prepared, wrong.number), message + "; numbers on the end card must "
-                                 "be the helplines' own", code="end-card-foreign-number"))
+            # Reel laid out this number itself: the words are wrong, wherever they came from
+            out.append(doc.issue(card_text_location(prepared.loaded, wrong.number), message + "; numbers on the "
+                                 "end card must be the helplines' own", code="end-card-foreign-number"))
+        elif wrong.beside is None and not any(_digits_in(wrong.number, t) for t in planned.lines):
+            # not in any text Reel drew, nor under a service: a picture on the card shows it
+            out.append(doc.issue(["template"] if _raw(doc, "template") is not None else ["end_card"],
+                                 message + "; it is not in the card's text, so a picture drawn over the card "
+                                 "(the template's logo?) shows it", code="end-card-foreign-number"))
         else:
             out.append(doc.issue(_font_loc(doc), message + _FONT_HINT, code="end-card-wrong-number"))
     return out
+
+
+def _digits_in(number: str, text: str) -> bool:
+    return re.sub(r"\D", "", number) in re.sub(r"\D", "", text)
 
 
 _FONT_HINT = ("; Reel laid out the right text, so the font (or its colours) drew it wrongly: a font whose glyphs "
@@ -179,27 +191,3 @@ def _font_loc(doc: Any) -> list:
     if _raw(doc, "style") is not None:
         return ["style"]
     return ["template"] if _raw(doc, "template") is not None else ["end_card"]
-
-
-def _text_loc(prepared: Prepared, number: str) -> list:
-    """Where a number the card should not show was written: heading, message, a custom service,
-    or the merge fields that filled the template's heading."""
-    doc, sb = prepared.loaded.document, prepared.loaded.storyboard
-    digits = re.sub(r"\D", "", number)
-
-    def has(text: object) -> bool:
-        return isinstance(text, str) and digits in re.sub(r"\D", "", text)
-
-    if has(_raw(doc, "end_card", "heading")):
-        return ["end_card", "heading"]
-    if has(_raw(doc, "end_card", "message")):
-        return ["end_card", "message"]
-    for i, c in enumerate(sb.end_card.custom_services):
-        if has(c.name) or has(c.hours):
-            return ["end_card", "custom_services", i]
-    fields = _raw(doc, "fields")
-    if isinstance(fields, dict):
-        for key, value in fields.items():
-            if has(value):
-                return ["fields", key]
-    return ["end_card"] if _raw(doc, "end_card") is not None else ["template"]

@@ -8,6 +8,7 @@ Rendering (compile → run → verify) continues from `Prepared` in `toolkit.bui
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -27,8 +28,10 @@ from toolkit.build.template.loader import (
     load_template,
     template_file,
 )
+from toolkit.care.cardread import custom_service, directory_service, read_card
 from toolkit.care.endcard import EndCardSelection, card_seconds, end_card_lines, select_end_card
-from toolkit.care.helplines import load_directory
+from toolkit.care.helplines import Directory, load_directory
+from toolkit.care.phones import custom_service_problems
 from toolkit.errors import Issue, PolicyError, ProbeError, SpecError, TemplateError
 from toolkit.media.probe import probe
 
@@ -149,6 +152,10 @@ def _end_card(loaded: LoadedStoryboard, resolved: ResolvedTemplate, issues: list
             issues.append(doc.issue(where, f"helpline entry `{entry.id}` was last verified on "
                                     f"{entry.verified_on}, over 180 days ago: re-verify the directory",
                                     severity="warning", code="stale-helpline"))
+    heading = sb.end_card.heading or resolved.template.end_card.heading
+    problems = _card_problems(loaded, directory, selection, heading)
+    if problems:
+        raise PolicyError(problems, summary="the end card would show a number that is not its helplines' own")
     lines = end_card_lines(selection)
     services = [EndCardService(line.name.nonbreaking(), tuple(c.nonbreaking() for c in line.contacts),
                                line.hours.text) for line in lines]
@@ -157,10 +164,65 @@ def _end_card(loaded: LoadedStoryboard, resolved: ResolvedTemplate, issues: list
                                      f"Text {custom.text}" if custom.text else None,
                                      custom.web) if c)
         services.append(EndCardService(custom.name, contacts, custom.hours or ""))
-    heading = sb.end_card.heading or resolved.template.end_card.heading
     seconds = card_seconds(lines, heading)
     extra_words = sum(len(s.name.split()) + len(" ".join(s.contacts).split()) for s in services[len(lines):])
     seconds += 0.3 * extra_words + (0.3 * len(sb.end_card.message.split()) if sb.end_card.message else 0.0)
     return selection, EndCardContent(heading=heading, services=tuple(services), min_seconds=seconds,
                                      message=sb.end_card.message,
                                      service_ids=tuple(e.id for e in selection.services))
+
+
+def _card_problems(loaded: LoadedStoryboard, directory: Directory, selection: EndCardSelection,
+                   heading: str) -> list[Issue]:
+    """Custom services posing as directory ones or with numbers not of the region, and numbers in
+    the card's own words (heading, message, custom names and hours) that are no service's.
+
+    Caught here, before a frame is drawn; the render still reads the card back from its pixels
+    (`toolkit.build.cardcheck`), whatever produced it.
+    """
+    doc, sb = loaded.document, loaded.storyboard
+    customs = sb.end_card.custom_services
+    out = [doc.issue(["end_card", "custom_services", i, field], message, code="end-card-custom")
+           for (i, field), message in custom_service_problems(customs, directory, selection.region)]
+    known = [directory_service(e) for e in selection.services]
+    known += [custom_service(c.name, call=c.call, text=c.text, web=c.web) for c in customs]
+    known += [directory_service(e) for e in directory.for_region(selection.region)]
+    words = [heading, sb.end_card.message] + [t for c in customs for t in (c.name, c.hours)]
+    for text in (t for t in words if t):
+        for wrong in read_card([text], known).wrong:
+            out.append(doc.issue(card_text_location(loaded, wrong.number),
+                                 f"the end card would show {wrong.number} (“{text}”), which is not the number of "
+                                 f"any of its services or of any {selection.region} helpline; a viewer in crisis "
+                                 "could call it. The card's numbers must be the helplines' own",
+                                 code="end-card-foreign-number"))
+    return out
+
+
+def card_text_location(loaded: LoadedStoryboard, number: str) -> list[str | int]:
+    """Where the end-card words holding `number` were written: the storyboard's `end_card.heading`
+    or `message`, a custom service, the merge field that filled the template's heading, else the
+    template."""
+    doc, sb = loaded.document, loaded.storyboard
+    digits = re.sub(r"\D", "", number)
+
+    def raw(*keys: str) -> object:
+        node = doc.data
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        return node
+
+    def has(text: object) -> bool:
+        return isinstance(text, str) and bool(digits) and digits in re.sub(r"\D", "", text)
+
+    for key in ("heading", "message"):
+        if has(raw("end_card", key)):
+            return ["end_card", key]
+    for i, custom in enumerate(sb.end_card.custom_services):
+        for key in ("name", "hours"):
+            if has(getattr(custom, key)):
+                return ["end_card", "custom_services", i, key]
+    fields = raw("fields")
+    for key, value in (fields.items() if isinstance(fields, dict) else ()):
+        if has(value):
+            return ["fields", key]
+    return ["end_card"] if raw("end_card") is not None else ["template"]
