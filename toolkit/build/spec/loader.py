@@ -181,7 +181,7 @@ def _read_bounded(path: Path, kind: str) -> bytes:
     try:
         check_name(os.fspath(path))
     except PathProblem as problem:
-        raise SpecError([Issue(f"cannot read the {kind} `{problem.shown}`: the name {problem.detail}")]) from None
+        raise SpecError([Issue(f"cannot read the {kind} `{problem.shown}`: the path {problem.detail}")]) from None
     try:
         info = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):

@@ -28,9 +28,10 @@ ProblemKind = Literal["name", "outside", "missing", "folder", "special", "unread
 class PathProblem(Exception):
     """Why a named path was refused. `detail` says it without the path; `message` with it."""
 
-    def __init__(self, kind: ProblemKind, shown: str, detail: str) -> None:
+    def __init__(self, kind: ProblemKind, shown: str, detail: str, *, inside: bool = True) -> None:
         super().__init__(detail)
         self.kind, self.shown, self.detail = kind, shown, detail
+        self.inside = inside  # False: a missing file looked for outside the folder (--allow-outside)
 
     @property
     def message(self) -> str:
@@ -109,7 +110,7 @@ def confine(ref: str | os.PathLike[str], folder: Folder) -> Path:
     try:
         info = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        raise PathProblem("missing", quoted, f"(looked in {path.parent})") from None
+        raise PathProblem("missing", quoted, f"(looked in {path.parent})", inside=path.is_relative_to(root)) from None
     except PermissionError:
         raise PathProblem("unreadable", quoted, "cannot be read: permission denied") from None
     except OSError as exc:
@@ -129,7 +130,7 @@ def find_in(ref: str | os.PathLike[str], folders: Iterable[Folder]) -> Path:
     A problem other than "not there" (a NUL byte, a path out of the folder, a pipe) is raised
     at once; when no folder has the file, the `PathProblem` lists every folder looked in.
     """
-    looked: list[str] = []
+    missing: list[PathProblem] = []
     text = os.fspath(ref)
     for folder in folders:
         try:
@@ -137,13 +138,17 @@ def find_in(ref: str | os.PathLike[str], folders: Iterable[Folder]) -> Path:
         except PathProblem as problem:
             if problem.kind != "missing":
                 raise
-            looked.append(str(folder.root))
-    raise PathProblem("missing", shown(text), f"(looked in {', '.join(looked) or 'no folder'})")
+            missing.append(problem)
+    if len(missing) == 1:
+        raise missing[0]
+    looked = ", ".join(p.detail.removeprefix("(looked in ").removesuffix(")") for p in missing)
+    raise PathProblem("missing", shown(text), f"(looked in {looked or 'no folder'})",
+                      inside=all(p.inside for p in missing))
 
 
 def _special(mode: int) -> str:
     if stat.S_ISFIFO(mode):
-        return "a pipe (FIFO), which never ends"
+        return "a pipe (FIFO)"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     if stat.S_ISSOCK(mode):

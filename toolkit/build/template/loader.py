@@ -190,7 +190,8 @@ def template_folders(root: Path, chain: list[str] | tuple[str, ...]) -> list[Fol
 def file_problem(what: str, problem: PathProblem, folder: Folder) -> str:
     """The sentence for a refused `what` file (`font`, `logo`, `intro`...), in the words of its folder."""
     if problem.kind == "missing":
-        return f"{what} file {problem.shown} not found in {folder.label}"
+        where = f"in {folder.label}" if problem.inside else problem.detail
+        return f"{what} file {problem.shown} not found {where}"
     if problem.kind == "outside":
         hint = f"; {folder.escape_hint}" if folder.escape_hint else ""
         return f"{what} file {problem.shown} must be inside {folder.label}{hint}"
