@@ -103,12 +103,21 @@ def _place(cue: AudioCue, fps: Fraction, graph: Graph) -> Stream:
     """One cue as a stream that is silent until its start and exactly long enough after it."""
     length = samples(cue.length, fps)
     options: dict[str, object] = {"ss": seconds(cue.source_start)}
-    if cue.loop:
+    span = None if cue.source_end is None else cue.source_end - cue.source_start
+    if cue.loop and span is None:
         options["stream_loop"] = -1
+    elif span is not None and (cue.loop or span < Fraction(cue.length) / fps + _MARGIN_SECONDS):
+        # A trimmed cue never plays past its trim's end.
+        options["t"] = seconds(span)
     else:
         options["t"] = seconds(Fraction(cue.length) / fps + _MARGIN_SECONDS)
     stream = graph.input(cue.path, **options)["a"]
     stream = stream.filter("aresample", SAMPLE_RATE).filter("aformat", **_FORMAT)
+    if cue.loop and span is not None:
+        # The trimmed span, exactly, played round and round (a few seconds of samples in memory).
+        size = max(1, round(span * SAMPLE_RATE))
+        stream = stream.filter("apad").filter("atrim", end_sample=size)
+        stream = stream.filter("aloop", loop=-(-length // size) - 1, size=size)
     # A file shorter than its cue ends in silence; end_sample counts samples, so the cut is exact.
     stream = stream.filter("apad").filter("atrim", end_sample=length)
     fade_in, fade_out = samples(cue.fade_in, fps), samples(cue.fade_out, fps)

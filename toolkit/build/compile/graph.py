@@ -103,9 +103,10 @@ def _producer(group: Sequence[Piece], timeline: Timeline, encode: EncodeSettings
             "-frames:v", str(frames), body[-1])
 
 
-def _with_text(picture: Stream, timeline: Timeline, raster: RasterPlan, graph: Graph) -> Stream:
+def _with_text(picture: Stream, timeline: Timeline, raster: RasterPlan, graph: Graph, *,
+               frames: int | None = None) -> Stream:
     concat = str(raster.concat) if raster.concat is not None else None
-    return overlay_text(picture, concat, raster.box.x, raster.box.y, timeline.canvas, graph)
+    return overlay_text(picture, concat, raster.box.x, raster.box.y, timeline.canvas, graph, frames=frames)
 
 
 def compile_loudness_pass(timeline: Timeline, gain: AudioGain | None = None) -> list[str] | None:
@@ -154,7 +155,7 @@ def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[i
         if first:
             # the text images are timed on the film: put the chunk's frames back at film time
             picture = picture.filter("setpts", f"PTS+{first}")
-        picture = _with_text(picture, timeline, raster, graph)
+        picture = _with_text(picture, timeline, raster, graph, frames=local[-1] + 1)
         picture = picture.filter("select", "+".join(f"eq(n,{n})" for n in local))
         body = graph.argv([picture], output)
         commands.append([*global_options(loglevel="warning"), "-y", *body[:-1], "-fps_mode", "passthrough",

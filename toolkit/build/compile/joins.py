@@ -72,11 +72,15 @@ def _part(part: Part, stream: Stream, span: tuple[int, int]) -> Stream:
 
 
 def overlay_text(picture: Stream, concat_file: str | None, x: int, y: int, canvas: Canvas,
-                 graph: Graph) -> Stream:
+                 graph: Graph, *, frames: int | None = None) -> Stream:
     """Lay the rasteriser's image sequence over the picture at (x, y).
 
     The images arrive as one ffconcat input; `overlay` keeps showing the latest image until the
     next one starts (framesync's default), so the whole film's text costs one input and one filter.
+    `frames` says the picture is a stretch of the film, that many frames long, whose text goes
+    on after it: past the picture's end `overlay` keeps emitting its last frame under the next
+    images (the next scene's text starts half a frame early, so with the same timestamp as
+    that last frame), and `fps` would keep the later one; only the first `frames` are kept.
     """
     if concat_file is None:
         return picture
@@ -84,4 +88,8 @@ def overlay_text(picture: Stream, concat_file: str | None, x: int, y: int, canva
     # RGBA → yuva420p with the BT.709 matrix explicitly (the auto-inserted conversion would use BT.601).
     text = (text.filter("scale", out_color_matrix="bt709", out_range="tv").filter("format", "yuva420p"))
     shown = graph.filter([picture, text], "overlay", x=x, y=y, format="yuv420", eof_action="repeat")
+    if frames is not None:
+        # no `fps` after this cut: at the cut's end it would drop the last frame (a still needs
+        # frames, not a rate)
+        return shown.filter("trim", end_frame=frames)
     return shown.filter("fps", fps=rate(canvas.fps))

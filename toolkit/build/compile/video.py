@@ -23,7 +23,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import TypeVar
 
-from toolkit.build.compile.nodes import Graph, Stream, hex_color, lavfi, rate, seconds, timebase
+from toolkit.build.compile.nodes import Graph, Stream, hex_color, lavfi, rate, timebase
 from toolkit.build.plan.timeline import (
     Canvas,
     ColorSource,
@@ -86,19 +86,77 @@ def build_segment(segment: Segment, canvas: Canvas, graph: Graph, first: int = 0
 
 
 def _video(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    """Footage frames `first`…`first + count - 1` of the segment, never one from outside its trim.
+
+    Frame k of the segment shows the source at `start + k/fps` while that is inside the trim;
+    past it, `hold: last-frame` repeats the last trimmed frame and `hold: loop` shows trimmed
+    frame k mod (trim length). A part that starts late in the segment (a chunk split) opens the
+    footage at its own first needed frame, so it looks exactly like the same frames of the whole.
+    """
     src = _expect(segment.source, VideoSource)
-    span = Fraction(count + _DECODE_MARGIN_FRAMES) / canvas.fps
+    trim = src.trim_frames(canvas.fps)
+    if trim is not None and src.hold == "loop":
+        offset = first % trim
+        if offset + count > trim:
+            return _looped(src, canvas, graph, offset, count, trim)
+        first = offset
+    if trim is not None and first >= trim:
+        # Only the held last frame is needed: decode the trim's last few frames, keep the last.
+        window = min(trim, _DECODE_MARGIN_FRAMES)
+        stream = _decoded(src, canvas, graph, trim - window, window)
+        stream = stream.filter("trim", start_frame=window - 1).filter("setpts", "PTS-STARTPTS")
+        stream = stream.filter("tpad", stop_mode="clone", stop=-1).filter("trim", end_frame=count)
+    else:
+        stream = _decoded(src, canvas, graph, first, count)
+    return _finish(FITS[src.fit](stream, canvas, graph), canvas)
+
+
+def _decoded(src: VideoSource, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    """Exactly `count` canvas-rate frames from trimmed frame `first`, fitted later; none past `end`.
+
+    A source that ends early (the trim's end, or the footage's) repeats its last frame.
+    """
     start = src.start + Fraction(first) / canvas.fps
+    stop = start + Fraction(count + _DECODE_MARGIN_FRAMES) / canvas.fps
+    if src.end is not None:
+        stop = min(stop, src.end)
     # Input-side -ss/-t: ffmpeg seeks and decodes only the span it needs (frame-accurately,
-    # `-accurate_seek` is the default), and autorotates phone footage on decode.
-    stream = graph.input(src.path, ss=seconds(start), t=seconds(span), threads=_DECODE_THREADS)["v"]
+    # `-accurate_seek` is the default), and autorotates phone footage on decode. Both ends are
+    # floored to ffmpeg's microseconds, so the frame at `start` is kept and the one at `end`
+    # (the first outside the trim) is not: ffmpeg keeps frames at ss <= pts < ss + t.
+    ss, until = _microseconds(start), _microseconds(stop)
+    stream = graph.input(src.path, ss=_us(ss), t=_us(max(until - ss, 1)), threads=_DECODE_THREADS)["v"]
     stream = stream.filter("setpts", "PTS-STARTPTS")
     # Phone footage is often variable-frame-rate: resample to the canvas rate before anything else.
     stream = stream.filter("fps", fps=rate(canvas.fps))
     # A source a little short of the segment repeats its last frame rather than ending early.
     stream = stream.filter("tpad", stop_mode="clone", stop=-1)
-    stream = stream.filter("trim", end_frame=count)
-    return _finish(FITS[src.fit](stream, canvas, graph), canvas)
+    return stream.filter("trim", end_frame=count)
+
+
+def _looped(src: VideoSource, canvas: Canvas, graph: Graph, offset: int, count: int, trim: int) -> Stream:
+    """`count` frames of the trim played round and round, from trimmed frame `offset`.
+
+    The trim is decoded once and fitted; the `loop` filter keeps its `trim` canvas-sized frames
+    to play them again (memory: `trim` × width × height × 1.5 bytes, e.g. 2 s at 540×960 is
+    47 MB), which is why looping is meant for short trims.
+    """
+    stream = FITS[src.fit](_decoded(src, canvas, graph, 0, trim), canvas, graph).filter("format", "yuv420p")
+    loops = -(-(offset + count) // trim) - 1
+    stream = stream.filter("loop", loop=loops, size=trim)
+    stream = stream.filter("trim", start_frame=offset, end_frame=offset + count)
+    stream = stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")
+    return _finish(stream, canvas)
+
+
+def _microseconds(value: Fraction) -> int:
+    return int(value * 1_000_000 // 1)
+
+
+def _us(value: int) -> str:
+    """Microseconds as ffmpeg's decimal seconds (`1.5`, `0.033333`)."""
+    whole, frac = divmod(value, 1_000_000)
+    return f"{whole}.{frac:06d}".rstrip("0").rstrip(".")
 
 
 def _image(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:

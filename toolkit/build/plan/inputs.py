@@ -27,6 +27,31 @@ PLATFORMS: dict[str, tuple[int, int, Fraction]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class PlatformLimit:
+    """How long a film may be on one platform, and where that number comes from."""
+
+    label: str
+    max_seconds: Fraction
+    warn_seconds: Fraction
+    basis: str
+
+
+# standards.md §1 and §2.1: the house export caps every film at 180 s and recommends ≤ 90 s.
+# Reels in-app and Shorts allow 3 min (secondary sources). TikTok's own organic limit (10 min
+# in-app) is unconfirmed, so the house cap is the binding limit there too.
+HOUSE_MAX_SECONDS = Fraction(180)
+HOUSE_WARN_SECONDS = Fraction(90)
+PLATFORM_LIMITS: dict[str, PlatformLimit] = {
+    "tiktok": PlatformLimit("TikTok", HOUSE_MAX_SECONDS, HOUSE_WARN_SECONDS,
+                            "the house cap (standards §2.1; TikTok's own 10-minute organic limit is unconfirmed)"),
+    "reels": PlatformLimit("Instagram Reels", HOUSE_MAX_SECONDS, HOUSE_WARN_SECONDS,
+                           "Reels in-app limit of 3 minutes and the house cap (standards §2.1, secondary)"),
+    "shorts": PlatformLimit("YouTube Shorts", HOUSE_MAX_SECONDS, HOUSE_WARN_SECONDS,
+                            "a Short is at most 3 minutes, and the house cap (standards §2.1, secondary)"),
+}
+
+
 def make_canvas(platform: str = "tiktok", *, width: int | None = None, fps: Fraction | None = None) -> Canvas:
     """The output canvas for `platform`, optionally smaller (drafts, tests) at the same 9:16 shape."""
     ref_w, ref_h, ref_fps = PLATFORMS[platform]

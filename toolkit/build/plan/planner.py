@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from toolkit.build.plan import audio as audio_plan
-from toolkit.build.plan import overlays
+from toolkit.build.plan import overlays, shape
 from toolkit.build.plan.inputs import LocIssue, PlanInputs
 from toolkit.build.plan.timeline import (
     AudioMix,
@@ -75,6 +75,7 @@ def plan(inp: PlanInputs) -> PlanResult:
     entries = _expand(inp, issues)
     _lengths(inp, entries, issues)
     _transitions(inp, entries, issues)
+    shape.check_total(inp, entries, issues)
     if any(i.severity == "error" for i in issues):
         raise PlanFailed(issues)
     start = 0
@@ -90,6 +91,7 @@ def plan(inp: PlanInputs) -> PlanResult:
     )
     ovs = overlays.build(inp, entries, segments, issues)
     cues = audio_plan.build(inp, entries, segments, issues)
+    shape.check_tail(inp, segments, ovs, cues, issues)
     if any(i.severity == "error" for i in issues):
         raise PlanFailed(issues)
     sb = inp.storyboard
@@ -179,8 +181,11 @@ def _source(scene: Scene, inp: PlanInputs, default_bg: str) -> Source:
         path = inp.asset(bgm.video)
         info = inp.media[path]
         v = info.video
-        return VideoSource(path, bgm.from_.to_seconds(inp.canvas.fps), bgm.fit, v.width if v else 0,
-                           v.height if v else 0, info.has_audio)
+        fps = inp.canvas.fps
+        end = bgm.to.to_seconds(fps) if bgm.to is not None else (
+            _footage_seconds(info) if bgm.hold != "none" else None)
+        return VideoSource(path, bgm.from_.to_seconds(fps), bgm.fit, v.width if v else 0,
+                           v.height if v else 0, info.has_audio, end=end, hold=bgm.hold)
     if isinstance(bgm, ImageBackground):
         path = inp.asset(bgm.image)
         v = inp.media[path].video
@@ -194,6 +199,9 @@ def _source(scene: Scene, inp: PlanInputs, default_bg: str) -> Source:
 def _lengths(inp: PlanInputs, entries: list[Entry], issues: list[LocIssue]) -> None:
     fps = inp.canvas.fps
     for e in entries:
+        if _beyond_platform(inp, e, issues):
+            e.length = 1  # reported; nothing further is computed from a length no film can have
+            continue
         if e.kind == "slate":
             assert e.slate_text is not None
             minimum = Fraction(str(min_slate_seconds(e.slate_text)))
@@ -201,7 +209,7 @@ def _lengths(inp: PlanInputs, entries: list[Entry], issues: list[LocIssue]) -> N
             if given is not None and given < minimum:
                 issues.append(LocIssue((*e.loc, "duration"), f"a {e.slate_kind} slate with "
                                        f"{len(e.slate_text.split())} words needs at least {float(minimum):g}s "
-                                       f"on screen (0.3 s per word + 1 s, at least 3 s); it has {float(given):g}s"))
+                                       f"on screen (0.3 s per word + 1 s, at least 3 s); it has {shape.say(given)}"))
             e.length = round(max(given or minimum, minimum) * fps)
         elif e.kind in ("intro", "outro"):
             info = inp.media[e.source.path]  # type: ignore[union-attr]
@@ -210,6 +218,28 @@ def _lengths(inp: PlanInputs, entries: list[Entry], issues: list[LocIssue]) -> N
             e.length = _scene_length(inp, e, issues)
         elif e.kind == "end_card":
             e.length = _end_card_length(inp, e, issues)
+
+
+def _beyond_platform(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> bool:
+    """A written duration (scene, slate or end card) longer than a whole film may be: a located error."""
+    fps = inp.canvas.fps
+    if e.kind == "end_card":
+        given = inp.storyboard.end_card.duration
+        return given is not None and shape.too_long(inp, ("end_card", "duration"), given.to_seconds(fps),
+                                                    "the end card's duration", issues)
+    if e.loc and e.loc[0] == "scenes":
+        scene = inp.storyboard.scenes[e.loc[1]]  # type: ignore[index]
+        if scene.duration is not None:
+            return shape.too_long(inp, (*e.loc, "duration"), scene.duration.to_seconds(fps),
+                                  "this duration", issues)
+    return False
+
+
+def _footage_seconds(info) -> Fraction:
+    """How long footage is: its video stream's duration when known, else the container's."""
+    if info.video is not None and info.video.duration:
+        return Fraction(str(info.video.duration))
+    return Fraction(str(info.duration))
 
 
 def _slate_duration(inp: PlanInputs, e: Entry) -> Fraction | None:
@@ -243,13 +273,32 @@ def _scene_length(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> int:
         issues.append(LocIssue((*e.loc, "duration"), "shorter than one frame (1/30 s)"))
         return 1
     if isinstance(bg, VideoBackground):
-        info = inp.info(bg.video)
-        available = (Fraction(str(info.duration)) - bg.from_.to_seconds(fps)) * fps
-        if frames > available + 1:
-            where = (*e.loc, "duration") if scene.duration is not None else (*e.loc, "background", "to")
-            issues.append(LocIssue(where, f"the scene is {float(frames / fps):.2f}s but the footage has only "
-                                   f"{float(max(available, 0) / fps):.2f}s after `from`"))
+        _check_trim(inp, e, bg, frames, issues)
     return frames
+
+
+def _check_trim(inp: PlanInputs, e: Entry, bg: VideoBackground, frames: int, issues: list[LocIssue]) -> None:
+    """A scene longer than its trimmed footage must say what fills the rest (`hold:`)."""
+    fps = inp.canvas.fps
+    src = e.source
+    assert isinstance(src, VideoSource)
+    start = bg.from_.to_seconds(fps)
+    end = bg.to.to_seconds(fps) if bg.to is not None else Fraction(str(inp.info(bg.video).duration))
+    # Frames k with start + k/fps < end show trimmed footage; without `to` the container's length
+    # may run a frame past the picture, hence one frame of slack (the picture's end is held).
+    available = max(0, -(-((end - start) * fps) // 1))
+    if bg.hold != "none" or frames <= available + (0 if bg.to is not None else 1):
+        return
+    where = (*e.loc, "duration") if e.scene is not None and e.scene.duration is not None \
+        else (*e.loc, "background", "to")
+    span = f"`from` {shape.say(start)} to `to` {shape.say(end)}" if bg.to is not None \
+        else f"from `from` {shape.say(start)} to the end of `{bg.video}`"
+    issues.append(LocIssue(where, f"the scene is {shape.say(Fraction(frames) / fps)} but its trimmed footage "
+                                  f"({span}) is only {shape.say(max(end - start, Fraction(0)))} long; "
+                                  "footage outside the trim is never shown. Shorten the scene to "
+                                  f"{shape.say(Fraction(available) / fps)}, or say what fills the rest under "
+                                  "`background:`: `hold: last-frame` (freeze the last frame) or `hold: loop` "
+                                  "(play the trim again)", code="trim-too-short"))
 
 
 def _end_card_length(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> int:
@@ -273,7 +322,8 @@ def _transitions(inp: PlanInputs, entries: list[Entry], issues: list[LocIssue]) 
         limit = min(e.length, nxt.length) // 2
         if t.frames > limit:
             issues.append(LocIssue((*e.loc, "transition", "duration"),
-                                   f"a {t.kind} of {float(t.frames / inp.canvas.fps):.2f}s is too long: it may "
+                                   f"a {t.kind} of {shape.say(Fraction(t.frames) / inp.canvas.fps)} is too long: "
+                                   "it may "
                                    f"take at most half of the shorter neighbouring scene "
                                    f"({float(limit / inp.canvas.fps):.2f}s)"))
         if nxt.kind == "end_card":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 Fit = Literal["cover", "contain", "blur-fill"]
+Hold = Literal["none", "last-frame", "loop"]
 Move = Literal["none", "zoom-in", "zoom-out", "pan-left", "pan-right", "pan-up", "pan-down"]
 TransitionKind = Literal["cut", "fade", "dip-to-black", "slide-left", "slide-up"]
 SegmentKind = Literal["scene", "slate", "end_card", "intro", "outro"]
@@ -78,7 +79,13 @@ class Canvas:
 
 @dataclass(frozen=True, slots=True)
 class VideoSource:
-    """Footage trimmed to [start, start + length/fps) seconds and fitted to the canvas."""
+    """Footage trimmed to [start, end) seconds and fitted to the canvas.
+
+    Output frame k of the segment shows the source at `start + k/fps`. No frame at or after
+    `end` is ever decoded: a segment longer than the trim is filled by `hold` (`last-frame`
+    repeats the last trimmed frame, `loop` starts the trim again). `end` None means the
+    footage's own end (the segment is never longer than the footage then).
+    """
 
     path: Path
     start: Fraction
@@ -86,6 +93,14 @@ class VideoSource:
     width: int
     height: int
     has_audio: bool
+    end: Fraction | None = None
+    hold: Hold = "none"
+
+    def trim_frames(self, fps: Fraction) -> int | None:
+        """Canvas frames inside the trim (those at `start + k/fps < end`), or None without an end."""
+        if self.end is None:
+            return None
+        return max(1, -(-((self.end - self.start) * fps) // 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +222,9 @@ class AudioCue:
     """A sound placed on the output timeline.
 
     `source_start` seconds into the file play at output frame `start` for `length` frames.
-    `fade_in`/`fade_out` are frames (crossfades at transitions). `loop` repeats the file to fill.
+    `fade_in`/`fade_out` are frames (crossfades at transitions). `source_end`, when set, is the
+    trim's end: nothing at or after it is played (silence follows), or with `loop` the span
+    `source_start`–`source_end` repeats. `loop` without `source_end` repeats the whole file.
     """
 
     role: AudioRole
@@ -219,6 +236,7 @@ class AudioCue:
     fade_in: int = 0
     fade_out: int = 0
     loop: bool = False
+    source_end: Fraction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +304,10 @@ class Timeline:
         for s in self.segments:
             tr = "" if s.transition_in.kind == "cut" else f" <{s.transition_in.kind} {s.transition_in.frames}f>"
             lines.append(f"  [{s.start:>5}-{s.end:>5}) {s.kind:<8} {s.name}{tr}")
+        for cue in self.audio:
+            if cue.role == "voice":
+                lines.append(f"  voice {cue.path.name} from frame {cue.start} "
+                             f"({float(self.canvas.seconds(cue.start)):.2f}s) for {cue.length}f")
         lines.append(f"  {len(self.overlays)} overlays, {len(self.audio)} audio cues")
         return "\n".join(lines)
 

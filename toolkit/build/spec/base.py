@@ -34,6 +34,7 @@ Topic = Literal[
     "bipolar", "trauma", "substance-use", "grief", "loneliness", "general",
 ]
 Fit = Literal["cover", "contain", "blur-fill"]
+Hold = Literal["none", "last-frame", "loop"]
 Move = Literal["none", "zoom-in", "zoom-out", "pan-left", "pan-right", "pan-up", "pan-down"]
 CaptionStyle = Literal["block", "word-by-word"]
 CaptionPosition = Literal["bottom", "middle", "top"]

@@ -68,7 +68,9 @@ class Voiceover(SpecModel):
 
     file: Path = Field(description="Audio (or video with sound) file, relative to the storyboard.")
     volume: Volume = 1.0
-    at: Time = Field(default="0s", description="When the voiceover starts in the film.")
+    at: Time | None = Field(default=None, description="When the voiceover starts in the film. Default: "
+                            "right after the content-warning slate (the film's start when it has none), "
+                            "so no speech plays under the warning.")
 
 
 class Music(SpecModel):
@@ -154,9 +156,19 @@ class ReviewedException(SpecModel):
     """A reviewed, recorded decision to keep wording the language lint flags (kept in the film's metadata)."""
 
     rule: str = Field(description="The lint rule id, e.g. `committed-suicide`.")
-    text: str = Field(description="The exact flagged words this exception covers.")
+    text: str = Field(description="The exact on-screen words this exception covers; it excuses only hits "
+                      "of `rule` that lie inside them.")
     reason: Annotated[str, Field(min_length=10)] = Field(description="Why it is kept; who reviewed it.")
     reviewer: Annotated[str, Field(min_length=2)]
+
+    @field_validator("text")
+    @classmethod
+    def _quotes_words(cls, value: str) -> str:
+        # "" is inside every string, so an empty quote would excuse every hit of the rule
+        if not value.strip():
+            raise ValueError("quote the exact on-screen words this exception excuses (e.g. `text: \"committed "
+                             "suicide\"`); an empty text would excuse every hit of the rule")
+        return value
 
 
 # ---------------------------------------------------------------- the film

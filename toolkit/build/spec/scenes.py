@@ -17,6 +17,7 @@ from toolkit.build.spec.base import (
     CaptionPosition,
     CaptionStyle,
     Fit,
+    Hold,
     Move,
     SlateKind,
     SpecModel,
@@ -47,6 +48,9 @@ class VideoBackground(SpecModel):
     to: Time | None = Field(default=None, description="End point inside the footage.")
     fit: Fit = Field(default="cover", description="cover crops, contain letterboxes, blur-fill puts a "
                      "blurred copy behind (the usual look for landscape footage).")
+    hold: Hold = Field(default="none", description="What fills a scene longer than the trimmed footage: "
+                       "last-frame freezes the last trimmed frame, loop repeats the trim. Footage outside "
+                       "`from`–`to` is never shown.")
 
 
 class ImageBackground(SpecModel):
