@@ -100,9 +100,10 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
         raise SpecError(issues + located) from None
     issues.extend(doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in result.warnings)
     issues.extend(glyph_issues(result.timeline, doc))
-    lint = lint_storyboard(loaded)
+    lint = lint_storyboard(loaded, timeline=result.timeline, template=resolved, fields=fields)
     if any(i.severity == "error" for i in lint):
-        raise PolicyError(issues + lint, summary="unsafe wording found (safe-messaging lint); reword it, or record "
+        raise PolicyError(issues + lint, summary="unsafe wording, a content warning or topics to fix (safe-messaging "
+                                                 "check); reword it, or record "
                                                  "a reviewed exception with a reason")
     issues.extend(lint)
     if strict:

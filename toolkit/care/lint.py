@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from toolkit.care.characters import shown
-from toolkit.care.normalise import Normalised, has_overrides, normalise
+from toolkit.care.normalise import KeyWords, Normalised, has_overrides, may_use_digits, normalise
 from toolkit.care.rules import (  # noqa: F401  (re-exported: the lint's public names)
     DEFAULT_PATH,
     Examples,
@@ -172,14 +173,20 @@ def lint_text(text: str, *, language: str = "en", rules: RuleSet | None = None) 
 def readings(text: str, rules: RuleSet) -> list[Normalised]:
     """The ways a viewer may read `text`: normalised, then also with digits inside words read as
     letters, and (under a bidi override) also in stored order. Plainest first."""
-    words = rules.words
+    return list(_readings(text, rules.words))
+
+
+@lru_cache(maxsize=16384)
+def _readings(text: str, words: KeyWords) -> tuple[Normalised, ...]:
+    # cached: the lint, the cross-caption pass and topic inference all read the same texts
     out = [normalise(text, words)]
-    leet = normalise(text, words, leet=True)
-    if leet.text != out[0].text:
-        out.append(leet)
+    if may_use_digits(text):
+        leet = normalise(text, words, leet=True)
+        if leet.text != out[0].text:
+            out.append(leet)
     if has_overrides(text):
         out.append(normalise(text, words, display_order=False))
-    return out
+    return tuple(out)
 
 
 def find_topics(text: str, rules: RuleSet, topic: str | None = None) -> list[tuple[str, int, int]]:
@@ -190,6 +197,8 @@ def find_topics(text: str, rules: RuleSet, topic: str | None = None) -> list[tup
     """
     found: list[tuple[str, int, int]] = []
     for reading in readings(text, rules):
+        if rules.topic_prefilter is not None and not rules.topic_prefilter.search(reading.text):
+            continue
         for vocab in rules.topics:
             if topic is not None and vocab.topic != topic:
                 continue

@@ -19,6 +19,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from toolkit.care.characters import char_label, is_invisible, skeleton_char
 
@@ -29,13 +33,13 @@ LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@
         "|": "l", "+": "t"}
 _LEET_WORD = re.compile(r"[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*")
 _LEET_CHARS = re.compile(r"[0-9@$!|+]")
+_LEET_INSIDE = re.compile(r"[a-z][0-9@$!|+]|[0-9@$!|+][a-z]", re.IGNORECASE)
 # Characters that split a word without meaning anything ("sui.cide", "s*icide", "sui-cide").
 _SPLIT_WORD = re.compile(r"[a-z]+(?:[.*_~^`'’+=#|/\\·•‐‑–—:;,-]+[a-z]+)+")
 _SEPARATOR = re.compile(r"[^a-z]")
 # Single letters with a space or punctuation between each: "s u i c i d e", "c.o.m.m.i.t".
 _SPACED = re.compile(r"(?<![a-z])[a-z](?:[\s.*_~^`'’+=#|/\\·•-]{1,3}[a-z](?![a-z])){2,}")
 _TOKEN = re.compile(r"[a-z]+")
-_TWO_TOKENS = re.compile(r"(?=(?<![a-z])([a-z]+)( )([a-z]+)(?![a-z]))")
 
 
 @dataclass(frozen=True)
@@ -50,30 +54,39 @@ class KeyWords:
     fuzzy: frozenset[str] = frozenset()
     exact: frozenset[str] = frozenset()
     not_misspellings: frozenset[str] = frozenset()
+    all: frozenset[str] = field(init=False, compare=False)
+    split_in_two: re.Pattern[str] = field(init=False, compare=False)  # "sui cide" for each key word
+    candidates: re.Pattern[str] = field(init=False, compare=False)  # words long enough to be a misspelling
     _fuzzy_sorted: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _lengths: tuple[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        every = self.fuzzy | self.exact
+        object.__setattr__(self, "all", every)
+        splits = sorted({f"{w[:k]} {w[k:]}" for w in every for k in range(1, len(w))}, key=lambda x: (-len(x), x))
+        object.__setattr__(self, "split_in_two", re.compile(
+            r"(?<![a-z])(?:" + ("|".join(map(re.escape, splits)) or "(?!)") + r")(?![a-z])"))
         object.__setattr__(self, "_fuzzy_sorted", tuple(sorted(self.fuzzy)))
-        sizes = [len(w) for w in self.fuzzy] or [0]
-        object.__setattr__(self, "_lengths", (min(sizes) - 1, max(sizes) + 1))
-
-    @property
-    def all(self) -> frozenset[str]:
-        return self.fuzzy | self.exact
+        sizes = [len(w) for w in self.fuzzy] or [2]
+        lo, hi = min(sizes) - 1, max(sizes) + 1
+        object.__setattr__(self, "_lengths", (lo, hi))
+        object.__setattr__(self, "candidates", re.compile(rf"(?<![a-z])[a-z]{{{lo},{hi}}}(?![a-z])"))
 
     def read(self, word: str) -> str | None:
         """The key word `word` is, or is one edit from; None for any other word."""
-        if word in self.fuzzy or word in self.exact:
+        if word in self.all:
             return word
         lo, hi = self._lengths
         if not lo <= len(word) <= hi or word in self.not_misspellings:
             return None
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
+        return _nearest(word, self._fuzzy_sorted)
 
-        found = process.extractOne(word, self._fuzzy_sorted, scorer=OSA.distance, score_cutoff=1)
-        return found[0] if found else None
+
+@lru_cache(maxsize=65536)
+def _nearest(word: str, candidates: tuple[str, ...]) -> str | None:
+    # cached: captions repeat their words, and this runs on every validate
+    found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +118,11 @@ class Normalised:
             if c.start < end and c.end > start and c.what not in found:
                 found.append(c.what)
         return tuple(found)
+
+
+def may_use_digits(text: str) -> bool:
+    """Could reading digits or symbols inside words as letters change `text`?"""
+    return bool(_LEET_INSIDE.search(text)) or not text.isascii()
 
 
 def has_overrides(text: str) -> bool:
@@ -242,20 +260,16 @@ def _split_edits(text: str, words: KeyWords) -> Iterable[Edit]:
 
 
 def _pair_edits(text: str, words: KeyWords) -> Iterable[Edit]:
-    last = -1
-    for m in _TWO_TOKENS.finditer(text):
-        a, b = m.group(1), m.group(3)
-        if m.start(1) < last or a in words.all or b in words.all:
-            continue
-        if a + b in words.all:
-            last = m.end(3)
-            yield m.start(1), m.end(3), a + b, f"a space inside the word “{a} {b}”"
+    for m in words.split_in_two.finditer(text):
+        a, b = m.group(0).split(" ")
+        if a not in words.all and b not in words.all:
+            yield m.start(), m.end(), a + b, f"a space inside the word “{a} {b}”"
 
 
 def _misspelling_edits(text: str, words: KeyWords) -> Iterable[Edit]:
-    for m in _TOKEN.finditer(text):
+    for m in words.candidates.finditer(text):
         token = m.group(0)
-        if token in words.fuzzy or token in words.exact:
+        if token in words.all:
             continue
         key = words.read(token)
         if key is not None:

@@ -140,6 +140,7 @@ class RuleSet:
     prefilter: re.Pattern[str] | None = None
     words: KeyWords = NO_KEY_WORDS
     topics: tuple[TopicVocabulary, ...] = ()
+    topic_prefilter: re.Pattern[str] | None = None  # matches wherever any topic's words could
 
     def get(self, rule_id: str) -> Rule | None:
         """The rule with id `rule_id`, or None."""
@@ -183,8 +184,9 @@ def load_rules(extra_path: Path | str | None = None) -> RuleSet:
     topics = [_compile_topic(name, spec, base_doc, vocabulary, issues) for name, spec in base.topics.items()]
     if issues:
         raise SpecError(issues)
-    return RuleSet(base.languages, tuple(compiled), _prefilter(compiled), _key_words(base, extra),
-                   tuple(topics))
+    every = [p.pattern for t in topics for p in t.words]
+    return RuleSet(base.languages, tuple(compiled), _prefilter(compiled), _key_words(base, extra), tuple(topics),
+                   re.compile("|".join(f"(?:{p})" for p in every), re.IGNORECASE) if every else None)
 
 
 def _key_words(*files: RuleFile | None) -> KeyWords:

@@ -7,8 +7,13 @@ It stays on screen for at least max(3 s, 0.3 s per word + 1 s for the label).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from toolkit.care.rules import RuleSet
 
 # Only the topics §8.1 names. The reference gives no basis for warning on other topics, so a
 # film about depression alone gets no mandatory slate (an author may still add one).
@@ -78,3 +83,48 @@ def min_slate_seconds(text: str) -> float:
     """
     seconds = max(SLATE_MIN_SECONDS, SECONDS_PER_WORD * count_words(text) + LABEL_SECONDS)
     return float(seconds)
+
+
+# What a slate must say besides the topics: that support details follow, and where.
+_SUPPORT = re.compile(r"\b(?:support|help|helplines?|resources?|services?|numbers?|contacts?|"
+                      r"someone\s+to\s+talk\s+to)\b")
+_FOLLOWS = re.compile(r"\b(?:end|after(?:wards)?|below|later|follow(?:s|ing)?|last|close|finish(?:es)?)\b")
+_GENERAL_TOPIC = re.compile(r"\bmental\s+(?:health|illness(?:es)?)\b")
+
+
+def suggested_warning_text(topics: Iterable[str]) -> str:
+    """The wording to offer when a slate's own text falls short: the generated text for the topics."""
+    if requires_content_warning(topics):
+        return content_warning_text(topics)
+    return "This video talks about mental health. Support details are at the end. It's OK to skip or come back later."
+
+
+def warning_text_problems(text: str, topics: Iterable[str], rules: RuleSet) -> str:
+    """Why a content-warning slate's `text` does not do its job, or "" when it does.
+
+    It must name each flagged topic of the film in the lint catalogue's words (or, for a film
+    with none, a topic of the film or "mental health"), and say that support details follow.
+    Read through the lint's normalisation, so disguised or split words count as written.
+    """
+    from toolkit.care.lint import find_topics, readings
+
+    tags = [normalize_topic(t) for t in topics]
+    reading = readings(text, rules)[0].text
+    missing: list[str] = []
+    flagged = [t for t, _ in _SLATE_WORDS if t in tags]
+    if flagged:
+        missing = [word for tag, word in _SLATE_WORDS if tag in flagged and not find_topics(text, rules, tag)]
+    else:
+        names = [re.escape(t.replace("-", " ")) for t in tags if t != "general"]
+        if not _GENERAL_TOPIC.search(reading) and not any(re.search(rf"\b{n}\b", reading) for n in names):
+            missing = ["the film's topic (e.g. “mental health”)"]
+    problems = []
+    if missing:
+        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+        problems.append(f"it does not say the film covers {listed}")
+    if not (_SUPPORT.search(reading) and _FOLLOWS.search(reading)):
+        problems.append("it does not say that support details follow (e.g. “Support details are at the end.”)")
+    if not problems:
+        return ""
+    return ("a content-warning slate must say what the film covers and that support details follow: "
+            + "; ".join(problems) + f". Suggested wording: “{suggested_warning_text(tags)}”")
