@@ -28,6 +28,12 @@ class Settings:
         return imageio_ffmpeg.get_ffmpeg_exe()
 
     @staticmethod
+    def cache_root() -> Path:
+        """Reel's cache folder (safe to delete): $REEL_CACHE, else $XDG_CACHE_HOME, else ~/.cache; then `reel`."""
+        base = os.environ.get("REEL_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "reel"
+
+    @staticmethod
     def package_root() -> Path:
         """The installed `toolkit` package folder (for shipped data files)."""
         return Path(__file__).resolve().parent

@@ -29,7 +29,9 @@ from toolkit.build.spec.models import (
 )
 from toolkit.build.spec.paths import Folder, PathProblem
 from toolkit.errors import Issue, ProbeError, SpecError
+from toolkit.media.integrity import decode_check
 from toolkit.media.probe import MediaInfo, probe
+from toolkit.settings import Settings
 
 _SCENE = TypeAdapter(AnyScene)
 FPS = Fraction(30)
@@ -120,6 +122,12 @@ class _AssetChecker:
             self._error(loc, str(exc).replace(str(path), str(rel)))
             return None
         self.media[path] = info
+        # A header can claim more than the file holds (a faststart MP4 cut short) and damaged data
+        # probes fine: decode it all once (cached by file identity) and say what the film would show.
+        with contextlib.suppress(ProbeError):
+            verdict = decode_check(path, cache=Settings.cache_root() / "integrity").verdict()
+            if verdict is not None:
+                self._error(loc, f"`{rel}` {verdict.message}", severity=verdict.severity)
         return info
 
     def audio(self, rel: Path | None, loc: tuple) -> None:
