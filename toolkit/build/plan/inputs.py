@@ -44,11 +44,11 @@ HOUSE_MAX_SECONDS = Fraction(180)
 HOUSE_WARN_SECONDS = Fraction(90)
 PLATFORM_LIMITS: dict[str, PlatformLimit] = {
     "tiktok": PlatformLimit("TikTok", HOUSE_MAX_SECONDS, HOUSE_WARN_SECONDS,
-                            "the house cap (standards §2.1; TikTok's own 10-minute organic limit is unconfirmed)"),
+                            "the house cap, standards §2.1; TikTok's own 10-minute organic limit is unconfirmed"),
     "reels": PlatformLimit("Instagram Reels", HOUSE_MAX_SECONDS, HOUSE_WARN_SECONDS,
-                           "Reels in-app limit of 3 minutes and the house cap (standards §2.1, secondary)"),
+                           "the Reels in-app limit of 3 minutes and the house cap, standards §2.1 (secondary)"),
     "shorts": PlatformLimit("YouTube Shorts", HOUSE_MAX_SECONDS, HOUSE_WARN_SECONDS,
-                            "a Short is at most 3 minutes, and the house cap (standards §2.1, secondary)"),
+                            "a Short is at most 3 minutes, and the house cap, standards §2.1 (secondary)"),
 }
 
 

@@ -38,7 +38,9 @@ def say(seconds: Fraction) -> str:
     if seconds >= 10**7:
         return "more than 10 million seconds"
     whole = float(seconds)
-    clock = f" ({int(whole // 60)}:{whole % 60:04.1f})" if whole >= 60 else ""
+    hours, rest = divmod(whole, 3600)
+    clock = "" if whole < 60 else f" ({int(rest // 60)}:{rest % 60:04.1f})" if not hours \
+        else f" ({int(hours)}:{int(rest // 60):02d}:{rest % 60:04.1f})"
     return f"{whole:.2f}".rstrip("0").rstrip(".") + "s" + clock
 
 
@@ -48,8 +50,8 @@ def too_long(inp: PlanInputs, loc: tuple[str | int, ...], seconds: Fraction, wha
     lim = limit(inp)
     if seconds <= lim.max_seconds:
         return False
-    issues.append(LocIssue(loc, f"{what} is {say(seconds)}, longer than a whole film may be on {lim.label} "
-                                f"(at most {say(lim.max_seconds)}: {lim.basis})", code="platform-length"))
+    issues.append(LocIssue(loc, f"{what} is {say(seconds)}, longer than a whole film may be on {lim.label}: "
+                                f"at most {lim.max_seconds}s ({lim.basis})", code="platform-length"))
     return True
 
 
@@ -62,11 +64,11 @@ def check_total(inp: PlanInputs, entries: Sequence[Entry], issues: list[LocIssue
     where: tuple[str | int, ...] = ("platform",) if "platform" in inp.storyboard.model_fields_set else ("scenes",)
     if total > lim.max_seconds:
         issues.append(LocIssue(where, f"the film is {say(total)} long with its slates and end card; "
-                                      f"{lim.label} allows at most {say(lim.max_seconds)} ({lim.basis}): "
+                                      f"{lim.label} allows at most {lim.max_seconds}s ({lim.basis}): "
                                       "shorten or remove scenes", code="platform-length"))
     elif total > lim.warn_seconds:
         issues.append(LocIssue(where, f"the film is {say(total)} long; the house export keeps films for "
-                                      f"{lim.label} to at most {say(lim.warn_seconds)} (standards §2.1)",
+                                      f"{lim.label} to at most {lim.warn_seconds}s (standards §2.1)",
                                severity="warning", code="long-film"))
 
 
