@@ -320,6 +320,8 @@ def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path, text: str = "") -> Issue:
     message = f"YAML syntax: {problem}"
     if exc.context and exc.problem and exc.context != exc.problem:
         message = f"YAML syntax: {problem} ({exc.context})"
+    if isinstance(exc, yaml.constructor.ConstructorError) and problem.startswith("expected a"):
+        message = f"a YAML tag here does not fit its value ({problem.replace(' node', '')}); remove the tag"
     if "could not determine a constructor for the tag" in problem:
         found = re.search(r"tag '(.*)'", problem)
         tag = (found.group(1) if found else "").replace(_YAML_TAG, "!!")

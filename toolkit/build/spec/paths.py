@@ -10,6 +10,7 @@ one sentence; callers put that sentence at the document's line and column.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import unicodedata
@@ -20,6 +21,7 @@ from typing import Literal
 
 NAME_MAX = 255  # bytes in one file or folder name (ext4, APFS, NTFS in UTF-16 units: the same order)
 PATH_MAX = 4095  # bytes in a whole path (Linux PATH_MAX less the terminating NUL)
+_SYSTEM = (Path("/proc"), Path("/sys"), Path("/dev"))  # kernel file systems: sizes and reads are not real
 _SHOWN = 60  # characters of a hostile name quoted back in a message
 
 ProblemKind = Literal["name", "outside", "missing", "folder", "special", "unreadable"]
@@ -99,14 +101,19 @@ def confine(ref: str | os.PathLike[str], folder: Folder) -> Path:
     given = folder.root / text
     try:
         path = given.resolve()
-    except (OSError, RuntimeError):  # a symbolic link loop, or a component that cannot be read
-        raise PathProblem("unreadable", quoted, "cannot be followed (a symbolic link that loops?)") from None
+    except RuntimeError:  # Python < 3.13 says a symbolic link loop this way
+        raise PathProblem("unreadable", quoted, "cannot be followed: a symbolic link that loops") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PathProblem("unreadable", quoted, "cannot be followed: a symbolic link that loops") from None
+        raise PathProblem("unreadable", quoted, f"cannot be followed: {exc.strerror or exc}") from None
     root = folder.root.resolve()
     if not folder.allow_outside and not path.is_relative_to(root):
         # inside by its spelling, outside once links are followed: say it is the link
         linked = Path(os.path.normpath(root / text)).is_relative_to(root)
         where = f"is a link to {path}, outside" if linked else "points outside"
-        raise PathProblem("outside", quoted, f"{where} {folder.label} ({root}); {folder.escape_hint}")
+        hint = f"; {folder.escape_hint}" if folder.escape_hint else ""
+        raise PathProblem("outside", quoted, f"{where} {folder.label} ({root}){hint}")
     try:
         info = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -119,6 +126,9 @@ def confine(ref: str | os.PathLike[str], folder: Folder) -> Path:
         raise PathProblem("folder", quoted, "is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
         raise PathProblem("special", quoted, f"is {_special(info.st_mode)}, not a file; give a file saved on disk")
+    system = next((d for d in _SYSTEM if path.is_relative_to(d)), None)
+    if system is not None:  # /proc/kmsg is a "regular file" whose read never returns
+        raise PathProblem("special", quoted, f"is a system file under {system}, not a file saved on disk")
     if not os.access(path, os.R_OK):
         raise PathProblem("unreadable", quoted, "cannot be read: permission denied")
     return path

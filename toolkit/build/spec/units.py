@@ -74,7 +74,8 @@ def parse_duration(value: Any) -> Duration:
             raise ValueError(f"a duration cannot be negative, got {_shown(value)}")
         return Duration(seconds=Fraction(value) if isinstance(value, int) else Fraction(str(value)))
     if not isinstance(value, str):
-        raise ValueError(f"expected {DURATION_HELP}, got {type(value).__name__}")
+        kind = {type(None): "an empty value", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+        raise ValueError(f"expected {DURATION_HELP}, got {kind}")
     text = value.strip()
     if text.startswith("-"):
         raise ValueError(f"a duration cannot be negative, got {_shown(value)}")
