@@ -20,13 +20,15 @@ import pytest
 from PIL import Image
 
 from toolkit.build.compile.graph import compile_render
+from toolkit.build.compile.nodes import Graph
 from toolkit.build.compile.output import EncodeSettings
 from toolkit.build.compile.pieces import chunks, pieces
 from toolkit.build.compile.raster import rasterise
+from toolkit.build.compile.video import build_segment
 from toolkit.build.pipeline import Prepared, prepare
 from toolkit.build.plan.timeline import Segment, VideoSource
 from toolkit.build.render import cache_dir, render_film, render_frames, render_still
-from toolkit.build.run.runner import atomic_output, run_render
+from toolkit.build.run.runner import atomic_output, run_ffmpeg, run_render
 from toolkit.build.sheet import COLUMNS, THUMB_WIDTH, moment, render_sheet
 from toolkit.errors import SpecError
 
@@ -198,6 +200,29 @@ def test_contact_sheet_thumbnails_show_only_trimmed_frames(film: Prepared, tmp_p
         grey = float(sheet[y + thumb_h // 2 - 20:y + thumb_h // 2 + 20, x + 80:x + 160].mean())
         shown = source_index(16 + grey * 219 / 255)
         assert shown == expected(seg, moment(film, seg) - seg.start), (seg.name, grey)
+
+
+@pytest.mark.parametrize("index", range(5), ids=["held", "looped", "plain", "looped-late", "held-late"])
+def test_a_segment_reopened_mid_way_shows_the_same_frames(film: Prepared, tmp_path: Path, index: int) -> None:
+    # A chunk that starts inside a segment opens it from its first needed frame: before the trim's
+    # end, on it, and in the held or looped stretch after it.
+    seg = film.timeline.segments[index]
+    trim = seg.source.trim_frames(Fraction(FPS))
+    starts = sorted({f for f in (1, trim - 1, trim, trim + 2, seg.length - 3) if 0 <= f < seg.length})
+    for first in starts:
+        count = min(4, seg.length - first)
+        graph = Graph()
+        stream = build_segment(seg, film.timeline.canvas, graph, first, count)
+        out = tmp_path / f"{first}_%03d.png"
+        body = graph.argv([stream], out)
+        run_ffmpeg(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *body[:-1],
+                    "-fps_mode", "passthrough", body[-1]], stage="frames")
+        shown = []
+        for j in range(count):
+            with Image.open(tmp_path / f"{first}_{j + 1:03d}.png") as im:
+                shown.append(source_index(16 + float(np.asarray(im.convert("L"))[CENTRE].mean()) * 219 / 255))
+        assert not (tmp_path / f"{first}_{count + 1:03d}.png").exists()
+        assert shown == [expected(seg, first + j) for j in range(count)], (seg.name, first)
 
 
 def _band(samples: np.ndarray, rate: int, hz: float) -> float:

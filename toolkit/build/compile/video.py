@@ -101,8 +101,9 @@ def _video(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: in
             return _looped(src, canvas, graph, offset, count, trim)
         first = offset
     if trim is not None and first >= trim:
-        # Only the held last frame is needed: decode the trim's last few frames, keep the last.
-        window = min(trim, _DECODE_MARGIN_FRAMES)
+        # Only the held last frame is needed: decode the trim's last half second (long enough to
+        # hold a frame of any real footage, whatever its rate) and keep its last frame.
+        window = min(trim, max(_DECODE_MARGIN_FRAMES, -(-canvas.fps // 2)))
         stream = _decoded(src, canvas, graph, trim - window, window)
         stream = stream.filter("trim", start_frame=window - 1).filter("setpts", "PTS-STARTPTS")
         stream = stream.filter("tpad", stop_mode="clone", stop=-1).filter("trim", end_frame=count)
