@@ -72,6 +72,17 @@ def _blur_fill():
         mix=AudioMix(duck_music=False))
 
 
+def _holds():
+    """Trimmed footage: a held last frame, a loop fading out, and their sound (the trims end both)."""
+    held = VideoSource(CLIP, Fraction(1), "cover", 1920, 1080, True, end=Fraction(3, 2), hold="last-frame")
+    looped = VideoSource(CLIP, Fraction(2), "contain", 1920, 1080, True, end=Fraction(5, 2), hold="loop")
+    return mf.timeline(
+        [(held, 40, Transition("cut", 0)), (looped, 35, Transition("fade", 5)),
+         (ColorSource("#222222"), 20, Transition("cut", 0))],
+        audio=(AudioCue("source", CLIP, 0, 40, Fraction(1), 1.0, source_end=Fraction(3, 2)),
+               AudioCue("source", CLIP, 40, 35, Fraction(2), 1.0, loop=True, source_end=Fraction(5, 2))))
+
+
 def _encoder(timeline, **options) -> list[str]:
     """The render's encoder command (the whole render for films that fit in one chunk)."""
     options = {"encode": EncodeSettings.final(), "gain": None} | options
@@ -86,6 +97,8 @@ CASES = {
     "mixed-loudness-pass": lambda: compile_loudness_pass(_mixed()),
     "blur-fill-draft": lambda: compile_render(_blur_fill(), RASTER, output=OUT, encode=EncodeSettings.draft(),
                                               gain=None).to_dict(),
+    "holds-chunked-draft": lambda: compile_render(_holds(), RASTER, output=OUT, encode=EncodeSettings.draft(),
+                                                  gain=None, max_segments=2).to_dict(),
     "mixed-chunked-draft": lambda: compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.draft(),
                                                   gain=None, max_segments=2).to_dict(),
 }
