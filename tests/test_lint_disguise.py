@@ -226,3 +226,11 @@ def test_character_warnings_are_located_in_the_storyboard(tmp_path: Path) -> Non
     found = [(i.line, i.col, i.severity, i.code) for i in prepare(path).warnings
              if i.code in ("invisible-character", "look-alike")]
     assert found == [(6, 22, "warning", "invisible-character"), (6, 31, "warning", "look-alike")]
+
+
+def test_an_exception_that_excuses_nothing_is_a_warning(tmp_path: Path) -> None:
+    path = _reviewed(tmp_path, "He died by suicide.", "He committed suicide.")
+    [issue] = [i for i in prepare(path).warnings if i.code == "unused-exception"]
+    assert (issue.line, issue.col, issue.severity) == (10, 11, "warning")
+    assert issue.message.startswith("this exception excuses nothing on screen: no `committed-suicide` error lies "
+                                    "inside “He committed suicide.”")

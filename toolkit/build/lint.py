@@ -59,10 +59,17 @@ def lint_storyboard(loaded: LoadedStoryboard, *, timeline: Timeline | None = Non
         issues.append(Issue(probe.reason, path="language", file=doc.path, line=line, col=col,
                             severity="warning", code="lint-not-checked"))
         return issues
+    used: set[int] = set()
     for item in items:
         for hit in lint_text(item.text, language=sb.language, rules=rules).hits:
-            issues.append(_hit_issue(place, item, hit, hit.start, sb.reviewed_exceptions))
-    issues.extend(_across_captions(items, place, rules, sb.language, sb.reviewed_exceptions))
+            issues.append(_hit_issue(place, item, hit, hit.start, sb.reviewed_exceptions, used))
+    issues.extend(_across_captions(items, place, rules, sb.language, sb.reviewed_exceptions, used))
+    for n, ex in enumerate(sb.reviewed_exceptions):
+        if n not in used:
+            issues.append(doc.issue(("reviewed_exceptions", n, "text"), (
+                f"this exception excuses nothing on screen: no `{ex.rule}` error lies inside “{ex.text}”; quote "
+                "the words exactly as the film shows them, or remove the exception"), severity="warning",
+                code="unused-exception"))
     issues.extend(_content_warnings(loaded, rules))
     issues.extend(_missing_topics(items, place, rules, sb.topics))
     return issues
@@ -176,12 +183,13 @@ class _Placer:
 
 
 def _hit_issue(place: _Placer, item: ScreenText, hit: LintHit, offset: int,
-               exceptions: Sequence[ReviewedException], prefix: str = "") -> Issue:
+               exceptions: Sequence[ReviewedException], used: set[int], prefix: str = "") -> Issue:
     message = prefix + hit.message
     severity = hit.severity
     if severity == "error":
         ex = excusing(hit, exceptions)
         if ex is not None:
+            used.add(next(n for n, e in enumerate(exceptions) if e is ex))
             severity = "info"
             message = f"reviewed exception ({ex.reviewer}: {ex.reason}): {message}"
     return place.issue(item, offset, message, severity, hit.rule_id)
@@ -198,7 +206,7 @@ def excusing(hit: LintHit, exceptions: Sequence[ReviewedException]) -> ReviewedE
 
 
 def _across_captions(items: list[ScreenText], place: _Placer, rules: RuleSet, language: str,
-                     exceptions: Sequence[ReviewedException]) -> list[Issue]:
+                     exceptions: Sequence[ReviewedException], used: set[int]) -> list[Issue]:
     """Phrases split over two consecutive captions of a scene, located at the first caption."""
     out: list[Issue] = []
     captions = [i for i in items if i.scene is not None]
@@ -210,7 +218,7 @@ def _across_captions(items: list[ScreenText], place: _Placer, rules: RuleSet, la
         for hit in lint_text(joined, language=language, rules=rules).hits:
             if hit.start < cut < hit.end - 1:
                 parts = f"“{joined[hit.start:cut].strip()}” | “{joined[cut + 1:hit.end].strip()}”"
-                out.append(_hit_issue(place, a, hit, hit.start, exceptions,
+                out.append(_hit_issue(place, a, hit, hit.start, exceptions, used,
                                       prefix=f"split across two captions ({parts}): "))
     return out
 
