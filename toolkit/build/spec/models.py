@@ -181,7 +181,8 @@ class Storyboard(SpecModel):
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
     template: str = Field(default="default", description="A folder name in templates/.")
-    platform: Platform = "tiktok"
+    platform: Platform = Field(default="tiktok", description="Where the film will be posted. Every platform "
+                               "takes at most 180 s, counting slates and end card (over 90 s is a warning).")
     region: Region = Field(description="Where the film will be shown: chooses the helplines.")
     topics: list[Topic] = Field(default_factory=list, description="Drive content warnings and topic helplines.")
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
