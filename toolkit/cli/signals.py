@@ -3,13 +3,13 @@
 `timeout`, `kill`, systemd and CI runners stop a program with SIGTERM; closing the terminal sends
 SIGHUP. Python's default for both is to die on the spot, which would leave ffmpeg's half-written
 temporary file behind. While a command runs, these handlers turn SIGINT, SIGTERM and SIGHUP into
-`Interrupted` (a `KeyboardInterrupt`), so the same clean-up runs for all three: the runner stops
-ffmpeg (asks, then kills after a few seconds), `atomic_output` deletes the temporary file, and
+`Interrupted` (a `KeyboardInterrupt`), so the same clean-up runs for all three: the runner kills
+and reaps ffmpeg (`runner.stop`), `atomic_output` deletes the temporary file, and
 the CLI exits with 128 + the signal number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 
 A signal that was ignored when the command started (`nohup`, background jobs) stays ignored.
 A second signal while that clean-up runs is ignored, so it cannot cut the clean-up short; the
-clean-up is bounded (ffmpeg is killed if it does not stop within `runner.STOP_TIMEOUT`).
+clean-up takes well under a second.
 
 Only the CLI installs these, and only around a command (the previous handlers are restored
 afterwards): importing Reel as a library changes no signal handling.

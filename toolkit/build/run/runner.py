@@ -4,8 +4,9 @@
 reads `-progress` key=value lines from stdout to drive a callback, keeps the end of the log from
 stderr, and turns failure into a `RenderError` carrying the stage, a plain message with a hint
 when the failure is a known one, the command and the last lines of the log. On Ctrl-C (or any
-exception while it waits) ffmpeg is asked to stop, then killed after a timeout, and the
-exception propagates. On Linux ffmpeg also dies with the Python process, even on SIGKILL.
+exception while it waits) ffmpeg is killed and reaped, and the exception propagates; the CLI
+turns SIGTERM and SIGHUP into the same exception (`toolkit.cli.signals`). On Linux ffmpeg also
+dies with the Python process, even on SIGKILL.
 
 `run_render` runs a compiled render: one command, or a chunked pipeline (producers one after
 another writing raw frames into one encoder's stdin through an OS pipe; Python only starts and
@@ -289,17 +290,19 @@ def explain(code: int, log: str) -> str:
 
 
 def stop(process: subprocess.Popen[str], timeout: float = STOP_TIMEOUT) -> None:
-    """Ask ffmpeg to stop (it then closes its files cleanly), and kill it if it does not."""
+    """Stop an ffmpeg whose output is being abandoned (Ctrl-C, SIGTERM, an error elsewhere).
+
+    It is killed at once rather than asked to finish: a graceful stop flushes the encoder and,
+    for `faststart`, rewrites the whole file (measured: 2.8 s for a 1080×1920 render stopped
+    after 2 s), all for a temporary file that is deleted next. Waits at most `timeout` seconds
+    for the process to be reaped.
+    """
     if process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
-        process.send_signal(signal.SIGINT)
-    try:
+        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        process.wait()
 
 
 # ------------------------------------------------------------------ internals
