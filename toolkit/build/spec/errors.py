@@ -51,6 +51,8 @@ MAX_MESSAGE = 400
 _PATTERNS: dict[str, str] = {
     r"^[a-z]{2}(-[A-Z]{2})?$": "a language code like `en` or `en-GB`",
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$": "lowercase letters and digits joined by `-`, like `loudness-check`",
+    r"^[A-Za-z_][A-Za-z0-9_-]*$": "a name of letters, digits, `_` or `-`, starting with a letter",
+    r"^[a-z]{2}-[a-z0-9-]+$": "a region code and a name, like `uk-samaritans`",
 }
 
 

@@ -65,6 +65,11 @@ class Document:
         for depth, item in enumerate(loc):
             if isinstance(node, yaml.MappingNode) and isinstance(item, str | int) and not isinstance(item, bool):
                 entry = self._entry(node, item)
+                if entry is not None and isinstance(entry[1], yaml.ScalarNode) and depth < len(loc) - 1 \
+                        and isinstance(loc[depth + 1], str) and self._entry(node, loc[depth + 1]) is not None:
+                    # pydantic's union tag (`slate`, `video`) that is also a key here: a scalar has
+                    # no keys, so the path goes on in this mapping, not inside the tag's value
+                    continue
                 if entry is not None:
                     key_node, node = entry
                     named.append(item)
