@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from toolkit.build.spec.units import Duration, parse_duration
+from toolkit.build.spec.units import Duration, parse_duration, parse_positive
 from toolkit.color import RGBA, parse_color
 
 
@@ -33,6 +33,44 @@ def test_bad_durations_say_what_is_expected(bad):
     with pytest.raises(ValueError) as exc:
         parse_duration(bad)
     assert "duration" in str(exc.value) or "below 60" in str(exc.value)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (-5, "a duration cannot be negative, got -5"),
+    (-0.5, "a duration cannot be negative, got -0.5"),
+    ("-2s", "a duration cannot be negative, got '-2s'"),
+    (float("inf"), "a duration must be a finite number of seconds like `3s`, got .inf"),
+    (float("-inf"), "a duration must be a finite number of seconds like `3s`, got -.inf"),
+    (float("nan"), "a duration must be a finite number of seconds like `3s`, got .nan"),
+    ("Infinity", "a duration must be a finite number of seconds like `3s`, got 'Infinity'"),
+    (None, "expected a duration like 3s, 1.5s, 250ms, 00:01.200 or 45f, got an empty value"),
+    ({"s": 1}, "expected a duration like 3s, 1.5s, 250ms, 00:01.200 or 45f, got a mapping"),
+])
+def test_bad_duration_messages_show_the_value(value, message):
+    with pytest.raises(ValueError) as exc:
+        parse_duration(value)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (-5, "must be a positive duration like `3s`, got -5"),
+    ("0s", "must be longer than zero, got '0s'"),
+    (0, "must be longer than zero, got 0"),
+    (-10**400, "must be a positive duration like `3s`, got -1000000000000000000…000000000000 (402 characters)"),
+])
+def test_positive_durations_say_what_was_given(value, message):
+    with pytest.raises(ValueError) as exc:
+        parse_positive(value)
+    assert str(exc.value) == message
+
+
+def test_huge_durations_print_without_overflow():
+    # float() of a 400-digit number overflows; messages quote durations through str()
+    assert str(parse_duration(int("9" * 400))) == "1e+400s"
+    assert str(parse_duration("9" * 400 + "s")) == "1e+400s"
+    assert str(Duration(frames=10**30)) == "1e+30f"
+    assert str(parse_duration("100:00:00")) == "360000s"
+    assert str(parse_duration("1.5s")) == "1.5s"
 
 
 @pytest.mark.parametrize(
