@@ -8,6 +8,11 @@ frames asked for, starting at 0 — which is what `concat` and `xfade` require o
 Stills (images, colours, gradients) are decoded, fitted and colour-converted once and then
 repeated with the `loop` filter, so a 5-second slate costs one conversion, not 150.
 
+Footage never shows a frame from outside its trim (`VideoSource.start`–`end`), in a whole render,
+a chunk, a still or a draft (whose proxies keep the source's timing): the decode itself stops at
+`end`, and a segment longer than its trim repeats the last trimmed frame (`hold: last-frame`,
+`tpad` clone) or plays the trimmed frames again (`hold: loop`, the `loop` filter).
+
 Memory: ffmpeg opens and primes every input when a filtergraph starts and keeps each input's
 decoder and frame pools until the graph ends, so what one segment holds is paid for its whole
 chunk (see `pieces.py`). Hence colours and gradients are generated small and scaled up once (a full-size
