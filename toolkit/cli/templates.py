@@ -83,7 +83,8 @@ def preview(name: str, out: Path | None, width: int, fields: dict[str, str]) -> 
     from toolkit.build.template.preview import preview_sheet
 
     target = out or Path(f"{name}-preview.png")
-    check_output(target, kind="image", force=True)  # a preview sheet is meant to be rewritten
+    # A preview sheet is meant to be rewritten, and its folder is made if missing.
+    check_output(target, kind="image", force=True, need_folder=False)
     try:
         result = preview_sheet(name, target, width=width, fields=fields)
     except TemplateError as exc:

@@ -46,12 +46,13 @@ _MEDIA_SUFFIXES = {".mkv", ".mov", ".m4v", ".webm", ".avi", ".gif", ".mpg", ".mp
                    ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".mp4", ".mp3", ".wav"}
 
 
-def check_output(target: Path | str, *, kind: OutputKind | None = None, force: bool = False) -> Path:
+def check_output(target: Path | str, *, kind: OutputKind | None = None, force: bool = False,
+                 need_folder: bool = True) -> Path:
     """Refuse (OutputError) a path Reel must not or cannot write; return it made absolute.
 
     Checks, in order: no NUL character; every name within the disk's limit; the extension
     matches `kind` (None: any); not a folder; not an existing file unless `force`; the folder
-    exists. Cheap: run it before any work.
+    exists (unless `need_folder` is false: the caller creates it). Cheap: run it before any work.
     """
     text = os.fspath(target)
     if "\x00" in text:
@@ -74,7 +75,7 @@ def check_output(target: Path | str, *, kind: OutputKind | None = None, force: b
             raise OutputError(f"{target} is a folder: give a file name, e.g. {target / example}")
         if os.path.lexists(target) and not force:
             raise OutputError(f"{target} already exists: use --force to replace it, or choose another name")
-        if not target.parent.is_dir():
+        if need_folder and not target.parent.is_dir():
             raise OutputError(f"cannot write to {target.parent}: the folder does not exist")
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
