@@ -66,7 +66,7 @@ class LazyGroup(click.Group):
             except KeyboardInterrupt as exc:
                 # The terminal may be gone (SIGHUP): a failed message must not hide the exit code.
                 with contextlib.suppress(OSError):
-                    click.echo(f"interrupted ({describe(exc)}): stopped; nothing unfinished was saved", err=True)
+                    click.echo(f"interrupted ({describe(exc)})", err=True)
                 ctx.exit(exit_code(exc))
 
 
