@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -36,6 +37,11 @@ def test_check_output_names_every_problem_plainly(tmp_path: Path) -> None:
         check_output(tmp_path / "card.jpeg", kind="image")
     with pytest.raises(OutputError, match="the folder does not exist"):
         check_output(tmp_path / "nope" / "film.mp4", kind="film")
+    with pytest.raises(OutputError, match=r"the output name is empty: give a file name such as still\.png"):
+        check_output("", kind="image")
+    folder = re.escape(f"{tmp_path} is a folder: give a file name, e.g. {tmp_path}/film.mp4")
+    with pytest.raises(OutputError, match=folder):
+        check_output(tmp_path, kind="film")
     assert check_output(tmp_path / "Film.MP4", kind="film") == tmp_path / "Film.MP4"
     assert check_output(Path("rel.png"), kind="image") == Path.cwd() / "rel.png"
 

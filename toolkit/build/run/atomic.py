@@ -40,6 +40,7 @@ OutputKind = Literal["film", "image"]
 # lists) is what every platform takes and what `verify` checks; a `.mov` or `.m4v` name would
 # switch ffmpeg to another muxer whose output is not checked, for no gain (rename it instead).
 SUFFIXES: dict[str, tuple[str, ...]] = {"film": (".mp4",), "image": (".png",)}
+_EXAMPLE = {"film": "film.mp4", "image": "still.png"}
 _WHAT = {"film": "films are written as MP4", "image": "stills and contact sheets are written as PNG images"}
 # Extensions replaced (not appended to) when suggesting the right name.
 _MEDIA_SUFFIXES = {".mkv", ".mov", ".m4v", ".webm", ".avi", ".gif", ".mpg", ".mpeg", ".ts", ".wmv", ".flv", ".3gp",
@@ -55,6 +56,8 @@ def check_output(target: Path | str, *, kind: OutputKind | None = None, force: b
     exists (unless `need_folder` is false: the caller creates it). Cheap: run it before any work.
     """
     text = os.fspath(target)
+    if not text.strip():
+        raise OutputError(f"the output name is empty: give a file name such as {_EXAMPLE[kind or 'film']}")
     if "\x00" in text:
         raise OutputError(f"the output name {text!r} contains a NUL character (\\x00), which no file name can "
                           "hold: choose another name")
@@ -71,8 +74,7 @@ def check_output(target: Path | str, *, kind: OutputKind | None = None, force: b
     target = path.absolute()
     try:
         if target.is_dir():
-            example = "film.mp4" if kind != "image" else "still.png"
-            raise OutputError(f"{target} is a folder: give a file name, e.g. {target / example}")
+            raise OutputError(f"{target} is a folder: give a file name, e.g. {target / _EXAMPLE[kind or 'film']}")
         if os.path.lexists(target) and not force:
             raise OutputError(f"{target} already exists: use --force to replace it, or choose another name")
         if need_folder and not target.parent.is_dir():
