@@ -102,8 +102,16 @@ def _video(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: in
     trim = src.trim_frames(canvas.fps)
     if trim is not None and src.hold == "loop":
         offset = first % trim
-        if offset + count > trim:
+        if offset + count > trim and count > trim:
             return _looped(src, canvas, graph, offset, count, trim)
+        if offset + count > trim:
+            # One wrap: the trim's tail, then its head (two short decodes, nothing held in memory).
+            tail = _decoded(src, canvas, graph, offset, trim - offset)
+            head = _decoded(src, canvas, graph, 0, offset + count - trim)
+            stream = graph.filter([tail, head], "concat", n=2, v=1, a=0)
+            # concat spaces its inputs by their frames' durations, which a one-frame part may lack
+            stream = stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")
+            return _finish(FITS[src.fit](stream, canvas, graph), canvas)
         first = offset
     if trim is not None and first >= trim:
         # Only the held last frame is needed: decode the trim's last half second (long enough to
