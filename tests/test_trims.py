@@ -10,6 +10,7 @@ and read back as stills and a contact sheet.
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -297,3 +298,6 @@ def test_hold_is_in_the_schema_and_rejects_other_values(tmp_path: Path) -> None:
     # (the field path of a value error inside a tagged background names the tag; see the report)
     assert issue.line == 4 and issue.path.startswith("scenes[0].background")
     assert issue.message == "'freeze' is not one of 'none', 'last-frame' or 'loop'"
+    schema = json.loads((Path(__file__).resolve().parent.parent / "schema" / "storyboard.schema.json").read_text())
+    hold = schema["$defs"]["VideoBackground"]["properties"]["hold"]
+    assert hold["enum"] == ["none", "last-frame", "loop"] and hold["default"] == "none"
