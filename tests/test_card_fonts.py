@@ -51,6 +51,17 @@ def test_a_normal_film_passes_and_says_what_it_read(tmp_path: Path) -> None:
     assert "116 123" in read and "85258" in read
 
 
+@pytest.mark.parametrize("width", [270, 360])
+def test_the_card_is_read_at_low_widths_too(tmp_path: Path, width: int) -> None:
+    """A quarter-size render (270×480) is upscaled before reading: a normal card still passes."""
+    result = render_film(prepare(storyboard(tmp_path, ""), width=width), tmp_path / "small.mp4", draft=True)
+    assert result.card is not None and result.card.services == ("Samaritans", "Shout")
+    font = hostile_fonts.make("swapped", tmp_path)
+    hostile = storyboard(tmp_path, f"style:\n  fonts: {{heading: {font.name}}}\n", "hostile.yaml")
+    with pytest.raises(PolicyError, match=r"Samaritans: “Call 116 123” is not on the rendered end card"):
+        render_film(prepare(hostile, width=width), tmp_path / "hostile.mp4", draft=True)
+
+
 @pytest.mark.parametrize("kind", ["blank", "no_digits", "swapped"])
 def test_a_hostile_font_is_refused_at_the_fonts(tmp_path: Path, kind: str) -> None:
     font = hostile_fonts.make(kind, tmp_path)
