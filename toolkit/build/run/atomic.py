@@ -51,8 +51,8 @@ def check_output(target: Path | str, *, kind: OutputKind | None = None, force: b
                  need_folder: bool = True) -> Path:
     """Refuse (OutputError) a path Reel must not or cannot write; return it made absolute.
 
-    Checks, in order: no NUL character; every name within the disk's limit; the extension
-    matches `kind` (None: any); not a folder; not an existing file unless `force`; the folder
+    Checks, in order: not empty; no NUL character; every name within the disk's limit; not a
+    folder; the extension matches `kind` (None: any); not an existing file unless `force`; the folder
     exists (unless `need_folder` is false: the caller creates it). Cheap: run it before any work.
     """
     text = os.fspath(target)
@@ -69,12 +69,12 @@ def check_output(target: Path | str, *, kind: OutputKind | None = None, force: b
             length = f"{len(part)} characters" + (f" ({size} bytes)" if size != len(part) else "")
             raise OutputError(f"the file name {part[:24]}… is {length} long; names on this disk can be at most "
                               f"{limit} bytes: choose a shorter name")
-    if kind is not None and path.suffix.lower() not in SUFFIXES[kind]:
-        raise OutputError(f"{path.name or text}: {_WHAT[kind]}; name the output {_suggest(path, kind)}")
     target = path.absolute()
     try:
         if target.is_dir():
             raise OutputError(f"{target} is a folder: give a file name, e.g. {target / _EXAMPLE[kind or 'film']}")
+        if kind is not None and path.suffix.lower() not in SUFFIXES[kind]:
+            raise OutputError(f"{path.name}: {_WHAT[kind]}; name the output {_suggest(path, kind)}")
         if os.path.lexists(target) and not force:
             raise OutputError(f"{target} already exists: use --force to replace it, or choose another name")
         if need_folder and not target.parent.is_dir():
