@@ -89,9 +89,9 @@ def test_a_blank_stretch_before_the_end_card_is_a_warning(tmp_path: Path) -> Non
     prepared = prepare(path)
     [warning] = [w for w in prepared.warnings if w.code == "empty-before-end-card"]
     assert (warning.line, warning.path, warning.severity) == (7, "scenes[1]", "warning")
-    assert warning.message == ("10s of plain background with no text right before the helpline end card (from 3s); "
-                               "viewers may think the film has ended and leave before the support details: keep such "
-                               "a pause under 3s")
+    assert warning.message == ("10s of plain background with no text and no sound right before the helpline end "
+                               "card (from 3s); viewers may think the film has ended and leave before the support "
+                               "details: keep such a pause under 3s")
 
 
 def test_a_short_pause_or_text_on_the_last_scene_is_fine(tmp_path: Path) -> None:
@@ -107,8 +107,8 @@ def test_caption_ending_early_leaves_the_rest_of_the_scene_blank(tmp_path: Path)
     path = write(tmp_path, "title: T\nregion: UK\nscenes:\n  - background: black\n    duration: 8s\n"
                            "    captions:\n      - {text: Still here., at: 0s, for: 2s}\n")
     [warning] = [w for w in prepare(path).warnings if w.code == "empty-before-end-card"]
-    assert warning.message.startswith("6s of plain background with no text right before the helpline end card "
-                                      "(from 2s)")
+    assert warning.message.startswith("6s of plain background with no text and no sound right before the "
+                                      "helpline end card (from 2s)")
 
 
 def test_silence_before_the_end_card_is_a_warning_when_the_film_has_sound(tmp_path: Path) -> None:
@@ -132,6 +132,19 @@ def test_blank_and_silent_is_one_warning(tmp_path: Path) -> None:
     found = [w for w in prepare(path).warnings if w.code.endswith("-before-end-card")]
     assert [w.code for w in found] == ["empty-before-end-card"]
     assert found[0].message.startswith("5s of plain background with no text and no sound right before")
+
+
+def test_a_plain_background_under_narration_is_a_choice(tmp_path: Path) -> None:
+    mf.make_tone(tmp_path / "vo.wav", seconds=8)
+    path = write(tmp_path, "title: T\nregion: UK\nvoiceover: vo.wav\nscenes:\n  - background: navy\n"
+                           "    duration: 2s\n    captions: Hello.\n  - background: black\n    duration: 6s\n")
+    assert not [w for w in prepare(path).warnings if w.code.endswith("-before-end-card")]
+    # when the narration stops 1 s into the black scene, the last 5 s are empty
+    mf.make_tone(tmp_path / "vo.wav", seconds=3)
+    [warning] = [w for w in prepare(path).warnings if w.code.endswith("-before-end-card")]
+    assert warning.code == "empty-before-end-card" and warning.path == "scenes[1]"
+    assert warning.message.startswith("5s of plain background with no text and no sound right before the helpline "
+                                      "end card (from 3s)")
 
 
 def test_reel_validate_reports_the_limit_and_never_renders(tmp_path: Path, runner) -> None:

@@ -77,8 +77,9 @@ def check_tail(inp: PlanInputs, segments: Sequence[Segment], overlays: Sequence[
     """Warn about a long stretch of empty picture or silence right before the end card.
 
     Judged from the plan, not from pixels: a stretch is empty when its scenes are a plain colour or
-    gradient with no text on them, silent when no sound cue plays in it (a film with no sound at
-    all is silent by design and not reported). Footage that is itself black is not seen here.
+    gradient with no text on them and nothing is heard; silent when no sound cue plays in it (a
+    film with no sound at all is silent by design: only its empty picture is reported). Footage
+    or a picture that is itself black is not seen here.
     """
     fps = inp.canvas.fps
     card = segments[-1]
@@ -96,13 +97,16 @@ def check_tail(inp: PlanInputs, segments: Sequence[Segment], overlays: Sequence[
     audible = [c for c in cues if c.volume > 0 and c.length > 0 and c.start < card.start]
     sound_end = max((c.start + c.length for c in audible), default=None)
     silent_from = card.start if sound_end is None or sound_end >= card.start else sound_end
+    if audible:
+        # a plain background under narration or music is a choice; under silence it is dead air
+        blank_from = max(blank_from, silent_from)
+        first_blank = next((s for s in segments if s.start <= blank_from < s.end), first_blank)
     blank = Fraction(card.start - blank_from) / fps
     silent = Fraction(card.start - silent_from) / fps if audible else Fraction(0)
     threshold = EMPTY_TAIL_SECONDS
     if blank >= threshold and first_blank is not None:
-        quiet = " and no sound" if silent >= blank else ""
         issues.append(LocIssue(first_blank.loc or ("scenes",),
-                               f"{say(blank)} of plain background with no text{quiet} right before the helpline "
+                               f"{say(blank)} of plain background with no text and no sound right before the helpline "
                                f"end card (from {say(Fraction(blank_from) / fps)}); viewers may think the film "
                                f"has ended and leave before the support details: keep such a pause under "
                                f"{say(threshold)}", severity="warning", code="empty-before-end-card"))
