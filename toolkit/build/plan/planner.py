@@ -37,6 +37,7 @@ from toolkit.build.spec.models import (
     VideoBackground,
 )
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
+from toolkit.media.probe import MediaInfo
 
 
 class PlanFailed(Exception):
@@ -235,7 +236,7 @@ def _beyond_platform(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> bool:
     return False
 
 
-def _footage_seconds(info) -> Fraction:
+def _footage_seconds(info: MediaInfo) -> Fraction:
     """How long footage is: its video stream's duration when known, else the container's."""
     if info.video is not None and info.video.duration:
         return Fraction(str(info.video.duration))
@@ -280,8 +281,6 @@ def _scene_length(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> int:
 def _check_trim(inp: PlanInputs, e: Entry, bg: VideoBackground, frames: int, issues: list[LocIssue]) -> None:
     """A scene longer than its trimmed footage must say what fills the rest (`hold:`)."""
     fps = inp.canvas.fps
-    src = e.source
-    assert isinstance(src, VideoSource)
     start = bg.from_.to_seconds(fps)
     end = bg.to.to_seconds(fps) if bg.to is not None else Fraction(str(inp.info(bg.video).duration))
     # Frames k with start + k/fps < end show trimmed footage; without `to` the container's length
@@ -323,8 +322,7 @@ def _transitions(inp: PlanInputs, entries: list[Entry], issues: list[LocIssue]) 
         if t.frames > limit:
             issues.append(LocIssue((*e.loc, "transition", "duration"),
                                    f"a {t.kind} of {shape.say(Fraction(t.frames) / inp.canvas.fps)} is too long: "
-                                   "it may "
-                                   f"take at most half of the shorter neighbouring scene "
+                                   "it may take at most half of the shorter neighbouring scene "
                                    f"({float(limit / inp.canvas.fps):.2f}s)"))
         if nxt.kind == "end_card":
             nxt.length += t.frames  # the overlap must not eat the end card's reading time
