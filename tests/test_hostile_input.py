@@ -341,6 +341,25 @@ def test_tens_of_thousands_of_issues_are_capped_with_a_count(tmp_path):
                                   "shown); fix these and run again")
 
 
+def test_keys_that_are_not_names_are_located_at_the_key(tmp_path):
+    text = HEAD + "~: 1\n1.5: x\ntrue: x\n2020-01-01: x\nfields:\n  3: three\nscenes:\n  - slate: title\n    7: x\n"
+    msgs = issues(write(tmp_path, text))
+    why = ("this key is not a name (YAML reads it as a number, date, yes/no or empty value); keys are names like "
+           "`title:`, so rename it or put it in quotes")
+    assert sorted(msgs) == sorted(f"film.yaml:{where}: {why}" for where in (
+        "3:1: ~", "4:1: 1.5", "5:1: true", "6:1: 2020-01-01", "8:3: fields.3", "11:5: scenes[0].7"))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("defaults: &d 1\nscenes:\n  <<: *d\n", "5:3: `<<:` (a YAML merge key) takes an anchored mapping, like "
+                                           "`<<: *defaults`"),
+    ("? [a, b]\n: 1\n", "3:3: a list or a mapping cannot be a key; write a plain name before the `:`"),
+])
+def test_merge_keys_and_list_keys(tmp_path, text, message):
+    [msg] = issues(write(tmp_path, HEAD + text))
+    assert msg == f"film.yaml:{message}"
+
+
 # ------------------------------------------------------------------ linear time
 
 

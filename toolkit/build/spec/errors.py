@@ -88,6 +88,13 @@ def translate_validation_error(exc: ValidationError, doc: Document, *, prefix: t
                 hint = f"; did you mean `{close}` instead of `{shown(guesses[0])}`?"
             issues.append(doc.issue(loc, err["msg"] + hint, code=etype))
             continue
+        if etype == "invalid_key" or (loc and loc[-1] == "[key]"):
+            # `3:`, `~:`, `true:` or `2020-01-01:` as a key: YAML made it a number, null, bool or date
+            where = loc if etype == "invalid_key" else loc[:-1]
+            issues.append(doc.issue(where, "this key is not a name (YAML reads it as a number, date, yes/no or "
+                                           "empty value); keys are names like `title:`, so rename it or put it "
+                                           "in quotes", key=True, code="invalid_key"))
+            continue
         message = _short(_message(err))
         if etype == "missing":
             # point at the mapping that lacks the key, but name the key in the path

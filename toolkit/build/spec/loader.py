@@ -41,6 +41,9 @@ class Document:
     # mapping of N keys must cost N, not N squared (40k unknown keys took 38 s).
     _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    # the same for keys that are not plain text (`3`, `~`, `1.5`), by their value as pydantic names it
+    _typed_keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def _entry(self, node: yaml.MappingNode, item: str | int) -> tuple[yaml.Node, yaml.Node] | None:
         table = self._keys.get(id(node))
@@ -50,7 +53,25 @@ class Document:
                 if isinstance(k, yaml.ScalarNode):
                     table.setdefault(k.value, (k, v))
             self._keys[id(node)] = table
-        return table.get(item if isinstance(item, str) else str(item))
+        found = table.get(item if isinstance(item, str) else str(item))
+        if found is not None:
+            return found
+        typed = self._typed_keys.get(id(node))
+        if typed is None:
+            typed = {}
+            constructor = _Constructor("")
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:str":
+                    try:
+                        value = constructor.construct_object(k)
+                    except (yaml.YAMLError, _TagProblem):
+                        continue
+                    # pydantic shows a key by str() or repr(), and `true` as 1
+                    for name in (str(value), repr(value), *((str(int(value)),) if isinstance(value, bool) else ())):
+                        typed.setdefault(name, (k, v))
+            constructor.dispose()
+            self._typed_keys[id(node)] = typed
+        return typed.get(str(item))
 
     def locate(self, loc: Sequence[str | int], *, key: bool = False) -> tuple[int | None, int | None, str]:
         """Line, column (1-based) and display path of the node at `loc`.
@@ -66,13 +87,13 @@ class Document:
             if isinstance(node, yaml.MappingNode) and isinstance(item, str | int) and not isinstance(item, bool):
                 entry = self._entry(node, item)
                 if entry is not None and isinstance(entry[1], yaml.ScalarNode) and depth < len(loc) - 1 \
-                        and isinstance(loc[depth + 1], str) and self._entry(node, loc[depth + 1]) is not None:
+                        and isinstance(loc[depth + 1], str | int) and self._entry(node, loc[depth + 1]) is not None:
                     # pydantic's union tag (`slate`, `video`) that is also a key here: a scalar has
                     # no keys, so the path goes on in this mapping, not inside the tag's value
                     continue
                 if entry is not None:
                     key_node, node = entry
-                    named.append(item)
+                    named.append(shown(key_node.value) if isinstance(key_node, yaml.ScalarNode) else item)  # as written
                 else:
                     # a union tag (e.g. "scene") or a key that is absent: name only a final absent key
                     if depth == len(loc) - 1 and isinstance(item, str) and _is_field_name(item):
@@ -325,8 +346,14 @@ def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path, text: str = "") -> Issue:
     message = f"YAML syntax: {problem}"
     if exc.context and exc.problem and exc.context != exc.problem:
         message = f"YAML syntax: {problem} ({exc.context})"
-    if isinstance(exc, yaml.constructor.ConstructorError) and problem.startswith("expected a"):
-        message = f"a YAML tag here does not fit its value ({problem.replace(' node', '')}); remove the tag"
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        if "for merging" in problem:
+            message = "`<<:` (a YAML merge key) takes an anchored mapping, like `<<: *defaults`"
+            mark = exc.context_mark or mark  # the mapping that has the `<<:`, not the anchor's value
+        elif "unhashable key" in problem:
+            message = "a list or a mapping cannot be a key; write a plain name before the `:`"
+        elif problem.startswith("expected a") and " node" in problem:
+            message = f"a YAML tag here does not fit its value ({problem.replace(' node', '')}); remove the tag"
     if "could not determine a constructor for the tag" in problem:
         found = re.search(r"tag '(.*)'", problem)
         tag = (found.group(1) if found else "").replace(_YAML_TAG, "!!")
