@@ -148,6 +148,9 @@ def test_the_storyboard_plans_as_intended(film: Prepared) -> None:
     assert [s.name for s in tl.segments[:5]] == ["held", "looped", "plain", "looped-late", "held-late"]
     assert [s.length for s in tl.segments[:5]] == [20, 17, 5, 13, 15]
     assert len(chunks(tl)) == 2, "six segments: the default render is chunked"
+    # `reel plan` shows each trim and its hold
+    assert "held — idx.mp4 1s–1.5s, hold last-frame" in str(tl)
+    assert "plain — idx.mp4 2s–2.5s\n" in str(tl)
 
 
 def test_final_render_shows_only_trimmed_frames(film: Prepared, tmp_path: Path) -> None:

@@ -303,13 +303,21 @@ class Timeline:
                  f"{self.frames} frames ({float(self.duration):.2f}s)"]
         for s in self.segments:
             tr = "" if s.transition_in.kind == "cut" else f" <{s.transition_in.kind} {s.transition_in.frames}f>"
-            lines.append(f"  [{s.start:>5}-{s.end:>5}) {s.kind:<8} {s.name}{tr}")
+            lines.append(f"  [{s.start:>5}-{s.end:>5}) {s.kind:<8} {s.name}{tr}{_trim(s.source)}")
         for cue in self.audio:
             if cue.role == "voice":
                 lines.append(f"  voice {cue.path.name} from frame {cue.start} "
                              f"({float(self.canvas.seconds(cue.start)):.2f}s) for {cue.length}f")
         lines.append(f"  {len(self.overlays)} overlays, {len(self.audio)} audio cues")
         return "\n".join(lines)
+
+
+def _trim(source: Source) -> str:
+    """` — walk.mp4 1s–1.5s, hold last-frame` for footage (what `reel plan` prints)."""
+    if not isinstance(source, VideoSource):
+        return ""
+    span = f"{float(source.start):g}s–" + (f"{float(source.end):g}s" if source.end is not None else "end")
+    return f" — {source.path.name} {span}" + (f", hold {source.hold}" if source.hold != "none" else "")
 
 
 # Members of unions get a "type" tag in JSON so a reader can tell a VideoSource from an ImageSource.
