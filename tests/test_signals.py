@@ -110,8 +110,12 @@ def test_two_renders_to_one_path_make_one_film_and_never_replace_it(long_film, t
     first = _reel("render", long_film, "--draft", "-q", "-o", target)
     try:
         _wait_for_render(first, tmp_path, target)
-        second = _reel("render", long_film, "--draft", "-q", "--force", "-o", target)
-        _, err = second.communicate(timeout=60)
+        first.send_signal(signal.SIGSTOP)  # hold the first mid-render, however slow the machine is
+        try:
+            second = _reel("render", long_film, "--draft", "-q", "--force", "-o", target)
+            _, err = second.communicate(timeout=60)
+        finally:
+            first.send_signal(signal.SIGCONT)
         assert second.returncode == 1
         assert f"another Reel render is writing {target} (pid {first.pid})" in err
         _, err = first.communicate(timeout=300)
