@@ -30,9 +30,9 @@ def long_film(tmp_path_factory) -> Path:
     return sb
 
 
-def _reel(*args: str | Path) -> subprocess.Popen[str]:
+def _reel(*args: str | Path, group: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "toolkit", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=group)
 
 
 def _wait_for_render(child: subprocess.Popen[str], folder: Path, target: Path, timeout: float = 90) -> Path:
@@ -62,15 +62,20 @@ def _processes_naming(text: str) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize(("sig", "code", "said"), [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGHUP, 129, "SIGHUP"),
-                                                   (signal.SIGINT, 130, "Ctrl-C")], ids=["term", "hup", "int"])
-def test_a_signal_mid_render_stops_ffmpeg_and_leaves_nothing(long_film, tmp_path, sig, code, said):
+@pytest.mark.parametrize(("sig", "code", "said", "group"), [
+    (signal.SIGTERM, 143, "SIGTERM", False), (signal.SIGHUP, 129, "SIGHUP", False),
+    (signal.SIGINT, 130, "Ctrl-C", False), (signal.SIGTERM, 143, "SIGTERM", True), (signal.SIGHUP, 129, "SIGHUP", True),
+], ids=["term", "hup", "int", "term-group", "hup-group"])
+def test_a_signal_mid_render_stops_ffmpeg_and_leaves_nothing(long_film, tmp_path, sig, code, said, group):
     target = tmp_path / "film.mp4"
-    child = _reel("render", long_film, "-q", "-o", target)
+    child = _reel("render", long_film, "-q", "-o", target, group=group)
     try:
         temp = _wait_for_render(child, tmp_path, target)
         assert _processes_naming(str(temp)), "ffmpeg should be writing the temporary file"
-        child.send_signal(sig)  # to reel alone, as `kill` does: reel must stop its own ffmpeg
+        if group:  # as `timeout` and a closing terminal do: ffmpeg gets the signal too
+            os.killpg(child.pid, sig)
+        else:  # to reel alone, as `kill` does: reel must stop its own ffmpeg
+            child.send_signal(sig)
         _, err = child.communicate(timeout=30)
     finally:
         if child.poll() is None:
