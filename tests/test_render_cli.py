@@ -159,6 +159,24 @@ def test_still_and_sheet(runner, small_film, tmp_path):
     assert "2 thumbnails" in result.output and sheet.stat().st_size > 1000
 
 
+def test_still_removes_what_a_killed_still_left_and_keeps_a_live_ones(runner, small_film, tmp_path):
+    import subprocess
+    import sys
+
+    from toolkit.build.run.ownership import Owner, temp_name, this_process
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    me = this_process()
+    dead = tmp_path / temp_name("still.png", Owner(me.host, child.pid, 1))
+    live = tmp_path / temp_name("still.png", me)
+    for path in (dead, live):
+        path.write_bytes(b"half a picture")
+    result = runner.invoke(cli, ["still", str(small_film), "--at", "1s", "--draft", "-o", str(tmp_path / "still.png")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["still.png", live.name])
+
+
 def test_plan_json(runner, small_film):
     import json
 
