@@ -170,10 +170,10 @@ def _decode(path: Path) -> IntegrityReport:
                 try:
                     for frame in packet.decode():
                         counter.add(frame)
-                except av.error.FFmpegError:
+                except (av.error.FFmpegError, ValueError):
                     counter.error(packet)
-        except av.error.FFmpegError:
-            pass  # the demuxer gave up: what decoded so far is what the file holds
+        except (av.error.FFmpegError, OSError):
+            pass  # the demuxer gave up (or the disk failed): what decoded so far is what the file holds
         claimed = container.duration / 1_000_000 if container.duration else None
         counts = [c.result() for c in counters.values()]
         fmt = container.format.name
