@@ -109,13 +109,12 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
         target = targets[sb]
         if target in done.values():
             continue  # the same storyboard given twice
-        before = None
+        before = _identity(target)  # to tell, if interrupted, whether this film had just been saved
         try:
             # Before any work: a name Reel cannot write, an existing film, or another render of
             # the same film (its lock is held until this film is saved or abandoned).
             check_output(target, kind="film", force=force or dry_run)
             with contextlib.nullcontext() if dry_run else target_lock(target):
-                before = _identity(target)
                 prepared = prepare(sb, template=template, width=DRAFT_WIDTH if draft else None,
                                    allow_outside=allow_outside, strict=strict, fields=fields)
                 echo_issues([w for w in prepared.warnings if w.severity != "info"])
@@ -126,7 +125,7 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
                     p, t, draft=draft, force=force, on_progress=cb), prepared, quiet)
         except KeyboardInterrupt as exc:
             # Ctrl-C, SIGTERM or SIGHUP (see toolkit.cli.signals); the terminal may be gone.
-            saved = _identity(target) not in (before, None)
+            saved = _identity(target) not in (before, None)  # a film moved into place just before
             with contextlib.suppress(OSError):
                 click.secho(f"interrupted ({describe(exc)}): " + (
                     f"{target} had just been saved, complete and checked" if saved
