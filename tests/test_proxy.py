@@ -116,7 +116,9 @@ def test_proxy_is_canvas_sized_for_cover_and_fitted_for_contain(tmp_path: Path) 
     for source in (cover, blur):
         info = probe(source.path).video
         assert info is not None and (info.width, info.height) == (source.width, source.height)
-        assert info.fps == 10 and not info.variable_frame_rate
+        # every source frame at its own time (30 fps here), not resampled to the canvas's 10 fps:
+        # resampling before trimming could move a frame across a trim's edge
+        assert info.fps == 30 and not info.variable_frame_rate and info.frames == 30
 
 
 def test_trims_show_the_same_seconds_through_proxies(tmp_path: Path) -> None:

@@ -70,9 +70,9 @@ scenes:
 """
 
 
-def make_indexed(path: Path) -> Path:
-    """216×384 footage at 10 fps whose frame n is flat luma 16 + 7·n, with a pitch-coded tone."""
-    picture = (f"color=c=black:s=216x384:r={FPS}:d={SOURCE_FRAMES / FPS},format=yuv420p,"
+def make_indexed(path: Path, fps: int = FPS) -> Path:
+    """216×384 footage (10 fps, 30 frames) whose frame n is flat luma 16 + 7·n, with a pitch-coded tone."""
+    picture = (f"color=c=black:s=216x384:r={fps}:d={SOURCE_FRAMES / fps},format=yuv420p,"
                f"geq=lum='16+{STEP}*N':cb=128:cr=128")
     mf.ffmpeg("-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", f"aevalsrc='{SOUND}':s=48000:d=3",
               "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p",
@@ -256,6 +256,24 @@ def test_kept_footage_sound_respects_the_trim(film: Prepared, tmp_path: Path) ->
         part = window(looped, a, a + 0.4)
         assert _band(part, rate, 500) > 20 * _band(part, rate, 1000), a
         assert _band(part, rate, 500) > 20 * _band(part, rate, 300), a
+
+
+@pytest.mark.parametrize("draft", [False, True], ids=["final", "draft"])
+def test_footage_at_another_rate_never_shows_a_frame_from_outside_the_trim(tmp_path: Path, draft: bool) -> None:
+    # 25 fps footage in a 10 fps film: frames fall between the film's frames, and the trim's edges
+    # (0.52 s = frame 13, 0.84 s = frame 21) sit on source frames, not on the film's grid.
+    make_indexed(tmp_path / "idx.mp4", fps=25)
+    sb = tmp_path / "film.yaml"
+    sb.write_text("title: T\nregion: UK\nscenes:\n  - background: {video: idx.mp4, from: 0.52s, to: 0.84s, "
+                  "hold: last-frame}\n    duration: 1s\n    audio: mute\n", encoding="utf-8")
+    prepared = prepare(sb, width=WIDTH, fps=Fraction(FPS))
+    values = lumas(render_film(prepared, tmp_path / "film.mp4", draft=draft).output)
+    seg = prepared.timeline.segments[0]
+    shown = [source_index(values[n]) for n in range(seg.start, seg.end)]
+    assert all(13 <= i < 21 for i in shown), shown
+    # the film's frame at 0 s shows the source frame nearest it (13 or 14); the held frame is the last
+    # one before `to`
+    assert shown[0] in (13, 14) and shown[-1] == 20 and shown == sorted(shown), shown
 
 
 def test_a_duration_longer_than_the_trim_is_a_located_error(tmp_path: Path) -> None:

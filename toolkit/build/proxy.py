@@ -8,11 +8,14 @@ returns the Timeline with its segments pointing at the proxies:
 * `cover` footage becomes exactly canvas-sized (centre-cropped, then scaled), so the render's
   own cover step is an identity; `contain` and `blur-fill` footage is scaled to fit inside the
   canvas (the size the render shows it at; blur-fill's background is made from it too).
-* The whole file is transcoded (not just the used span), at the canvas frame rate (CFR), with
-  rotation applied, so trims (`VideoSource.start`) keep their meaning and an edited trim
-  reuses the proxy. Audio cues keep reading the original files: sound is not proxied.
+* The whole file is transcoded (not just the used span), with rotation applied and every frame
+  at its source timestamp (no frame-rate change), so a trim (`VideoSource.start`–`end`) picks
+  exactly the frames it picks in the original and an edited trim reuses the proxy. Resampling
+  to the canvas rate here would move frames across trim edges (a 25 fps frame 10 ms before
+  `from` lands on the canvas frame at `from`); the render resamples after trimming, as for the
+  final. Audio cues keep reading the original files: sound is not proxied.
 * Proxies are x264 `ultrafast` + `fastdecode` (no CABAC, no deblocking) with a keyframe every
-  half second, so seeking to a trim decodes at most 15 frames.
+  half second, so seeking to a trim decodes at most half a second of frames.
 
 Proxies are named by the source's content (a BLAKE2b digest of its bytes, remembered per
 path/size/mtime/inode so an unchanged file is not re-read), the proxy size and mode, the frame
@@ -41,13 +44,13 @@ from typing import Literal
 
 from toolkit.build.compile.graph import compile_loudness_pass
 from toolkit.build.compile.loudness import AudioGain
-from toolkit.build.compile.nodes import Graph, rate
+from toolkit.build.compile.nodes import Graph, seconds
 from toolkit.build.compile.output import global_options
 from toolkit.build.plan.timeline import Canvas, Timeline, VideoSource
 from toolkit.errors import RenderError
 
 # Bump when the proxy recipe changes, so proxies made the old way are no longer used.
-PROXY_VERSION = "1"
+PROXY_VERSION = "2"
 
 ProxyMode = Literal["cover", "contain"]
 
@@ -118,7 +121,7 @@ def plan_proxies(timeline: Timeline, root: Path) -> dict[tuple[Path, ProxyMode],
             continue
         mode = proxy_mode(src)
         width, height = proxy_size(src, canvas)
-        recipe = f"v{PROXY_VERSION}|{mode}|{width}x{height}|{rate(canvas.fps)}|crf{_PROXY_CRF}"
+        recipe = f"v{PROXY_VERSION}|{mode}|{width}x{height}|crf{_PROXY_CRF}"
         key = hashlib.blake2b(f"{content_digest(src.path, root / 'digests')}|{recipe}".encode(),
                               digest_size=16).hexdigest()
         jobs[(src.path, mode)] = ProxyJob(src.path, mode, width, height, canvas.fps, root / f"{key}.mp4")
@@ -128,8 +131,9 @@ def plan_proxies(timeline: Timeline, root: Path) -> dict[tuple[Path, ProxyMode],
 def compile_proxy(job: ProxyJob, output: Path) -> list[str]:
     """The ffmpeg command that makes `job`'s proxy at `output` (pure: no I/O, no process)."""
     graph = Graph()
-    # No -ss/-t: the whole file, so a trim means the same second in the proxy as in the source.
-    stream = graph.input(job.source)["v"].filter("fps", fps=rate(job.fps))
+    # No -ss/-t and no frame-rate change: the whole file, every frame at its own time, so a trim
+    # means the same frames in the proxy as in the source.
+    stream = graph.input(job.source)["v"]
     fit = {"out_color_matrix": "bt709", "out_range": "tv"}
     if job.mode == "cover":
         stream = (stream.filter("scale", job.width, job.height, force_original_aspect_ratio="increase", **fit)
@@ -138,10 +142,11 @@ def compile_proxy(job: ProxyJob, output: Path) -> list[str]:
         stream = stream.filter("scale", job.width, job.height, **fit)
     stream = stream.filter("format", "yuv420p").filter("setsar", 1)
     body = graph.argv([stream], output)
-    keyint = str(max(1, round(_PROXY_KEYFRAME_SECONDS * job.fps)))
+    keyframes = f"expr:gte(t,n_forced*{seconds(_PROXY_KEYFRAME_SECONDS)})"
     return [*global_options(loglevel="warning"), "-y", *body[:-1],
             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "fastdecode", "-crf", str(_PROXY_CRF),
-            "-g", keyint, "-pix_fmt", "yuv420p", "-fps_mode", "cfr", "-an", "-sn", "-dn",
+            "-force_key_frames", keyframes, "-pix_fmt", "yuv420p", "-fps_mode", "passthrough",
+            "-enc_time_base", "demux", "-an", "-sn", "-dn",
             "-map_metadata", "-1", "-color_primaries", "bt709", "-color_trc", "bt709",
             "-colorspace", "bt709", "-color_range", "tv", body[-1]]
 

@@ -141,8 +141,10 @@ def _decoded(src: VideoSource, canvas: Canvas, graph: Graph, first: int, count: 
     ss, until = _microseconds(start), _microseconds(stop)
     stream = graph.input(src.path, ss=_us(ss), t=_us(max(until - ss, 1)), threads=_DECODE_THREADS)["v"]
     stream = stream.filter("setpts", "PTS-STARTPTS")
-    # Phone footage is often variable-frame-rate: resample to the canvas rate before anything else.
-    stream = stream.filter("fps", fps=rate(canvas.fps))
+    # Phone footage is often variable-frame-rate: resample to the canvas rate before anything else;
+    # eof_action=pass keeps the last decoded frame (the trim's last) even when the end of the input
+    # rounds onto its slot.
+    stream = stream.filter("fps", fps=rate(canvas.fps), eof_action="pass")
     # A source a little short of the segment repeats its last frame rather than ending early.
     stream = stream.filter("tpad", stop_mode="clone", stop=-1)
     return stream.filter("trim", end_frame=count)
