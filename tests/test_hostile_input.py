@@ -84,9 +84,25 @@ def test_a_name_over_255_bytes_is_a_located_error(folder):
 
 def test_a_400_digit_from_is_a_located_error_not_an_overflow(folder):
     text = HEAD + "scenes:\n  - background:\n      video: clip.mp4\n      from: " + "9" * 400 + "\n    duration: 1s\n"
-    msgs = issues(write(folder, text))
-    assert msgs and all(m.startswith("film.yaml:6:13: scenes[0].background.from: ") for m in msgs)
-    assert "`from` (1e+400s)" in msgs[0]  # the value shown in scientific notation, not a float overflow
+    [msg] = issues(write(folder, text), full=True)
+    assert msg == ("film.yaml:6:13: scenes[0].background.from: a duration cannot be this long (10^100 seconds or "
+                   "more), got 99999999999999999999…999999999999 (400 characters)")
+
+
+@pytest.mark.parametrize("key", ["at", "until", "for"])
+def test_huge_caption_times_are_located_errors(tmp_path, key):
+    # found by the fuzz test: a caption `at` of 400 digits overflowed a float in the planner
+    text = HEAD + f"scenes:\n  - background: navy\n    duration: 2s\n    captions:\n      lines:\n" \
+                  f"        - text: Hi\n          {key}: {'9' * 400}\n"
+    [msg] = issues(write(tmp_path, text), full=True)
+    assert msg == (f"film.yaml:9:{13 + len(key)}: scenes[0].captions.lines[0].{key}: a duration cannot be this long "
+                   "(10^100 seconds or more), got 99999999999999999999…999999999999 (400 characters)")
+
+
+def test_a_number_too_long_to_read(tmp_path):
+    [msg] = issues(write(tmp_path, HEAD + f"scenes:\n  - background: navy\n    duration: {'9' * 5000}\n"))
+    assert msg == ("film.yaml:5:15: the number `999999999999999999999999999999…999999999999999999999999` is too "
+                   "long to read (5,000 characters); write a real value")
 
 
 @pytest.mark.parametrize(("value", "message"), [

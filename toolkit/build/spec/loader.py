@@ -271,7 +271,7 @@ def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Docume
     try:
         data = constructor.construct_document(node)
     except _TagProblem as problem:
-        raise SpecError([problem.issue(path)]) from None
+        raise SpecError([problem.issue(path, text)]) from None
     except yaml.MarkedYAMLError as exc:
         raise SpecError([_yaml_issue(exc, path, text)]) from None
     finally:
@@ -286,11 +286,14 @@ class _TagProblem(Exception):
         super().__init__(node.tag)
         self.node = node
 
-    def issue(self, path: Path) -> Issue:
+    def issue(self, path: Path, text: str) -> Issue:
         tag = self.node.tag.replace(_YAML_TAG, "!!")
         kind = _TAG_KINDS.get(tag, "that type")
         value = self.node.value if isinstance(self.node, yaml.ScalarNode) else ""
         m = self.node.start_mark
+        if _char_at(text, m.line, m.column) != "!":  # no tag written: a number too long to read (4,300 digits)
+            return Issue(f"the number `{shown(value)}` is too long to read ({len(value):,} characters); "
+                         "write a real value", file=path, line=m.line + 1, col=m.column + 1)
         return Issue(f"the YAML tag `{tag}` cannot turn `{shown(value)}` into {kind}; remove the tag (Reel "
                      "reads values such as `2.2s` or `2020-01-31` without YAML tags)",
                      file=path, line=m.line + 1, col=m.column + 1)

@@ -61,8 +61,25 @@ def _big(value: Decimal) -> str:
     return format(Decimal(format(value, ".6g")).normalize(), "g")
 
 
+# Past this no length is meant; below it every float() taken of a duration downstream (messages,
+# ffmpeg arguments) stays finite: floats overflow near 1e308 (a `from:` of 400 digits crashed).
+# Lengths far smaller are still absurd; the platform limits (plan.shape) say so in plainer words.
+MAX_SECONDS = 10**100
+
+
 def parse_duration(value: Any) -> Duration:
-    """Parse `3s`, `1.5s`, `250ms`, `00:01.200`, `1:02:03.5`, `45f` or a bare number of seconds."""
+    """Parse `3s`, `1.5s`, `250ms`, `00:01.200`, `1:02:03.5`, `45f` or a bare number of seconds.
+
+    Raises `ValueError` saying what was given: a negative, infinite or unreadable value, or
+    one of `MAX_SECONDS` or more.
+    """
+    parsed = _parse(value)
+    if parsed.to_seconds(Fraction(1)) >= MAX_SECONDS:  # frames at 1 fps: the largest reading
+        raise ValueError(f"a duration cannot be this long (10^100 seconds or more), got {_shown(value)}")
+    return parsed
+
+
+def _parse(value: Any) -> Duration:
     if isinstance(value, Duration):
         return value
     if isinstance(value, bool):
@@ -77,6 +94,10 @@ def parse_duration(value: Any) -> Duration:
         kind = {type(None): "an empty value", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
         raise ValueError(f"expected {DURATION_HELP}, got {kind}")
     text = value.strip()
+    if len(text) > 120:  # the regexes below would read any length; 10^100 needs 101 digits
+        if text.lower().rstrip("sfm ").replace(".", "").isdigit():
+            raise ValueError(f"a duration cannot be this long (10^100 seconds or more), got {_shown(value)}")
+        raise ValueError(f"expected {DURATION_HELP}, got {_shown(value)}")
     if text.startswith("-"):
         raise ValueError(f"a duration cannot be negative, got {_shown(value)}")
     if text.lstrip("+").lower().rstrip("s ").strip() in _NOT_FINITE:
