@@ -29,8 +29,18 @@ class Settings:
 
     @staticmethod
     def cache_root() -> Path:
-        """Reel's cache folder (safe to delete): $REEL_CACHE, else $XDG_CACHE_HOME, else ~/.cache; then `reel`."""
-        base = os.environ.get("REEL_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        """Reel's cache folder (safe to delete): $REEL_CACHE, else $XDG_CACHE_HOME, else ~/.cache; then `reel`.
+
+        Without a home folder (a container running as a user with no passwd entry), a per-user
+        folder in the system's temporary directory."""
+        base = os.environ.get("REEL_CACHE") or os.environ.get("XDG_CACHE_HOME")
+        if not base:
+            try:
+                base = str(Path.home() / ".cache")
+            except RuntimeError:
+                import tempfile
+
+                base = str(Path(tempfile.gettempdir()) / f"reel-cache-{os.getuid()}")
         return Path(base) / "reel"
 
     @staticmethod
