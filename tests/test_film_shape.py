@@ -111,17 +111,25 @@ def test_caption_ending_early_leaves_the_rest_of_the_scene_blank(tmp_path: Path)
                                       "helpline end card (from 2s)")
 
 
-def test_silence_before_the_end_card_is_a_warning_when_the_film_has_sound(tmp_path: Path) -> None:
+def test_nothing_to_hear_or_read_before_the_end_card_is_a_warning_when_the_film_has_sound(tmp_path: Path) -> None:
     mf.make_tone(tmp_path / "vo.wav", seconds=2)
+    mf.make_video(tmp_path / "clip.mp4", seconds=6)
     path = write(tmp_path, "title: T\nregion: UK\nvoiceover: vo.wav\nscenes:\n  - background: navy\n"
-                           "    duration: 6s\n    captions: [One thing at a time., Then the next thing.]\n")
+                           "    duration: 2s\n    captions: Hello.\n  - background: clip.mp4\n    audio: mute\n")
     prepared = prepare(path)
     [warning] = [w for w in prepared.warnings if w.code == "silent-before-end-card"]
-    assert (warning.line, warning.path) == (5, "scenes[0]")
-    assert warning.message.startswith("4s of silence right before the helpline end card (the sound ends at 2s)")
-    # a silent film (no sound at all) is silent by design
-    silent = write(tmp_path, "title: T\nregion: UK\nscenes:\n  - background: navy\n    duration: 6s\n"
-                             "    captions: [One thing at a time., Then the next thing.]\n")
+    assert (warning.line, warning.path) == (8, "scenes[1]")
+    assert warning.message == ("6s with nothing to hear or read right before the helpline end card (from 2s); "
+                               "viewers may think the film has ended and leave before the support details: keep "
+                               "such a pause under 3s")
+    # words on screen are reading time, not dead air: a captioned or slate ending is fine
+    read = write(tmp_path, "title: T\nregion: UK\nvoiceover: vo.wav\nscenes:\n  - background: navy\n"
+                           "    duration: 6s\n    captions: [One thing at a time., Then the next thing.]\n"
+                           "  - slate: signpost\n")
+    assert not [w for w in prepare(read).warnings if w.severity == "warning"]
+    # a film with no sound at all is silent by design
+    silent = write(tmp_path, "title: T\nregion: UK\nscenes:\n  - background: navy\n    duration: 2s\n"
+                             "    captions: Hello.\n  - background: clip.mp4\n    audio: mute\n")
     assert not [w for w in prepare(silent).warnings if w.severity == "warning"]
 
 

@@ -17,11 +17,10 @@ from toolkit.build.plan.timeline import AudioCue, ColorSource, GradientSource, O
 if TYPE_CHECKING:
     from toolkit.build.plan.planner import Entry
 
-# Plain background with no text, or no sound at all, for this long right before the end card is
-# reported. The standards give no number for dead air; 3 s is the shortest time a slate may be on
-# screen (standards §8: at least max(3 s, reading time)), so a stretch this long is not a pause
-# between lines but time in which a viewer sees or hears nothing and may scroll away before the
-# support details.
+# Nothing to hear or read for this long right before the end card is reported. The standards give
+# no number for dead air; 3 s is the shortest time a slate may be on screen (standards §8: at
+# least max(3 s, reading time)), so a stretch this long is not a pause between lines but time in
+# which a viewer is given nothing and may scroll away before the support details.
 EMPTY_TAIL_SECONDS = Fraction(3)
 
 # Overlays that put words on the screen (a logo alone does not make a frame "not empty").
@@ -74,46 +73,39 @@ def check_total(inp: PlanInputs, entries: Sequence[Entry], issues: list[LocIssue
 
 def check_tail(inp: PlanInputs, segments: Sequence[Segment], overlays: Sequence[Overlay],
                cues: Sequence[AudioCue], issues: list[LocIssue]) -> None:
-    """Warn about a long stretch of empty picture or silence right before the end card.
+    """Warn about a long stretch with nothing to hear or read right before the end card.
 
-    Judged from the plan, not from pixels: a stretch is empty when its scenes are a plain colour or
-    gradient with no text on them and nothing is heard; silent when no sound cue plays in it (a
-    film with no sound at all is silent by design: only its empty picture is reported). Footage
-    or a picture that is itself black is not seen here.
+    Judged from the plan, not from pixels. Text on screen (a caption, a slate) is reading time
+    and sound (narration, music, the footage's own) holds attention, so a stretch counts only
+    when it has neither: reported as empty when its picture is also a plain colour or gradient,
+    else as silent (footage or a picture with no sound and no words), the latter only in a film
+    that has sound at all (a silent film is silent by design). Footage or a picture that is
+    itself black is not seen here.
     """
     fps = inp.canvas.fps
     card = segments[-1]
-    blank_from, first_blank = card.start, None
+    audible = [c for c in cues if c.volume > 0 and c.length > 0 and c.start < card.start]
+    words = [o for o in overlays if o.kind in _TEXT_KINDS and o.kind != "end_card" and o.start < card.start]
+    busy_until = max([min(c.start + c.length, card.start) for c in audible]
+                     + [min(o.end, card.start) for o in words], default=0)
+    plain_from = card.start
     for seg in reversed(segments[:-1]):
         if seg.kind != "scene" or not isinstance(seg.source, ColorSource | GradientSource):
             break
-        text_end = max((o.end for o in overlays if o.kind in _TEXT_KINDS and o.start < seg.end
-                        and o.end > seg.start), default=None)
-        if text_end is not None:
-            if text_end < blank_from:
-                blank_from, first_blank = max(text_end, seg.start), seg
-            break
-        blank_from, first_blank = seg.start, seg
-    audible = [c for c in cues if c.volume > 0 and c.length > 0 and c.start < card.start]
-    sound_end = max((c.start + c.length for c in audible), default=None)
-    silent_from = card.start if sound_end is None or sound_end >= card.start else sound_end
-    if audible:
-        # a plain background under narration or music is a choice; under silence it is dead air
-        blank_from = max(blank_from, silent_from)
-        first_blank = next((s for s in segments if s.start <= blank_from < s.end), first_blank)
-    blank = Fraction(card.start - blank_from) / fps
-    silent = Fraction(card.start - silent_from) / fps if audible else Fraction(0)
+        plain_from = seg.start
+    empty_from = max(plain_from, busy_until)
+    empty = Fraction(card.start - empty_from) / fps
+    quiet = Fraction(card.start - busy_until) / fps
     threshold = EMPTY_TAIL_SECONDS
-    if blank >= threshold and first_blank is not None:
-        issues.append(LocIssue(first_blank.loc or ("scenes",),
-                               f"{say(blank)} of plain background with no text and no sound right before the helpline "
-                               f"end card (from {say(Fraction(blank_from) / fps)}); viewers may think the film "
-                               f"has ended and leave before the support details: keep such a pause under "
-                               f"{say(threshold)}", severity="warning", code="empty-before-end-card"))
-    if silent >= threshold and not blank >= silent:
-        seg = next((s for s in segments if s.start <= silent_from < s.end), card)
-        issues.append(LocIssue(seg.loc or ("scenes",),
-                               f"{say(silent)} of silence right before the helpline end card (the sound ends at "
-                               f"{say(Fraction(silent_from) / fps)}); viewers may think the film has ended: keep "
-                               f"such a pause under {say(threshold)}", severity="warning",
-                               code="silent-before-end-card"))
+    if empty >= threshold:
+        what, since, code = "of plain background with no text and no sound", empty_from, "empty-before-end-card"
+    elif audible and quiet >= threshold:
+        what, since, code = "with nothing to hear or read", busy_until, "silent-before-end-card"
+    else:
+        return
+    seg = next((s for s in segments if s.start <= since < s.end), card)
+    issues.append(LocIssue(seg.loc or ("scenes",),
+                           f"{say(Fraction(card.start - since) / fps)} {what} right before the helpline end card "
+                           f"(from {say(Fraction(since) / fps)}); viewers may think the film has ended and leave "
+                           f"before the support details: keep such a pause under {say(threshold)}",
+                           severity="warning", code=code))
