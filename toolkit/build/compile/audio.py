@@ -103,7 +103,7 @@ def _place(cue: AudioCue, fps: Fraction, graph: Graph) -> Stream:
     """One cue as a stream that is silent until its start and exactly long enough after it."""
     length = samples(cue.length, fps)
     options: dict[str, object] = {"ss": seconds(cue.source_start)}
-    span = None if cue.source_end is None else cue.source_end - cue.source_start
+    span = None if cue.source_end is None else max(cue.source_end - cue.source_start, Fraction(0))
     if cue.loop and span is None:
         options["stream_loop"] = -1
     elif span is not None and (cue.loop or span < Fraction(cue.length) / fps + _MARGIN_SECONDS):

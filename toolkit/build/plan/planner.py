@@ -37,7 +37,6 @@ from toolkit.build.spec.models import (
     VideoBackground,
 )
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
-from toolkit.media.probe import MediaInfo
 
 
 class PlanFailed(Exception):
@@ -183,8 +182,10 @@ def _source(scene: Scene, inp: PlanInputs, default_bg: str) -> Source:
         info = inp.media[path]
         v = info.video
         fps = inp.canvas.fps
+        # without `to`, a hold needs the footage's end (the container's length, which validation
+        # has checked `from` against; a shorter picture stream holds its last frame)
         end = bgm.to.to_seconds(fps) if bgm.to is not None else (
-            _footage_seconds(info) if bgm.hold != "none" else None)
+            Fraction(str(info.duration)) if bgm.hold != "none" else None)
         return VideoSource(path, bgm.from_.to_seconds(fps), bgm.fit, v.width if v else 0,
                            v.height if v else 0, info.has_audio, end=end, hold=bgm.hold)
     if isinstance(bgm, ImageBackground):
@@ -234,13 +235,6 @@ def _beyond_platform(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> bool:
             return shape.too_long(inp, (*e.loc, "duration"), scene.duration.to_seconds(fps),
                                   "this duration", issues)
     return False
-
-
-def _footage_seconds(info: MediaInfo) -> Fraction:
-    """How long footage is: its video stream's duration when known, else the container's."""
-    if info.video is not None and info.video.duration:
-        return Fraction(str(info.video.duration))
-    return Fraction(str(info.duration))
 
 
 def _slate_duration(inp: PlanInputs, e: Entry) -> Fraction | None:
