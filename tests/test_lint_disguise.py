@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.build.pipeline import prepare
 from toolkit.care.characters import suspicious_characters
@@ -216,7 +218,9 @@ def test_a_right_to_left_override_is_always_named() -> None:
 def test_a_whole_word_of_look_alikes_in_english_text_is_named() -> None:
     # every letter Cyrillic, but it reads as Latin "сосо" among English words
     warnings = suspicious_characters("I said \u0441\u043e\u0441\u043e to them")
-    assert [w.offset for w in warnings] == [7, 8, 9, 10]
+    assert [w.offset for w in warnings] == [7, 8]  # one warning per character, with the count of repeats
+    assert warnings[0].message.startswith("Cyrillic 'с' U+0441 looks like Latin 'c' in “сосо”")
+    assert warnings[0].message.endswith("(1 more in this text)")
 
 
 def test_character_warnings_are_located_in_the_storyboard(tmp_path: Path) -> None:
@@ -234,3 +238,45 @@ def test_an_exception_that_excuses_nothing_is_a_warning(tmp_path: Path) -> None:
     assert (issue.line, issue.col, issue.severity) == (10, 11, "warning")
     assert issue.message.startswith("this exception excuses nothing on screen: no `committed-suicide` error lies "
                                     "inside “He committed suicide.”")
+
+
+# ---------------------------------------------------------------- any input: no crash, linear time
+
+
+_ALPHABET = st.sampled_from([*"commit suicde.*-1035$@!|+ \n", "\u200b", "\u200d", "\u00ad", "\u202e", "\u202c",
+                             "\u0301", "\u043e", "\u03b9", "ｓ", "𝐬", "ß", "İ", "👩", "\ufe0f", "ا"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=_ALPHABET, max_size=60))
+def test_any_text_gives_hits_on_its_own_characters(text: str) -> None:
+    for hit in lint_text(text, rules=RULES).hits:
+        assert 0 <= hit.start < hit.end <= len(text)
+        assert hit.matched == text[hit.start:hit.end]
+    for w in suspicious_characters(text):
+        assert 0 <= w.offset < len(text)
+
+
+def _best(fn, text: str) -> float:
+    import time
+
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        fn(text)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+@pytest.mark.parametrize("unit", ["c0mmit suicide ", "о", "a\u200b", "1", "a", "a.", "s u ", "\u202eab "])
+def test_time_grows_linearly_with_hostile_text(unit: str) -> None:
+    def work(text: str) -> None:
+        from toolkit.care.lint import _readings
+
+        _readings.cache_clear()
+        lint_text(text, rules=RULES)
+        suspicious_characters(text)
+
+    small, large = unit * (2000 // len(unit)), unit * (8000 // len(unit))
+    ratio = _best(work, large) / max(_best(work, small), 1e-4)
+    assert ratio < 9, f"{unit!r}: 4x the text took {ratio:.1f}x the time (linear is ~4, quadratic ~16)"

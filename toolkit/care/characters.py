@@ -53,7 +53,7 @@ def script(ch: str) -> str:
 def _script_of(ch: str) -> str:
     from confusable_homoglyphs.categories import alias
 
-    return str(alias(ch)).upper()
+    return str(alias(ch)).upper() if len(ch) == 1 else ""
 
 
 @cache
@@ -101,21 +101,32 @@ def shown(text: str) -> str:
 
 
 def suspicious_characters(text: str) -> list[CharWarning]:
-    """Invisible and look-alike characters in `text` that are not a legitimate use (see module doc)."""
+    """Invisible and look-alike characters in `text` that are not a legitimate use (see module doc).
+
+    One warning per distinct character and kind, at its first place, saying how many more follow.
+    """
     if text.isascii():
         return []
-    out: list[CharWarning] = []
+    found: dict[tuple[str, str], list] = {}  # (code, char) -> [offset, message builder args, count]
     rtl = any(_script_of(c) in _RTL_SCRIPTS for c in text if not c.isascii() and c.isalpha())
     for i, ch in enumerate(text):
-        if ch.isascii():
+        if ch.isascii() or not (is_invisible(ch) or ch in _VARIATION_SELECTORS):
             continue
-        if is_invisible(ch) or ch in _VARIATION_SELECTORS:
-            why = _invisible_reason(text, i, rtl)
-            if why:
-                word = _word_at(text, i)
-                out.append(CharWarning(i, "invisible-character", f"invisible character {char_label(ch)} in "
-                                       f"“{shown(word)}”: {why}"))
-    out.extend(_lookalikes(text))
+        why = _invisible_reason(text, i, rtl)
+        if why:
+            key = ("invisible-character", ch)
+            if key in found:
+                found[key][2] += 1
+            else:
+                found[key] = [i, f"invisible character {char_label(ch)} in “{shown(_word_at(text, i))}”: {why}", 0]
+    for i, ch, message in _lookalikes(text):
+        key = ("look-alike", ch)
+        if key in found:
+            found[key][2] += 1
+        else:
+            found[key] = [i, message, 0]
+    out = [CharWarning(offset, code, message + (f" ({more} more in this text)" if more else ""))
+           for (code, _), (offset, message, more) in found.items()]
     out.sort(key=lambda w: w.offset)
     return out
 
@@ -162,13 +173,15 @@ def _is_emoji(ch: str) -> bool:
             or 0x2B00 <= cp <= 0x2BFF or cp in (0x00A9, 0x00AE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D))
 
 
-def _word_at(text: str, i: int) -> str:
+def _word_at(text: str, i: int, reach: int = 24) -> str:
+    """The word around offset `i`, at most `reach` characters either side (so messages stay short)."""
     start, end = i, i + 1
-    while start > 0 and not text[start - 1].isspace():
+    while start > max(0, i - reach) and not text[start - 1].isspace():
         start -= 1
-    while end < len(text) and not text[end].isspace():
+    while end < min(len(text), i + reach) and not text[end].isspace():
         end += 1
-    return text[start:end]
+    return ("…" if start > 0 and not text[start - 1].isspace() else "") + text[start:end] + \
+        ("…" if end < len(text) and not text[end].isspace() else "")
 
 
 def _words(text: str) -> list[tuple[int, int]]:
@@ -186,42 +199,45 @@ def _words(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _lookalikes(text: str) -> list[CharWarning]:
-    """Letters of another script inside a word, that look like a letter of the word's own script.
+def _lookalikes(text: str) -> list[tuple[int, str, str]]:
+    """(offset, char, message) for letters of another script inside a word that look like a letter
+    of the word's own script.
 
     A word written wholly in a script other than Latin is left alone (a Russian caption), unless
     every letter of it imitates a Latin letter and the text has Latin words around it.
     """
-    out: list[CharWarning] = []
+    out: list[tuple[int, str, str]] = []
     spans = _words(text)
     latin_words = sum(1 for s, e in spans if all(_script_of(c) in ("LATIN", "COMMON", "INHERITED")
                                                     for c in text[s:e] if c.isalpha()))
+    seen: set[str] = set()
     for s, e in spans:
-        word = text[s:e]
-        letters = [(s + k, c) for k, c in enumerate(word) if c.isalpha()]
+        letters = [(k, text[k]) for k in range(s, e) if text[k].isalpha()]
         scripts = {_script_of(c) for _, c in letters} - {"COMMON", "INHERITED"}
         if len(scripts) > 1:
             counts = {sc: sum(1 for _, c in letters if _script_of(c) == sc) for sc in scripts}
             main = "LATIN" if "LATIN" in scripts else max(sorted(counts), key=lambda sc: counts[sc])
-            for i, c in letters:
-                if _script_of(c) != main:
-                    out.extend(_lookalike(i, c, main, word))
+            odd = [(i, c) for i, c in letters if _script_of(c) != main]
         elif scripts and scripts != {"LATIN"} and latin_words and len(letters) > 1 \
                 and all(skeleton_char(c.lower()) or skeleton_char(c) for _, c in letters):
-            for i, c in letters:
-                out.extend(_lookalike(i, c, "LATIN", word))
+            main, odd = "LATIN", letters
+        else:
+            continue
+        for i, c in odd:
+            # the message (with its word) is built once per character; repeats are only counted
+            out.append((i, c, "" if c in seen else _lookalike(c, main, _word_at(text, i))))
+            seen.add(c)
     return out
 
 
-def _lookalike(i: int, ch: str, main: str, word: str) -> list[CharWarning]:
+def _lookalike(ch: str, main: str, word: str) -> str:
     target = skeleton_char(ch)
+    name = _title(_script_of(ch))
     if target is None or main != "LATIN":
-        return [CharWarning(i, "look-alike", f"{_title(_script_of(ch))} {ch!r} {char_label(ch).split(' ')[0]} in "
-                            f"“{shown(word)}” mixes {_title(_script_of(ch))} into a {_title(main)} word; "
-                            "type the word in one script")]
-    return [CharWarning(i, "look-alike", f"{_title(_script_of(ch))} {ch!r} {char_label(ch).split(' ')[0]} looks "
-                        f"like Latin {target!r} in “{shown(word)}”; type the Latin letter (look-alike letters can "
-                        "hide words from the safe-messaging check)")]
+        return (f"{name} {ch!r} U+{ord(ch):04X} in “{shown(word)}” mixes {name} into a {_title(main)} word; "
+                "type the word in one script")
+    return (f"{name} {ch!r} U+{ord(ch):04X} looks like Latin {target!r} in “{shown(word)}”; type the Latin "
+            "letter (look-alike letters can hide words from the safe-messaging check)")
 
 
 def _title(script_name: str) -> str:

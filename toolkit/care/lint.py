@@ -16,7 +16,9 @@ battling depression") is downgraded to info. Error rules are never downgraded.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -157,14 +159,18 @@ def lint_text(text: str, *, language: str = "en", rules: RuleSet | None = None) 
             f"not checked for safe-messaging language: there are no lint rules for language {language!r} "
             f"(supported: {', '.join(rules.languages)}); have a fluent reviewer check it against §7.2"))
     hits: list[tuple[int, int, int, LintHit]] = []
+    taken: dict[int, list[tuple[int, int]]] = {}  # rule -> its hits' original spans, sorted, disjoint
     for reading in readings(text, rules):
         if rules.prefilter is not None and not rules.prefilter.search(reading.text):
             continue
         for order, rule in enumerate(rules.rules):
+            spans = taken.setdefault(order, [])
             for start, end in _spans(rule, reading.text):
                 lo, hi = reading.span(start, end)
-                if any(h[2] == order and h[0] < hi and lo < h[1] for h in hits):
+                k = bisect.bisect_left(spans, (hi, -1))
+                if k and spans[k - 1][1] > lo:
                     continue  # the same words, already found in a plainer reading
+                spans.insert(k, (lo, hi))
                 hits.append((lo, hi, order, _hit(rule, reading, start, end, text)))
     hits.sort(key=lambda h: h[:3])
     return LintResult(language, True, tuple(h[3] for h in hits))
@@ -196,21 +202,38 @@ def find_topics(text: str, rules: RuleSet, topic: str | None = None) -> list[tup
     the topic's `not` ("political suicide") do not count.
     """
     found: list[tuple[str, int, int]] = []
+    taken: dict[str, list[tuple[int, int]]] = {}  # topic -> original spans found, sorted, disjoint
     for reading in readings(text, rules):
         if rules.topic_prefilter is not None and not rules.topic_prefilter.search(reading.text):
             continue
         for vocab in rules.topics:
             if topic is not None and vocab.topic != topic:
                 continue
-            excluded = [(m.start(), m.end()) for p in vocab.not_ for m in p.finditer(reading.text)]
+            excluded = _merged((m.start(), m.end()) for p in vocab.not_ for m in p.finditer(reading.text))
+            spans = taken.setdefault(vocab.topic, [])
             for p in vocab.words:
                 for m in p.finditer(reading.text):
-                    if m.end() == m.start() or any(s <= m.start() < e for s, e in excluded):
-                        continue
+                    k = bisect.bisect_right(excluded, (m.start(), len(reading.text) + 1))
+                    if m.end() == m.start() or (k and excluded[k - 1][1] > m.start()):
+                        continue  # figurative: inside a `not` phrase
                     lo, hi = reading.span(m.start(), m.end())
-                    if not any(t == vocab.topic and s < hi and lo < e for t, s, e in found):
-                        found.append((vocab.topic, lo, hi))
+                    k = bisect.bisect_left(spans, (hi, -1))
+                    if k and spans[k - 1][1] > lo:
+                        continue
+                    spans.insert(k, (lo, hi))
+                    found.append((vocab.topic, lo, hi))
     return sorted(found, key=lambda f: (f[1], f[0]))
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint spans covering the same characters."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _spans(rule: Rule, text: str) -> list[tuple[int, int]]:

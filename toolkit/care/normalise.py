@@ -31,11 +31,12 @@ _EMBEDDINGS = frozenset("\u202a\u202b")
 # Digits and symbols read as letters when they sit inside a word.
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i",
         "|": "l", "+": "t"}
-_LEET_WORD = re.compile(r"[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*")
+# maximal runs only (the look-behind): a pattern that could start anywhere in a run is quadratic
+_LEET_WORD = re.compile(r"(?<![a-z0-9@$!|+])[a-z0-9@$!|+]+")
 _LEET_CHARS = re.compile(r"[0-9@$!|+]")
 _LEET_INSIDE = re.compile(r"[a-z][0-9@$!|+]|[0-9@$!|+][a-z]", re.IGNORECASE)
 # Characters that split a word without meaning anything ("sui.cide", "s*icide", "sui-cide").
-_SPLIT_WORD = re.compile(r"[a-z]+(?:[.*_~^`'’+=#|/\\·•‐‑–—:;,-]+[a-z]+)+")
+_SPLIT_WORD = re.compile(r"(?<![a-z])[a-z]+(?:[.*_~^`'’+=#|/\\·•‐‑–—:;,-]+[a-z]+)+")
 _SEPARATOR = re.compile(r"[^a-z]")
 # Single letters with a space or punctuation between each: "s u i c i d e", "c.o.m.m.i.t".
 _SPACED = re.compile(r"(?<![a-z])[a-z](?:[\s.*_~^`'’+=#|/\\·•-]{1,3}[a-z](?![a-z])){2,}")
@@ -111,12 +112,14 @@ class Normalised:
         picked = self.origin[start:end] or (self.origin[start - 1],)
         return min(picked), max(picked) + 1
 
-    def disguises(self, start: int, end: int) -> tuple[str, ...]:
-        """What was disguised inside original `start:end`, each named once, in order."""
+    def disguises(self, start: int, end: int, most: int = 6) -> tuple[str, ...]:
+        """What was disguised inside original `start:end`, each named once, in order (at most `most`)."""
         found: list[str] = []
         for c in self.changes:
             if c.start < end and c.end > start and c.what not in found:
                 found.append(c.what)
+                if len(found) == most:
+                    break
         return tuple(found)
 
 
@@ -233,7 +236,7 @@ def _leet_edits(text: str) -> list[Edit]:
     edits: list[Edit] = []
     for m in _LEET_WORD.finditer(text):
         word = m.group(0)
-        if not _LEET_CHARS.search(word) or sum(c.isalpha() for c in word) < 2:
+        if not _LEET_CHARS.search(word) or sum(c.isalpha() for c in word) < 2 or word.isdigit():
             continue
         inner = word.strip("!|+")  # at a word's edge these are punctuation ("help!")
         first = m.start() + word.index(inner[0]) if inner else m.end()
