@@ -158,6 +158,9 @@ INNOCENT = [
     "It's 24/7 and free.",
     "Help! I couldn't find my keys.",
     "I was overdone with work; it overdoes things.",
+    "I kept overdoing it on coffee.",  # one edit from "overdosing on": listed as not a misspelling
+    "The committee suicide prevention plan is out.",
+    "We came 2nd and 3rd, b4 midnight.",
     "Mae'r ŵyl yn dechrau heddiw.",  # Welsh, with ŵ
     "Привет, как дела?",  # Russian
     "مرحبا بكم في الفيلم",  # Arabic
