@@ -316,8 +316,7 @@ def test_hold_is_in_the_schema_and_rejects_other_values(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as exc:
         prepare(sb)
     [issue] = [i for i in exc.value.issues if i.severity == "error"]
-    # (the field path of a value error inside a tagged background names the tag; see the report)
-    assert issue.line == 4 and issue.path.startswith("scenes[0].background")
+    assert (issue.line, issue.col, issue.path) == (4, 48, "scenes[0].background.hold")
     assert issue.message == "'freeze' is not one of 'none', 'last-frame' or 'loop'"
     schema = json.loads((Path(__file__).resolve().parent.parent / "schema" / "storyboard.schema.json").read_text())
     hold = schema["$defs"]["VideoBackground"]["properties"]["hold"]
