@@ -122,6 +122,7 @@ def test_a_neutered_content_warning_is_refused_with_suggested_wording(tmp_path: 
 
 @pytest.mark.parametrize(("text", "problem"), [
     ("This film talks about suicide. Enjoy!", "does not say that support details follow"),
+    ("Enjoy the show. Support details are at the end.", "does not say the film covers suicide"),
     ("Support details are at the end.", "does not say the film covers suicide"),
     ("This video mentions self-harm. Help is listed at the end.", "does not say the film covers suicide"),
 ])
@@ -135,9 +136,16 @@ def test_a_warning_must_name_each_topic_and_say_support_follows(text: str, probl
     ("This video discusses eating disorders; help is listed at the end.", ["eating-disorders"]),
     ("A film about depression. Support details follow.", ["depression"]),
     ("This video talks about mental health. Support details are at the end.", []),
+    ("This sample talks about feeling low. Support details are at the end.", []),
 ])
 def test_honest_warnings_pass(text: str, topics: list[str]) -> None:
     assert warning_text_problems(text, topics, RULES) == ""
+
+
+def test_a_film_without_flagged_topics_must_still_say_what_it_covers() -> None:
+    problem = warning_text_problems("Enjoy the show everyone.", ["depression"], RULES)
+    assert "it does not say the film covers its subject (e.g. “This video talks about mental health.”)" in problem
+    assert "Suggested wording: “This video talks about mental health. Support details are at the end." in problem
 
 
 def test_the_generated_warnings_pass_their_own_check() -> None:

@@ -90,6 +90,9 @@ _SUPPORT = re.compile(r"\b(?:support|help|helplines?|resources?|services?|number
                       r"someone\s+to\s+talk\s+to)\b")
 _FOLLOWS = re.compile(r"\b(?:end|after(?:wards)?|below|later|follow(?:s|ing)?|last|close|finish(?:es)?)\b")
 _GENERAL_TOPIC = re.compile(r"\bmental\s+(?:health|illness(?:es)?)\b")
+# "This video talks about feeling low": saying what a film without flagged topics covers.
+_COVERS = re.compile(r"\b(?:talks?|talking|covers?|covering|mentions?|mentioning|discuss(?:es|ing)?|includes?|"
+                     r"including|contains?|deals?\s+with|explores?)\b[^.!?\n]{0,20}?\b\w{3,}")
 
 
 def suggested_warning_text(topics: Iterable[str]) -> str:
@@ -102,8 +105,9 @@ def suggested_warning_text(topics: Iterable[str]) -> str:
 def warning_text_problems(text: str, topics: Iterable[str], rules: RuleSet) -> str:
     """Why a content-warning slate's `text` does not do its job, or "" when it does.
 
-    It must name each flagged topic of the film in the lint catalogue's words (or, for a film
-    with none, a topic of the film or "mental health"), and say that support details follow.
+    It must name each flagged topic of the film in the lint catalogue's words (a film with none
+    must name one of its topics or say what it covers: "talks about feeling low"), and say that
+    support details follow.
     Read through the lint's normalisation, so disguised or split words count as written.
     """
     from toolkit.care.lint import find_topics, readings
@@ -116,8 +120,9 @@ def warning_text_problems(text: str, topics: Iterable[str], rules: RuleSet) -> s
         missing = [word for tag, word in _SLATE_WORDS if tag in flagged and not find_topics(text, rules, tag)]
     else:
         names = [re.escape(t.replace("-", " ")) for t in tags if t != "general"]
-        if not _GENERAL_TOPIC.search(reading) and not any(re.search(rf"\b{n}\b", reading) for n in names):
-            missing = ["the film's topic (e.g. “mental health”)"]
+        if not (_GENERAL_TOPIC.search(reading) or _COVERS.search(reading)
+                or any(re.search(rf"\b{n}\b", reading) for n in names)):
+            missing = ["its subject (e.g. “This video talks about mental health.”)"]
     problems = []
     if missing:
         listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
