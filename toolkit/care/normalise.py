@@ -24,7 +24,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from toolkit.care.characters import char_label, is_invisible, skeleton_char
+from toolkit.care.characters import char_label, is_invisible, script, skeleton_char
 
 _RLO, _LRO, _PDF = "\u202e", "\u202d", "\u202c"
 _EMBEDDINGS = frozenset("\u202a\u202b")
@@ -211,8 +211,6 @@ def _style_of(ch: str) -> str:
 
 
 def _script_name(ch: str) -> str:
-    from toolkit.care.characters import script
-
     return script(ch).title()
 
 
@@ -222,11 +220,11 @@ def _script_name(ch: str) -> str:
 def _words_pass(reading: Normalised, words: KeyWords, leet: bool) -> Normalised:
     text = reading.text
     if leet and _LEET_CHARS.search(text):
-        reading = _replace(reading, _leet_edits(text), "")
-    reading = _replace(reading, list(_spaced_edits(reading.text, words)), "spaced-out letters")
-    reading = _replace(reading, list(_split_edits(reading.text, words)), "punctuation inside a word")
-    reading = _replace(reading, list(_pair_edits(reading.text, words)), "a space inside a word")
-    return _replace(reading, list(_misspelling_edits(reading.text, words)), "")
+        reading = _replace(reading, _leet_edits(text))
+    reading = _replace(reading, list(_spaced_edits(reading.text, words)))
+    reading = _replace(reading, list(_split_edits(reading.text, words)))
+    reading = _replace(reading, list(_pair_edits(reading.text, words)))
+    return _replace(reading, list(_misspelling_edits(reading.text, words)))
 
 
 Edit = tuple[int, int, str, str]  # reading start, end, replacement, what (message)
@@ -242,7 +240,7 @@ def _leet_edits(text: str) -> list[Edit]:
         first = m.start() + word.index(inner[0]) if inner else m.end()
         for k, c in enumerate(inner):
             if c in LEET:
-                edits.append((first + k, first + k + 1, LEET[c], f"{c!r} for {LEET[c]!r}"))
+                edits.append((first + k, first + k + 1, LEET[c], f"digit or symbol {c!r} for {LEET[c]!r}"))
     return edits
 
 
@@ -279,7 +277,7 @@ def _misspelling_edits(text: str, words: KeyWords) -> Iterable[Edit]:
             yield m.start(), m.end(), key, f"misspelling “{token}” of “{key}”"
 
 
-def _replace(reading: Normalised, edits: list[Edit], _: str) -> Normalised:
+def _replace(reading: Normalised, edits: list[Edit]) -> Normalised:
     """Apply non-overlapping `edits` (sorted by start), keeping each new character's origin."""
     if not edits:
         return reading
@@ -299,7 +297,7 @@ def _replace(reading: Normalised, edits: list[Edit], _: str) -> Normalised:
         last = max(1, len(new) - 1)
         out_origin.extend(span[round(k * (len(span) - 1) / last)] for k in range(len(new)))
         lo, hi = min(span), max(span) + 1
-        changes.append(Change(lo, hi, f"digit or symbol {what}" if len(new) == 1 and end - start == 1 else what))
+        changes.append(Change(lo, hi, what))
         pos = end
     out.append(text[pos:])
     out_origin.extend(origin[pos:])
