@@ -283,3 +283,27 @@ def test_time_grows_linearly_with_hostile_text(unit: str) -> None:
     small, large = unit * (2000 // len(unit)), unit * (8000 // len(unit))
     ratio = _best(work, large) / max(_best(work, small), 1e-4)
     assert ratio < 9, f"{unit!r}: 4x the text took {ratio:.1f}x the time (linear is ~4, quadratic ~16)"
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(captions=st.lists(st.text(alphabet=_ALPHABET, max_size=30), min_size=1, max_size=3),
+       field=st.text(alphabet=_ALPHABET, max_size=15), flow=st.booleans())
+def test_any_caption_or_field_text_gives_typed_located_issues(tmp_path_factory, captions, field, flow) -> None:
+    import json
+
+    from toolkit.errors import IssuesError
+
+    caps = ("    captions: " + json.dumps(captions, ensure_ascii=False) + "\n" if flow else
+            "    captions:\n" + "".join(f"      - {json.dumps(c)}\n" for c in captions))
+    body = (f"title: T\nregion: UK\ntopics: [suicide]\nfields:\n  x: {json.dumps(field)}\nend_card:\n"
+            "  heading: \"Reach out {{ x }}\"\nscenes:\n  - background: navy\n    duration: 6s\n" + caps)
+    path = tmp_path_factory.mktemp("fuzz") / "film.yaml"
+    path.write_text(body, encoding="utf-8")
+    lines = body.count("\n") + 1
+    try:
+        issues = list(prepare(path).warnings)
+    except IssuesError as exc:
+        issues = list(exc.issues)
+    for issue in issues:
+        if issue.file == path and issue.line is not None:
+            assert 1 <= issue.line <= lines, issue
