@@ -38,6 +38,7 @@ _LEET_INSIDE = re.compile(r"[a-z][0-9@$!|+]|[0-9@$!|+][a-z]", re.IGNORECASE)
 # Characters that split a word without meaning anything ("sui.cide", "s*icide", "sui-cide").
 _SPLIT_WORD = re.compile(r"(?<![a-z])[a-z]+(?:[.*_~^`'’+=#|/\\·•‐‑–—:;,-]+[a-z]+)+")
 _SEPARATOR = re.compile(r"[^a-z]")
+_POSSESSIVE = re.compile(r"[a-z]+['’]s")
 # Single letters with a space or punctuation between each: "s u i c i d e", "c.o.m.m.i.t".
 _SPACED = re.compile(r"(?<![a-z])[a-z](?:[\s.*_~^`'’+=#|/\\·•-]{1,3}[a-z](?![a-z])){2,}")
 _TOKEN = re.compile(r"[a-z]+")
@@ -254,6 +255,8 @@ def _spaced_edits(text: str, words: KeyWords) -> Iterable[Edit]:
 
 def _split_edits(text: str, words: KeyWords) -> Iterable[Edit]:
     for m in _SPLIT_WORD.finditer(text):
+        if _POSSESSIVE.fullmatch(m.group(0)):
+            continue  # "suicide's" is the word itself, not a split one
         joined = _SEPARATOR.sub("", m.group(0))
         key = words.read(joined)
         if key is not None:
