@@ -58,17 +58,19 @@ def _script_of(ch: str) -> str:
 
 @cache
 def _ascii_lookalikes() -> dict[str, str]:
-    """Non-ASCII letter -> the ASCII letter or digit it is confusable with (TR39 pairs)."""
+    """Non-ASCII letter, digit or letter-like symbol -> the ASCII letter or digit it is confusable with."""
     from confusable_homoglyphs.confusables import confusables_data
 
     out: dict[str, str] = {}
     for src, entries in confusables_data.items():
-        if len(src) != 1 or src.isascii() or not unicodedata.category(src).startswith("L"):
+        if len(src) != 1 or src.isascii():
             continue
+        cat = unicodedata.category(src)
         # The data wraps right-to-left characters in LRM marks for display; they are not part of it.
         targets = sorted({e["c"].strip("\u200e\u200f") for e in entries} & _ASCII_ALNUM,
                          key=lambda t: (not t.isalpha(), t.lower(), t))
-        if targets:
+        # letters and digits of any script; symbols only where they imitate a letter (APL ⍺ for a)
+        if targets and (cat[0] in "LN" or (cat in ("Sm", "So") and targets[0].isalpha())):
             out[src] = targets[0]
     return out
 
