@@ -212,7 +212,8 @@ def _style_of(ch: str) -> str:
 
 
 def _script_name(ch: str) -> str:
-    return script(ch).title()
+    name = script(ch)
+    return "symbol" if name in ("COMMON", "INHERITED", "") else name.title()
 
 
 # ---------------------------------------------------------------- word-level readings
