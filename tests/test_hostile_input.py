@@ -12,8 +12,9 @@ import pytest
 
 from toolkit.build.pipeline import prepare
 from toolkit.build.spec.errors import _places
-from toolkit.build.spec.loader import MAX_DEPTH, load_document
+from toolkit.build.spec.loader import load_document
 from toolkit.build.spec.models import Storyboard
+from toolkit.build.spec.nodes import MAX_DEPTH
 from toolkit.build.spec.validate import load_storyboard
 from toolkit.build.template.loader import load_template, resolve_font
 from toolkit.errors import IssuesError, SpecError, TemplateError

@@ -18,15 +18,11 @@ from typing import Any
 
 import yaml
 
+from toolkit.build.spec.nodes import check_nodes
 from toolkit.build.spec.paths import PathProblem, check_name, shown
 from toolkit.errors import Issue, SpecError
 
-# A storyboard of 10,000 scenes is ~200k nodes; anything far past that is an alias bomb.
-MAX_EXPANDED_NODES = 2_000_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
-# The deepest storyboard key (`scenes[0].style.captions.box.color`) is 7 levels down; past 40
-# it is a mistake or an attack, and the recursive code after parsing must never see it.
-MAX_DEPTH = 40
 _YAML_TAG = "tag:yaml.org,2002:"
 
 
@@ -260,7 +256,7 @@ def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Docume
         raise SpecError([Issue(f"the {kind} is empty; start from `reel new` or an example in storyboards/",
                                file=path, line=1, col=1)])
     issues: list[Issue] = []
-    _check_nodes(node, path, issues, kind)
+    check_nodes(node, path, issues, kind)
     if issues:
         raise SpecError(issues)
     if not isinstance(node, yaml.MappingNode):
@@ -364,75 +360,3 @@ def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path, text: str = "") -> Issue:
     if mark is None:
         return Issue(message, file=path)
     return Issue(message, file=path, line=mark.line + 1, col=mark.column + 1)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
-def _check_nodes(root: yaml.Node, path: Path, issues: list[Issue], kind: str = "storyboard") -> None:
-    """Duplicate keys, nesting depth and alias bombs, found on the node graph before anything
-    is expanded. Iterative, so a deeply nested file cannot exhaust Python's stack here."""
-    sizes: dict[int, int] = {}
-    on_path: set[int] = set()
-    frames: list[list[Any]] = []  # [node, children, next child, size so far]
-    over = MAX_EXPANDED_NODES + 1
-
-    def enter(node: yaml.Node) -> int | None:
-        """The node's known size, or None after pushing a frame to measure it."""
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        m = node.start_mark
-        if key in on_path:
-            issues.append(Issue("recursive YAML alias", file=path, line=m.line + 1, col=m.column + 1))
-            return over
-        if len(frames) >= MAX_DEPTH:
-            raise SpecError([Issue(f"values are nested more than {MAX_DEPTH} levels deep here; a {kind} needs "
-                                   "fewer than 10 (an unclosed bracket?)", file=path, line=m.line + 1,
-                                   col=m.column + 1)])
-        if isinstance(node, yaml.MappingNode):
-            _duplicates(node, path, issues)
-        on_path.add(key)
-        frames.append([node, _children(node), 0, 1])
-        return None
-
-    total = enter(root)
-    while frames:
-        frame = frames[-1]
-        node, kids, i, size = frame
-        if i < len(kids) and size <= MAX_EXPANDED_NODES:
-            frame[2] = i + 1
-            got = enter(kids[i])
-            if got is not None:
-                frame[3] += got
-            continue
-        frames.pop()
-        on_path.discard(id(node))
-        sizes[id(node)] = size
-        if frames:
-            frames[-1][3] += size
-        else:
-            total = size
-    if (total or 0) > MAX_EXPANDED_NODES and not any("recursive" in i.message for i in issues):
-        issues.append(Issue("YAML anchors/aliases expand to more than 2 million values (an alias bomb?); "
-                            "write the values out instead", file=path, line=1, col=1))
-
-
-def _duplicates(node: yaml.MappingNode, path: Path, issues: list[Issue]) -> None:
-    seen: dict[str, yaml.Node] = {}
-    for k, _ in node.value:
-        if not isinstance(k, yaml.ScalarNode):
-            continue
-        if k.value in seen:
-            first = seen[k.value].start_mark
-            issues.append(Issue(
-                f"duplicate key `{shown(k.value)}` (first written at line {first.line + 1}); "
-                "YAML keeps only the last one, so remove or rename one of them",
-                file=path, line=k.start_mark.line + 1, col=k.start_mark.column + 1))
-        else:
-            seen[k.value] = k
