@@ -61,6 +61,16 @@ def test_call_or_text_988_is_one_service_and_press_1_is_the_veterans(directory) 
     assert shown(["Call 1-800-662-HELP (4357)"], us) == ["SAMHSA National Helpline"]
 
 
+def test_recogniser_slips_and_digits_inside_words(directory) -> None:
+    uk = known(directory, "UK")
+    assert shown(["Cal1 116 123"], uk) == ["Samaritans"]  # l read as 1 at the end of "Call"
+    assert shown(["Call 116 I23"], uk) == ["Samaritans"]  # 1 read as I inside the number
+    assert shown(["Call116 123"], uk) == ["Samaritans"]  # the space lost
+    assert read_card(["PAPYRUS HOPELINE247"], uk).wrong == ()  # digits inside a word are no number
+    [glued] = read_card(["Call000 000 now"], uk).wrong
+    assert glued.number == "000 000"
+
+
 def test_a_known_name_beside_a_number_that_is_not_theirs_is_reported(directory) -> None:
     reading = read_card(["Samaritans", "Call 774 759", "Open 24/7", "Shout", "Text SHOUT to 02520",
                          "Mon-Fri 9:30 am-4 pm"], known(directory, "UK"))

@@ -17,13 +17,14 @@ check, so both apply the same rules:
   read), else the first in the order the caller lists them (callers list the film's chosen
   services first, then the directory in its order of preference). So "Call or text 988"
   is the 988 Lifeline only, and "Call 988, then press 1" is the Veterans Crisis Line only.
-* **Wrong and foreign numbers.** Every other run of three or more digits (times such as
-  9:30 and "24/7" aside) that belongs to no known service is reported: beside the service
-  whose name it sits under as "Samaritans: 774 759 is not their number", or on its own
-  ("000 000 is not the number of any service on the card"). A number sits under a name when
-  it is on the name's line or on the contact lines right after it (lines that start with
-  Call/Text/Email... or hold a number); an hours line, a heading or an unknown name ends the
-  service's lines. A number that belongs to another known service is not reported as wrong.
+* **Wrong and foreign numbers.** Every other run of three or more digits that belongs to no
+  known service is reported (times such as 9:30, "24/7" and digits inside a word such as
+  "HOPELINE247" are not numbers): beside the service whose name it sits under as
+  "Samaritans: 774 759 is not their number", or on its own ("000 000 is not the number of
+  any service on the card"). A number sits under a name when it is on the name's line or on
+  the contact lines right after it (lines that start with Call/Text/Email... or hold a
+  number); an hours line, a heading or an unknown name ends the service's lines. A number
+  that belongs to another known service is not reported as wrong.
 * **Never a service that is not on screen.** Only services identified by a number (or, for a
   custom service with no number, its web address) are reported as shown.
 """
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from toolkit.care.endcard import card_channels
@@ -45,6 +46,7 @@ _SEPARATORS = " \t\u00a0\u2007\u202f-\u2010\u2011\u2012\u2013.()"
 _VERBS = {"call": "Call", "text": "Text", "chat": "Chat at", "web": "Visit", "email": "Email"}
 # a run of digits joined by spacing/hyphens/dots; not part of a time (9:30) or a word (988lifeline)
 _RUN = re.compile(r"(?<![\d:/])\d(?:[\d \u00a0\u2007\u202f\-\u2010\u2011\u2012\u2013.]*\d)?(?![\d:/]|[A-Za-z])")
+_GLUED_WORDS = frozenset({"call", "text", "to", "or", "on", "dial", "ring", "phone", "tel", "sms", "freephone"})
 MIN_RUN_DIGITS = 3  # shorter runs are hours, options and ordinals ("press 2", "24/7"), never a number
 _CONTACT_LINE = re.compile(r"\s*(?:call|text|sms|phone|ring|dial|tel|chat|email|visit|whatsapp)\b", re.IGNORECASE)
 _LOOKALIKE_DIGITS = str.maketrans({"0": "O", "1": "I"})
@@ -183,11 +185,15 @@ class CardReading:
 
 
 def normalise_line(text: str) -> str:
-    """NFKC, and the recogniser's O-for-0 slips inside numbers undone ("O8O8 8O1" → "0808 801")."""
+    """NFKC, and the recogniser's letter-for-digit slips around numbers undone: O for 0 and
+    I/l/| for 1 inside numbers ("O8O8 8O1" → "0808 801", "I16 I23" → "116 123"), and a 1 for
+    the l ending a word before a number ("Cal1 116 123" → "Call 116 123")."""
     text = unicodedata.normalize("NFKC", text)
-    for _ in range(2):  # twice: "0O0" has overlapping matches
-        text = re.sub(r"(?<=\d)[Oo](?=[\d\s\-.]*\d)|(?<![A-Za-z])[Oo](?=\d)|(?<=\d)[Oo](?![A-Za-z])", "0", text)
-    return text
+    for letters, digit in (("Oo", "0"), ("Il|", "1")):
+        for _ in range(2):  # twice: "0O0" has overlapping matches
+            text = re.sub(rf"(?<=\d)[{letters}](?=[\d\s\-.]*\d)|(?<![A-Za-z])[{letters}](?=\d)|"
+                          rf"(?<=\d)[{letters}](?![A-Za-z])", digit, text)
+    return re.sub(r"(?<=[A-Za-z])1(?=\s+\d)", "l", text)
 
 
 def _squash(text: str, *, lower: bool = False) -> tuple[str, list[int]]:
@@ -252,8 +258,20 @@ def _name_on(line: str, names: list[tuple[str, CardService]]) -> CardService | N
     return next((s for name, s in names if f" {name} " in words), None)
 
 
+def _runs(line: str) -> Iterator[re.Match[str]]:
+    """The phone-number-like runs of a line: three or more digits, not part of a time or of a
+    word ("HOPELINE247", "13YARN"), except digits the recogniser glued to a contact word
+    ("Call000 000")."""
+    for m in _RUN.finditer(line):
+        if sum(ch.isdigit() for ch in m.group()) < MIN_RUN_DIGITS:
+            continue
+        word = re.search(r"[A-Za-z]+$", line[:m.start()])
+        if word is None or word.group().lower() in _GLUED_WORDS:
+            yield m
+
+
 def _has_run(line: str) -> bool:
-    return any(sum(ch.isdigit() for ch in m.group()) >= MIN_RUN_DIGITS for m in _RUN.finditer(line))
+    return any(True for _ in _runs(line))
 
 
 def read_card(lines: Iterable[str], services: Sequence[CardService]) -> CardReading:
@@ -292,9 +310,8 @@ def read_card(lines: Iterable[str], services: Sequence[CardService]) -> CardRead
             else:
                 sightings += [Sighting(c[1], c[2], line, complete=False) for c in candidates]
         covered = list(found)
-        for m in _RUN.finditer(line):
-            digits = sum(ch.isdigit() for ch in m.group())
-            if digits < MIN_RUN_DIGITS or any(a <= m.start() and m.end() <= b for a, b in covered):
+        for m in _runs(line):
+            if any(a <= m.start() and m.end() <= b for a, b in covered):
                 continue
             wrong.append(WrongNumber(m.group().strip(), line, beside.name if beside else None))
     return CardReading(texts, tuple(sightings), tuple(wrong))
