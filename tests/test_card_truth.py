@@ -88,6 +88,9 @@ def test_a_number_of_no_service_is_reported_on_its_own(directory) -> None:
     local = custom_service("Harbour Line", call="0800 123 4567")
     assert shown(["Harbour Line", "Call 0800 123 4567"], [local, *uk]) == ["Harbour Line"]
     assert read_card(["In an emergency call 999"], uk).wrong == ()  # the region's emergency number is known
+    hours = ["Mon-Fri 0900-1700", "Mon–Fri 9.30–17.30", "Open 10.00 to 22.00", "Mon-Fri 9:30 am-4 pm", "Open 24/7"]
+    assert read_card(hours, uk).wrong == ()  # opening hours are not numbers
+    assert [w.number for w in read_card(["Since 1953"], uk).wrong] == ["1953"]  # a year on the card is refused
 
 
 # ------------------------------------------------------------------ custom services

@@ -18,8 +18,8 @@ check, so both apply the same rules:
   services first, then the directory in its order of preference). So "Call or text 988"
   is the 988 Lifeline only, and "Call 988, then press 1" is the Veterans Crisis Line only.
 * **Wrong and foreign numbers.** Every other run of three or more digits that belongs to no
-  known service is reported (times such as 9:30, "24/7" and digits inside a word such as
-  "HOPELINE247" are not numbers): beside the service whose name it sits under as
+  known service is reported (times such as 9:30, 9.30-17.30 or 0900-1700, "24/7" and digits
+  inside a word such as "HOPELINE247" are not numbers): beside the service whose name it sits under as
   "Samaritans: 774 759 is not their number", or on its own ("000 000 is not the number of
   any service on the card"). A number sits under a name when it is on the name's line or on
   the contact lines right after it (lines that start with Call/Text/Email... or hold a
@@ -46,6 +46,10 @@ _SEPARATORS = " \t\u00a0\u2007\u202f-\u2010\u2011\u2012\u2013.()"
 _VERBS = {"call": "Call", "text": "Text", "chat": "Chat at", "web": "Visit", "email": "Email"}
 # a run of digits joined by spacing/hyphens/dots; not part of a time (9:30) or a word (988lifeline)
 _RUN = re.compile(r"(?<![\d:/])\d(?:[\d \u00a0\u2007\u202f\-\u2010\u2011\u2012\u2013.]*\d)?(?![\d:/]|[A-Za-z])")
+# opening hours written with dots or as 24-hour ranges: "9.30-17.30", "10.00", "0900-1700"
+_TIME_RUN = re.compile(r"(?:[01]?\d|2[0-4])[.][0-5]\d(?:\s*[-\u2013]\s*(?:[01]?\d|2[0-4])(?:[.][0-5]\d)?)?|"
+                       r"(?:[01]?\d|2[0-4])(?:[.][0-5]\d)?\s*[-\u2013]\s*(?:[01]?\d|2[0-4])[.][0-5]\d|"
+                       r"(?:[01]\d|2[0-4])[0-5]\d\s*[-\u2013]\s*(?:[01]\d|2[0-4])[0-5]\d")
 _GLUED_WORDS = frozenset({"call", "text", "to", "or", "on", "dial", "ring", "phone", "tel", "sms", "freephone"})
 MIN_RUN_DIGITS = 3  # shorter runs are hours, options and ordinals ("press 2", "24/7"), never a number
 _CONTACT_LINE = re.compile(r"\s*(?:call|text|sms|phone|ring|dial|tel|chat|email|visit|whatsapp)\b", re.IGNORECASE)
@@ -263,7 +267,7 @@ def _runs(line: str) -> Iterator[re.Match[str]]:
     word ("HOPELINE247", "13YARN"), except digits the recogniser glued to a contact word
     ("Call000 000")."""
     for m in _RUN.finditer(line):
-        if sum(ch.isdigit() for ch in m.group()) < MIN_RUN_DIGITS:
+        if sum(ch.isdigit() for ch in m.group()) < MIN_RUN_DIGITS or _TIME_RUN.fullmatch(m.group().strip()):
             continue
         word = re.search(r"[A-Za-z]+$", line[:m.start()])
         if word is None or word.group().lower() in _GLUED_WORDS:
