@@ -19,11 +19,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from toolkit.build.plan.inputs import Fonts
-from toolkit.build.spec.errors import translate_validation_error
+from toolkit.build.spec.errors import MAX_HINTS, translate_validation_error
 from toolkit.build.spec.models import ColorBackground, GradientBackground, Scene, Slate, Storyboard
 from toolkit.build.spec.paths import Folder
 from toolkit.build.spec.validate import LoadedStoryboard
-from toolkit.build.template.fields import bad_value, describe_missing, field_names, fill
+from toolkit.build.template.fields import bad_value, describe_missing, field_names, fill, listing
 from toolkit.build.template.loader import ResolvedTemplate, resolve_font, template_folders
 from toolkit.build.template.models import Template
 from toolkit.build.template.style import written
@@ -165,14 +165,19 @@ class _Filler:
     def __init__(self, values: Mapping[str, str], errors: list[Issue]) -> None:
         self.values, self.errors = values, errors
         self.used: set[str] = set()
-        self.missing: list[str] = []
+        self._missing: dict[str, None] = {}  # ordered and unique in linear time
+
+    @property
+    def missing(self) -> list[str]:
+        """Field names without a value, in order of first use."""
+        return list(self._missing)
 
     def __call__(self, text: str, where: Callable[[str], Issue]) -> str:
         self.used.update(field_names(text))
         result = fill(text, self.values)
         if result.missing:
-            self.missing.extend(n for n in result.missing if n not in self.missing)
-            names = ", ".join(f"`{n}`" for n in result.missing)
+            self._missing.update(dict.fromkeys(result.missing))
+            names = listing(result.missing)
             many = len(result.missing) > 1
             self.errors.append(where(f"merge field{'s' if many else ''} {names} {'have' if many else 'has'} no "
                                      f"value; give {'them' if many else 'it'} under the storyboard's `fields:` or "
@@ -212,10 +217,14 @@ def _fill_fields(loaded: LoadedStoryboard, resolved: ResolvedTemplate, cli: dict
             node[last] = filler(node[last], at_template(prop))
     new_sb = _fill_storyboard(loaded, filler)
     declared = set(tpl.fields)
+    known = sorted(filler.used | declared)
+    # Each "did you mean" is a pass over `known`: a budget keeps thousands of fields linear.
+    budget = MAX_HINTS * 100
     for name in (*sb.fields, *(n for n in cli if n not in sb.fields)):
         if name in filler.used or name in declared:
             continue
-        close = difflib.get_close_matches(name, sorted(filler.used | declared), n=1, cutoff=0.6)
+        budget -= len(known)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) if budget >= 0 and len(name) <= 64 else []
         msg = (f"merge field `{name}` is not used by template `{resolved.chain[0]}` or this storyboard"
                + (f"; did you mean `{close[0]}`?" if close else ""))
         warnings.append(Issue(f"--field {name}: {msg}", severity="warning", code="unknown-field") if name in cli

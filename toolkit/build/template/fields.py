@@ -7,7 +7,7 @@ is reported and never reaches the screen (Shotstack renders the raw `{{ NAME }}`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from toolkit.build.template.models import FIELD_NAME
@@ -32,12 +32,12 @@ class Filled:
 
 def field_names(text: str) -> list[str]:
     """The well-formed field names used in `text`, in order, without repeats."""
-    names: list[str] = []
+    names: dict[str, None] = {}  # ordered and unique in linear time (a text may hold 100k fields)
     for m in _PLACEHOLDER.finditer(text):
         name = m.group(1).strip()
-        if _NAME.match(name) and name not in names:
-            names.append(name)
-    return names
+        if _NAME.match(name):
+            names.setdefault(name)
+    return list(names)
 
 
 def fill(text: str, values: Mapping[str, str]) -> Filled:
@@ -46,7 +46,7 @@ def fill(text: str, values: Mapping[str, str]) -> Filled:
     Values are inserted literally (a value is never itself searched for fields). Placeholders
     without a value are left in `text` but listed in `missing`; the caller must not draw it.
     """
-    missing: list[str] = []
+    missing: dict[str, None] = {}  # ordered and unique in linear time
     malformed: list[str] = []
 
     def swap(m: re.Match[str]) -> str:
@@ -55,8 +55,7 @@ def fill(text: str, values: Mapping[str, str]) -> Filled:
             malformed.append(m.group(0))
             return m.group(0)
         if name not in values:
-            if name not in missing:
-                missing.append(name)
+            missing.setdefault(name)
             return m.group(0)
         return values[name]
 
@@ -90,8 +89,14 @@ def parse_field_options(items: Iterable[str]) -> dict[str, str]:
 def describe_missing(names: Iterable[str]) -> str:
     """The summary line for missing fields, with the two ways to give them."""
     names = list(dict.fromkeys(names))
-    listed = ", ".join(f"`{n}`" for n in names)
+    listed = listing(names)
     example = names[0] if names else "name"
     return (f"merge field{'s' if len(names) != 1 else ''} without a value: {listed}; give "
             f"{'them' if len(names) != 1 else 'it'} under `fields:` in the storyboard or with "
             f"--field {example}=...")
+
+
+def listing(names: Sequence[str], limit: int = 10) -> str:
+    """"`a`, `b`, `c`", or the first `limit` names "and 990 more" (a text may hold thousands)."""
+    shown = ", ".join(f"`{n}`" for n in names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit:,} more"
