@@ -51,6 +51,17 @@ def test_a_normal_film_passes_and_says_what_it_read(tmp_path: Path) -> None:
     assert "116 123" in read and "85258" in read
 
 
+def test_the_card_is_read_after_a_transition_into_it_has_finished(tmp_path: Path) -> None:
+    path = tmp_path / "fade.yaml"
+    path.write_text("title: Fade\nregion: UK\nscenes:\n  - background: '#264653'\n    duration: 2s\n"
+                    "    transition: {type: dip-to-black, duration: 1s}\n", encoding="utf-8")
+    result = render_film(prepare(path, width=DRAFT_WIDTH), tmp_path / "fade.mp4", draft=True)
+    card = result.timeline.end_card
+    assert card.transition_in.frames == 30
+    assert result.card is not None and result.card.frames[0] == card.start + 30  # the first fully shown frame
+    assert result.card.services == ("Samaritans", "Shout")
+
+
 @pytest.mark.parametrize("width", [270, 360])
 def test_the_card_is_read_at_low_widths_too(tmp_path: Path, width: int) -> None:
     """A quarter-size render (270×480) is upscaled before reading: a normal card still passes."""
