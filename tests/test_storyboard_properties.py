@@ -220,6 +220,14 @@ def _dump(doc: dict[str, Any]) -> str:
     return re.sub(r"\bTAG_(\d+)\b", lambda m: TAGS[int(m.group(1))], text)
 
 
+def test_the_fuzz_seed_storyboard_is_valid(film_folder):
+    # Mutations of a valid film reach every stage; if this fails, the fuzz below only tests validation.
+    path = film_folder / "seed.yaml"
+    path.write_text(_dump(BASE), encoding="utf-8")
+    prepared = prepare(path, width=180)
+    assert len(prepared.timeline.segments) >= len(BASE["scenes"])
+
+
 @settings(SEEDED, max_examples=500)
 @given(mutations, st.booleans())
 def test_hostile_storyboards_get_located_errors_from_prepare(film_folder, changes, allow_outside):
