@@ -118,6 +118,16 @@ def test_yaml_tags_are_located_errors(tmp_path, value, message):
     assert msg.startswith(f"film.yaml:5:15: {message}")
 
 
+def test_every_bad_tagged_value_is_reported_in_one_run(tmp_path):
+    text = HEAD + "scenes:\n  - background: navy\n    duration: &d !!float 2.2s\n  - background: navy\n" \
+                  "    duration: *d\n    captions: [!!int abc, !!timestamp 2020-99-99]\n"
+    msgs = issues(write(tmp_path, text))
+    assert [m.split(": remove")[0].split("; remove")[0] for m in msgs] == [
+        "film.yaml:5:15: the YAML tag `!!float` cannot turn `2.2s` into a number",
+        "film.yaml:8:16: the YAML tag `!!int` cannot turn `abc` into a whole number",
+        "film.yaml:8:27: the YAML tag `!!timestamp` cannot turn `2020-99-99` into a date"]
+
+
 def test_yaml_tags_in_a_rubric_are_located_errors(tmp_path):
     path = write(tmp_path, "version: 1\nname: x\ntitle: X\ncriteria:\n  - id: loudness\n"
                            "    expect: {min: !!float -15dB}\n    severity: must\n    explain: Make it louder.\n",

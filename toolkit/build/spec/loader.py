@@ -263,15 +263,16 @@ def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Docume
         m = node.start_mark
         raise SpecError([Issue(f"the top level of a {kind} must be a mapping of keys like `title:`, "
                                f"found a {_node_kind(node)}", file=path, line=m.line + 1, col=m.column + 1)])
-    constructor = _Constructor("")
+    constructor = _Constructor("", collect=True)
     try:
         data = constructor.construct_document(node)
-    except _TagProblem as problem:
-        raise SpecError([problem.issue(path, text)]) from None
     except yaml.MarkedYAMLError as exc:
         raise SpecError([_yaml_issue(exc, path, text)]) from None
     finally:
         constructor.dispose()
+    if constructor.failed:
+        found = [_TagProblem(n).issue(path, text) for n in constructor.failed]
+        raise SpecError(sorted(found, key=lambda i: (i.line or 0, i.col or 0)))
     return Document(path=path, data=data, node=node)
 
 
@@ -287,7 +288,9 @@ class _TagProblem(Exception):
         kind = _TAG_KINDS.get(tag, "that type")
         value = self.node.value if isinstance(self.node, yaml.ScalarNode) else ""
         m = self.node.start_mark
-        if _char_at(text, m.line, m.column) != "!":  # no tag written: a number too long to read (4,300 digits)
+        lines = text.split("\n")
+        written = re.sub(r"^&\S+\s+", "", lines[m.line][m.column:] if m.line < len(lines) else "")  # past `&anchor`
+        if not written.startswith("!"):  # no tag written: a plain number too long to read (over 4,300 digits)
             return Issue(f"the number `{shown(value)}` is too long to read ({len(value):,} characters); "
                          "write a real value", file=path, line=m.line + 1, col=m.column + 1)
         return Issue(f"the YAML tag `{tag}` cannot turn `{shown(value)}` into {kind}; remove the tag (Reel "
@@ -306,13 +309,23 @@ class _Constructor(_Loader):
     with no position: catching them per node is the one place that still knows the node.
     """
 
+    def __init__(self, stream: str, *, collect: bool = False) -> None:
+        super().__init__(stream)
+        self.collect = collect  # keep going after a bad value, so every one is reported at once
+        self.failed: list[yaml.Node] = []
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
         except (_TagProblem, yaml.MarkedYAMLError):
             raise
         except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
-            raise _TagProblem(node) from exc
+            if not self.collect:
+                raise _TagProblem(node) from exc
+            self.failed.append(node)
+            self.recursive_objects.pop(node, None)
+            self.constructed_objects[node] = None  # an alias of it gets the same placeholder
+            return None
 
 
 def _char_at(text: str, line: int, column: int) -> str:
