@@ -289,6 +289,14 @@ def test_recursive_alias_and_alias_bomb(tmp_path):
     assert "alias bomb" in msg
 
 
+def test_too_many_values_without_aliases_is_not_called_a_bomb(tmp_path, monkeypatch):
+    # The real limit is 2 million values (an 18 MB list takes 16 s to parse); a smaller one shows the words.
+    monkeypatch.setattr("toolkit.build.spec.nodes.MAX_EXPANDED_NODES", 1000)
+    [msg] = issues(write(tmp_path, HEAD + "topics:\n" + "- anxiety\n" * 2000))
+    assert msg == ("film.yaml:1:1: the storyboard holds more than 2 million values (a storyboard of 10,000 scenes "
+                   "has about 200,000); check you gave the right file")
+
+
 def test_a_100_hour_duration_neither_crashes_nor_hangs(tmp_path):
     # The platform's length limit is its own check; here only: a located error, quickly.
     path = write(tmp_path, HEAD + "scenes:\n  - background: navy\n    duration: '100:00:00'\n")

@@ -40,11 +40,13 @@ def check_nodes(root: yaml.Node, path: Path, issues: list[Issue], kind: str = "s
     on_path: set[int] = set()
     frames: list[list[Any]] = []  # [node, children, next child, size so far]
     over = MAX_EXPANDED_NODES + 1
+    aliased: list[yaml.Node] = []
 
     def enter(node: yaml.Node) -> int | None:
         """The node's known size, or None after pushing a frame to measure it."""
         key = id(node)
         if key in sizes:
+            aliased.append(node)  # met a second time: only an alias leads back to a node
             return sizes[key]
         m = node.start_mark
         if key in on_path:
@@ -78,8 +80,12 @@ def check_nodes(root: yaml.Node, path: Path, issues: list[Issue], kind: str = "s
         else:
             total = size
     if (total or 0) > MAX_EXPANDED_NODES and not any("recursive" in i.message for i in issues):
-        issues.append(Issue("YAML anchors/aliases expand to more than 2 million values (an alias bomb?); "
-                            "write the values out instead", file=path, line=1, col=1))
+        if aliased:
+            issues.append(Issue("YAML anchors/aliases expand to more than 2 million values (an alias bomb?); "
+                                "write the values out instead", file=path, line=1, col=1))
+        else:
+            issues.append(Issue(f"the {kind} holds more than 2 million values (a storyboard of 10,000 scenes has "
+                                "about 200,000); check you gave the right file", file=path, line=1, col=1))
 
 
 def _duplicates(node: yaml.MappingNode, path: Path, issues: list[Issue]) -> None:
