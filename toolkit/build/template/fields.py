@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from toolkit.build.template.models import FIELD_NAME
 
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
+# What lies between `{{` and `}}` may not itself hold either, so each `{{` is scanned only to the
+# next brace pair: `(.*?)` scanned to the end of the text from every `{{` (20,000 of them: 22 s).
+_PLACEHOLDER = re.compile(r"\{\{((?:(?!\{\{|\}\}).)*)\}\}", re.S)
 _NAME = re.compile(FIELD_NAME)
 _BRACES = re.compile(r"\{\{|\}\}")
 
