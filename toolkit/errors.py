@@ -58,7 +58,11 @@ class ReelError(Exception):
 
 
 class IssuesError(ReelError):
-    """An error made of several located issues, reported together (collect, then abort)."""
+    """An error made of several located issues, reported together (collect, then abort).
+
+    `issues` keeps the first `MAX_LISTED` (errors first) and one closing issue that says how
+    many more there were; the summary line counts them all.
+    """
 
     kind = "problem"
     # A machine-made document can hold 100,000 mistakes; listing them all helps no one.
