@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.build.spec.errors import _places
+from toolkit.build.spec.models import Storyboard
 from toolkit.build.spec.validate import load_storyboard
 from toolkit.errors import SpecError
 from toolkit.media import synth
@@ -211,3 +213,97 @@ def test_merge_fields_in_caption_files_fail_closed(tmp_path):
     assert msg.endswith(":6:22: scenes[0].captions.file: `fields.srt` caption 3 (at 0:00:03.000) contains `{{` or "
                         "`}}`: merge fields do not work in .srt/.vtt files; write the text itself, or give the "
                         "captions as `lines:` in the storyboard")
+
+
+def located(path: Path) -> list[str]:
+    """The error lines for `path`, without its folder."""
+    return [m.replace(f"{path.parent}/", "") for m in errors(path)]
+
+
+# --- messages that quote what was written, hints that never repeat the key, capped lists ------------
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("-5", "must be a positive duration like `3s`, got -5"),
+    ("-2.5s", "must be a positive duration like `3s`, got '-2.5s'"),
+    ("0", "must be longer than zero, got 0"),
+    (".inf", "a duration must be a finite number of seconds like `3s`, got .inf"),
+    (".nan", "a duration must be a finite number of seconds like `3s`, got .nan"),
+    ("inf", "a duration must be a finite number of seconds like `3s`, got 'inf'"),
+    ("[]", "expected a duration like 3s, 1.5s, 250ms, 00:01.200 or 45f, got a list"),
+])
+def test_duration_messages_say_what_was_given(tmp_path, value, message):
+    [msg] = located(write(tmp_path, HEAD + f"scenes:\n  - background: navy\n    duration: {value}\n"))
+    assert msg == f"film.yaml:5:15: scenes[0].duration: {message}"
+
+
+def test_negative_time_points_say_what_was_given(tmp_path):
+    text = HEAD + "scenes:\n  - background: navy\n    duration: 2s\n    captions:\n      lines:\n" \
+                  "        - {text: Hi, at: -1}\n"
+    [msg] = located(write(tmp_path, text))
+    assert msg == "film.yaml:8:26: scenes[0].captions.lines[0].at: a duration cannot be negative, got -1"
+
+
+def test_a_key_valid_elsewhere_is_told_where_it_belongs(tmp_path):
+    text = HEAD + "scenes:\n  - background: navy\n    duration: 2s\n    text: Hello\n  - slate: title\n" \
+                  "    captions: Hi\n"
+    msgs = located(write(tmp_path, text))
+    assert ("film.yaml:6:5: scenes[0].text: unknown key `text`; `text` belongs in `scenes[]` with `slate:`, "
+            "`scenes[].captions.lines[]`, `reviewed_exceptions[]` or `end_card.custom_services[]`, not here") in msgs
+    assert any(m.startswith("film.yaml:8:5: scenes[1].captions: unknown key `captions`; `captions` belongs in "
+                            "`scenes[]` without `slate:`") for m in msgs)
+
+
+def test_no_hint_ever_suggests_the_key_itself(tmp_path):
+    """Every key the language knows, written where it is not allowed, never gets "did you mean" itself."""
+    keys = sorted(k for k in _places(Storyboard) if k.isidentifier())
+
+    def others(*given: str) -> list[str]:
+        return [k for k in keys if k not in given]
+
+    for where, given in (("  - background: navy\n    duration: 2s\n", ("background", "duration")),
+                         ("  - slate: title\n", ("slate",))):
+        path = write(tmp_path, HEAD + "end_card:\n  custom_services:\n    - name: Local\n      call: '1'\n"
+                     + "".join(f"      {k}: 1\n" for k in others("name", "call")) + "scenes:\n" + where
+                     + "".join(f"    {k}: 1\n" for k in others(*given)))
+        with pytest.raises(SpecError) as exc:
+            load_storyboard(path)
+        unknown = [i for i in exc.value.issues if i.code == "extra_forbidden"]
+        assert len(unknown) > 20
+        for issue in unknown:
+            key = issue.message.split("`")[1]
+            assert f"did you mean `{key}`" not in issue.message, issue.format()
+
+
+def test_a_plain_words_for_pattern_checked_keys(tmp_path):
+    [msg] = located(write(tmp_path, HEAD + "language: english\nscenes:\n  - slate: title\n"))
+    assert msg == "film.yaml:3:11: language: does not look right (expected a language code like `en` or `en-GB`)"
+
+
+def test_tens_of_thousands_of_issues_are_capped_with_a_count(tmp_path):
+    path = write(tmp_path, HEAD + "".join(f"k{i}: 1\n" for i in range(5000)) + "scenes:\n  - slate: title\n")
+    with pytest.raises(SpecError) as exc:
+        load_storyboard(path)
+    shown = exc.value.issues
+    assert len(shown) == 201 and str(exc.value).startswith("5000 errors found\n")
+    assert shown[-1].format() == (f"{path}:203:1: and 4,800 more errors not listed (only the first 200 are "
+                                  "shown); fix these and run again")
+
+
+def test_keys_that_are_not_names_are_located_at_the_key(tmp_path):
+    text = HEAD + "~: 1\n1.5: x\ntrue: x\n2020-01-01: x\nfields:\n  3: three\nscenes:\n  - slate: title\n    7: x\n"
+    msgs = located(write(tmp_path, text))
+    why = ("this key is not a name (YAML reads it as a number, date, yes/no or empty value); keys are names like "
+           "`title:`, so rename it or put it in quotes")
+    assert sorted(msgs) == sorted(f"film.yaml:{where}: {why}" for where in (
+        "3:1: ~", "4:1: 1.5", "5:1: true", "6:1: 2020-01-01", "8:3: fields.3", "11:5: scenes[0].7"))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("defaults: &d 1\nscenes:\n  <<: *d\n", "5:3: `<<:` (a YAML merge key) takes an anchored mapping, like "
+                                           "`<<: *defaults`"),
+    ("? [a, b]\n: 1\n", "3:3: a list or a mapping cannot be a key; write a plain name before the `:`"),
+])
+def test_merge_keys_and_list_keys(tmp_path, text, message):
+    [msg] = located(write(tmp_path, HEAD + text))
+    assert msg == f"film.yaml:{message}"
