@@ -101,14 +101,14 @@ def test_huge_caption_times_are_located_errors(tmp_path, key):
 
 def test_a_number_too_long_to_read(tmp_path):
     [msg] = issues(write(tmp_path, HEAD + f"scenes:\n  - background: navy\n    duration: {'9' * 5000}\n"))
-    assert msg == ("film.yaml:5:15: the number `999999999999999999999999999999…999999999999999999999999` is too "
-                   "long to read (5,000 characters); write a real value")
+    assert msg == ("film.yaml:5:15: scenes[0].duration: the number `999999999999999999999999999999…"
+                   "999999999999999999999999` is too long to read (5,000 characters); write a real value")
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("!!float 2.2s", "the YAML tag `!!float` cannot turn `2.2s` into a number"),
-    ("!!int abc", "the YAML tag `!!int` cannot turn `abc` into a whole number"),
-    ("!!timestamp 2020-99-99", "the YAML tag `!!timestamp` cannot turn `2020-99-99` into a date"),
+    ("!!float 2.2s", "scenes[0].duration: the YAML tag `!!float` cannot turn `2.2s` into a number"),
+    ("!!int abc", "scenes[0].duration: the YAML tag `!!int` cannot turn `abc` into a whole number"),
+    ("!!timestamp 2020-99-99", "scenes[0].duration: the YAML tag `!!timestamp` cannot turn `2020-99-99` into a date"),
     ("!!python/object:os.system echo", "the YAML tag `!!python/object:os.system` is not allowed; remove it"),
     ("!!seq {a: 1}", "a YAML tag here does not fit its value (expected a sequence, but found mapping)"),
 ])
@@ -122,9 +122,9 @@ def test_every_bad_tagged_value_is_reported_in_one_run(tmp_path):
                   "    duration: *d\n    captions: [!!int abc, !!timestamp 2020-99-99]\n"
     msgs = issues(write(tmp_path, text))
     assert [m.split(": remove")[0].split("; remove")[0] for m in msgs] == [
-        "film.yaml:5:15: the YAML tag `!!float` cannot turn `2.2s` into a number",
-        "film.yaml:8:16: the YAML tag `!!int` cannot turn `abc` into a whole number",
-        "film.yaml:8:27: the YAML tag `!!timestamp` cannot turn `2020-99-99` into a date"]
+        "film.yaml:5:15: scenes[0].duration: the YAML tag `!!float` cannot turn `2.2s` into a number",
+        "film.yaml:8:16: scenes[1].captions[0]: the YAML tag `!!int` cannot turn `abc` into a whole number",
+        "film.yaml:8:27: scenes[1].captions[1]: the YAML tag `!!timestamp` cannot turn `2020-99-99` into a date"]
 
 
 def test_yaml_tags_in_a_rubric_are_located_errors(tmp_path):
@@ -142,9 +142,9 @@ def test_yaml_tags_in_a_storyboard_for_grading_are_located_errors(tmp_path):
     path = write(tmp_path, HEAD + "scenes:\n  - background: navy\n    duration: !!int abc\n")
     with pytest.raises(SpecError) as exc:
         make_context(storyboard=path)
-    assert exc.value.issues[0].format().endswith("film.yaml:5:15: the YAML tag `!!int` cannot turn `abc` into a "
-                                                 "whole number; remove the tag (Reel reads values such as `2.2s` "
-                                                 "or `2020-01-31` without YAML tags)")
+    assert exc.value.issues[0].format().endswith("film.yaml:5:15: scenes[0].duration: the YAML tag `!!int` cannot "
+                                                 "turn `abc` into a whole number; remove the tag (Reel reads values "
+                                                 "such as `2.2s` or `2020-01-31` without YAML tags)")
 
 
 def test_yaml_tags_in_a_template_are_located_errors(tmp_path):

@@ -271,7 +271,9 @@ def parse_document(text: str, path: Path, *, kind: str = "storyboard") -> Docume
     finally:
         constructor.dispose()
     if constructor.failed:
-        found = [_TagProblem(n).issue(path, text) for n in constructor.failed]
+        lines = text.split("\n")
+        fields = _paths_of(node, {id(n) for n in constructor.failed})
+        found = [_TagProblem(n).issue(path, lines, fields.get(id(n), "")) for n in constructor.failed]
         raise SpecError(sorted(found, key=lambda i: (i.line or 0, i.col or 0)))
     return Document(path=path, data=data, node=node)
 
@@ -283,19 +285,39 @@ class _TagProblem(Exception):
         super().__init__(node.tag)
         self.node = node
 
-    def issue(self, path: Path, text: str) -> Issue:
+    def issue(self, path: Path, lines: Sequence[str], field_path: str = "") -> Issue:
+        """The located issue; `lines` are the document's, `field_path` names the value (`scenes[0].duration`)."""
         tag = self.node.tag.replace(_YAML_TAG, "!!")
         kind = _TAG_KINDS.get(tag, "that type")
         value = self.node.value if isinstance(self.node, yaml.ScalarNode) else ""
         m = self.node.start_mark
-        lines = text.split("\n")
         written = re.sub(r"^&\S+\s+", "", lines[m.line][m.column:] if m.line < len(lines) else "")  # past `&anchor`
+        where = {"file": path, "line": m.line + 1, "col": m.column + 1, "path": field_path}
         if not written.startswith("!"):  # no tag written: a plain number too long to read (over 4,300 digits)
             return Issue(f"the number `{shown(value)}` is too long to read ({len(value):,} characters); "
-                         "write a real value", file=path, line=m.line + 1, col=m.column + 1)
+                         "write a real value", **where)
         return Issue(f"the YAML tag `{tag}` cannot turn `{shown(value)}` into {kind}; remove the tag (Reel "
-                     "reads values such as `2.2s` or `2020-01-31` without YAML tags)",
-                     file=path, line=m.line + 1, col=m.column + 1)
+                     "reads values such as `2.2s` or `2020-01-31` without YAML tags)", **where)
+
+
+def _paths_of(root: yaml.Node, wanted: set[int]) -> dict[int, str]:
+    """The display path (`scenes[0].duration`) of each node whose id is in `wanted`: one walk."""
+    found: dict[int, str] = {}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+    while stack and len(found) < len(wanted):
+        node, loc = stack.pop()
+        if id(node) in seen:  # an alias: the anchor's own path is the one to show
+            continue
+        seen.add(id(node))
+        if id(node) in wanted:
+            found[id(node)] = format_path(loc)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((v, (*loc, shown(k.value) if isinstance(k, yaml.ScalarNode) else "?"))
+                         for k, v in reversed(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((v, (*loc, i)) for i, v in reversed(list(enumerate(node.value))))
+    return found
 
 
 _TAG_KINDS = {"!!int": "a whole number", "!!float": "a number", "!!bool": "yes or no", "!!timestamp": "a date",
