@@ -321,3 +321,47 @@ def test_hold_is_in_the_schema_and_rejects_other_values(tmp_path: Path) -> None:
     schema = json.loads((Path(__file__).resolve().parent.parent / "schema" / "storyboard.schema.json").read_text())
     hold = schema["$defs"]["VideoBackground"]["properties"]["hold"]
     assert hold["enum"] == ["none", "last-frame", "loop"] and hold["default"] == "none"
+
+
+def test_loop_plan_bounds_memory_and_decoders() -> None:
+    from toolkit.build.plan.timeline import LOOP_MAX_DECODES, LOOP_MEMORY_BYTES, loop_plan
+
+    frame = 1080 * 1920 * 3 // 2
+    short = LOOP_MEMORY_BYTES // frame  # the longest trim the loop filter may hold
+    assert loop_plan(short, 0, short * 10) == "filter"
+    assert loop_plan(short + 1, 0, (short + 1) * LOOP_MAX_DECODES) == "decodes"
+    assert loop_plan(short + 1, 0, (short + 1) * LOOP_MAX_DECODES + 1) is None
+    # one wrap is always two short decodes, whatever the trim's length
+    assert loop_plan(10_000, 9_000, 2_000) == "decodes"
+
+
+def test_a_long_trim_looped_many_times_is_refused_with_the_way_out(tmp_path: Path) -> None:
+    make_indexed(tmp_path / "idx.mp4")
+    sb = tmp_path / "film.yaml"
+    sb.write_text("title: T\nregion: UK\nscenes:\n  - background: {video: idx.mp4, from: 0s, to: 3s, hold: loop}\n"
+                  "    duration: 15s\n", encoding="utf-8")
+    with pytest.raises(SpecError) as exc:
+        prepare(sb)
+    [issue] = [i for i in exc.value.issues if i.severity == "error"]
+    assert (issue.line, issue.path) == (4, "scenes[0].background.hold")
+    assert issue.message == (
+        "`hold: loop` would play the 3s trim 5 times; a loop may hold at most 1.43s of footage in memory, or "
+        "play a longer trim at most 4 times. Shorten the trim to 1.43s or less, lengthen it to 3.77s or more, "
+        "or shorten the scene")
+
+
+def test_loops_beyond_the_memory_bound_decode_each_play(film: Prepared, tmp_path: Path, monkeypatch) -> None:
+    # With no memory for the loop filter, every looped part is made of one decode per play.
+    monkeypatch.setattr("toolkit.build.plan.timeline.LOOP_MEMORY_BYTES", 0)
+    for seg in film.timeline.segments[1:4:2]:  # looped, looped-late
+        graph = Graph()
+        stream = build_segment(seg, film.timeline.canvas, graph, 0, seg.length)
+        body = graph.argv([stream], tmp_path / f"{seg.name}_%03d.png")
+        assert "loop=" not in " ".join(body), "the loop filter must not hold frames here"
+        run_ffmpeg(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *body[:-1],
+                    "-fps_mode", "passthrough", body[-1]], stage="frames")
+        shown = []
+        for j in range(seg.length):
+            with Image.open(tmp_path / f"{seg.name}_{j + 1:03d}.png") as im:
+                shown.append(source_index(16 + float(np.asarray(im.convert("L"))[CENTRE].mean()) * 219 / 255))
+        assert shown == [expected(seg, k) for k in range(seg.length)], seg.name

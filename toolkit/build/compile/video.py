@@ -39,6 +39,7 @@ from toolkit.build.plan.timeline import (
     Segment,
     Source,
     VideoSource,
+    loop_plan,
 )
 
 # Extra source frames decoded past the segment's end, so that rounding of `-t` or a late last
@@ -102,13 +103,17 @@ def _video(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: in
     trim = src.trim_frames(canvas.fps)
     if trim is not None and src.hold == "loop":
         offset = first % trim
-        if offset + count > trim and count > trim:
+        if offset + count > trim and loop_plan(trim, offset, count) == "filter":
             return _looped(src, canvas, graph, offset, count, trim)
         if offset + count > trim:
-            # One wrap: the trim's tail, then its head (two short decodes, nothing held in memory).
-            tail = _decoded(src, canvas, graph, offset, trim - offset)
-            head = _decoded(src, canvas, graph, 0, offset + count - trim)
-            stream = graph.filter([tail, head], "concat", n=2, v=1, a=0)
+            # Each play of the trim is its own short decode (the first from `offset`, the last up
+            # to where the part ends): nothing is held in memory.
+            plays, left, at = [], count, offset
+            while left:
+                take = min(left, trim - at)
+                plays.append(_decoded(src, canvas, graph, at, take))
+                left, at = left - take, 0
+            stream = graph.filter(plays, "concat", n=len(plays), v=1, a=0)
             # concat spaces its inputs by their frames' durations, which a one-frame part may lack
             stream = stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")
             return _finish(FITS[src.fit](stream, canvas, graph), canvas)
@@ -155,7 +160,8 @@ def _looped(src: VideoSource, canvas: Canvas, graph: Graph, offset: int, count: 
 
     The trim is decoded once and fitted; the `loop` filter keeps its `trim` canvas-sized frames
     to play them again (memory: `trim` × width × height × 1.5 bytes, e.g. 2 s at 540×960 is
-    47 MB), which is why looping is meant for short trims.
+    47 MB), so it is used only for trims within `LOOP_MEMORY_BYTES` at 1080×1920
+    (`toolkit.build.plan.timeline.loop_plan`); longer trims are decoded once per play.
     """
     stream = FITS[src.fit](_decoded(src, canvas, graph, 0, trim), canvas, graph).filter("format", "yuv420p")
     loops = -(-(offset + count) // trim) - 1

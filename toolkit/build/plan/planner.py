@@ -16,8 +16,10 @@ from fractions import Fraction
 
 from toolkit.build.plan import audio as audio_plan
 from toolkit.build.plan import overlays, shape
-from toolkit.build.plan.inputs import LocIssue, PlanInputs
+from toolkit.build.plan.inputs import REFERENCE_HEIGHT, REFERENCE_WIDTH, LocIssue, PlanInputs
 from toolkit.build.plan.timeline import (
+    LOOP_MAX_DECODES,
+    LOOP_MEMORY_BYTES,
     AudioMix,
     ColorSource,
     GradientSource,
@@ -27,6 +29,7 @@ from toolkit.build.plan.timeline import (
     Timeline,
     Transition,
     VideoSource,
+    loop_plan,
 )
 from toolkit.build.spec.models import (
     ColorBackground,
@@ -280,6 +283,16 @@ def _check_trim(inp: PlanInputs, e: Entry, bg: VideoBackground, frames: int, iss
     # Frames k with start + k/fps < end show trimmed footage; without `to` the container's length
     # may run a frame past the picture, hence one frame of slack (the picture's end is held).
     available = max(0, -(-((end - start) * fps) // 1))
+    if bg.hold == "loop" and available and loop_plan(available, 0, frames) is None:
+        issues.append(LocIssue((*e.loc, "background", "hold"),
+                               f"`hold: loop` would play the {shape.say(Fraction(available) / fps)} trim "
+                               f"{-(-frames // available)} times; a loop may hold at most "
+                               f"{shape.say(Fraction(_loop_frames_max()) / fps)} of footage in memory, or "
+                               f"play a longer trim at most {LOOP_MAX_DECODES} times. Shorten the trim to "
+                               f"{shape.say(Fraction(_loop_frames_max()) / fps)} or less, lengthen it to "
+                               f"{shape.say(Fraction(-(-frames // LOOP_MAX_DECODES)) / fps)} or more, or "
+                               "shorten the scene", code="loop-too-long"))
+        return
     if bg.hold != "none" or frames <= available + (0 if bg.to is not None else 1):
         return
     where = (*e.loc, "duration") if e.scene is not None and e.scene.duration is not None \
@@ -292,6 +305,11 @@ def _check_trim(inp: PlanInputs, e: Entry, bg: VideoBackground, frames: int, iss
                                   f"{shape.say(Fraction(available) / fps)}, or say what fills the rest under "
                                   "`background:`: `hold: last-frame` (freeze the last frame) or `hold: loop` "
                                   "(play the trim again)", code="trim-too-short"))
+
+
+def _loop_frames_max() -> int:
+    """The longest trim (in frames) the `loop` filter may hold at the reference size."""
+    return LOOP_MEMORY_BYTES // (REFERENCE_WIDTH * REFERENCE_HEIGHT * 3 // 2)
 
 
 def _end_card_length(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> int:

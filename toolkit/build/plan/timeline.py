@@ -103,6 +103,28 @@ class VideoSource:
         return max(1, -(-((self.end - self.start) * fps) // 1))
 
 
+# `hold: loop` either keeps the trim's frames in memory and plays them again (the `loop`
+# filter: cheap for short trims) or decodes the trim once per play (no frames held, but one
+# decoder per play). Both are bounded so a looped scene never costs more memory than a chunk
+# of ordinary footage: at most LOOP_MEMORY_BYTES of held 1080×1920 frames, else at most
+# LOOP_MAX_DECODES plays (the chunk bound on open segments).
+LOOP_MEMORY_BYTES = 128 * 1024 * 1024
+LOOP_MAX_DECODES = 4
+LoopPlan = Literal["filter", "decodes"]
+
+
+def loop_plan(trim: int, first: int, count: int, width: int = 1080, height: int = 1920) -> LoopPlan | None:
+    """How frames `first`…`first + count - 1` of a looped `trim`-frame span are made, or None
+    when neither way fits its bound (the planner reports that as an error).
+
+    Judged at the 1080×1920 reference size by default, so a draft and the final agree.
+    """
+    plays = -(-(first % trim + count) // trim)
+    if plays <= 2 or trim * width * height * 3 // 2 <= LOOP_MEMORY_BYTES:
+        return "filter" if plays > 2 else "decodes"
+    return "decodes" if plays <= LOOP_MAX_DECODES else None
+
+
 @dataclass(frozen=True, slots=True)
 class ImageSource:
     path: Path
