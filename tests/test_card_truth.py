@@ -135,12 +135,13 @@ def test_a_blank_call_is_a_located_error(tmp_path: Path) -> None:
 
 def test_a_number_that_is_not_of_the_region_is_refused_with_an_example(tmp_path: Path) -> None:
     path = film(tmp_path, "    - name: Harbour Line\n      call: 000 000\n    - name: Overseas\n"
-                          "      call: +1 212 555 0123\n    - name: Harbour Text\n      text: '12345'\n")
+                          "      call: +1 212 555 0123\n")
     issues = refusal(path)
     assert [(i.path, i.line) for i in issues] == [
         ("end_card.custom_services[0].call", line_of(path, "000 000")),
-        ("end_card.custom_services[1].call", line_of(path, "+1 212")),
-        ("end_card.custom_services[2].text", line_of(path, "12345"))]
+        ("end_card.custom_services[1].call", line_of(path, "+1 212"))]
+    text = film(tmp_path, "    - name: Harbour Text\n      text: '12345'\n")
+    assert [(i.path, i.line) for i in refusal(text)] == [("end_card.custom_services[0].text", line_of(text, "12345"))]
     assert issues[0].message == ("'000 000' is not a valid UK phone number or short code; write it as the service "
                                  "publishes it for UK callers, e.g. `0800 123 4567` or a short code such as "
                                  "`116 123`")
@@ -206,3 +207,13 @@ def test_call_or_text_988_alone_is_one_service(grade_card) -> None:
     assert "found: 988 Suicide & Crisis Lifeline (988)" in services.notes
     numbers = report.result("end-card-numbers")
     assert numbers is not None and (numbers.status, numbers.value) == ("pass", 0)
+
+
+def test_custom_services_beyond_the_cards_room_are_refused_at_the_first_that_does_not_fit(tmp_path: Path) -> None:
+    customs = "".join(f"    - name: Harbour Line {n}\n      web: harbour{n}.example.org\n" for n in range(3))
+    path = film(tmp_path, customs)
+    [issue] = refusal(path)
+    assert (issue.line, issue.path) == (line_of(path, "Harbour Line 2"), "end_card.custom_services[2]")
+    assert issue.message == ("the end card has room for 4 services and this film's region and topics already "
+                             "need 2, so at most 2 custom services fit; 3 are listed. Name the others in the "
+                             "post text")

@@ -29,7 +29,7 @@ from toolkit.build.template.loader import (
     template_file,
 )
 from toolkit.care.cardread import custom_service, directory_service, read_card
-from toolkit.care.endcard import EndCardSelection, card_seconds, end_card_lines, select_end_card
+from toolkit.care.endcard import MAX_SERVICES, EndCardSelection, card_seconds, end_card_lines, select_end_card
 from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.phones import custom_service_problems
 from toolkit.errors import Issue, PolicyError, ProbeError, SpecError, TemplateError
@@ -153,6 +153,15 @@ def _end_card(loaded: LoadedStoryboard, resolved: ResolvedTemplate, issues: list
             issues.append(doc.issue(where, f"helpline entry `{entry.id}` was last verified on "
                                     f"{entry.verified_on}, over 180 days ago: re-verify the directory",
                                     severity="warning", code="stale-helpline"))
+    customs = sb.end_card.custom_services
+    if len(selection.services) + len(customs) > MAX_SERVICES:
+        room = max(0, MAX_SERVICES - len(selection.services))
+        raise PolicyError([doc.issue(["end_card", "custom_services", room] if room < len(customs)
+                                     else ["end_card", "custom_services"],
+                                     f"the end card has room for {MAX_SERVICES} services and this film's region "
+                                     f"and topics already need {len(selection.services)}, so at most {room} custom "
+                                     f"service{'s' if room != 1 else ''} fit; {len(customs)} are listed. Name the "
+                                     "others in the post text", code="end-card-full")])
     heading = sb.end_card.heading or resolved.template.end_card.heading
     problems = _card_problems(loaded, directory, selection, heading)
     if problems:
