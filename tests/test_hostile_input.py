@@ -303,3 +303,19 @@ def test_a_100_hour_duration_neither_crashes_nor_hangs(tmp_path):
     msgs = issues(path, full=True)
     assert time.monotonic() - started < 30
     assert any(m.startswith("film.yaml:5:15: scenes[0].duration: ") for m in msgs)
+
+
+@pytest.mark.parametrize("argv", [["lint", "{fifo}"], ["lint", "/dev/zero"],
+                                  ["grade", "clip.mp4", "--captions", "{fifo}"],
+                                  ["grade", "clip.mp4", "--storyboard", "/dev/zero"]])
+def test_files_named_on_the_command_line_are_never_pipes_or_devices(tmp_path, monkeypatch, runner, argv):
+    # A read of a pipe or /dev/zero never ends; the command refuses it before reading.
+    from toolkit.cli import cli
+
+    fifo = tmp_path / "captions.srt"
+    os.mkfifo(fifo)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, [a.format(fifo=fifo) for a in argv])
+    assert result.exit_code == 2, result.output
+    assert ("is a pipe (FIFO), not a file; give a file saved on disk" in result.output
+            or "is a device, not a file; give a file saved on disk" in result.output)

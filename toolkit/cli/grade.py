@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from toolkit.cli.output import FileArg
+
 if TYPE_CHECKING:
     from toolkit.grade.gradebook import Entry
     from toolkit.grade.results import Report
@@ -25,9 +27,9 @@ GRADED_FAILED = 3  # 0 = every must passed, 1 = tool error, 2 = usage error, 3 =
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="With a folder or several clips: where the gradebook and reports go "
                    "[default: FOLDER/reel-grades, or ./reel-grades].")
-@click.option("--storyboard", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--storyboard", type=FileArg(), default=None,
               help="The clip's storyboard: region, topics, captions and the plan to compare against (one clip).")
-@click.option("--captions", "captions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--captions", "captions_file", type=FileArg(),
               default=None, help="An .srt/.vtt file with the clip's caption timings (reading speed).")
 @click.option("--region", default=None, help="Audience region for the end card (UK, IE, US, CA, AU, NZ) "
                                              "[default: the storyboard's, else UK].")

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from toolkit.cli.output import echo_issues
+from toolkit.cli.output import FileArg, echo_issues
 from toolkit.errors import Issue, IssuesError
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=FileArg())
 @click.option("--language", default="en", show_default=True, help="Language of .srt/.vtt/.txt files.")
 def lint(files: tuple[Path, ...], language: str) -> None:
     """Check on-screen text against the safe-messaging phrase rules.

@@ -35,3 +35,23 @@ class PathArg(click.Path):
             self.fail(f"{os.fspath(value)!r} contains a NUL character (\\x00), which no file name can hold: "
                       "choose another name", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class FileArg(PathArg):
+    """A file given on the command line that Reel will read: it must be a regular file saved on
+    disk. A pipe, /dev/zero or a file under /proc would make a read that never ends, so they are
+    refused here with the same words as a path written in a storyboard."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("dir_okay", False)
+        super().__init__(**kwargs)
+
+    def convert(self, value, param, ctx):
+        from toolkit.build.spec.paths import Folder, PathProblem, confine
+
+        path = super().convert(value, param, ctx)
+        try:
+            confine(path, Folder(Path.cwd(), allow_outside=True))
+        except PathProblem as problem:
+            self.fail(problem.message, param, ctx)
+        return path
