@@ -43,9 +43,9 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "reel-bench")
     args = parser.parse_args()
 
-    from toolkit.build.cardcheck import check_card
-    from toolkit.build.pipeline import DRAFT_WIDTH, prepare
-    from toolkit.build.render import render_film
+    from toolkit.film.cardcheck import check_card
+    from toolkit.film.pipeline import DRAFT_WIDTH, prepare
+    from toolkit.film.render import render_film
     from toolkit.media.ocr import OcrEngine
 
     work = args.workdir

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from toolkit.build.template.loader import resolve_font
 from toolkit.care.endcard import end_card_lines, select_end_card
 from toolkit.care.helplines import load_directory
+from toolkit.film.template.loader import resolve_font
 from toolkit.grade.context import make_context
 from toolkit.grade.grader import grade
 from toolkit.grade.ocr import OcrEngine

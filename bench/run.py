@@ -49,7 +49,7 @@ MOVIEPY = HERE / "moviepy_film.py"
 
 def storyboard(work: Path, seconds: int) -> tuple[Path, film.FilmPlan]:
     """The bench storyboard of `seconds`, planned twice so the scenes leave room for the real end card."""
-    from toolkit.build.pipeline import prepare
+    from toolkit.film.pipeline import prepare
 
     path = work / f"bench-{seconds}s.yaml"
     plan = film.film_plan(seconds, 8.0)
@@ -88,14 +88,14 @@ def render(work: Path, sb: Path, *, draft: bool, cache: Path, label: str) -> dic
 def floor(work: Path, frames: int, *, draft: bool, label: str) -> dict:
     argv = [str(WORKER), "floor", str(frames), str(work / "out" / "floor.mp4")]
     if draft:
-        from toolkit.build.pipeline import DRAFT_WIDTH
+        from toolkit.film.pipeline import DRAFT_WIDTH
 
         argv += ["--draft", "--width", str(DRAFT_WIDTH)]
     return job(argv, cache=work / "cache-final", label=label)
 
 
 def moviepy(work: Path, sb: Path, plan: film.FilmPlan, label: str) -> dict:
-    from toolkit.build.pipeline import prepare
+    from toolkit.film.pipeline import prepare
 
     desc = film.moviepy_description(plan, prepare(sb).timeline, work / "media")
     spec = work / f"moviepy-{plan.seconds:g}s.json"

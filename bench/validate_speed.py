@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from toolkit.build.pipeline import prepare
-from toolkit.build.spec.validate import load_storyboard
 from toolkit.errors import ReelError
+from toolkit.film.pipeline import prepare
+from toolkit.film.spec.validate import load_storyboard
 
 
 def main(scenes: int = 10_000) -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 
 def render(storyboard: Path, output: Path, draft: bool, width: int | None = None) -> dict[str, float]:
-    from toolkit.build.pipeline import DRAFT_WIDTH, prepare
-    from toolkit.build.render import render_film
+    from toolkit.film.pipeline import DRAFT_WIDTH, prepare
+    from toolkit.film.render import render_film
 
     started = time.perf_counter()
     prepared = prepare(storyboard, width=width or (DRAFT_WIDTH if draft else None))
@@ -50,9 +50,9 @@ def render(storyboard: Path, output: Path, draft: bool, width: int | None = None
 
 def floor(frames: int, output: Path, draft: bool, width: int) -> dict[str, float]:
     """Encode `frames` frames of testsrc2 at the film's size with the render's encoder options."""
-    from toolkit.build.compile.output import EncodeSettings, global_options, video_options
-    from toolkit.build.plan.timeline import Box, Canvas, ColorSource, Overlay, Segment, TextBlock, Timeline, Transition
-    from toolkit.build.run.runner import run_ffmpeg
+    from toolkit.film.compile.output import EncodeSettings, global_options, video_options
+    from toolkit.film.plan.timeline import Box, Canvas, ColorSource, Overlay, Segment, TextBlock, Timeline, Transition
+    from toolkit.film.run.runner import run_ffmpeg
 
     height = width * 16 // 9
     canvas = Canvas(width, height, Fraction(30), Box(0, 0, width, height))

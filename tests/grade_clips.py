@@ -35,7 +35,7 @@ class Text:
 
 def font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont:
     """The house font (Atkinson Hyperlegible) at `size` pixels."""
-    from toolkit.build.template.loader import resolve_font
+    from toolkit.film.template.loader import resolve_font
 
     return ImageFont.truetype(str(resolve_font("atkinson-hyperlegible:" + ("bold" if bold else "regular"))), size)
 

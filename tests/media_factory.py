@@ -13,7 +13,7 @@ from pathlib import Path
 
 import fontpkg_atkinson_hyperlegible
 
-from toolkit.build.plan.timeline import (
+from toolkit.film.plan.timeline import (
     AudioCue,
     AudioMix,
     Box,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.build.run import atomic, ownership
-from toolkit.build.run.atomic import atomic_output, check_output
-from toolkit.build.run.ownership import Owner, remove_stale_temps, target_lock, temp_name, temp_owner, this_process
 from toolkit.errors import OutputError
+from toolkit.film.run import atomic, ownership
+from toolkit.film.run.atomic import atomic_output, check_output
+from toolkit.film.run.ownership import Owner, remove_stale_temps, target_lock, temp_name, temp_owner, this_process
 
 # ------------------------------------------------------------------ the name, before any work
 
@@ -121,7 +121,7 @@ def _hold_lock(target: Path) -> subprocess.Popen[str]:
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from toolkit.build.run.ownership import target_lock
+        from toolkit.film.run.ownership import target_lock
         with target_lock(Path({str(target)!r})):
             print("locked", flush=True)
             sys.stdin.read()

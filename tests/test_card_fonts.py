@@ -12,10 +12,10 @@ from pathlib import Path
 import hostile_fonts
 import pytest
 
-from toolkit.build.cardcheck import card_frames
-from toolkit.build.pipeline import DRAFT_WIDTH, prepare
-from toolkit.build.render import render_film
 from toolkit.errors import PolicyError
+from toolkit.film.cardcheck import card_frames
+from toolkit.film.pipeline import DRAFT_WIDTH, prepare
+from toolkit.film.render import render_film
 
 pytestmark = pytest.mark.render
 

@@ -9,11 +9,11 @@ import pytest
 from grade_clips import ClipMaker, Text, end_card_texts, picture
 from hostile_fonts import swap_digits
 
-from toolkit.build.pipeline import DRAFT_WIDTH, prepare
-from toolkit.build.spec.validate import load_storyboard
 from toolkit.care.cardread import custom_service, directory_service, read_card
 from toolkit.care.helplines import load_directory
 from toolkit.errors import PolicyError, SpecError
+from toolkit.film.pipeline import DRAFT_WIDTH, prepare
+from toolkit.film.spec.validate import load_storyboard
 
 
 @pytest.fixture(scope="module")

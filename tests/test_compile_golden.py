@@ -19,11 +19,11 @@ from pathlib import Path
 import media_factory as mf
 import pytest
 
-from toolkit.build.compile.graph import compile_loudness_pass, compile_render
-from toolkit.build.compile.loudness import AudioGain, LoudnessMeasurement
-from toolkit.build.compile.output import EncodeSettings
-from toolkit.build.compile.raster import RasterPlan
-from toolkit.build.plan.timeline import (
+from toolkit.film.compile.graph import compile_loudness_pass, compile_render
+from toolkit.film.compile.loudness import AudioGain, LoudnessMeasurement
+from toolkit.film.compile.output import EncodeSettings
+from toolkit.film.compile.raster import RasterPlan
+from toolkit.film.plan.timeline import (
     AudioCue,
     AudioMix,
     Box,
@@ -34,7 +34,7 @@ from toolkit.build.plan.timeline import (
     Transition,
     VideoSource,
 )
-from toolkit.build.run.runner import parse_ebur128
+from toolkit.film.run.runner import parse_ebur128
 
 GOLDENS = Path(__file__).parent / "goldens" / "compile"
 UPDATE = os.environ.get("REEL_UPDATE_GOLDENS") == "1"

@@ -11,10 +11,10 @@ from pathlib import Path
 import media_factory as mf
 import pytest
 
-from toolkit.build.pipeline import prepare
-from toolkit.build.plan.inputs import PLATFORM_LIMITS
 from toolkit.cli import cli
 from toolkit.errors import SpecError
+from toolkit.film.pipeline import prepare
+from toolkit.film.plan.inputs import PLATFORM_LIMITS
 
 TIKTOK = ("at most 180s (the house cap, standards §2.1; TikTok's own 10-minute organic limit is "
           "unconfirmed)")

@@ -54,8 +54,8 @@ def _clean(maker: ClipMaker) -> Path:
     """The clean film: a storyboard rendered by the render pipeline (what `reel render` runs:
     `prepare` then `render_film`) at 720×1280, the smallest size the default rubric accepts,
     with pink-noise music for the renderer to normalise to −14 LUFS."""
-    from toolkit.build.pipeline import prepare
-    from toolkit.build.render import render_film
+    from toolkit.film.pipeline import prepare
+    from toolkit.film.render import render_film
 
     maker.run(["-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.5:d=30:r=48000", "-ac", "2", "-c:a", "aac",
                "-b:a", "128k", str(maker.folder / "music.m4a")])

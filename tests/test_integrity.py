@@ -12,9 +12,9 @@ from pathlib import Path
 import media_factory as mf
 import pytest
 
-from toolkit.build.spec.validate import load_storyboard
 from toolkit.cli import cli
 from toolkit.errors import SpecError
+from toolkit.film.spec.validate import load_storyboard
 from toolkit.media import integrity
 from toolkit.media.integrity import decode_check
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.build.pipeline import prepare
-from toolkit.build.spec.validate import load_storyboard
 from toolkit.errors import SpecError, TemplateError
+from toolkit.film.pipeline import prepare
+from toolkit.film.spec.validate import load_storyboard
 
 HEAD = "title: Test\nregion: UK\n"
 
@@ -94,7 +94,7 @@ def test_thousands_of_missing_fields_are_summarised(tmp_path):
 
 def test_unclosed_braces_are_linear(tmp_path):
     # Before: `{{(.*?)}}` scanned to the end of the text from every `{{` (20,000 of them: 22 s).
-    from toolkit.build.template.fields import fill
+    from toolkit.film.template.fields import fill
 
     def make(n: int):
         return lambda: fill("{{ a" * n, {})

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.build.pipeline import prepare
 from toolkit.care.characters import suspicious_characters
 from toolkit.care.lint import lint_text, load_rules
 from toolkit.care.normalise import normalise
 from toolkit.errors import PolicyError
+from toolkit.film.pipeline import prepare
 
 RULES = load_rules()
 RULE = "committed-suicide"

@@ -12,8 +12,8 @@ from pathlib import Path
 import media_factory as mf
 import pytest
 
-from toolkit.build.pipeline import prepare
 from toolkit.cli import cli
+from toolkit.film.pipeline import prepare
 
 HEAD = "title: T\nregion: UK\n"
 SCENES = "scenes:\n  - background: navy\n    duration: 4s\n    captions: Things got better slowly.\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.build.template.loader import available_templates
+from toolkit.film.template.loader import available_templates
 from toolkit.grade.rubric import available_rubrics
 from toolkit.settings import Settings
 
@@ -63,7 +63,7 @@ def test_a_wheel_carries_the_data_and_reel_finds_it_outside_the_checkout(repo_ro
     subprocess.run([*pip, "--target", str(target), str(wheel)], check=True)
     probe = (
         "import toolkit, json\n"
-        "from toolkit.build.template.loader import available_templates, templates_dir\n"
+        "from toolkit.film.template.loader import available_templates, templates_dir\n"
         "from toolkit.grade.rubric import available_rubrics\n"
         "from toolkit.settings import Settings\n"
         "print(json.dumps([toolkit.__file__, str(templates_dir()), available_templates(),\n"

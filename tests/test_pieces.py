@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.build.compile.pieces import Piece, chunks, needed, pieces
-from toolkit.build.plan.timeline import ColorSource, Transition
+from toolkit.film.compile.pieces import Piece, chunks, needed, pieces
+from toolkit.film.plan.timeline import ColorSource, Transition
 
 KINDS = ("cut", "fade", "dip-to-black", "slide-left", "slide-up")
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.build.pipeline import prepare
-from toolkit.build.plan.inputs import REFERENCE_SAFE, make_canvas
-from toolkit.build.plan.timeline import ColorSource, TextBlock, Timeline
 from toolkit.errors import PolicyError, SpecError
+from toolkit.film.pipeline import prepare
+from toolkit.film.plan.inputs import REFERENCE_SAFE, make_canvas
+from toolkit.film.plan.timeline import ColorSource, TextBlock, Timeline
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "storyboards").glob("*.yaml"))
 

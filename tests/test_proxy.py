@@ -1,4 +1,4 @@
-"""Draft proxies and the cached loudness gain (`toolkit.build.proxy`), at 216×384 and 10 fps.
+"""Draft proxies and the cached loudness gain (`toolkit.film.proxy`), at 216×384 and 10 fps.
 
 Proxies are checked against what the draft would show without them: the same trims (a clip
 whose colour changes every second, trimmed mid-way), rotation applied, the same fits, and a
@@ -16,14 +16,14 @@ import media_factory as mf
 import numpy as np
 import pytest
 
-from toolkit.build.compile.graph import compile_render
-from toolkit.build.compile.loudness import AudioGain
-from toolkit.build.compile.output import EncodeSettings
-from toolkit.build.compile.raster import rasterise
-from toolkit.build.plan.timeline import AudioCue, ColorSource, Timeline, Transition, VideoSource
-from toolkit.build.proxy import ProxyJob, cached_gain, content_digest, plan_proxies, proxied, proxy_dir
-from toolkit.build.run.runner import atomic_output, run_ffmpeg, run_render
-from toolkit.build.run.verify import verify_output
+from toolkit.film.compile.graph import compile_render
+from toolkit.film.compile.loudness import AudioGain
+from toolkit.film.compile.output import EncodeSettings
+from toolkit.film.compile.raster import rasterise
+from toolkit.film.plan.timeline import AudioCue, ColorSource, Timeline, Transition, VideoSource
+from toolkit.film.proxy import ProxyJob, cached_gain, content_digest, plan_proxies, proxied, proxy_dir
+from toolkit.film.run.runner import atomic_output, run_ffmpeg, run_render
+from toolkit.film.run.verify import verify_output
 from toolkit.media.probe import probe
 
 pytestmark = pytest.mark.render

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from toolkit.build.pipeline import DRAFT_WIDTH, prepare
 from toolkit.cli import cli
+from toolkit.film.pipeline import DRAFT_WIDTH, prepare
 from toolkit.media.probe import probe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def test_a_film_name_reel_cannot_write_is_refused_before_any_work(runner, small_
 
 
 def test_the_extension_is_checked_before_planning(runner, tmp_path, monkeypatch):
-    import toolkit.build.pipeline as pipeline
+    import toolkit.film.pipeline as pipeline
 
     def never(*args, **kwargs):
         raise AssertionError("prepare ran before the output name was checked")
@@ -163,7 +163,7 @@ def test_still_removes_what_a_killed_still_left_and_keeps_a_live_ones(runner, sm
     import subprocess
     import sys
 
-    from toolkit.build.run.ownership import Owner, temp_name, this_process
+    from toolkit.film.run.ownership import Owner, temp_name, this_process
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -17,10 +17,11 @@ import media_factory as mf
 import numpy as np
 import pytest
 
-from toolkit.build.compile.graph import compile_frames, compile_render
-from toolkit.build.compile.output import EncodeSettings
-from toolkit.build.compile.raster import RasterPlan, rasterise
-from toolkit.build.plan.timeline import (
+from toolkit.errors import VerifyError
+from toolkit.film.compile.graph import compile_frames, compile_render
+from toolkit.film.compile.output import EncodeSettings
+from toolkit.film.compile.raster import RasterPlan, rasterise
+from toolkit.film.plan.timeline import (
     AudioCue,
     Box,
     ColorSource,
@@ -30,9 +31,8 @@ from toolkit.build.plan.timeline import (
     Transition,
     VideoSource,
 )
-from toolkit.build.run.runner import atomic_output, loudness_gain, run_ffmpeg, run_render
-from toolkit.build.run.verify import VerifyReport, verify_output
-from toolkit.errors import VerifyError
+from toolkit.film.run.runner import atomic_output, loudness_gain, run_ffmpeg, run_render
+from toolkit.film.run.verify import VerifyReport, verify_output
 from toolkit.media.loudness import measure_file
 from toolkit.media.mp4boxes import edit_list_tracks
 from toolkit.media.probe import probe
@@ -198,7 +198,7 @@ def test_loudness_is_normalised_to_the_target(film: Film) -> None:
 def test_loudness_agrees_with_ffmpeg_ebur128(film: Film) -> None:
     log = run_ffmpeg(["ffmpeg", "-hide_banner", "-nostats", "-i", str(film.path), "-map", "0:a",
                       "-af", "ebur128=peak=true", "-f", "null", "-"], stage="test")
-    from toolkit.build.run.runner import parse_ebur128
+    from toolkit.film.run.runner import parse_ebur128
 
     measured = parse_ebur128(log)
     assert abs(measured.integrated + 14) <= 1.0 and measured.true_peak <= -1.0
@@ -338,7 +338,7 @@ def test_images_start_half_a_frame_early_and_cover_the_film(tmp_path: Path) -> N
 
 
 def test_touching_backing_boxes_are_not_darker_where_they_meet(tmp_path: Path) -> None:
-    from toolkit.build.plan.timeline import TextBlock, TextLine, TextRun
+    from toolkit.film.plan.timeline import TextBlock, TextLine, TextRun
 
     lines = (TextLine(Box(40, 100, 120, 20), (TextRun("one", 44, "#ffffff"),)),
              TextLine(Box(40, 118, 120, 20), (TextRun("two", 44, "#ffffff"),)))
@@ -352,7 +352,7 @@ def test_touching_backing_boxes_are_not_darker_where_they_meet(tmp_path: Path) -
 
 
 def test_logo_is_drawn_with_its_opacity(tmp_path: Path) -> None:
-    from toolkit.build.plan.timeline import ImageBlock
+    from toolkit.film.plan.timeline import ImageBlock
 
     logo = mf.make_image(tmp_path / "logo.png", size=(40, 20), color="white")
     timeline = mf.timeline([(ColorSource(RED), 10, Transition("cut", 0))],

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.build.compile.graph import RenderCommands
-from toolkit.build.run.runner import Progress, atomic_output, run_ffmpeg, run_render
 from toolkit.errors import OutputError, RenderError
+from toolkit.film.compile.graph import RenderCommands
+from toolkit.film.run.runner import Progress, atomic_output, run_ffmpeg, run_render
 
 pytestmark = pytest.mark.render
 
@@ -219,8 +219,8 @@ def test_sigkill_mid_render_leaves_nothing_at_the_target(tmp_path: Path, chunked
     head = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from toolkit.build.compile.graph import RenderCommands
-        from toolkit.build.run.runner import atomic_output, run_ffmpeg, run_render
+        from toolkit.film.compile.graph import RenderCommands
+        from toolkit.film.run.runner import atomic_output, run_ffmpeg, run_render
         with atomic_output(Path({str(target)!r}), force=False, inputs=()) as temp:""")
     script = head + textwrap.indent(textwrap.dedent(run), "    ")
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

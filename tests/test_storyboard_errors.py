@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.build.spec.errors import _places
-from toolkit.build.spec.models import Storyboard
-from toolkit.build.spec.validate import load_storyboard
 from toolkit.errors import SpecError
+from toolkit.film.spec.errors import _places
+from toolkit.film.spec.models import Storyboard
+from toolkit.film.spec.validate import load_storyboard
 from toolkit.media import synth
 
 

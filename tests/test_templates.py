@@ -9,11 +9,11 @@ import pytest
 import yaml
 from PIL import Image
 
-from toolkit.build.pipeline import prepare
-from toolkit.build.template.loader import load_template, template_file
-from toolkit.build.template.show import resolved_yaml
 from toolkit.cli import cli
 from toolkit.errors import TemplateError
+from toolkit.film.pipeline import prepare
+from toolkit.film.template.loader import load_template, template_file
+from toolkit.film.template.show import resolved_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FILM = "title: T\nregion: UK\ntemplate: {template}\nscenes:\n  - background: navy\n    duration: 3s\n" \

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from toolkit.build.compile.fonts import FontBook, default_fallbacks
-from toolkit.build.pipeline import prepare
-from toolkit.build.plan.timeline import ColorSource, GradientSource, TextBlock
-from toolkit.build.template.fields import fill, parse_field_options
-from toolkit.build.template.glyphs import glyph_issues, missing_glyphs
-from toolkit.build.template.loader import resolve_font
 from toolkit.cli import cli
 from toolkit.errors import SpecError, TemplateError
+from toolkit.film.compile.fonts import FontBook, default_fallbacks
+from toolkit.film.pipeline import prepare
+from toolkit.film.plan.timeline import ColorSource, GradientSource, TextBlock
+from toolkit.film.template.fields import fill, parse_field_options
+from toolkit.film.template.glyphs import glyph_issues, missing_glyphs
+from toolkit.film.template.loader import resolve_font
 
 ROOT = Path(__file__).resolve().parent.parent
 BRAND = """\

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.build.template.batch import output_names
+from toolkit.film.template.batch import output_names
 
 OUT = Path("/renders")
 

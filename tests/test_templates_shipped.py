@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from toolkit.build.pipeline import prepare
-from toolkit.build.plan.timeline import GradientSource, ImageBlock, TextBlock
-from toolkit.build.template.loader import available_templates, load_template
-from toolkit.build.template.preview import contrast_rows, preview_sheet
 from toolkit.cli import cli
 from toolkit.errors import TemplateError
+from toolkit.film.pipeline import prepare
+from toolkit.film.plan.timeline import GradientSource, ImageBlock, TextBlock
+from toolkit.film.template.loader import available_templates, load_template
+from toolkit.film.template.preview import contrast_rows, preview_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "storyboards").glob("*.yaml"))

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.build.pipeline import prepare
 from toolkit.care.lint import find_topics, load_rules
 from toolkit.care.warnings import content_warning_text, warning_text_problems
 from toolkit.cli import cli
 from toolkit.errors import PolicyError
+from toolkit.film.pipeline import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "storyboards").glob("*.yaml"))

@@ -20,18 +20,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from toolkit.build.compile.graph import compile_render
-from toolkit.build.compile.nodes import Graph
-from toolkit.build.compile.output import EncodeSettings
-from toolkit.build.compile.pieces import chunks, pieces
-from toolkit.build.compile.raster import rasterise
-from toolkit.build.compile.video import build_segment
-from toolkit.build.pipeline import Prepared, prepare
-from toolkit.build.plan.timeline import Segment, VideoSource
-from toolkit.build.render import cache_dir, render_film, render_frames, render_still
-from toolkit.build.run.runner import atomic_output, run_ffmpeg, run_render
-from toolkit.build.sheet import COLUMNS, THUMB_WIDTH, moment, render_sheet
 from toolkit.errors import SpecError
+from toolkit.film.compile.graph import compile_render
+from toolkit.film.compile.nodes import Graph
+from toolkit.film.compile.output import EncodeSettings
+from toolkit.film.compile.pieces import chunks, pieces
+from toolkit.film.compile.raster import rasterise
+from toolkit.film.compile.video import build_segment
+from toolkit.film.pipeline import Prepared, prepare
+from toolkit.film.plan.timeline import Segment, VideoSource
+from toolkit.film.render import cache_dir, render_film, render_frames, render_still
+from toolkit.film.run.runner import atomic_output, run_ffmpeg, run_render
+from toolkit.film.sheet import COLUMNS, THUMB_WIDTH, moment, render_sheet
 
 pytestmark = pytest.mark.render
 
@@ -324,7 +324,7 @@ def test_hold_is_in_the_schema_and_rejects_other_values(tmp_path: Path) -> None:
 
 
 def test_loop_plan_bounds_memory_and_decoders() -> None:
-    from toolkit.build.plan.timeline import LOOP_MAX_DECODES, LOOP_MEMORY_BYTES, loop_plan
+    from toolkit.film.plan.timeline import LOOP_MAX_DECODES, LOOP_MEMORY_BYTES, loop_plan
 
     frame = 1080 * 1920 * 3 // 2
     short = LOOP_MEMORY_BYTES // frame  # the longest trim the loop filter may hold
@@ -352,7 +352,7 @@ def test_a_long_trim_looped_many_times_is_refused_with_the_way_out(tmp_path: Pat
 
 def test_loops_beyond_the_memory_bound_decode_each_play(film: Prepared, tmp_path: Path, monkeypatch) -> None:
     # With no memory for the loop filter, every looped part is made of one decode per play.
-    monkeypatch.setattr("toolkit.build.plan.timeline.LOOP_MEMORY_BYTES", 0)
+    monkeypatch.setattr("toolkit.film.plan.timeline.LOOP_MEMORY_BYTES", 0)
     for seg in film.timeline.segments[1:4:2]:  # looped, looped-late
         graph = Graph()
         stream = build_segment(seg, film.timeline.canvas, graph, 0, seg.length)

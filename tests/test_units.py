@@ -4,8 +4,8 @@ from fractions import Fraction
 
 import pytest
 
-from toolkit.build.spec.units import Duration, parse_duration, parse_positive
 from toolkit.color import RGBA, parse_color
+from toolkit.film.spec.units import Duration, parse_duration, parse_positive
 
 
 @pytest.mark.parametrize(

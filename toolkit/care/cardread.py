@@ -1,6 +1,6 @@
 """Which helplines an end card shows, decided from the text read off its pixels (OCR lines).
 
-Shared by the render-time card check (`toolkit.build.cardcheck`) and the grader's end-card
+Shared by the render-time card check (`toolkit.film.cardcheck`) and the grader's end-card
 check, so both apply the same rules:
 
 * **Exact numbers.** A number identifies a service only when the service's published number

@@ -19,8 +19,8 @@ def lint(files: tuple[Path, ...], language: str) -> None:
     FILES are storyboards (title, captions inline and from .srt/.vtt files, slates, end-card
     extras) or subtitle/text files. Each hit is reported as FILE:LINE:COL with its severity, the
     reason and a better phrase. Exit 1 when any error-level hit is found."""
-    from toolkit.build.lint import lint_storyboard
-    from toolkit.build.spec.validate import load_storyboard
+    from toolkit.film.lint import lint_storyboard
+    from toolkit.film.spec.validate import load_storyboard
 
     errors = 0
     for path in files:

@@ -15,7 +15,7 @@ def new(name: Path, fmt: str) -> None:
     """Create folder NAME with a storyboard and placeholder media that validates and renders at once.
 
     Refuses to touch an existing folder."""
-    from toolkit.build.scaffold import scaffold
+    from toolkit.film.scaffold import scaffold
 
     path = scaffold(name, fmt)
     click.secho(f"created {path}", fg="green")

@@ -47,7 +47,7 @@ class FileArg(PathArg):
         super().__init__(**kwargs)
 
     def convert(self, value, param, ctx):
-        from toolkit.build.spec.paths import Folder, PathProblem, confine
+        from toolkit.film.spec.paths import Folder, PathProblem, confine
 
         path = super().convert(value, param, ctx)
         try:

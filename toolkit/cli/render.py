@@ -35,7 +35,7 @@ def plan(storyboard: Path, as_json: bool, draft: bool, template: str | None, all
     """Print the planned Timeline: segments in frames, text boxes in pixels, audio cues.
 
     Nothing is rendered. `--json` gives the whole intermediate representation."""
-    from toolkit.build.pipeline import DRAFT_WIDTH, prepare
+    from toolkit.film.pipeline import DRAFT_WIDTH, prepare
 
     prepared = prepare(storyboard, template=template, width=DRAFT_WIDTH if draft else None,
                        allow_outside=allow_outside, strict=strict)
@@ -55,7 +55,7 @@ def _field_option():
 def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, template: str | None,
              draft: bool) -> dict[Path, Path]:
     """Where each film goes: -o for one film; --out-dir or beside each storyboard otherwise."""
-    from toolkit.build.template.batch import output_names
+    from toolkit.film.template.batch import output_names
 
     if output is not None:
         if len(storyboards) != 1:
@@ -93,12 +93,12 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
     failures don't stop the batch, and a summary says which rendered and why others failed.
     Exit 0 when every film rendered, 1 otherwise; when stopped, 128 + the signal (130 Ctrl-C, 143
     SIGTERM, 129 SIGHUP), with nothing unfinished left behind."""
-    from toolkit.build.pipeline import DRAFT_WIDTH, prepare
-    from toolkit.build.render import render_film
-    from toolkit.build.run.atomic import check_output
-    from toolkit.build.run.ownership import target_lock
     from toolkit.cli.signals import describe, exit_code
     from toolkit.errors import IssuesError, ReelError
+    from toolkit.film.pipeline import DRAFT_WIDTH, prepare
+    from toolkit.film.render import render_film
+    from toolkit.film.run.atomic import check_output
+    from toolkit.film.run.ownership import target_lock
 
     targets = _outputs(storyboards, output, out_dir, template, draft)
     if out_dir is not None:
@@ -181,10 +181,10 @@ def _print_commands(prepared, target: Path, draft: bool) -> None:
     """The exact commands a render runs (the render's gain comes from the loudness pass)."""
     import shlex
 
-    from toolkit.build.compile.graph import compile_loudness_pass, compile_render
-    from toolkit.build.compile.output import EncodeSettings
-    from toolkit.build.compile.raster import rasterise
-    from toolkit.build.render import cache_dir
+    from toolkit.film.compile.graph import compile_loudness_pass, compile_render
+    from toolkit.film.compile.output import EncodeSettings
+    from toolkit.film.compile.raster import rasterise
+    from toolkit.film.render import cache_dir
 
     raster = rasterise(prepared.timeline, cache_dir())
     measure = compile_loudness_pass(prepared.timeline)
@@ -238,11 +238,11 @@ def _summary(results: list[tuple[Path, Path | None, str]]) -> None:
 def still(storyboard: Path, at: str, output: Path, draft: bool, force: bool, template: str | None,
           allow_outside: bool, strict: bool, fields: dict[str, str]) -> None:
     """Render the single frame the film shows at --at, as a PNG."""
-    from toolkit.build.pipeline import DRAFT_WIDTH, prepare
-    from toolkit.build.render import render_still
-    from toolkit.build.run.atomic import check_output
-    from toolkit.build.run.ownership import target_lock
-    from toolkit.build.spec.units import parse_duration
+    from toolkit.film.pipeline import DRAFT_WIDTH, prepare
+    from toolkit.film.render import render_still
+    from toolkit.film.run.atomic import check_output
+    from toolkit.film.run.ownership import target_lock
+    from toolkit.film.spec.units import parse_duration
 
     try:
         when = parse_duration(at)
@@ -269,10 +269,10 @@ def still(storyboard: Path, at: str, output: Path, draft: bool, force: bool, tem
 def sheet(storyboard: Path, output: Path, force: bool, template: str | None, allow_outside: bool, strict: bool,
           fields: dict[str, str]) -> None:
     """A contact sheet: one labelled thumbnail per scene, slate and end card, with the safe zone drawn."""
-    from toolkit.build.pipeline import prepare
-    from toolkit.build.run.atomic import check_output
-    from toolkit.build.run.ownership import target_lock
-    from toolkit.build.sheet import render_sheet
+    from toolkit.film.pipeline import prepare
+    from toolkit.film.run.atomic import check_output
+    from toolkit.film.run.ownership import target_lock
+    from toolkit.film.sheet import render_sheet
 
     check_output(output, kind="image", force=force)
     with target_lock(output):

@@ -9,7 +9,7 @@ import click
 
 def storyboard_schema() -> dict:
     """JSON Schema generated from the storyboard models."""
-    from toolkit.build.spec.models import Storyboard
+    from toolkit.film.spec.models import Storyboard
 
     schema = _link(Storyboard.model_json_schema(by_alias=True))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -30,7 +30,7 @@ def _link(node):
 
 def template_schema() -> dict:
     """JSON Schema generated from the template models."""
-    from toolkit.build.template.models import Template
+    from toolkit.film.template.models import Template
 
     schema = Template.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -11,7 +11,7 @@ from toolkit.errors import TemplateError
 
 
 def _fields(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
-    from toolkit.build.template.fields import parse_field_options
+    from toolkit.film.template.fields import parse_field_options
 
     try:
         return parse_field_options(value)
@@ -36,7 +36,7 @@ def list_templates() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from toolkit.build.template.loader import available_templates, load_template
+    from toolkit.film.template.loader import available_templates, load_template
 
     table = Table(title="Templates (templates/<name>/template.yaml)")
     for column in ("name", "description", "extends", "locked"):
@@ -58,8 +58,8 @@ def list_templates() -> None:
 @click.argument("name")
 def show(name: str) -> None:
     """Print template NAME fully resolved (after `extends`), with where each value came from."""
-    from toolkit.build.template.loader import load_template
-    from toolkit.build.template.show import resolved_yaml
+    from toolkit.film.template.loader import load_template
+    from toolkit.film.template.show import resolved_yaml
 
     try:
         resolved = load_template(name)
@@ -79,8 +79,8 @@ def show(name: str) -> None:
 def preview(name: str, out: Path | None, width: int, fields: dict[str, str]) -> None:
     """Render a 9:16 sign-off sheet for template NAME: both caption styles, each slate, the end
     card and logo, with the safe-zone outline and the measured contrast of every text colour."""
-    from toolkit.build.run.atomic import check_output
-    from toolkit.build.template.preview import preview_sheet
+    from toolkit.film.run.atomic import check_output
+    from toolkit.film.template.preview import preview_sheet
 
     target = out or Path(f"{name}-preview.png")
     # A preview sheet is meant to be rewritten, and its folder is made if missing.

@@ -23,7 +23,7 @@ def validate(files: tuple[Path, ...], strict: bool, template: str | None, allow_
     """Check storyboards: YAML, keys and values, media files, timing, text fit, safe zones,
     contrast, helplines and safe-messaging language. Every problem is reported at once as
     FILE:LINE:COL: field: message. Exit 0 when all are valid, 1 otherwise."""
-    from toolkit.build.pipeline import prepare
+    from toolkit.film.pipeline import prepare
 
     failed = 0
     for path in files:

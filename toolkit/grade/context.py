@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toolkit.build.plan.inputs import REFERENCE_SAFE
-from toolkit.build.plan.timeline import Box
 from toolkit.care.helplines import Directory, HelplineEntry, load_directory
 from toolkit.care.lint import RuleSet, load_rules
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic
 from toolkit.errors import IssuesError, ReelError, SpecError
+from toolkit.film.plan.inputs import REFERENCE_SAFE
+from toolkit.film.plan.timeline import Box
 
 if TYPE_CHECKING:
-    from toolkit.build.spec.models import Storyboard
+    from toolkit.film.spec.models import Storyboard
 
 DEFAULT_REGION = "UK"
 SAFE_BOX = REFERENCE_SAFE  # standards §2.2: x 120–888, y 288–1248 at 1080×1920, as the planner uses
@@ -108,8 +108,8 @@ def make_context(*, region: str | None = None, topics: Iterable[str] = (), story
 
 
 def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary | None, str | None]:
-    from toolkit.build.pipeline import prepare
-    from toolkit.build.spec.validate import load_storyboard
+    from toolkit.film.pipeline import prepare
+    from toolkit.film.spec.validate import load_storyboard
 
     problem: ReelError | None = None
     try:
@@ -150,8 +150,8 @@ def _storyboard_alone(path: Path) -> Storyboard | None:
     """The storyboard's model without checking its media files (None if the model is invalid)."""
     from pydantic import ValidationError
 
-    from toolkit.build.spec.loader import load_document
-    from toolkit.build.spec.models import Storyboard
+    from toolkit.film.spec.loader import load_document
+    from toolkit.film.spec.models import Storyboard
 
     try:
         return Storyboard.model_validate(load_document(path, kind="storyboard").data)

@@ -33,8 +33,8 @@ from typing import Literal
 
 import numpy as np
 
-from toolkit.build.plan.inputs import REFERENCE_HEIGHT, REFERENCE_WIDTH
-from toolkit.build.plan.timeline import Box
+from toolkit.film.plan.inputs import REFERENCE_HEIGHT, REFERENCE_WIDTH
+from toolkit.film.plan.timeline import Box
 from toolkit.grade.results import Still
 from toolkit.media.ocr import MIN_SCORE, OcrEngine
 

@@ -13,8 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from toolkit.build.plan.timeline import Box
 from toolkit.errors import OutputError
+from toolkit.film.plan.timeline import Box
 from toolkit.grade.results import STATUSES, CheckResult, Report, Still, TimeSpan
 
 SCHEMA_ID = "reel-grade-report/1"

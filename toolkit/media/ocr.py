@@ -2,7 +2,7 @@
 
 One engine serves every reader of on-screen text: the grader's sampler
 (`toolkit.grade.ocr.TextSampler`) and the render path's end-card check
-(`toolkit.build.cardcheck`). It lives on the low floor so the render path can use it without
+(`toolkit.film.cardcheck`). It lives on the low floor so the render path can use it without
 importing the grader, and so swapping the OCR package is a change to this module alone.
 
 `read_picture` is the one-shot reader: find text lines on a picture, then read each line from

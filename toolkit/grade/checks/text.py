@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from toolkit.build.plan.timeline import Box
 from toolkit.care.cardread import CardReading, CardService, WrongNumber, directory_service, read_card
 from toolkit.care.lint import lint_text
+from toolkit.film.plan.timeline import Box
 from toolkit.grade.checks.base import CheckSpec, flag, number, unavailable
 from toolkit.grade.ocr import DENSE_STEP, OcrSample
 from toolkit.grade.results import Observation, Still, TimeSpan

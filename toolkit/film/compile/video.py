@@ -1,0 +1,365 @@
+"""Per-segment video: each segment becomes exactly `length` canvas-sized BT.709 yuv420p frames.
+
+Every source kind has a builder (`SOURCES`), every fit mode has one (`FITS`), and every Ken Burns
+move has one (`MOVES`). All of them end in the same shape: canvas width × height, square pixels,
+`yuv420p` with a BT.709 matrix in limited range, a time base of one frame and exactly the
+frames asked for, starting at 0 — which is what `concat` and `xfade` require of their inputs.
+
+Stills (images, colours, gradients) are decoded, fitted and colour-converted once and then
+repeated with the `loop` filter, so a 5-second slate costs one conversion, not 150.
+
+Footage never shows a frame from outside its trim (`VideoSource.start`–`end`), in a whole render,
+a chunk, a still or a draft (whose proxies keep the source's timing): the decode itself stops at
+`end`, and a segment longer than its trim repeats the last trimmed frame (`hold: last-frame`,
+`tpad` clone) or plays the trimmed frames again (`hold: loop`, the `loop` filter).
+
+Memory: ffmpeg opens and primes every input when a filtergraph starts and keeps each input's
+decoder and frame pools until the graph ends, so what one segment holds is paid for its whole
+chunk (see `pieces.py`). Hence colours and gradients are generated small and scaled up once (a full-size
+lavfi source queued 14–28 MB of raw frames per segment), and footage and pictures are decoded
+with one thread (frame threads each hold frames: ≈ 10 MB more per 1080p input, measured, and
+decoding is never the bottleneck of a render).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import TypeVar
+
+from toolkit.film.compile.nodes import Graph, Stream, hex_color, lavfi, rate, timebase
+from toolkit.film.plan.timeline import (
+    Canvas,
+    ColorSource,
+    Fit,
+    GradientSource,
+    ImageSource,
+    Move,
+    Segment,
+    Source,
+    VideoSource,
+    loop_plan,
+)
+
+# Extra source frames decoded past the segment's end, so that rounding of `-t` or a late last
+# frame never leaves the segment short (any shortfall is padded by repeating the last frame).
+_DECODE_MARGIN_FRAMES = 3
+
+# Blur-fill background: blur at 1/8 of the canvas size (cheap), then scale up; the blur radius
+# below is in those small pixels (≈ 32 px at full size), and luma is dimmed to 60 %.
+_BLUR_DIVISOR = 8
+_BLUR_SIGMA = 4
+_BLUR_DIM = "16+(val-16)*0.6"
+
+# Ken Burns: zoom moves go between 1× and this factor; pans travel across a frame zoomed this much.
+KEN_BURNS_ZOOM = 1.12
+
+# Flat colours are generated at this size and scaled up (identical pixels, a fraction of the memory);
+# gradients at this fraction of the canvas (a linear ramp scales up to the same ramp).
+_COLOR_SIZE = "16x16"
+_GRADIENT_DIVISOR = 4
+
+# Decoder threads per input (see the module docstring).
+_DECODE_THREADS = 1
+
+_S = TypeVar("_S")
+
+_TO_BT709 = {"out_color_matrix": "bt709", "out_range": "tv"}
+
+Builder = Callable[[Segment, Canvas, Graph, int, int], Stream]
+FitBuilder = Callable[[Stream, Canvas, Graph], Stream]
+MoveBuilder = Callable[[Stream, int, int, int, Canvas], Stream]
+
+
+def build_segment(segment: Segment, canvas: Canvas, graph: Graph, first: int = 0, count: int | None = None) -> Stream:
+    """Frames `first`…`first + count - 1` of one segment (all of it by default), starting at pts 0.
+
+    A part of a segment looks exactly like the same frames of the whole: footage is opened from
+    the matching source time, and Ken Burns moves continue from the matching position.
+    """
+    count = segment.length - first if count is None else count
+    if first < 0 or count < 1 or first + count > segment.length:
+        raise ValueError(f"segment {segment.index}: frames {first}+{count} outside its {segment.length}")
+    try:
+        builder = SOURCES[type(segment.source)]
+    except KeyError:
+        raise ValueError(f"segment {segment.index}: unsupported source {type(segment.source).__name__}") from None
+    return builder(segment, canvas, graph, first, count)
+
+
+# ------------------------------------------------------------------ sources
+
+
+def _video(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    """Footage frames `first`…`first + count - 1` of the segment, never one from outside its trim.
+
+    Frame k of the segment shows the source at `start + k/fps` while that is inside the trim;
+    past it, `hold: last-frame` repeats the last trimmed frame and `hold: loop` shows trimmed
+    frame k mod (trim length). A part that starts late in the segment (a chunk split) opens the
+    footage at its own first needed frame, so it looks exactly like the same frames of the whole.
+    """
+    src = _expect(segment.source, VideoSource)
+    trim = src.trim_frames(canvas.fps)
+    if trim is not None and src.hold == "loop":
+        offset = first % trim
+        if offset + count > trim and loop_plan(trim, offset, count) == "filter":
+            return _looped(src, canvas, graph, offset, count, trim)
+        if offset + count > trim:
+            # Each play of the trim is its own short decode (the first from `offset`, the last up
+            # to where the part ends): nothing is held in memory.
+            plays, left, at = [], count, offset
+            while left:
+                take = min(left, trim - at)
+                plays.append(_decoded(src, canvas, graph, at, take))
+                left, at = left - take, 0
+            stream = graph.filter(plays, "concat", n=len(plays), v=1, a=0)
+            # concat spaces its inputs by their frames' durations, which a one-frame part may lack
+            stream = stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")
+            return _finish(FITS[src.fit](stream, canvas, graph), canvas)
+        first = offset
+    if trim is not None and first >= trim:
+        # Only the held last frame is needed: decode the trim's last half second (long enough to
+        # hold a frame of any real footage, whatever its rate) and keep its last frame.
+        window = min(trim, max(_DECODE_MARGIN_FRAMES, -(-canvas.fps // 2)))
+        stream = _decoded(src, canvas, graph, trim - window, window)
+        stream = stream.filter("trim", start_frame=window - 1).filter("setpts", "PTS-STARTPTS")
+        stream = stream.filter("tpad", stop_mode="clone", stop=-1).filter("trim", end_frame=count)
+    else:
+        stream = _decoded(src, canvas, graph, first, count)
+    return _finish(FITS[src.fit](stream, canvas, graph), canvas)
+
+
+def _decoded(src: VideoSource, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    """Exactly `count` canvas-rate frames from trimmed frame `first`, fitted later; none past `end`.
+
+    A source that ends early (the trim's end, or the footage's) repeats its last frame.
+    """
+    start = src.start + Fraction(first) / canvas.fps
+    stop = start + Fraction(count + _DECODE_MARGIN_FRAMES) / canvas.fps
+    if src.end is not None:
+        stop = min(stop, src.end)
+    # Input-side -ss/-t: ffmpeg seeks and decodes only the span it needs (frame-accurately,
+    # `-accurate_seek` is the default), and autorotates phone footage on decode. Both ends are
+    # floored to ffmpeg's microseconds, so the frame at `start` is kept and the one at `end`
+    # (the first outside the trim) is not: ffmpeg keeps frames at ss <= pts < ss + t.
+    ss, until = _microseconds(start), _microseconds(stop)
+    stream = graph.input(src.path, ss=_us(ss), t=_us(max(until - ss, 1)), threads=_DECODE_THREADS)["v"]
+    stream = stream.filter("setpts", "PTS-STARTPTS")
+    # Phone footage is often variable-frame-rate: resample to the canvas rate before anything else;
+    # eof_action=pass keeps the last decoded frame (the trim's last) even when the end of the input
+    # rounds onto its slot.
+    stream = stream.filter("fps", fps=rate(canvas.fps), eof_action="pass")
+    # A source a little short of the segment repeats its last frame rather than ending early.
+    stream = stream.filter("tpad", stop_mode="clone", stop=-1)
+    return stream.filter("trim", end_frame=count)
+
+
+def _looped(src: VideoSource, canvas: Canvas, graph: Graph, offset: int, count: int, trim: int) -> Stream:
+    """`count` frames of the trim played round and round, from trimmed frame `offset`.
+
+    The trim is decoded once and fitted; the `loop` filter keeps its `trim` canvas-sized frames
+    to play them again (memory: `trim` × width × height × 1.5 bytes, e.g. 2 s at 540×960 is
+    47 MB), so it is used only for trims within `LOOP_MEMORY_BYTES` at 1080×1920
+    (`toolkit.film.plan.timeline.loop_plan`); longer trims are decoded once per play.
+    """
+    stream = FITS[src.fit](_decoded(src, canvas, graph, 0, trim), canvas, graph).filter("format", "yuv420p")
+    loops = -(-(offset + count) // trim) - 1
+    stream = stream.filter("loop", loop=loops, size=trim)
+    stream = stream.filter("trim", start_frame=offset, end_frame=offset + count)
+    stream = stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")
+    return _finish(stream, canvas)
+
+
+def _microseconds(value: Fraction) -> int:
+    return int(value * 1_000_000 // 1)
+
+
+def _us(value: int) -> str:
+    """Microseconds as ffmpeg's decimal seconds (`1.5`, `0.033333`)."""
+    whole, frac = divmod(value, 1_000_000)
+    return f"{whole}.{frac:06d}".rstrip("0").rstrip(".")
+
+
+def _image(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    src = _expect(segment.source, ImageSource)
+    # One decoded frame (an animated image contributes its first frame only).
+    still = graph.input(src.path, threads=_DECODE_THREADS)["v"].filter("trim", end_frame=1)
+    frames = _loop(FITS[src.fit](still, canvas, graph), count, canvas)
+    return _finish(MOVES[src.move](frames, segment.length, first, count, canvas), canvas)
+
+
+def _color(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    src = _expect(segment.source, ColorSource)
+    still = graph.source(lavfi("color", c=hex_color(src.color), s=_COLOR_SIZE, r=rate(canvas.fps)))
+    return _finish(_loop(_rgb_still(still, canvas), count, canvas), canvas)
+
+
+def _gradient(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    src = _expect(segment.source, GradientSource)
+    small_w = max(2, -(-canvas.width // _GRADIENT_DIVISOR))
+    small_h = max(2, -(-canvas.height // _GRADIENT_DIVISOR))
+    w, h = small_w - 1, small_h - 1
+    ends = {"vertical": (w // 2, 0, w // 2, h), "horizontal": (0, h // 2, w, h // 2),
+            "diagonal": (0, 0, w, h)}[src.direction]
+    x0, y0, x1, y1 = ends
+    # speed=0 keeps the gradient still; explicit points and seed keep it deterministic (the
+    # filter picks random points for any it is not given).
+    still = graph.source(lavfi("gradients", s=f"{small_w}x{small_h}", r=rate(canvas.fps),
+                               c0=hex_color(src.colors[0]), c1=hex_color(src.colors[1]), nb_colors=2,
+                               x0=x0, y0=y0, x1=x1, y1=y1, speed=0, seed=0))
+    return _finish(_loop(_rgb_still(still, canvas), count, canvas), canvas)
+
+
+SOURCES: dict[type[Source], Builder] = {
+    VideoSource: _video,
+    ImageSource: _image,
+    ColorSource: _color,
+    GradientSource: _gradient,
+}
+
+
+# ------------------------------------------------------------------ fits
+
+
+def _cover(stream: Stream, canvas: Canvas, graph: Graph) -> Stream:
+    """Fill the canvas, cropping what overflows (centre crop)."""
+    stream = stream.filter("scale", canvas.width, canvas.height, force_original_aspect_ratio="increase",
+                           **_TO_BT709)
+    return stream.filter("crop", canvas.width, canvas.height)
+
+
+def _contained(stream: Stream, canvas: Canvas) -> Stream:
+    # force_divisible_by=2: x264 needs even sizes, and odd phone/export sizes do occur.
+    return stream.filter("scale", canvas.width, canvas.height, force_original_aspect_ratio="decrease",
+                         force_divisible_by=2, **_TO_BT709)
+
+
+def _contain(stream: Stream, canvas: Canvas, graph: Graph) -> Stream:
+    """Show the whole picture, letterboxed in black."""
+    stream = _contained(stream, canvas).filter("format", "yuv420p")
+    return stream.filter("pad", canvas.width, canvas.height, "(ow-iw)/2", "(oh-ih)/2", color="black")
+
+
+def _blur_fill(stream: Stream, canvas: Canvas, graph: Graph) -> Stream:
+    """The whole picture over a blurred, dimmed, cover-scaled copy of itself."""
+    back, front = graph.split(stream, 2)
+    small_w = max(2, round(canvas.width / _BLUR_DIVISOR / 2) * 2)
+    small_h = max(2, round(canvas.height / _BLUR_DIVISOR / 2) * 2)
+    back = (back.filter("scale", small_w, small_h, force_original_aspect_ratio="increase", **_TO_BT709)
+            .filter("crop", small_w, small_h)
+            .filter("format", "yuv420p")
+            .filter("gblur", sigma=_BLUR_SIGMA)
+            .filter("lutyuv", y=_BLUR_DIM)
+            .filter("scale", canvas.width, canvas.height, flags="bilinear"))
+    front = _contained(front, canvas).filter("format", "yuv420p")
+    return graph.filter([back, front], "overlay", x="(W-w)/2", y="(H-h)/2")
+
+
+FITS: dict[Fit, FitBuilder] = {
+    "cover": _cover,
+    "contain": _contain,
+    "blur-fill": _blur_fill,
+}
+
+
+# ------------------------------------------------------------------ Ken Burns moves
+
+
+def _still_move(stream: Stream, length: int, first: int, count: int, canvas: Canvas) -> Stream:
+    return stream
+
+
+def _frame(first: int) -> str:
+    """The segment's frame number in a move expression: `in` counts from the part's first frame."""
+    return f"(in+{first})" if first else "in"
+
+
+def _window(stream: Stream, corners: tuple[str, str, str, str]) -> Stream:
+    """Show the window x0..x1 × y0..y1 (expressions of the segment's frame number) at full size.
+
+    `perspective` maps four sub-pixel source points to the output corners, so the window moves
+    smoothly; measured jitter 0.05 px rms at 1080×1920, against 0.12–0.15 px for scale+crop or
+    zoompan on a 2× image, whose integer crop positions make slow moves judder.
+    """
+    x0, y0, x1, y1 = corners
+    return stream.filter("perspective", x0=x0, y0=y0, x1=x1, y1=y0, x2=x0, y2=y1, x3=x1, y3=y1,
+                         interpolation="linear", eval="frame")
+
+
+def _num(value: float) -> str:
+    return f"{value:.9g}"
+
+
+def _zoom(inward: bool) -> MoveBuilder:
+    def move(stream: Stream, length: int, first: int, count: int, canvas: Canvas) -> Stream:
+        # Exponential zoom looks like constant speed: the window shrinks by the same ratio each frame.
+        k = math.log(KEN_BURNS_ZOOM) / max(length - 1, 1)
+        n = _frame(first)
+        shrink = f"exp({_num(-k)}*{n})" if inward else f"exp({_num(-k * (length - 1))}+{_num(k)}*{n})"
+        hw, hh = canvas.width / 2, canvas.height / 2
+        return _window(stream, (f"{_num(hw)}-{_num(hw)}*{shrink}", f"{_num(hh)}-{_num(hh)}*{shrink}",
+                                f"{_num(hw)}+{_num(hw)}*{shrink}", f"{_num(hh)}+{_num(hh)}*{shrink}"))
+    return move
+
+
+def _pan(axis: str, forward: bool) -> MoveBuilder:
+    def move(stream: Stream, length: int, first: int, count: int, canvas: Canvas) -> Stream:
+        size = canvas.width if axis == "x" else canvas.height
+        other = canvas.height if axis == "x" else canvas.width
+        window = size / KEN_BURNS_ZOOM
+        travel = size - window
+        step = travel / max(length - 1, 1)
+        # forward: the window travels towards larger coordinates (right / down).
+        n = _frame(first)
+        lo = f"{_num(step)}*{n}" if forward else f"{_num(travel)}-{_num(step)}*{n}"
+        hi = f"{lo}+{_num(window)}"
+        margin = (other - other / KEN_BURNS_ZOOM) / 2
+        flo, fhi = _num(margin), _num(other - margin)
+        if axis == "x":
+            return _window(stream, (lo, flo, hi, fhi))
+        return _window(stream, (flo, lo, fhi, hi))
+    return move
+
+
+MOVES: dict[Move, MoveBuilder] = {
+    "none": _still_move,
+    "zoom-in": _zoom(inward=True),
+    "zoom-out": _zoom(inward=False),
+    # pan-left: the camera turns left, so the window travels from the right edge to the left.
+    "pan-left": _pan("x", forward=False),
+    "pan-right": _pan("x", forward=True),
+    "pan-up": _pan("y", forward=False),
+    "pan-down": _pan("y", forward=True),
+}
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _rgb_still(stream: Stream, canvas: Canvas) -> Stream:
+    # lavfi colour sources are RGB; converting through rgb24 with an explicit BT.709 matrix avoids
+    # the BT.601 default that a direct YUV negotiation would use. The same scale brings the small
+    # source up to the canvas (bilinear: a flat colour stays flat, a ramp stays a ramp).
+    return (stream.filter("trim", end_frame=1).filter("format", "rgb24")
+            .filter("scale", canvas.width, canvas.height, flags="bilinear", **_TO_BT709)
+            .filter("format", "yuv420p"))
+
+
+def _loop(stream: Stream, length: int, canvas: Canvas) -> Stream:
+    """Repeat a one-frame stream `length` times with exact frame timestamps."""
+    stream = stream.filter("loop", loop=length - 1, size=1)
+    return stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")
+
+
+def _finish(stream: Stream, canvas: Canvas) -> Stream:
+    # `fps` stamps the link's frame rate, which xfade and the encoder read (an image input
+    # otherwise reports image2's 25 fps); the timestamps are already exact, so it drops nothing.
+    return (stream.filter("format", "yuv420p").filter("setsar", 1)
+            .filter("fps", fps=rate(canvas.fps)))
+
+
+def _expect(source: Source, kind: type[_S]) -> _S:
+    if not isinstance(source, kind):
+        raise TypeError(f"expected {kind.__name__}, got {type(source).__name__}")
+    return source

@@ -1,0 +1,334 @@
+"""Text and logo overlays: captions (block and word-by-word), slates, the end card, the logo.
+
+Everything is laid out on the 1080×1920 reference frame, checked against the safe box and
+for contrast there, then scaled to the output canvas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from toolkit.care.contrast import contrast_ratio, worst_case_contrast
+from toolkit.color import parse_color
+from toolkit.film.plan.inputs import REFERENCE_SAFE, LocIssue, PlanInputs
+from toolkit.film.plan.layout import (
+    Style,
+    TextDoesNotFit,
+    anchored_top,
+    block_height,
+    line_height,
+    place_lines,
+    word_spans,
+    wrap,
+)
+from toolkit.film.plan.timeline import Box, ImageBlock, Overlay, Segment, TextBlock
+from toolkit.film.spec.models import Scene, VideoBackground
+from toolkit.film.template.models import CaptionLook
+from toolkit.film.template.style import scene_captions
+
+if TYPE_CHECKING:
+    from toolkit.film.plan.planner import Entry
+
+SECONDS_PER_WORD = Fraction(3, 10)  # BBC §4.1 minimum reading time
+MIN_CONTRAST = 4.5  # WCAG 1.4.3, never rounded
+
+
+def reading_seconds(scene: Scene, inp: PlanInputs) -> Fraction:
+    """Enough time to read a scene's untimed captions: per caption max(1.5 s, 0.3 s/word + 0.5 s), ≥ 3 s."""
+    texts = _caption_texts(scene, inp)
+    total = sum((max(Fraction(3, 2), SECONDS_PER_WORD * len(t.split()) + Fraction(1, 2)) for t in texts),
+                Fraction(0))
+    return max(Fraction(3), total)
+
+
+def _caption_texts(scene: Scene, inp: PlanInputs) -> list[str]:
+    track = scene.captions
+    if track is None:
+        return []
+    if track.lines is not None:
+        return [c.text for c in track.lines]
+    assert track.file is not None
+    return [c.text for c in inp.caption_files.get(inp.asset(track.file), ())]
+
+
+def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment],
+          issues: list[LocIssue]) -> list[Overlay]:
+    """All overlays of the film, in drawing order."""
+    out: list[Overlay] = []
+    for i, (entry, seg) in enumerate(zip(entries, segments, strict=True)):
+        if entry.kind == "scene" and entry.scene is not None and entry.scene.captions is not None:
+            # During a transition two scenes share the screen; their captions must not.
+            lo = seg.start + seg.transition_in.frames
+            hi = seg.end - (segments[i + 1].transition_in.frames if i + 1 < len(segments) else 0)
+            out.extend(_clip(_captions(inp, entry, seg, issues), lo, hi))
+        elif entry.kind == "slate":
+            out.extend(_slate(inp, entry, seg, issues))
+        elif entry.kind == "end_card":
+            out.append(_end_card(inp, seg, issues))
+    out.extend(_logo(inp, segments, out, issues))
+    return out
+
+
+# ------------------------------------------------------------------ captions
+
+
+def _clip(overlays: list[Overlay], lo: int, hi: int) -> list[Overlay]:
+    """The overlays limited to frames [lo, hi); those left empty are dropped."""
+    out = []
+    for o in overlays:
+        start, end = max(o.start, lo), min(o.end, hi)
+        if end > start:
+            out.append(replace(o, start=start, length=end - start))
+    return out
+
+
+def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
+                   issues: list[LocIssue]) -> list[tuple[int, int, str, tuple]]:
+    """(start, end) frames relative to the segment, text and loc, for each caption of a scene."""
+    scene = entry.scene
+    assert scene is not None and scene.captions is not None
+    fps = inp.canvas.fps
+    length = Fraction(seg.length) / fps
+    track = scene.captions
+    loc = (*entry.loc, "captions", "lines")  # "lines" is skipped when YAML lists captions directly
+    timed: list[tuple[Fraction | None, Fraction | None, str, tuple]] = []
+    if track.lines is not None:
+        for k, c in enumerate(track.lines):
+            at = c.at.to_seconds(fps) if c.at is not None else None
+            end = c.until.to_seconds(fps) if c.until is not None else None
+            if c.for_ is not None:
+                end = (at if at is not None else None)
+                end = None if end is None else end + c.for_.to_seconds(fps)
+                if at is None:
+                    timed.append((None, -c.for_.to_seconds(fps), c.text, (*loc, k)))  # for: relative
+                    continue
+            timed.append((at, end, c.text, (*loc, k)))
+    else:
+        for cue in inp.caption_files.get(inp.asset(track.file), ()):  # type: ignore[arg-type]
+            timed.append((cue.start, cue.end, cue.text, (*entry.loc, "captions", "file")))
+    if all(a is None and e is None for a, e, _, _ in timed):
+        weights = [max(1, len(t.split())) for _, _, t, _ in timed]
+        total = sum(weights)
+        cursor = Fraction(0)
+        spread = []
+        for (_, _, text, cloc), w in zip(timed, weights, strict=True):
+            nxt = cursor + length * w / total
+            spread.append((cursor, nxt, text, cloc))
+            cursor = nxt
+        timed = spread  # type: ignore[assignment]
+    result: list[tuple[int, int, str, tuple]] = []
+    prev_end = Fraction(0)
+    for k, (at, end, text, cloc) in enumerate(timed):
+        start = at if at is not None else prev_end
+        if end is not None and end < 0:  # `for` without `at`
+            end = start - end
+        if end is None:
+            following = timed[k + 1][0] if k + 1 < len(timed) else None
+            end = following if following is not None else length
+        if start < prev_end - Fraction(1, 1000):
+            issues.append(LocIssue(cloc, f"starts at {float(start):.2f}s, before the previous caption ends "
+                                   f"({float(prev_end):.2f}s)"))
+        if end <= start:
+            issues.append(LocIssue(cloc, f"ends ({float(end):.2f}s) before it starts ({float(start):.2f}s)"))
+            continue
+        if end > length + 1 / fps:
+            issues.append(LocIssue(cloc, f"runs to {float(end):.2f}s but the scene is only {float(length):.2f}s "
+                                   "long; shorten it or lengthen the scene"))
+            end = length
+        words = len(text.split())
+        if end - start < SECONDS_PER_WORD * words:
+            issues.append(LocIssue(cloc, f"shows for {float(end - start):.2f}s; {words} words need at least "
+                                   f"{float(SECONDS_PER_WORD * words):.1f}s to read (0.3 s per word)",
+                                   severity="warning", code="reading-speed"))
+        result.append((round(start * fps), round(end * fps), text, cloc))
+        prev_end = end
+    return result
+
+
+def _caption_style(inp: PlanInputs, look: CaptionLook) -> Style:
+    backing = None
+    if look.box is not None:
+        backing = look.box[:7] + f"{round(look.box_opacity * 255):02x}"
+    return Style(font=inp.fonts.captions, size=look.size, color=look.color[:7], backing=backing,
+                 line_spacing=look.line_spacing)
+
+
+def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue]) -> list[Overlay]:
+    scene = entry.scene
+    assert scene is not None and scene.captions is not None
+    look = scene_captions(inp.template.captions, scene.style)
+    style = _caption_style(inp, look)
+    kind = scene.captions.style or inp.storyboard.caption_style or look.style
+    anchor = scene.captions.position or look.position
+    pad_x = int(round(style.pad_x * style.size))
+    max_width = REFERENCE_SAFE.w - 2 * pad_x
+    _check_contrast(inp, style, None if style.backing else _scene_colour(scene), (*entry.loc, "captions"), issues)
+    if kind == "word-by-word":  # the highlighted word is text too (WCAG 1.4.3)
+        _check_contrast(inp, replace(style, color=look.highlight[:7]), None if style.backing else _scene_colour(scene),
+                        (*entry.loc, "captions"), issues)
+    out: list[Overlay] = []
+    for k, (start, end, text, cloc) in enumerate(_caption_times(inp, entry, seg, issues)):
+        try:
+            lines = wrap(text, max_width, style, inp.measurer)
+        except TextDoesNotFit as exc:
+            issues.append(LocIssue(cloc, f"{exc}; the caption cannot fit inside the safe box"))
+            continue
+        if len(lines) > look.max_lines:
+            issues.append(LocIssue(cloc, f"needs {len(lines)} lines at this size; at most {look.max_lines} fit "
+                                   "inside the safe box: split it into two captions"))
+            continue
+        top = anchored_top(REFERENCE_SAFE, block_height(len(lines), style), anchor)
+        center = REFERENCE_SAFE.x + REFERENCE_SAFE.w // 2
+        if kind == "word-by-word":
+            spans = word_spans(lines)
+            weights = [max(1, e - s) + 1 for _, s, e in spans]
+            total, acc = sum(weights), 0
+            for j, span in enumerate(spans):
+                w_start = start + (end - start) * acc // total
+                acc += weights[j]
+                w_end = start + (end - start) * acc // total
+                if w_end <= w_start:
+                    continue
+                block = place_lines(lines, style, top=top, center_x=center, scale=inp.canvas.scale,
+                                    measurer=inp.measurer, highlight=span, highlight_color=look.highlight[:7])
+                out.append(Overlay(f"cap-{seg.index}-{k}-w{j}", "caption", seg.start + w_start,
+                                   w_end - w_start, (block,), cloc))
+        else:
+            block = place_lines(lines, style, top=top, center_x=center, scale=inp.canvas.scale,
+                                measurer=inp.measurer)
+            out.append(Overlay(f"cap-{seg.index}-{k}", "caption", seg.start + start, end - start, (block,), cloc))
+    return out
+
+
+def _scene_colour(scene: Scene) -> str | None:
+    bg = scene.background
+    if bg is None or isinstance(bg, VideoBackground):
+        return None
+    return getattr(bg, "color", None)
+
+
+# ------------------------------------------------------------------ slates and end card
+
+
+def _stack(inp: PlanInputs, parts: list[tuple[str, Style]], loc: tuple, issues: list[LocIssue],
+           what: str, min_size: int = 40) -> tuple[TextBlock, ...] | None:
+    """Stack paragraphs vertically, centred in the safe box, shrinking the type until it fits."""
+    gap = 24
+    for shrink in (1.0, 0.9, 0.8, 0.7, 0.6):
+        styles = [Style(s.font, max(min_size, int(s.size * shrink)), s.color, s.backing, s.line_spacing, 0.0, 0.0)
+                  for _, s in parts]
+        try:
+            wrapped = [wrap(text, REFERENCE_SAFE.w - 16, st, inp.measurer) for (text, _), st in zip(parts, styles,
+                                                                                                  strict=True)]
+        except TextDoesNotFit:
+            continue
+        height = sum(len(w) * line_height(st) for w, st in zip(wrapped, styles, strict=True)) + gap * (len(parts) - 1)
+        if height <= REFERENCE_SAFE.h - 16:
+            top = anchored_top(REFERENCE_SAFE, height, "middle")
+            blocks = []
+            for w, st in zip(wrapped, styles, strict=True):
+                blocks.append(place_lines(w, st, top=top, center_x=REFERENCE_SAFE.x + REFERENCE_SAFE.w // 2,
+                                          scale=inp.canvas.scale, measurer=inp.measurer))
+                top += len(w) * line_height(st) + gap
+            return tuple(blocks)
+    issues.append(LocIssue(loc, f"the {what} text is too long to fit inside the safe box even at a smaller "
+                           "size; shorten it"))
+    return None
+
+
+def _slate(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue]) -> list[Overlay]:
+    assert entry.slate_kind is not None and entry.slate_text is not None
+    tpl = inp.template
+    look = tpl.slates.for_kind(entry.slate_kind)
+    text_color = (look.color or tpl.palette.text)[:7]
+    heading_color = (look.heading_color or tpl.palette.accent)[:7]
+    bg = entry.source.color  # type: ignore[union-attr]
+    parts: list[tuple[str, Style]] = []
+    if look.heading:
+        parts.append((look.heading, Style(inp.fonts.heading, look.heading_size, heading_color)))
+    parts.append((entry.slate_text, Style(inp.fonts.heading if entry.slate_kind == "title" else inp.fonts.body,
+                                          look.size, text_color)))
+    for _, st in parts:
+        _check_contrast(inp, st, bg, (*entry.loc, "text"), issues)
+    blocks = _stack(inp, parts, (*entry.loc, "text"), issues, f"{entry.slate_kind} slate")
+    if blocks is None:
+        return []
+    return [Overlay(f"slate-{seg.index}", "slate", seg.start, seg.length, blocks, entry.loc)]
+
+
+def _end_card(inp: PlanInputs, seg: Segment, issues: list[LocIssue]) -> Overlay:
+    tpl, card = inp.template, inp.end_card
+    look = tpl.end_card
+    text_color = (look.color or tpl.palette.text)[:7]
+    number_color = (look.number_color or tpl.palette.accent)[:7]
+    heading_color = (look.heading_color or tpl.palette.text)[:7]
+    bg = seg.source.color  # type: ignore[union-attr]
+    parts: list[tuple[str, Style]] = [(card.heading, Style(inp.fonts.heading, look.heading_size, heading_color))]
+    if card.message:
+        parts.append((card.message, Style(inp.fonts.body, look.size, text_color)))
+    for service in card.services:
+        parts.append((service.name, Style(inp.fonts.heading, look.size, text_color)))
+        parts.append(("\n".join(service.contacts), Style(inp.fonts.heading, look.size, number_color)))
+        if service.hours:
+            parts.append((service.hours, Style(inp.fonts.body, int(look.size * 0.8), text_color)))
+    for _, st in parts:
+        _check_contrast(inp, st, bg, ("end_card",), issues)
+    blocks = _stack(inp, parts, ("end_card",), issues, "helpline end card", min_size=36)
+    return Overlay("end-card", "end_card", seg.start, seg.length, blocks or (), ("end_card",))
+
+
+# ------------------------------------------------------------------ logo
+
+
+def _logo(inp: PlanInputs, segments: Sequence[Segment], drawn: Sequence[Overlay],
+          issues: list[LocIssue]) -> list[Overlay]:
+    logo = inp.template.logo
+    if logo is None or inp.logo is None:
+        return []
+    info = inp.media.get(inp.logo)
+    if info is None or info.video is None:
+        return []
+    w = logo.width
+    h = max(1, round(w * info.video.height / max(1, info.video.width)))
+    margin = 16
+    s = REFERENCE_SAFE
+    x = s.x + margin if logo.corner.endswith("left") else s.right - margin - w
+    y = s.y + margin if logo.corner.startswith("top") else s.bottom - margin - h
+    box = Box(x, y, w, h).scaled(inp.canvas.scale)
+    out = []
+    for seg in segments:
+        if seg.kind not in logo.on:
+            continue
+        for ov in drawn:
+            overlapping = ov.start < seg.end and ov.end > seg.start and ov.kind in ("caption", "end_card")
+            if overlapping and any(isinstance(b, TextBlock) and b.bounds.intersects(box) for b in ov.blocks):
+                issues.append(LocIssue(ov.loc or ("template",), f"the template's logo ({logo.corner}) would "
+                                       f"cover this {ov.kind.replace('_', ' ')}; move the logo or the captions"))
+                break
+        out.append(Overlay(f"logo-{seg.index}", "logo", seg.start, seg.length,
+                           (ImageBlock(inp.logo, box, logo.opacity),), ("template",)))
+    return out
+
+
+# ------------------------------------------------------------------ contrast
+
+
+def _check_contrast(inp: PlanInputs, style: Style, background: str | None, loc: tuple,
+                    issues: list[LocIssue]) -> None:
+    """WCAG 1.4.3: text against its box (composited over black and white) or its solid background."""
+    fg = parse_color(style.color).rgb
+    if style.backing:
+        # a translucent box over footage: the worst the text can look over any picture
+        worst = worst_case_contrast(fg, tuple(parse_color(style.backing)))
+    elif background:
+        worst = contrast_ratio(fg, parse_color(background).rgb)
+    else:
+        issues.append(LocIssue(loc, "captions without a backing box over footage: contrast cannot be guaranteed; "
+                               "give the template's captions a `box` colour", severity="warning", code="contrast"))
+        return
+    if worst < MIN_CONTRAST:
+        issues.append(LocIssue(loc, f"text colour {style.color} on {style.backing or background} has a contrast "
+                               f"ratio of {worst:.2f}:1; at least 4.5:1 is needed (WCAG 1.4.3)", code="contrast"))

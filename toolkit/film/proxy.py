@@ -1,0 +1,228 @@
+"""Draft caches: small proxies of the footage, and the loudness gain, kept between draft renders.
+
+A draft decodes every clip at full size only to shrink it to 540×960 straight away; on 1080p
+phone footage that decoding is most of a draft's cost. `proxied` therefore transcodes each
+video source once into a proxy already fitted for the draft canvas and cheap to decode, and
+returns the Timeline with its segments pointing at the proxies:
+
+* `cover` footage becomes exactly canvas-sized (centre-cropped, then scaled), so the render's
+  own cover step is an identity; `contain` and `blur-fill` footage is scaled to fit inside the
+  canvas (the size the render shows it at; blur-fill's background is made from it too).
+* The whole file is transcoded (not just the used span), with rotation applied and every frame
+  at its source timestamp (no frame-rate change), so a trim (`VideoSource.start`–`end`) picks
+  exactly the frames it picks in the original and an edited trim reuses the proxy. Resampling
+  to the canvas rate here would move frames across trim edges (a 25 fps frame 10 ms before
+  `from` lands on the canvas frame at `from`); the render resamples after trimming, as for the
+  final. Audio cues keep reading the original files: sound is not proxied.
+* Proxies are x264 `ultrafast` + `fastdecode` (no CABAC, no deblocking) with a keyframe every
+  half second, so seeking to a trim decodes at most half a second of frames.
+
+Proxies are named by the source's content (a BLAKE2b digest of its bytes, remembered per
+path/size/mtime/inode so an unchanged file is not re-read), the proxy size and mode, the frame
+rate and `PROXY_VERSION`: a changed clip, canvas or recipe gets a new proxy, and stale ones are
+simply never used again. The cache lives beside the text cache (`proxy_dir()`), is safe to
+delete, and is written atomically (a proxy appears only when complete).
+
+`cached_gain` keeps the loudness pass's result the same way, keyed by the audio mix's pass-1
+command and the content of every file it reads, so a warm draft skips that pass while applying
+exactly the gain a final render would (drafts keep the final's loudness).
+
+Final renders use none of this: they read the original footage and always measure loudness.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+from toolkit.errors import RenderError
+from toolkit.film.compile.graph import compile_loudness_pass
+from toolkit.film.compile.loudness import AudioGain
+from toolkit.film.compile.nodes import Graph, seconds
+from toolkit.film.compile.output import global_options
+from toolkit.film.plan.timeline import Canvas, Timeline, VideoSource
+
+# Bump when the proxy recipe changes, so proxies made the old way are no longer used.
+PROXY_VERSION = "2"
+
+ProxyMode = Literal["cover", "contain"]
+
+# x264 settings of a proxy: fast to make, fast to decode, near-transparent at draft size.
+_PROXY_CRF = 18
+_PROXY_KEYFRAME_SECONDS = Fraction(1, 2)
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyJob:
+    """One proxy to have: which file, at what size and in which mode, and where it is kept."""
+
+    source: Path
+    mode: ProxyMode
+    width: int
+    height: int
+    fps: Fraction
+    path: Path
+
+
+def proxy_dir(text_cache: Path) -> Path:
+    """The proxy cache folder, a sibling of the text cache (`render.cache_dir()`)."""
+    return Path(text_cache).parent / "proxy"
+
+
+def proxy_mode(source: VideoSource) -> ProxyMode:
+    """`cover` footage is proxied cropped to the canvas; other fits need the whole picture."""
+    return "cover" if source.fit == "cover" else "contain"
+
+
+def proxy_size(source: VideoSource, canvas: Canvas) -> tuple[int, int]:
+    """The proxy's frame size: the canvas for `cover`, else the source fitted inside it (even sizes)."""
+    if proxy_mode(source) == "cover" or source.width <= 0 or source.height <= 0:
+        return canvas.width, canvas.height
+    factor = min(Fraction(canvas.width, source.width), Fraction(canvas.height, source.height), Fraction(1))
+    return _even(source.width * factor), _even(source.height * factor)
+
+
+def content_digest(path: Path, memo_dir: Path) -> str:
+    """BLAKE2b of the file's bytes, memoised under `memo_dir` by path, size, mtime and inode."""
+    path = Path(path).resolve()
+    st = path.stat()
+    stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+    memo = memo_dir / (hashlib.blake2b(str(path).encode(), digest_size=16).hexdigest() + ".json")
+    try:
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        if {k: saved.get(k) for k in stamp} == stamp:
+            return str(saved["digest"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    digest = hashlib.blake2b(digest_size=20)
+    with path.open("rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    value = f"{digest.hexdigest()}-{st.st_size}"
+    _write_atomic(memo, json.dumps({**stamp, "digest": value}))
+    return value
+
+
+def plan_proxies(timeline: Timeline, root: Path) -> dict[tuple[Path, ProxyMode], ProxyJob]:
+    """The proxy each video source of `timeline` needs, keyed by (source path, mode)."""
+    canvas = timeline.canvas
+    jobs: dict[tuple[Path, ProxyMode], ProxyJob] = {}
+    for seg in timeline.segments:
+        src = seg.source
+        if not isinstance(src, VideoSource) or (src.path, proxy_mode(src)) in jobs:
+            continue
+        mode = proxy_mode(src)
+        width, height = proxy_size(src, canvas)
+        recipe = f"v{PROXY_VERSION}|{mode}|{width}x{height}|crf{_PROXY_CRF}"
+        key = hashlib.blake2b(f"{content_digest(src.path, root / 'digests')}|{recipe}".encode(),
+                              digest_size=16).hexdigest()
+        jobs[(src.path, mode)] = ProxyJob(src.path, mode, width, height, canvas.fps, root / f"{key}.mp4")
+    return jobs
+
+
+def compile_proxy(job: ProxyJob, output: Path) -> list[str]:
+    """The ffmpeg command that makes `job`'s proxy at `output` (pure: no I/O, no process)."""
+    graph = Graph()
+    # No -ss/-t and no frame-rate change: the whole file, every frame at its own time, so a trim
+    # means the same frames in the proxy as in the source.
+    stream = graph.input(job.source)["v"]
+    fit = {"out_color_matrix": "bt709", "out_range": "tv"}
+    if job.mode == "cover":
+        stream = (stream.filter("scale", job.width, job.height, force_original_aspect_ratio="increase", **fit)
+                  .filter("crop", job.width, job.height))
+    else:
+        stream = stream.filter("scale", job.width, job.height, **fit)
+    stream = stream.filter("format", "yuv420p").filter("setsar", 1)
+    body = graph.argv([stream], output)
+    keyframes = f"expr:gte(t,n_forced*{seconds(_PROXY_KEYFRAME_SECONDS)})"
+    return [*global_options(loglevel="warning"), "-y", *body[:-1],
+            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "fastdecode", "-crf", str(_PROXY_CRF),
+            "-force_key_frames", keyframes, "-pix_fmt", "yuv420p", "-fps_mode", "passthrough",
+            "-enc_time_base", "demux", "-an", "-sn", "-dn",
+            "-map_metadata", "-1", "-color_primaries", "bt709", "-color_trc", "bt709",
+            "-colorspace", "bt709", "-color_range", "tv", body[-1]]
+
+
+Runner = Callable[[list[str], ProxyJob], None]
+
+
+def proxied(timeline: Timeline, root: Path, run: Runner) -> tuple[Timeline, int]:
+    """`timeline` with every video source replaced by its proxy; proxies missing are made first.
+
+    `run(argv, job)` runs one proxy command (the caller passes `runner.run_ffmpeg` so that this
+    module starts no process itself). Returns the new Timeline and how many proxies were made.
+    A source whose proxy fails to build (`RenderError`) stays as it is.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    jobs = plan_proxies(timeline, root)
+    made = 0
+    for key, job in list(jobs.items()):
+        if job.path.exists():
+            continue
+        partial = job.path.with_name(f".partial-{os.getpid()}-{job.path.name}")
+        try:
+            run(compile_proxy(job, partial), job)
+            os.replace(partial, job.path)
+            made += 1
+        except RenderError:
+            # A clip ffmpeg cannot proxy is drafted from the original: slower, never wrong.
+            del jobs[key]
+        finally:
+            partial.unlink(missing_ok=True)
+    segments = []
+    for seg in timeline.segments:
+        src = seg.source
+        if isinstance(src, VideoSource) and (src.path, proxy_mode(src)) in jobs:
+            job = jobs[(src.path, proxy_mode(src))]
+            src = dataclasses.replace(src, path=job.path, width=job.width, height=job.height)
+            seg = dataclasses.replace(seg, source=src)
+        segments.append(seg)
+    return dataclasses.replace(timeline, segments=tuple(segments)), made
+
+
+def gain_key(timeline: Timeline, root: Path) -> str | None:
+    """What the loudness gain depends on: the pass-1 command and the content of every audio file."""
+    argv = compile_loudness_pass(timeline)
+    if argv is None:
+        return None
+    files = sorted({str(cue.path) for cue in timeline.audio})
+    digests = [content_digest(Path(f), root / "digests") for f in files]
+    text = json.dumps({"argv": argv, "files": files, "digests": digests, "mix": dataclasses.asdict(timeline.mix)})
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def cached_gain(timeline: Timeline, root: Path, measure: Callable[[], AudioGain | None]) -> AudioGain | None:
+    """The loudness gain for `timeline`: from the cache when its audio is unchanged, else `measure()`d."""
+    key = gain_key(timeline, root)
+    if key is None:
+        return measure()
+    memo = root / "gains" / f"{key}.json"
+    try:
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        return AudioGain(float(saved["gain_db"]), None if saved["limit_db"] is None else float(saved["limit_db"]),
+                         float(saved.get("short_db", 0.0)))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    gain = measure()
+    if gain is not None:
+        _write_atomic(memo, json.dumps(dataclasses.asdict(gain)))
+    return gain
+
+
+def _even(value: Fraction) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".partial-{os.getpid()}-{path.name}")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)

@@ -1,0 +1,79 @@
+"""`reel sheet`: the whole film at a glance — one labelled thumbnail per segment, safe zone drawn."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from toolkit.film.pipeline import Prepared
+from toolkit.film.plan.timeline import Segment
+from toolkit.film.render import render_frames
+from toolkit.film.run.runner import atomic_output
+from toolkit.settings import Settings
+
+THUMB_WIDTH = 240
+COLUMNS = 6
+_PAPER, _INK, _SAFE = (244, 243, 239), (27, 27, 27), (230, 57, 70, 200)
+
+
+def moment(prepared: Prepared, seg: Segment) -> int:
+    """The frame that best shows a segment: the middle of its first caption, else its middle."""
+    tl = prepared.timeline
+    captions = sorted((o for o in tl.overlays if o.kind == "caption" and seg.start <= o.start < seg.end),
+                      key=lambda o: o.start)
+    if captions:
+        first = captions[0]
+        return first.start + first.length // 2
+    return seg.start + seg.length // 2
+
+
+def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, settings: Settings | None = None) -> Path:
+    """Write a PNG contact sheet of `prepared` to `output` (atomically)."""
+    tl = prepared.timeline
+    frames = [moment(prepared, seg) for seg in tl.segments]
+    font = _font(prepared, 15)
+    small = _font(prepared, 13)
+    thumb_h = THUMB_WIDTH * tl.canvas.height // tl.canvas.width
+    cols = min(COLUMNS, len(frames))
+    rows = -(-len(frames) // cols)
+    pad, label_h, head = 16, 44, 56
+    sheet = Image.new("RGB", (pad + cols * (THUMB_WIDTH + pad), head + rows * (thumb_h + label_h + pad)), _PAPER)
+    draw = ImageDraw.Draw(sheet)
+    draw.text((pad, 14), f"{tl.title} — {float(tl.duration):.1f}s, {len(tl.segments)} segments "
+                         "(red: platform-safe zone)", fill=_INK, font=_font(prepared, 20))
+    with tempfile.TemporaryDirectory(prefix="reel-sheet-") as tmp:
+        pngs = dict(zip(sorted(set(frames)), render_frames(prepared, frames, Path(tmp), settings), strict=True))
+        for i, (seg, frame) in enumerate(zip(tl.segments, frames, strict=True)):
+            x = pad + (i % cols) * (THUMB_WIDTH + pad)
+            y = head + (i // cols) * (thumb_h + label_h + pad)
+            with Image.open(pngs[frame]) as im:
+                thumb = im.convert("RGB").resize((THUMB_WIDTH, thumb_h), Image.Resampling.LANCZOS)
+            _outline(thumb, tl.canvas.safe, THUMB_WIDTH / tl.canvas.width)
+            sheet.paste(thumb, (x, y))
+            fps = tl.canvas.fps
+            tr = "" if seg.transition_in.kind == "cut" else f" · {seg.transition_in.kind} in"
+            draw.text((x, y + thumb_h + 4), f"{i + 1}. {seg.name}"[:30], fill=_INK, font=font)
+            draw.text((x, y + thumb_h + 24), f"{_clock(seg.start / fps)}–{_clock(seg.end / fps)}{tr}",
+                      fill=(85, 88, 92), font=small)
+    with atomic_output(Path(output), force=force, inputs=(), kind="image") as temp:
+        sheet.save(temp, format="PNG")
+    return Path(output)
+
+
+def _outline(image: Image.Image, safe, scale: float) -> None:
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    ImageDraw.Draw(layer).rectangle([round(safe.x * scale), round(safe.y * scale),
+                                     round(safe.right * scale) - 1, round(safe.bottom * scale) - 1],
+                                    outline=_SAFE, width=2)
+    image.paste(layer, (0, 0), layer)
+
+
+def _clock(seconds) -> str:
+    seconds = float(seconds)
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def _font(prepared: Prepared, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(prepared.inputs.fonts.body), size)

@@ -1,0 +1,214 @@
+"""The storyboard language, defined once as pydantic models (the YAML boundary only).
+
+Everything after validation works on frozen dataclasses (see `toolkit.film.plan.timeline`);
+these models exist to give a trainee precise, located errors and to generate the JSON Schema
+that editors use for autocompletion.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from toolkit.color import Color
+from toolkit.film.spec.base import (
+    _STR,
+    IMAGE_SUFFIXES,
+    PLATFORMS,
+    REGIONS,
+    SUBTITLE_SUFFIXES,
+    TOPICS,
+    VIDEO_SUFFIXES,
+    CaptionStyle,
+    Platform,
+    Region,
+    SpecModel,
+    Topic,
+    Volume,
+    shorthands,
+)
+from toolkit.film.spec.scenes import (
+    AnyScene,
+    Background,
+    Caption,
+    CaptionTrack,
+    ColorBackground,
+    GradientBackground,
+    ImageBackground,
+    Scene,
+    SceneAudio,
+    Slate,
+    Transition,
+    VideoBackground,
+)
+from toolkit.film.spec.units import PositiveTime, Time
+from toolkit.film.template.style import FilmStyle
+
+__all__ = [
+    "IMAGE_SUFFIXES", "PLATFORMS", "REGIONS", "SUBTITLE_SUFFIXES", "TOPICS", "VIDEO_SUFFIXES", "AnyScene",
+    "Background", "Caption", "CaptionTrack", "ColorBackground", "CustomService", "EndCard", "GradientBackground",
+    "ImageBackground", "Music", "ReviewedException", "Scene", "SceneAudio", "Slate", "Storyboard", "Transition",
+    "VideoBackground", "Voiceover",
+]
+
+
+# ---------------------------------------------------------------- audio
+
+
+class Voiceover(SpecModel):
+    """A narration track laid under the whole film from `at`."""
+
+    file: Path = Field(description="Audio (or video with sound) file, relative to the storyboard.")
+    volume: Volume = 1.0
+    at: Time | None = Field(default=None, description="When the voiceover starts in the film. Default: "
+                            "right after the content-warning slate (the film's start when it has none), "
+                            "so no speech plays under the warning.")
+
+
+class Music(SpecModel):
+    """A music bed under the film, looped to length and ducked under speech."""
+
+    file: Path
+    volume: Volume = Field(default=0.3, description="Music level before ducking.")
+    duck: bool = Field(default=True, description="Lower the music automatically while someone speaks.")
+    loop: bool = True
+
+
+def _file_shorthand(value: Any) -> Any:
+    # `voiceover: media/vo.wav` is the common case; expand it to the full form.
+    return {"file": value} if isinstance(value, str) else value
+
+
+# ---------------------------------------------------------------- end card and policy
+
+
+class CustomService(SpecModel):
+    """A support service not in the directory (e.g. a local one), shown as well as the chosen ones."""
+
+    name: Annotated[str, Field(min_length=2)]
+    call: str | None = Field(default=None, description="A phone number valid in the film's region, or a short "
+                             "code its numbering plan knows, e.g. `0800 123 4567`.")
+    text: str | None = Field(default=None, description="An SMS number or short code, e.g. `85258`.")
+    web: str | None = None
+    hours: str | None = None
+
+    @field_validator("call", "text", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        # `call: 988` reads as an integer; it is a number to dial, so take its digits as written
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("name", "call", "text", "web", "hours")
+    @classmethod
+    def _not_blank(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        field = info.field_name or ""
+        if not value.strip():
+            raise ValueError(f"`{field}` is blank; {_CUSTOM_EXAMPLES[field]}")
+        if field in ("call", "text") and not any(ch.isdigit() for ch in value):
+            raise ValueError(f"`{field}` needs a phone number or short code, got {value!r}; "
+                             f"{_CUSTOM_EXAMPLES[field]}")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _has_contact(self) -> CustomService:
+        if not (self.call or self.text or self.web):
+            raise ValueError("a service needs at least one of `call`, `text` or `web`")
+        return self
+
+
+_CUSTOM_EXAMPLES = {
+    "name": "give the service's name, e.g. `name: Harbour Youth Line`",
+    "call": "write the number as the service publishes it, e.g. `call: 0800 123 4567`, or leave `call` out",
+    "text": "write the SMS number or short code, e.g. `text: 85258`, or leave `text` out",
+    "web": "write the address, e.g. `web: harbour.example.org`, or leave `web` out",
+    "hours": "write the opening hours, e.g. `hours: Mon-Fri 9am-5pm`, or leave `hours` out",
+}
+
+
+END_CARD_RULE = (
+    "the helpline end card can't be switched off: every film ends with region-matched support "
+    "details (duty-of-care rule end-card-mandatory). You can restyle it or add services."
+)
+
+
+class EndCard(SpecModel):
+    """Options for the mandatory helpline end card. It can be restyled and extended, never removed."""
+
+    heading: str | None = Field(default=None, description="Default from the template.")
+    message: str | None = Field(default=None, description="An extra line under the heading.")
+    services: list[str] = Field(default_factory=list, description="Extra directory service ids to show.")
+    custom_services: list[CustomService] = Field(default_factory=list)
+    duration: PositiveTime | None = Field(default=None, description="Can be longer than the minimum, not shorter.")
+    background: Color | None = None
+
+
+class ReviewedException(SpecModel):
+    """A reviewed, recorded decision to keep wording the language lint flags (kept in the film's metadata)."""
+
+    rule: str = Field(description="The lint rule id, e.g. `committed-suicide`.")
+    text: str = Field(description="The exact on-screen words this exception covers; it excuses only hits "
+                      "of `rule` that lie inside them.")
+    reason: Annotated[str, Field(min_length=10)] = Field(description="Why it is kept; who reviewed it.")
+    reviewer: Annotated[str, Field(min_length=2)]
+
+    @field_validator("text")
+    @classmethod
+    def _quotes_words(cls, value: str) -> str:
+        # "" is inside every string, so an empty quote would excuse every hit of the rule
+        if not value.strip():
+            raise ValueError("quote the exact on-screen words this exception excuses (e.g. `text: \"committed "
+                             "suicide\"`); an empty text would excuse every hit of the rule")
+        return value
+
+
+# ---------------------------------------------------------------- the film
+
+
+class Storyboard(SpecModel):
+    """A whole film: what it is about, where it will be shown, and its scenes in order."""
+
+    model_config = ConfigDict(json_schema_extra=shorthands(voiceover=_STR, music=_STR))
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    template: str = Field(default="default", description="A folder name in templates/.")
+    platform: Platform = Field(default="tiktok", description="Where the film will be posted. Every platform "
+                               "takes at most 180 s, counting slates and end card (over 90 s is a warning).")
+    region: Region = Field(description="Where the film will be shown: chooses the helplines.")
+    topics: list[Topic] = Field(default_factory=list, description="Drive content warnings and topic helplines.")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    voiceover: Voiceover | None = None
+    music: Music | None = None
+    caption_style: CaptionStyle | None = Field(default=None, description="Default style for every scene.")
+    end_card: EndCard = Field(default_factory=EndCard)
+    fields: dict[str, str] = Field(default_factory=dict, description="Values for the template's {{ merge fields }}.")
+    style: FilmStyle | None = Field(default=None, description="Overrides of the template's look for this "
+                                    "film (palette, fonts, captions, slates, end_card, logo) unless locked.")
+    reviewed_exceptions: list[ReviewedException] = Field(default_factory=list)
+    scenes: Annotated[list[AnyScene], Field(min_length=1)]
+
+    _vo = field_validator("voiceover", "music", mode="before")(lambda cls, v: _file_shorthand(v))
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _region_case(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("end_card", mode="before")
+    @classmethod
+    def _never_off(cls, value: Any) -> Any:
+        if value is None or value is False or (isinstance(value, str) and value.lower() in
+                                               {"none", "off", "no", "false", "hidden", "skip"}):
+            raise ValueError(END_CARD_RULE)
+        if value is True:
+            return {}
+        return value

@@ -1,0 +1,257 @@
+"""Scenes of a storyboard: backgrounds, captions, transitions, scene sound, and slates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+
+from toolkit.color import Color
+from toolkit.film.spec.base import (
+    _CAPTION_REF,
+    _STR,
+    _TRANSITION_SHORT,
+    IMAGE_SUFFIXES,
+    SUBTITLE_SUFFIXES,
+    VIDEO_SUFFIXES,
+    CaptionPosition,
+    CaptionStyle,
+    Fit,
+    Hold,
+    Move,
+    SlateKind,
+    SpecModel,
+    TransitionType,
+    Volume,
+    shorthands,
+)
+from toolkit.film.spec.units import PositiveTime, Time
+from toolkit.film.template.style import SceneStyle
+
+
+class SceneAudio(SpecModel):
+    """What happens to the footage's own sound in this scene."""
+
+    keep: bool = Field(default=True, description="Keep the source clip's sound.")
+    volume: Volume = 1.0
+
+
+# ---------------------------------------------------------------- backgrounds
+
+
+class VideoBackground(SpecModel):
+    """Footage, optionally trimmed, fitted to the 9:16 frame."""
+
+    video: Path
+    from_: Time = Field(default="0s", alias="from", description="Start point inside the footage.")
+    to: Time | None = Field(default=None, description="End point inside the footage.")
+    fit: Fit = Field(default="cover", description="cover crops, contain letterboxes, blur-fill puts a "
+                     "blurred copy behind (the usual look for landscape footage).")
+    hold: Hold = Field(default="none", description="What fills a scene longer than the trimmed footage: "
+                       "last-frame freezes the last trimmed frame, loop repeats the trim. Footage outside "
+                       "`from`–`to` is never shown.")
+
+
+class ImageBackground(SpecModel):
+    """A still picture, optionally with a slow Ken Burns move."""
+
+    image: Path
+    fit: Fit = "cover"
+    move: Move = Field(default="none", description="Slow zoom or pan across the picture.")
+
+
+class ColorBackground(SpecModel):
+    """A solid colour."""
+
+    color: Color
+
+
+class GradientBackground(SpecModel):
+    """A two-colour gradient."""
+
+    gradient: Annotated[list[Color], Field(min_length=2, max_length=2)]
+    direction: Literal["vertical", "horizontal", "diagonal"] = "vertical"
+
+
+def _background_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("video", "image", "color", "gradient"):
+            if key in value:
+                return key
+        return None
+    if isinstance(value, BaseModel):
+        return {VideoBackground: "video", ImageBackground: "image", ColorBackground: "color",
+                GradientBackground: "gradient"}.get(type(value))
+    return None
+
+
+Background = Annotated[
+    Annotated[VideoBackground, Tag("video")]
+    | Annotated[ImageBackground, Tag("image")]
+    | Annotated[ColorBackground, Tag("color")]
+    | Annotated[GradientBackground, Tag("gradient")],
+    Discriminator(
+        _background_tag,
+        custom_error_type="background_kind",
+        custom_error_message="a background needs one of `video:`, `image:`, `color:` or `gradient:` "
+        "(or just a file name or a colour)",
+    ),
+]
+
+
+def background_shorthand(value: Any) -> Any:
+    """`media/walk.mp4` → video, `photo.jpg` → image, `#223344`/`navy` → colour."""
+    if not isinstance(value, str):
+        return value
+    suffix = Path(value).suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return {"video": value}
+    if suffix in IMAGE_SUFFIXES:
+        return {"image": value}
+    if (suffix and "/" in value) or (suffix and not value.startswith("#") and len(suffix) <= 6):
+        raise ValueError(
+            f"{value!r}: unknown media type {suffix!r}; video: {', '.join(sorted(VIDEO_SUFFIXES))}; "
+            f"images: {', '.join(sorted(IMAGE_SUFFIXES))}"
+        )
+    return {"color": value}
+
+
+# ---------------------------------------------------------------- captions
+
+
+class Caption(SpecModel):
+    """One caption: its text and when it shows, relative to the start of its scene."""
+
+    text: Annotated[str, Field(min_length=1)]
+    at: Time | None = Field(default=None, description="When it appears; default: when the previous one ends.")
+    until: Time | None = Field(default=None, description="When it disappears.")
+    for_: PositiveTime | None = Field(default=None, alias="for", description="How long it shows.")
+
+    @model_validator(mode="after")
+    def _one_end(self) -> Caption:
+        if self.until is not None and self.for_ is not None:
+            raise ValueError("give either `until` or `for`, not both")
+        return self
+
+
+def _caption_item(value: Any) -> Any:
+    return {"text": value} if isinstance(value, str) else value
+
+
+CaptionItem = Annotated[Caption, Field(json_schema_extra={"description": "text, or {text, at, until|for}"})]
+
+
+class CaptionTrack(SpecModel):
+    """Captions for a scene: inline lines or an .srt/.vtt file, and how they look."""
+
+    model_config = ConfigDict(json_schema_extra=shorthands(
+        lines={"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}))
+
+    lines: list[CaptionItem] | None = None
+    file: Path | None = Field(default=None, description=".srt or .vtt file; times are relative to the scene.")
+    style: CaptionStyle | None = Field(default=None, description="block, or word-by-word highlighting.")
+    position: CaptionPosition | None = None
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _bare_strings(cls, value: Any) -> Any:
+        return [_caption_item(v) for v in value] if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CaptionTrack:
+        if self.lines is None and self.file is None:
+            raise ValueError("captions need `lines:` or a subtitle `file:`")
+        if self.lines is not None and self.file is not None:
+            raise ValueError("give captions either as `lines:` or as a `file:`, not both")
+        return self
+
+
+def caption_shorthand(value: Any) -> Any:
+    """A bare string is one caption for the whole scene; a list is a list of lines."""
+    if isinstance(value, str):
+        if Path(value).suffix.lower() in SUBTITLE_SUFFIXES:
+            return {"file": value}
+        return {"lines": [{"text": value}]}
+    if isinstance(value, list):
+        return {"lines": value}
+    return value
+
+
+# ---------------------------------------------------------------- transitions
+
+
+class Transition(SpecModel):
+    """How this scene hands over to the next one."""
+
+    type: TransitionType = "cut"
+    duration: PositiveTime = Field(default="0.5s", description="Length of the overlap (ignored for cut).")
+
+
+def transition_shorthand(value: Any) -> Any:
+    return {"type": value} if isinstance(value, str) else value
+
+
+# ---------------------------------------------------------------- scenes
+
+
+class Scene(SpecModel):
+    """A piece of the film: a background, captions over it, and a transition into the next."""
+
+    model_config = ConfigDict(json_schema_extra=shorthands(
+        background={"type": "string", "description": "a video/image file, or a colour"},
+        captions={"anyOf": [_STR, {"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}]},
+        transition=_TRANSITION_SHORT,
+        audio={"anyOf": [{"type": "boolean"}, {"enum": ["mute", "off"]}]},
+    ))
+
+    name: str | None = Field(default=None, description="A label for contact sheets and errors.")
+    duration: PositiveTime | None = Field(
+        default=None, description="Length; default: the trimmed footage or the scene's voiceover.")
+    background: Background | None = Field(default=None, description="Default: the template's colour.")
+    captions: CaptionTrack | None = None
+    voiceover: Path | None = Field(default=None, description="Narration for this scene only.")
+    audio: SceneAudio = Field(default_factory=SceneAudio)
+    transition: Transition | None = None
+    style: SceneStyle | None = Field(default=None, description="This scene's caption look, over the template's.")
+
+    _bg = field_validator("background", mode="before")(lambda cls, v: background_shorthand(v))
+    _cap = field_validator("captions", mode="before")(lambda cls, v: caption_shorthand(v))
+    _tr = field_validator("transition", mode="before")(lambda cls, v: transition_shorthand(v))
+
+    @field_validator("audio", mode="before")
+    @classmethod
+    def _audio_flag(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return {"keep": value}
+        if value in ("mute", "off"):
+            return {"keep": False}
+        return value
+
+
+class Slate(SpecModel):
+    """A text card: the content warning, a signpost to support, or a title."""
+
+    model_config = ConfigDict(json_schema_extra=shorthands(transition=_TRANSITION_SHORT))
+
+    slate: SlateKind
+    text: str | None = Field(default=None, description="Default: generated (content-warning, signpost) "
+                             "or the film's title.")
+    duration: PositiveTime | None = Field(
+        default=None, description="At least max(3 s, 0.3 s per word + 1 s); default: that minimum.")
+    background: Color | None = None
+    transition: Transition | None = None
+
+    _tr = field_validator("transition", mode="before")(lambda cls, v: transition_shorthand(v))
+
+
+def _scene_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return "slate" if "slate" in value else "scene"
+    return "slate" if isinstance(value, Slate) else "scene"
+
+
+AnyScene = Annotated[
+    Annotated[Scene, Tag("scene")] | Annotated[Slate, Tag("slate")],
+    Discriminator(_scene_tag),
+]
