@@ -10,6 +10,19 @@ from toolkit.errors import ProbeError
 
 
 @dataclass(frozen=True, slots=True)
+class ColourTags:
+    """A video stream's colour description, in ffprobe's names (`bt709`, `unknown`, `tv`…)."""
+
+    primaries: str
+    transfer: str
+    matrix: str
+    range: str
+
+    def __str__(self) -> str:
+        return f"{self.primaries}/{self.transfer}/{self.matrix} {self.range} range"
+
+
+@dataclass(frozen=True, slots=True)
 class VideoStreamInfo:
     """The first video stream of a file, as displayed (rotation applied to width/height)."""
 
@@ -26,7 +39,7 @@ class VideoStreamInfo:
     duration: float | None
     sar: Fraction
     profile: str | None
-    color_primaries: str | None
+    colour: ColourTags
     is_still: bool
 
     @property
@@ -73,6 +86,16 @@ class MediaInfo:
     def has_audio(self) -> bool:
         return self.audio is not None
 
+
+# ffmpeg's enum values (libavutil/pixfmt.h) → the names ffprobe prints.
+_PRIMARIES = {0: "unknown", 1: "bt709", 2: "unknown", 4: "bt470m", 5: "bt470bg", 6: "smpte170m",
+              7: "smpte240m", 8: "film", 9: "bt2020", 10: "smpte428", 11: "smpte431", 12: "smpte432", 22: "ebu3213"}
+_TRANSFERS = {0: "unknown", 1: "bt709", 2: "unknown", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m",
+              8: "linear", 13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084",
+              18: "arib-std-b67"}
+_MATRICES = {0: "gbr", 1: "bt709", 2: "unknown", 4: "fcc", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m",
+             8: "ycgco", 9: "bt2020nc", 10: "bt2020c"}
+_RANGES = {0: "unknown", 1: "tv", 2: "pc"}
 
 _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "gif", "tiff_pipe",
                   "apng", "gif_pipe", "jpegls_pipe", "pam_pipe"}
@@ -146,7 +169,16 @@ def _video(container, fmt: str) -> VideoStreamInfo | None:
         codec=cc.name, width=w, height=h, coded_width=cc.width, coded_height=cc.height, rotation=rotation,
         fps=Fraction(rate), avg_fps=Fraction(avg), pix_fmt=cc.pix_fmt or "", frames=frames,
         duration=duration, sar=Fraction(sar) if sar else Fraction(1), profile=cc.profile,
-        color_primaries=str(getattr(cc, "color_primaries", "") or "") or None, is_still=bool(is_still))
+        colour=_colour(cc), is_still=bool(is_still))
+
+
+def _colour(cc) -> ColourTags:
+    def name(table: dict[int, str], value) -> str:
+        number = int(value or 0)
+        return table.get(number, f"reserved ({number})")
+
+    return ColourTags(primaries=name(_PRIMARIES, cc.color_primaries), transfer=name(_TRANSFERS, cc.color_trc),
+                      matrix=name(_MATRICES, cc.colorspace), range=name(_RANGES, cc.color_range))
 
 
 def _audio(container) -> AudioStreamInfo | None:

@@ -31,6 +31,7 @@ from toolkit.film.compile.output import (
     audio_options,
     container_options,
     global_options,
+    tag_bt709,
     video_options,
 )
 from toolkit.film.compile.pieces import CHUNK_SEGMENTS, Piece, chunks
@@ -82,9 +83,8 @@ def compile_render(timeline: Timeline, raster: RasterPlan, *, output: Path, enco
                               video_size=(canvas.width, canvas.height), framerate=rate(canvas.fps))["v"]
         # Raw frames carry no colour tags; untagged, ffmpeg would take them as full range and
         # squeeze them into limited range again on the way to the encoder.
-        picture = picture.filter("setparams", range="tv", colorspace="bt709", color_primaries="bt709",
-                                 color_trc="bt709")
-    picture = _with_text(picture, timeline, raster, graph)
+        picture = tag_bt709(picture)
+    picture = tag_bt709(_with_text(picture, timeline, raster, graph))
     sound = audio.finish(audio.build_mix(timeline, graph), timeline, gain, graph)
     body = graph.argv([picture, sound], output)
     encoder = [*global_options(loglevel="warning", threads=encode.threads), "-y", *body[:-1],

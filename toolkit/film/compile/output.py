@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from toolkit.film.compile.nodes import rate
+from toolkit.film.compile.nodes import Stream, rate
 from toolkit.film.plan.timeline import Timeline
 
 # argv[0] of every compiled command; the runner swaps in the resolved binary. Keeping it symbolic
@@ -20,6 +20,9 @@ from toolkit.film.plan.timeline import Timeline
 FFMPEG = "ffmpeg"
 
 _METADATA_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+# The house colour tags (standards.md §2.1: BT.709, limited range), in ffmpeg's option names.
+BT709_TAGS = {"color_primaries": "bt709", "color_trc": "bt709", "colorspace": "bt709", "color_range": "tv"}
 
 # The final render's x264 options beyond the preset (see `EncodeSettings.final`).
 FINAL_X264_PARAMS = "rc-lookahead=20"
@@ -79,14 +82,26 @@ def video_options(timeline: Timeline, encode: EncodeSettings) -> list[str]:
     options = ["-c:v", "libx264", "-preset", encode.preset, "-crf", str(encode.crf),
                "-profile:v", "high", "-pix_fmt", "yuv420p",
                "-g", keyint, "-keyint_min", keyint, "-sc_threshold", "0", "-flags", "+cgop",
-               "-r", rate(fps), "-fps_mode", "cfr", "-frames:v", str(timeline.frames),
-               "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
-               "-color_range", "tv"]
+               "-r", rate(fps), "-fps_mode", "cfr", "-frames:v", str(timeline.frames)]
+    for option, value in BT709_TAGS.items():
+        options += [f"-{option}", value]
     if encode.x264_params:
         options += ["-x264-params", encode.x264_params]
     if encode.threads > 0:
         options += ["-threads", str(encode.threads)]
     return options
+
+
+def tag_bt709(picture: Stream) -> Stream:
+    """Stamp the house colour tags on every frame (metadata only: no pixel changes).
+
+    The encoder's `-color_*` options alone are not enough: ffmpeg hands x264 the tags the last
+    frame carries, and the filters leave primaries and transfer unset (a one-graph film came out
+    tagged bt709/unknown/unknown). Both render paths end their picture with this.
+    """
+    tags = dict(BT709_TAGS)
+    tags["range"] = tags.pop("color_range")
+    return picture.filter("setparams", **tags)
 
 
 def audio_options(encode: EncodeSettings) -> list[str]:

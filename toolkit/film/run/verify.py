@@ -1,7 +1,8 @@
 """Check a rendered film against its Timeline and the house export spec, by probing it.
 
 Every mismatch is collected and reported together in one `VerifyError`: frame size, frame rate,
-length (±1 frame), one H.264 High yuv420p video stream, one AAC-LC 48 kHz stereo audio stream,
+length (±1 frame), one H.264 High yuv420p video stream tagged BT.709 limited range (primaries,
+transfer and matrix: an untagged film is shown with whatever the player guesses), one AAC-LC 48 kHz stereo audio stream,
 `faststart` (the `moov` index before the `mdat` media data, read from the top-level boxes), and
 no edit lists.
 """
@@ -13,9 +14,10 @@ from fractions import Fraction
 from pathlib import Path
 
 from toolkit.errors import VerifyError
+from toolkit.film.compile.output import BT709_TAGS
 from toolkit.film.plan.timeline import Timeline
 from toolkit.media.mp4boxes import edit_list_tracks, mp4_layout
-from toolkit.media.probe import probe
+from toolkit.media.probe import ColourTags, probe
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,7 @@ class VerifyReport:
     video_codec: str
     video_profile: str | None
     pix_fmt: str
+    colour: ColourTags
     audio_codec: str | None
     audio_profile: str | None
     sample_rate: int | None
@@ -66,6 +69,10 @@ def verify_output(path: Path, timeline: Timeline) -> VerifyReport:
         problems.append(f"H.264 profile is {video.profile or 'unknown'}, expected High")
     if video.pix_fmt != "yuv420p":
         problems.append(f"pixel format is {video.pix_fmt}, expected yuv420p")
+    expected = ColourTags(primaries=BT709_TAGS["color_primaries"], transfer=BT709_TAGS["color_trc"],
+                          matrix=BT709_TAGS["colorspace"], range=BT709_TAGS["color_range"])
+    if video.colour != expected:
+        problems.append(f"colour tags are {video.colour}, expected {expected}")
     streams = _stream_counts(path)
     if streams != (1, 1):
         problems.append(f"the file has {streams[0]} video and {streams[1]} audio streams, expected 1 and 1")
@@ -90,7 +97,7 @@ def verify_output(path: Path, timeline: Timeline) -> VerifyReport:
         raise VerifyError(f"{path} does not match its plan:\n" + "\n".join(f"  - {p}" for p in problems))
     return VerifyReport(path=path, width=video.width, height=video.height, fps=fps, frames=frames,
                         duration=info.duration, video_codec=video.codec, video_profile=video.profile,
-                        pix_fmt=video.pix_fmt, audio_codec=audio.codec if audio else None,
+                        pix_fmt=video.pix_fmt, colour=video.colour, audio_codec=audio.codec if audio else None,
                         audio_profile=audio.profile if audio else None,
                         sample_rate=audio.sample_rate if audio else None,
                         channels=audio.channels if audio else None, faststart=faststart,
