@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from toolkit.cli.signals import describe, exit_code, stop_on_signals
+from toolkit.cli.style import NO_COLOR_KEY, colour_refused
 from toolkit.errors import ReelError
 
 # name -> "module:function". The registry, not an if-chain: add a verb by adding a line.
@@ -72,12 +73,17 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option("--no-color", "no_color", is_flag=True,
+              help="Plain output: no colour or styles (so does a non-empty NO_COLOR).")
 @click.version_option(package_name="reel")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
     """Reel: safe, fast vertical short films about mental health, from a YAML storyboard."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    ctx.obj[NO_COLOR_KEY] = no_color
+    if colour_refused():
+        ctx.color = False  # click's own messages (usage errors, help) too; sub-commands inherit it
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,8 @@ from datetime import date
 
 import click
 
+from toolkit.cli.style import rich_console
+
 _COLUMNS = ("Region", "Service", "Contact", "Hours", "24/7", "Audience", "Status", "Verified")
 
 
@@ -20,7 +22,6 @@ def helplines(region: str | None, topic: str | None, show_all: bool) -> None:
     Unconfirmed entries are hidden unless --all is given. Numbers are shown exactly as the
     services publish them; re-verify every entry before a release.
     """
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -32,7 +33,7 @@ def helplines(region: str | None, topic: str | None, show_all: bool) -> None:
     shown = [e for e in entries if show_all or e.status != "unconfirmed"]
     hidden = len(entries) - len(shown)
 
-    console = Console(highlight=False)
+    console = rich_console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, 160)  # a piped listing should not wrap numbers
     contacts = {e.id: [_contact_cell(contact_text(c).text, e.channel_status(c), e.status) for c in e.channels]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from toolkit.cli.style import rich_console
+
 if TYPE_CHECKING:
     from toolkit.care.flash import FlashReport
 
@@ -42,10 +44,9 @@ def check_flash(ctx: click.Context, clip: Path, as_json: bool, profile: str) -> 
 
 
 def _print_report(clip: Path, report: FlashReport) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = rich_console(highlight=False, soft_wrap=True)
     where = f"{clip} ({report.duration:.2f} s, {report.frames_analysed} frames, profile {report.profile})"
     if report.passed:
         console.print(f"PASS  no general or red flashing over the WCAG 2.3.1 limit: {where}")

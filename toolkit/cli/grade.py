@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from toolkit.cli.output import FileArg
+from toolkit.cli.style import rich_console
 
 if TYPE_CHECKING:
     from toolkit.grade.gradebook import Entry
@@ -125,11 +126,10 @@ class _ProgressBar:
     """A rich progress bar across clips on stderr; the callback takes (clip index, clip, fraction)."""
 
     def __init__(self, clips: int) -> None:
-        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.1f}/"
-                             "{task.total:.0f} clips"), TimeRemainingColumn(), console=Console(stderr=True),
+                             "{task.total:.0f} clips"), TimeRemainingColumn(), console=rich_console(stderr=True),
                              transient=True)
         self._clips = clips
         self._task = None
@@ -151,10 +151,9 @@ _MARKS = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "warn": "[yellow]war
 
 
 def _print_report(report: Report) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = rich_console(highlight=False, soft_wrap=True)
     colour = "green" if report.passed else "red"
     console.print(f"[bold {colour}]{report.verdict.upper()}[/]  {report.clip}  score {report.score:.0f}/100  "
                   f"({report.rubric.name}; {report.count('fail')} failed, {_plural(report.count('warn'), 'warning')}, "
@@ -172,7 +171,6 @@ def _print_report(report: Report) -> None:
 
 
 def _print_summary(entries: list[Entry]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(show_edge=False)
@@ -185,7 +183,7 @@ def _print_summary(entries: list[Entry]) -> None:
         failed = ", ".join(r.id for r in e.report.results if r.status == "fail")
         mark = "[green]pass[/]" if e.report.passed else "[red]fail[/]"
         table.add_row(str(e.path), mark, f"{e.report.score:.0f}", failed)
-    Console(highlight=False, soft_wrap=True).print(table)
+    rich_console(highlight=False, soft_wrap=True).print(table)
 
 
 def _plural(n: int, word: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from toolkit.cli.output import FileArg, echo_issues
+from toolkit.cli.style import secho
 from toolkit.errors import Issue, IssuesError
 
 
@@ -37,7 +38,7 @@ def lint(files: tuple[Path, ...], language: str) -> None:
         n = sum(i.severity == "error" for i in issues)
         errors += n
         if not issues:
-            click.secho(f"{path}: no unsafe wording found", fg="green")
+            secho(f"{path}: no unsafe wording found", fg="green")
     if errors:
         raise click.exceptions.Exit(1)
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from toolkit.cli.style import secho
+
 
 @click.command()
 @click.argument("name", type=click.Path(path_type=Path))
@@ -18,5 +20,5 @@ def new(name: Path, fmt: str) -> None:
     from toolkit.film.scaffold import scaffold
 
     path = scaffold(name, fmt)
-    click.secho(f"created {path}", fg="green")
+    secho(f"created {path}", fg="green")
     click.echo(f"next: reel validate {path}   then   reel render {path} --draft")

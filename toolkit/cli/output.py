@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from toolkit.cli.style import secho
 from toolkit.errors import Issue
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -16,7 +17,7 @@ _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 def echo_issues(issues: Iterable[Issue], *, err: bool = True) -> None:
     """Print each issue as `FILE:LINE:COL: path: message`, coloured by severity."""
     for issue in issues:
-        click.secho(issue.format(), fg=_COLOURS.get(issue.severity), err=err)
+        secho(issue.format(), fg=_COLOURS.get(issue.severity), err=err)
 
 
 class PathArg(click.Path):
@@ -47,7 +48,7 @@ class FileArg(PathArg):
         super().__init__(**kwargs)
 
     def convert(self, value, param, ctx):
-        from toolkit.film.spec.paths import Folder, PathProblem, confine
+        from toolkit.doc.paths import Folder, PathProblem, confine
 
         path = super().convert(value, param, ctx)
         try:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from toolkit.cli.output import PathArg, echo_issues
+from toolkit.cli.style import rich_console, secho
 
 _COMMON = [
     click.option("--template", "template", default=None, help="Use this template instead of the storyboard's."),
@@ -127,26 +128,26 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
             # Ctrl-C, SIGTERM or SIGHUP (see toolkit.cli.signals); the terminal may be gone.
             saved = _identity(target) not in (before, None)  # a film moved into place just before
             with contextlib.suppress(OSError):
-                click.secho(f"interrupted ({describe(exc)}): " + (
+                secho(f"interrupted ({describe(exc)}): " + (
                     f"{target} had just been saved, complete and checked" if saved
                     else f"nothing was written to {target}"), fg="yellow", err=True)
             raise click.exceptions.Exit(exit_code(exc)) from None
         except IssuesError as exc:
-            click.secho(f"{sb}: {exc.message.splitlines()[0]}", fg="red", err=True)
+            secho(f"{sb}: {exc.message.splitlines()[0]}", fg="red", err=True)
             echo_issues(exc.issues)
             results.append((sb, None, exc.message.splitlines()[0]))
             continue
         except ReelError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            secho(f"Error: {exc}", fg="red", err=True)
             results.append((sb, None, str(exc).splitlines()[0]))
             continue
         done[sb] = target
         echo_issues([w for w in result.warnings if w.severity == "warning"
                      and (w.code.startswith("glyph") or w.code == "loudness-short")])
         gain = f", loudness {result.gain.describe()}" if result.gain else ", silent"
-        click.secho(f"{target}: {float(result.timeline.duration):.1f}s, {result.verify.width}x"
-                    f"{result.verify.height}{gain}, flash gate passed, rendered in {result.seconds:.1f}s",
-                    fg="green")
+        secho(f"{target}: {float(result.timeline.duration):.1f}s, {result.verify.width}x"
+              f"{result.verify.height}{gain}, flash gate passed, rendered in {result.seconds:.1f}s",
+              fg="green")
         results.append((sb, target, ""))
     if len(storyboards) > 1:
         _summary(results)
@@ -203,7 +204,8 @@ def _with_progress(run, prepared, quiet: bool):
 
     total = prepared.timeline.frames
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True) as bar:
+                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
+                  console=rich_console(stderr=True)) as bar:
         task = bar.add_task(f"{prepared.loaded.path.name}: loudness", total=total)
 
         def update(stage: str, progress) -> None:
@@ -214,7 +216,6 @@ def _with_progress(run, prepared, quiet: bool):
 
 
 def _summary(results: list[tuple[Path, Path | None, str]]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="Batch summary")
@@ -222,7 +223,7 @@ def _summary(results: list[tuple[Path, Path | None, str]]) -> None:
         table.add_column(column, overflow="fold")
     for sb, target, reason in results:
         table.add_row(str(sb), "[green]rendered[/]" if target else "[red]failed[/]", str(target or reason))
-    Console(stderr=True).print(table)
+    rich_console(stderr=True).print(table)
     ok = sum(1 for _, t, _ in results if t)
     click.echo(f"{ok} of {len(results)} films rendered")
 
@@ -257,7 +258,7 @@ def still(storyboard: Path, at: str, output: Path, draft: bool, force: bool, tem
             raise click.BadParameter(f"the film is {float(prepared.timeline.duration):.2f}s long",
                                      param_hint="--at")
         render_still(prepared, seconds, output, force=force)
-    click.secho(f"{output}: frame at {seconds:.2f}s", fg="green")
+    secho(f"{output}: frame at {seconds:.2f}s", fg="green")
 
 
 @click.command()
@@ -279,4 +280,4 @@ def sheet(storyboard: Path, output: Path, force: bool, template: str | None, all
         prepared = prepare(storyboard, template=template, width=540, allow_outside=allow_outside, strict=strict,
                            fields=fields)
         render_sheet(prepared, output, force=force)
-    click.secho(f"{output}: {len(prepared.timeline.segments)} thumbnails", fg="green")
+    secho(f"{output}: {len(prepared.timeline.segments)} thumbnails", fg="green")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from toolkit.cli.output import PathArg, echo_issues
+from toolkit.cli.style import rich_console, secho
 from toolkit.errors import TemplateError
 
 
@@ -33,7 +34,6 @@ def templates() -> None:
 @templates.command("list")
 def list_templates() -> None:
     """Every template with its description, what it extends and what it locks."""
-    from rich.console import Console
     from rich.table import Table
 
     from toolkit.film.template.loader import available_templates, load_template
@@ -51,7 +51,7 @@ def list_templates() -> None:
             continue
         tpl = resolved.template
         table.add_row(name, tpl.description, tpl.extends or "", ", ".join(resolved.lock_origins))
-    Console().print(table)
+    rich_console().print(table)
 
 
 @templates.command()
@@ -89,7 +89,7 @@ def preview(name: str, out: Path | None, width: int, fields: dict[str, str]) -> 
         result = preview_sheet(name, target, width=width, fields=fields)
     except TemplateError as exc:
         echo_issues(exc.issues)
-        click.secho(f"no sheet written: {str(exc).splitlines()[0]}", fg="red", err=True)
+        secho(f"no sheet written: {str(exc).splitlines()[0]}", fg="red", err=True)
         raise click.exceptions.Exit(1) from None
     echo_issues(result.warnings)
-    click.secho(f"wrote {result.path}", fg="green")
+    secho(f"wrote {result.path}", fg="green")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from toolkit.cli.output import echo_issues
+from toolkit.cli.style import secho
 from toolkit.cli.templates import field_option
 from toolkit.errors import IssuesError, ReelError
 
@@ -35,13 +36,13 @@ def validate(files: tuple[Path, ...], strict: bool, template: str | None, allow_
             continue
         except ReelError as exc:
             failed += 1
-            click.secho(f"{path}: {exc}", fg="red", err=True)
+            secho(f"{path}: {exc}", fg="red", err=True)
             continue
         shown = [i for i in prepared.warnings if i.severity != "info" or not quiet]
         echo_issues(shown)
         if not quiet:
             tl = prepared.timeline
-            click.secho(f"{path}: valid — {len(tl.segments)} segments, {float(tl.duration):.1f}s, end card with "
-                        f"{len(prepared.inputs.end_card.services)} services", fg="green")
+            secho(f"{path}: valid — {len(tl.segments)} segments, {float(tl.duration):.1f}s, end card with "
+                  f"{len(prepared.inputs.end_card.services)} services", fg="green")
     if failed:
         raise click.exceptions.Exit(1)
