@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.doc.loader import load_document
+from toolkit.doc.nodes import MAX_DEPTH
 from toolkit.errors import IssuesError, SpecError, TemplateError
 from toolkit.film.pipeline import prepare
-from toolkit.film.spec.loader import load_document
-from toolkit.film.spec.nodes import MAX_DEPTH
 from toolkit.film.spec.validate import load_storyboard
 from toolkit.film.template.loader import load_template, resolve_font
 from toolkit.grade.context import make_context
@@ -290,7 +290,7 @@ def test_recursive_alias_and_alias_bomb(tmp_path):
 
 def test_too_many_values_without_aliases_is_not_called_a_bomb(tmp_path, monkeypatch):
     # The real limit is 2 million values (an 18 MB list takes 16 s to parse); a smaller one shows the words.
-    monkeypatch.setattr("toolkit.film.spec.nodes.MAX_EXPANDED_NODES", 1000)
+    monkeypatch.setattr("toolkit.doc.nodes.MAX_EXPANDED_NODES", 1000)
     [msg] = issues(write(tmp_path, HEAD + "topics:\n" + "- anxiety\n" * 2000))
     assert msg == ("film.yaml:1:1: the storyboard holds more than 2 million values (a storyboard of 10,000 scenes "
                    "has about 200,000); check you gave the right file")

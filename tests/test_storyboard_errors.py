@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.doc.errors import _places
 from toolkit.errors import SpecError
-from toolkit.film.spec.errors import _places
 from toolkit.film.spec.models import Storyboard
 from toolkit.film.spec.validate import load_storyboard
 from toolkit.media import synth

@@ -23,9 +23,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from toolkit.doc.loader import load_document, parse_document
 from toolkit.errors import IssuesError, ReelError, SpecError
 from toolkit.film.pipeline import prepare
-from toolkit.film.spec.loader import load_document, parse_document
 from toolkit.film.spec.validate import load_storyboard
 from toolkit.film.template.loader import load_template, resolve_font
 from toolkit.grade.rubric import load_rubric

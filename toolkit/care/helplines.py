@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from toolkit.care.warnings import normalize_topic
+from toolkit.doc.loader import load_document
 from toolkit.errors import Issue, PolicyError, SpecError
-from toolkit.film.spec.loader import load_document
 
 Status = Literal["confirmed", "secondary", "unconfirmed"]
 ChannelType = Literal["call", "text", "chat", "web", "email"]

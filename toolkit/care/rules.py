@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from toolkit.care.normalise import KeyWords
+from toolkit.doc.loader import Document, load_document
 from toolkit.errors import Issue, Severity, SpecError
-from toolkit.film.spec.loader import Document, load_document
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "phrases.yaml"
 LivedExperience = Literal["none", "downgrade"]

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, Tag, ValidationError
 
+from toolkit.doc.loader import Document
+from toolkit.doc.paths import shown
 from toolkit.errors import Issue
-from toolkit.film.spec.loader import Document
-from toolkit.film.spec.paths import shown
 
 # pydantic's wording, made plainer for a trainee on day one.
 _PLAIN: dict[str, str] = {

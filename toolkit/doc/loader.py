@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
+from toolkit.doc.nodes import check_nodes
+from toolkit.doc.paths import PathProblem, check_name, shown
 from toolkit.errors import Issue, SpecError
-from toolkit.film.spec.nodes import check_nodes
-from toolkit.film.spec.paths import PathProblem, check_name, shown
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _YAML_TAG = "tag:yaml.org,2002:"

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
+from toolkit.doc.paths import shown
 from toolkit.errors import Issue, SpecError
-from toolkit.film.spec.paths import shown
 
 # A storyboard of 10,000 scenes is ~200k nodes; anything far past that is an alias bomb.
 MAX_EXPANDED_NODES = 2_000_000

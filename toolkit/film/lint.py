@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from toolkit.care.characters import suspicious_characters
 from toolkit.care.lint import LintHit, RuleSet, find_topics, lint_text, load_rules
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic, warning_text_problems
+from toolkit.doc.loader import Document
 from toolkit.errors import Issue
 from toolkit.film.plan.timeline import TextBlock, Timeline
-from toolkit.film.spec.loader import Document
 from toolkit.film.spec.models import ReviewedException, Slate
 from toolkit.film.spec.texts import ScreenText, TextPositions, raw_text, screen_texts, template_texts
 from toolkit.film.spec.validate import LoadedStoryboard

@@ -150,7 +150,7 @@ def _storyboard_alone(path: Path) -> Storyboard | None:
     """The storyboard's model without checking its media files (None if the model is invalid)."""
     from pydantic import ValidationError
 
-    from toolkit.film.spec.loader import load_document
+    from toolkit.doc.loader import load_document
     from toolkit.film.spec.models import Storyboard
 
     try:

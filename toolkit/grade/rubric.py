@@ -37,9 +37,9 @@ from pydantic import (
     model_validator,
 )
 
+from toolkit.doc.errors import translate_validation_error
+from toolkit.doc.loader import Document, load_document
 from toolkit.errors import Issue, RubricError, SpecError
-from toolkit.film.spec.errors import translate_validation_error
-from toolkit.film.spec.loader import Document, load_document
 from toolkit.grade.checks import CHECKS
 from toolkit.grade.checks.base import ValueKind
 from toolkit.grade.results import Value

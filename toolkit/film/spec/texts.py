@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from toolkit.film.spec.loader import Document
+from toolkit.doc.loader import Document
 from toolkit.film.spec.models import Scene, Slate
 from toolkit.film.spec.validate import LoadedStoryboard
 

@@ -16,10 +16,11 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from toolkit.doc.errors import translate_validation_error
+from toolkit.doc.loader import Document, load_document
+from toolkit.doc.paths import Folder, PathProblem
 from toolkit.errors import Issue, ProbeError, SpecError
 from toolkit.film.plan.inputs import CaptionCue
-from toolkit.film.spec.errors import translate_validation_error
-from toolkit.film.spec.loader import Document, load_document
 from toolkit.film.spec.models import (
     AnyScene,
     ImageBackground,
@@ -28,7 +29,6 @@ from toolkit.film.spec.models import (
     Storyboard,
     VideoBackground,
 )
-from toolkit.film.spec.paths import Folder, PathProblem
 from toolkit.media.integrity import decode_check
 from toolkit.media.probe import MediaInfo, probe
 from toolkit.settings import Settings
@@ -102,7 +102,7 @@ class _AssetChecker:
         self.issues.append(self.doc.issue(loc, message, severity=severity))
 
     def resolve(self, rel: Path, loc: tuple) -> Path | None:
-        """The file `rel` names, through the one path gate (`spec.paths`); None after an error."""
+        """The file `rel` names, through the one path gate (`doc.paths`); None after an error."""
         try:
             return Folder(self.base, allow_outside=self.allow_outside).file(rel)
         except PathProblem as problem:

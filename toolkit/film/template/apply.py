@@ -18,11 +18,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from toolkit.doc.errors import MAX_HINTS, translate_validation_error
+from toolkit.doc.paths import Folder
 from toolkit.errors import Issue, TemplateError
 from toolkit.film.plan.inputs import Fonts
-from toolkit.film.spec.errors import MAX_HINTS, translate_validation_error
 from toolkit.film.spec.models import ColorBackground, GradientBackground, Scene, Slate, Storyboard
-from toolkit.film.spec.paths import Folder
 from toolkit.film.spec.validate import LoadedStoryboard
 from toolkit.film.template.fields import bad_value, describe_missing, field_names, fill, listing
 from toolkit.film.template.loader import ResolvedTemplate, resolve_font, template_folders

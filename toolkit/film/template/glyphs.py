@@ -13,10 +13,10 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from toolkit.doc.loader import Document
 from toolkit.errors import Issue
 from toolkit.film.compile.fonts import FontBook, default_fallbacks
 from toolkit.film.plan.timeline import TextBlock, Timeline
-from toolkit.film.spec.loader import Document
 
 _JOINERS = frozenset([0x200C, 0x200D, *range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400)])
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from toolkit.doc.errors import translate_validation_error
+from toolkit.doc.loader import Document, load_document
+from toolkit.doc.paths import Folder, PathProblem, find_in, shown
 from toolkit.errors import Issue, TemplateError
-from toolkit.film.spec.errors import translate_validation_error
-from toolkit.film.spec.loader import Document, load_document
-from toolkit.film.spec.paths import Folder, PathProblem, find_in, shown
 from toolkit.film.template.models import Template, on_key
 from toolkit.settings import Settings
 
@@ -233,7 +233,7 @@ _FONT_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 def resolve_font(ref: str, *folders: Path | Folder) -> Path:
     """A font file from `family-slug:style` (a fontpkg package) or a path inside one of `folders`.
 
-    Paths go through the same gate as every other file a document names (`spec.paths`): a
+    Paths go through the same gate as every other file a document names (`doc.paths`): a
     bare `Path` is a template folder; pass a `Folder` for the storyboard's. Raises
     `FileNotFoundError` with the sentence to show.
     """
