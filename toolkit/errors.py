@@ -7,7 +7,7 @@ applies, the field path inside the document, and a sentence saying what is wrong
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -146,8 +146,11 @@ class OutputError(ReelError):
     """The output path cannot be written (exists without --force, is an input, folder unwritable)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Warnings:
-    """Non-fatal issues collected alongside a successful result."""
+class TimelineFormatError(ReelError, ValueError):
+    """A saved plan (`reel plan --json`) cannot be read back: another `version`, or a value that
+    does not fit its field. `version` is the file's; `field` names the field (`segments[2].start`)."""
 
-    issues: tuple[Issue, ...] = field(default_factory=tuple)
+    def __init__(self, message: str, *, version: object = None, field: str | None = None) -> None:
+        self.version = version
+        self.field = field
+        super().__init__(message)

@@ -11,11 +11,13 @@ because sources have their own frame rates.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
+
+from toolkit.errors import TimelineFormatError
+from toolkit.film.plan.codec import CodecError, from_jsonable, to_jsonable
 
 Fit = Literal["cover", "contain", "blur-fill"]
 Hold = Literal["none", "last-frame", "loop"]
@@ -24,6 +26,10 @@ TransitionKind = Literal["cut", "fade", "dip-to-black", "slide-left", "slide-up"
 SegmentKind = Literal["scene", "slate", "end_card", "intro", "outro"]
 OverlayKind = Literal["caption", "slate", "end_card", "logo", "title"]
 AudioRole = Literal["source", "voice", "music"]
+
+# The `version` of `Timeline.to_dict`'s JSON. Bump it when a field is added, removed or changes
+# meaning, so a saved plan is never read as something it is not.
+JSON_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,8 +322,33 @@ class Timeline:
         return self.segments[-1]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (paths as strings, Fractions as "n/d" strings)."""
-        return _jsonable(self) | {"frames": self.frames, "duration_seconds": float(self.duration)}
+        """A JSON-ready dict (paths as strings, Fractions as "n/d" strings), read back by `from_dict`.
+
+        `version` is `JSON_VERSION`; `frames` and `duration_seconds` are derived, for readers.
+        """
+        return ({"version": JSON_VERSION} | to_jsonable(self, _TAGS)
+                | {"frames": self.frames, "duration_seconds": float(self.duration)})
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Timeline:
+        """The Timeline `to_dict` wrote (equal to the original). Raises `TimelineFormatError`
+        for another `version` or a value that does not fit its field (the field is named)."""
+        if not isinstance(data, dict):
+            raise TimelineFormatError(f"a saved plan is a JSON object, not {type(data).__name__}")
+        version = data.get("version")
+        if version != JSON_VERSION:
+            said = "has no version" if version is None else f"is version {version!r}"
+            raise TimelineFormatError(f"this plan {said}; this Reel reads plan JSON version {JSON_VERSION}: "
+                                      "make it again with `reel plan --json`", version=version)
+        try:
+            timeline = from_jsonable(cls, data, _TAGS)
+        except CodecError as exc:
+            raise TimelineFormatError(str(exc), field=exc.path or None) from None
+        for key, derived in (("frames", timeline.frames), ("duration_seconds", float(timeline.duration))):
+            if key in data and data[key] != derived:
+                raise TimelineFormatError(f"{key}: {data[key]!r} does not agree with the segments ({derived!r})",
+                                          field=key)
+        return timeline
 
     def __str__(self) -> str:
         fps = self.canvas.fps
@@ -343,21 +374,5 @@ def _trim(source: Source) -> str:
 
 
 # Members of unions get a "type" tag in JSON so a reader can tell a VideoSource from an ImageSource.
-_TAGGED = {"VideoSource": "video", "ImageSource": "image", "ColorSource": "color", "GradientSource": "gradient",
-           "TextBlock": "text", "ImageBlock": "image"}
-
-
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        tag = _TAGGED.get(type(value).__name__)
-        return {"type": tag, **out} if tag else out
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Fraction):
-        return str(value)
-    if isinstance(value, Path):
-        return str(value)
-    return value
+_TAGS: dict[type, str] = {VideoSource: "video", ImageSource: "image", ColorSource: "color",
+                          GradientSource: "gradient", TextBlock: "text", ImageBlock: "image"}
