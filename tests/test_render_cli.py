@@ -190,6 +190,6 @@ def test_dry_run_prints_the_commands_and_renders_nothing(runner, small_film, tmp
     out = tmp_path / "never.mp4"
     result = runner.invoke(cli, ["render", str(small_film), "--dry-run", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "# pass 2: render" in result.output and "-filter_complex" in result.output
+    assert "# step 3 of 6: render" in result.output and "-filter_complex" in result.output
     assert "libx264" in result.output and str(out) in result.output
     assert not out.exists()

@@ -82,7 +82,7 @@ def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path |
 @click.option("--draft", is_flag=True, help="540×960, fastest encode, same timing: for the edit loop.")
 @click.option("--force", is_flag=True, help="Overwrite an existing film (never an input).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the result and problems.")
-@click.option("--dry-run", is_flag=True, help="Print the ffmpeg commands (loudness pass, render) and stop.")
+@click.option("--dry-run", is_flag=True, help="Print the render's steps and the exact ffmpeg commands, and stop.")
 @common
 @_field_option()
 def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, draft: bool, force: bool,
@@ -179,22 +179,10 @@ def _make_folder(folder: Path) -> None:
 
 
 def _print_commands(prepared, target: Path, draft: bool) -> None:
-    """The exact commands a render runs (the render's gain comes from the loudness pass)."""
-    import shlex
+    """The render's steps and the exact commands each runs: the list `render_film` runs."""
+    from toolkit.film.steps import plan_render
 
-    from toolkit.film.compile.graph import compile_loudness_pass, compile_render
-    from toolkit.film.compile.output import EncodeSettings
-    from toolkit.film.compile.raster import rasterise
-    from toolkit.film.render import cache_dir
-
-    raster = rasterise(prepared.timeline, cache_dir())
-    measure = compile_loudness_pass(prepared.timeline)
-    if measure is not None:
-        click.echo("# pass 1: measure loudness")
-        click.echo(shlex.join(measure))
-    encode = EncodeSettings.draft() if draft else EncodeSettings.final()
-    click.echo(f"# pass 2: render (the gain measured in pass 1 is added to the audio chain) -> {target}")
-    click.echo(compile_render(prepared.timeline, raster, output=target, encode=encode, gain=None).shell())
+    click.echo(plan_render(prepared, target, draft=draft).shell())
 
 
 def _with_progress(run, prepared, quiet: bool):

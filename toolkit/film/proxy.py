@@ -36,7 +36,7 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -161,31 +161,52 @@ def proxied(timeline: Timeline, root: Path, run: Runner) -> tuple[Timeline, int]
     module starts no process itself). Returns the new Timeline and how many proxies were made.
     A source whose proxy fails to build (`RenderError`) stays as it is.
     """
-    root.mkdir(parents=True, exist_ok=True)
     jobs = plan_proxies(timeline, root)
     made = 0
     for key, job in list(jobs.items()):
         if job.path.exists():
             continue
-        partial = job.path.with_name(f".partial-{os.getpid()}-{job.path.name}")
-        try:
-            run(compile_proxy(job, partial), job)
-            os.replace(partial, job.path)
+        if make_proxy(job, run):
             made += 1
-        except RenderError:
-            # A clip ffmpeg cannot proxy is drafted from the original: slower, never wrong.
+        else:
             del jobs[key]
-        finally:
-            partial.unlink(missing_ok=True)
+    return with_proxies(timeline, jobs.values()), made
+
+
+def make_proxy(job: ProxyJob, run: Runner) -> bool:
+    """Make `job`'s proxy: `run(compile_proxy(job, partial), job)` writes it beside its place and
+    it is renamed in only when complete. False when ffmpeg cannot proxy the clip (`RenderError`):
+    that clip is then drafted from the original, slower but never wrong."""
+    job.path.parent.mkdir(parents=True, exist_ok=True)
+    partial = job.path.with_name(f".partial-{os.getpid()}-{job.path.name}")
+    try:
+        run(compile_proxy(job, partial), job)
+        os.replace(partial, job.path)
+        return True
+    except RenderError:
+        return False
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def with_proxies(timeline: Timeline, jobs: Iterable[ProxyJob]) -> Timeline:
+    """`timeline` with each video source that has a job in `jobs` pointing at that proxy (pure)."""
+    by_source = {(job.source, job.mode): job for job in jobs}
     segments = []
     for seg in timeline.segments:
         src = seg.source
-        if isinstance(src, VideoSource) and (src.path, proxy_mode(src)) in jobs:
-            job = jobs[(src.path, proxy_mode(src))]
+        if isinstance(src, VideoSource) and (src.path, proxy_mode(src)) in by_source:
+            job = by_source[(src.path, proxy_mode(src))]
             src = dataclasses.replace(src, path=job.path, width=job.width, height=job.height)
             seg = dataclasses.replace(seg, source=src)
         segments.append(seg)
-    return dataclasses.replace(timeline, segments=tuple(segments)), made
+    return dataclasses.replace(timeline, segments=tuple(segments))
+
+
+def cached_gain_only(timeline: Timeline, root: Path) -> AudioGain | None:
+    """The loudness gain kept for `timeline`'s audio, or None when none is kept (nothing is measured)."""
+    key = gain_key(timeline, root)
+    return None if key is None else _read_gain(root / "gains" / f"{key}.json")
 
 
 def gain_key(timeline: Timeline, root: Path) -> str | None:
@@ -205,16 +226,22 @@ def cached_gain(timeline: Timeline, root: Path, measure: Callable[[], AudioGain 
     if key is None:
         return measure()
     memo = root / "gains" / f"{key}.json"
+    saved = _read_gain(memo)
+    if saved is not None:
+        return saved
+    gain = measure()
+    if gain is not None:
+        _write_atomic(memo, json.dumps(dataclasses.asdict(gain)))
+    return gain
+
+
+def _read_gain(memo: Path) -> AudioGain | None:
     try:
         saved = json.loads(memo.read_text(encoding="utf-8"))
         return AudioGain(float(saved["gain_db"]), None if saved["limit_db"] is None else float(saved["limit_db"]),
                          float(saved.get("short_db", 0.0)))
     except (OSError, ValueError, KeyError, TypeError):
-        pass
-    gain = measure()
-    if gain is not None:
-        _write_atomic(memo, json.dumps(dataclasses.asdict(gain)))
-    return gain
+        return None
 
 
 def _even(value: Fraction) -> int:

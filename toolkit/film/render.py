@@ -1,12 +1,14 @@
-"""The build pipeline's back half: Prepared → rasterise → compile → run → verify → flash gate.
+"""The build pipeline's back half: run the render steps (`toolkit.film.steps`) of a Prepared film.
 
-This is the only place that chains the stages; each stage lives in its own package and can be
-called (and tested) alone. Nothing here spawns ffmpeg directly: `toolkit.film.run.runner` does.
+`render_film` runs, in order, the list `toolkit.film.steps.plan_render` builds and `reel render
+--dry-run` prints: text → proxies (drafts) → loudness → render → check → flash gate → end card.
+Each stage lives in its own package and can be called (and tested) alone. Nothing here spawns
+ffmpeg directly: `toolkit.film.run.runner` does.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
 import tempfile
 import time
 from collections.abc import Callable
@@ -16,19 +18,31 @@ from pathlib import Path
 from toolkit.care.flash import FlashReport, check_clip
 from toolkit.errors import Issue, PolicyError
 from toolkit.film.cardcheck import CardCheck, check_card
-from toolkit.film.compile.graph import compile_frames, compile_render
+from toolkit.film.compile.graph import compile_frames
 from toolkit.film.compile.loudness import AudioGain
-from toolkit.film.compile.output import EncodeSettings
 from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import ImageSource, Timeline, VideoSource
-from toolkit.film.proxy import ProxyJob, cached_gain, proxied, proxy_dir
+from toolkit.film.proxy import cached_gain, make_proxy
 from toolkit.film.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg, run_render
 from toolkit.film.run.verify import VerifyReport, verify_output
+from toolkit.film.steps import (
+    CardReadBack,
+    Check,
+    DrawText,
+    FlashGate,
+    MakeProxies,
+    MeasureLoudness,
+    Render,
+    RenderSteps,
+    cache_dir,
+    plan_render,
+)
 from toolkit.settings import Settings
 
 ProgressCallback = Callable[[str, Progress], None]
-"""Called with the stage name ("loudness", "render", "flash check") and its progress."""
+"""Called with a step's name (`toolkit.film.steps`: "text", "proxies", "loudness", "render", "check",
+"flash gate", "end card") when it starts (frame 0, no total), then with the progress ffmpeg reports."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +59,6 @@ class RenderResult:
     card: CardCheck | None = None  # what the end-card check read back from the film
 
 
-def cache_dir() -> Path:
-    """Where rasterised text images are kept between renders (content-addressed, safe to delete)."""
-    base = os.environ.get("REEL_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "reel" / "text"
-
-
 def inputs_of(prepared: Prepared) -> list[Path]:
     """Every file the film reads: the storyboard and all its media (never to be overwritten)."""
     paths = [prepared.loaded.path, *prepared.inputs.media.keys(), *prepared.loaded.caption_files.keys()]
@@ -64,36 +72,84 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
                 on_progress: ProgressCallback | None = None, settings: Settings | None = None) -> RenderResult:
     """Render `prepared` to `output` atomically; return only when the film passed every gate.
 
-    The film is written to a temporary file beside `output`, probed against the plan, and run
-    through the WCAG 2.3.1 flash gate and the end-card check (its own card read back from the
-    pixels, `toolkit.film.cardcheck`) before it is renamed into place. A failing film never
-    appears at `output`: `VerifyError` or `PolicyError` (flashing, an unreadable or wrong end
-    card) is raised instead.
+    Runs the steps `toolkit.film.steps.plan_render` lists (the list `reel render --dry-run`
+    prints), in order, every one of them. The film is written to a temporary file beside
+    `output`, probed against the plan, and run through the WCAG 2.3.1 flash gate and the
+    end-card check (its own card read back from the pixels, `toolkit.film.cardcheck`) before it
+    is renamed into place. A failing film never appears at `output`: `VerifyError` or
+    `PolicyError` (flashing, an unreadable or wrong end card) is raised instead.
     """
     settings = settings or Settings()
     started = time.perf_counter()
-    timeline = prepared.timeline
-    report = (lambda stage: (lambda p: on_progress(stage, p))) if on_progress else (lambda stage: None)
-    raster = rasterise(timeline, cache_dir())
-    if draft:
-        timeline, gain = _draft_inputs(timeline, settings, report)
-    else:
-        gain = loudness_gain(timeline, ffmpeg=settings.ffmpeg, on_progress=report("loudness"))
-    encode = EncodeSettings.draft(settings.threads) if draft else EncodeSettings.final(settings.threads)
-    with atomic_output(Path(output), force=force, inputs=inputs_of(prepared), kind="film") as temp:
-        commands = compile_render(timeline, raster, output=temp, encode=encode, gain=gain)
-        run_render(commands, stage="render", total_frames=timeline.frames, ffmpeg=settings.ffmpeg,
-                   on_progress=report("render"))
-        verified = verify_output(temp, timeline)
-        flash = check_clip(temp)
-        if not flash.passed:
-            raise PolicyError([_flash_issue(prepared, i) for i in flash.failures],
-                              summary="the film flashes more than 3 times a second over a large area "
-                                      "(WCAG 2.3.1), which can trigger seizures; it was not saved")
-        card = check_card(prepared, temp, timeline=timeline)  # what the pixels show, not what was meant
-    return RenderResult(output=Path(output), timeline=prepared.timeline, verify=verified, flash=flash, gain=gain,
-                        warnings=prepared.warnings + raster.warnings + _quiet_warning(prepared, gain),
-                        seconds=time.perf_counter() - started, card=card)
+    plan = plan_render(prepared, Path(output), draft=draft, settings=settings)
+    return _run(plan, prepared, force=force, on_progress=on_progress, settings=settings, started=started)
+
+
+def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: ProgressCallback | None,
+         settings: Settings, started: float) -> RenderResult:
+    """Run every step of `plan` in order (a step of a kind this loop does not know is an error)."""
+    def report(stage: str) -> Callable[[Progress], None] | None:
+        return (lambda p: on_progress(stage, p)) if on_progress else None
+
+    gain: AudioGain | None = None
+    temp: Path | None = None
+    verified: VerifyReport | None = None
+    flash: FlashReport | None = None
+    card: CardCheck | None = None
+    with contextlib.ExitStack() as stack:
+        for step in plan.steps:
+            if on_progress:
+                on_progress(step.name, Progress(0, None, 0.0, None, False))  # the stage starts
+            if isinstance(step, DrawText):
+                continue  # drawn while the list was built (the render command names the pictures)
+            if isinstance(step, MakeProxies):
+                failed = {job for job in step.make if not make_proxy(job, lambda argv, job: run_ffmpeg(
+                    argv, stage="proxy", ffmpeg=settings.ffmpeg, on_progress=report("proxies")))}
+                plan = plan.without_proxies(failed, prepared.timeline)
+            elif isinstance(step, MeasureLoudness):
+                gain = _gain(step, plan.render.timeline, settings, report("loudness"))
+            elif isinstance(step, Render):
+                render = plan.render  # rebuilt when a proxy could not be made
+                temp = stack.enter_context(atomic_output(render.output, force=force, inputs=inputs_of(prepared),
+                                                         kind="film"))
+                run_render(render.compile(gain, temp), stage="render", total_frames=render.timeline.frames,
+                           ffmpeg=settings.ffmpeg, on_progress=report("render"))
+            elif isinstance(step, Check):
+                verified = verify_output(_written(temp), plan.render.timeline)
+            elif isinstance(step, FlashGate):
+                flash = check_clip(_written(temp))
+                if not flash.passed:
+                    raise PolicyError([_flash_issue(prepared, i) for i in flash.failures],
+                                      summary="the film flashes more than 3 times a second over a large area "
+                                              "(WCAG 2.3.1), which can trigger seizures; it was not saved")
+            elif isinstance(step, CardReadBack):
+                # what the pixels show, not what was meant
+                card = check_card(prepared, _written(temp), timeline=plan.render.timeline)
+            else:
+                raise TypeError(f"no way to run the render step {step!r}")
+    assert verified is not None and flash is not None  # RenderSteps always ends with the checks
+    raster = plan.steps[0].raster if isinstance(plan.steps[0], DrawText) else None
+    return RenderResult(output=plan.render.output, timeline=prepared.timeline, verify=verified, flash=flash,
+                        gain=gain, warnings=prepared.warnings + (raster.warnings if raster else ())
+                        + _quiet_warning(prepared, gain), seconds=time.perf_counter() - started, card=card)
+
+
+def _gain(step: MeasureLoudness, timeline: Timeline, settings: Settings,
+          on_progress: Callable[[Progress], None] | None) -> AudioGain | None:
+    """The gain the render applies: kept (drafts), or measured by the pass the step names."""
+    if not step.needed:
+        return step.known
+
+    def measure() -> AudioGain | None:
+        return loudness_gain(timeline, ffmpeg=settings.ffmpeg, on_progress=on_progress)
+
+    return measure() if step.keep_in is None else cached_gain(timeline, step.keep_in, measure)
+
+
+def _written(temp: Path | None) -> Path:
+    if temp is None:
+        raise RuntimeError("a check step ran before the render step")  # RenderSteps forbids this order
+    return temp
 
 
 def _quiet_warning(prepared: Prepared, gain: AudioGain | None) -> tuple[Issue, ...]:
@@ -104,23 +160,6 @@ def _quiet_warning(prepared: Prepared, gain: AudioGain | None) -> tuple[Issue, .
     return (Issue(f"the sound is very quiet: raised by the maximum {gain.gain_db:.0f} dB it still lands about "
                   f"{gain.short_db:.1f} LU below {target:g} LUFS; record or export the voice and music louder",
                   path="audio", file=prepared.loaded.path, severity="warning", code="loudness-short"),)
-
-
-def _draft_inputs(timeline: Timeline, settings: Settings,
-                  report: Callable[[str], Callable[[Progress], None] | None]) -> tuple[Timeline, AudioGain | None]:
-    """A draft's Timeline on cached proxies of its footage, and its (cached) loudness gain.
-
-    Same frames, timing and loudness as the final; see `toolkit.film.proxy` for what is cached.
-    """
-    root = proxy_dir(cache_dir())
-
-    def make(argv: list[str], job: ProxyJob) -> None:
-        run_ffmpeg(argv, stage="proxy", ffmpeg=settings.ffmpeg, on_progress=report("proxies"))
-
-    timeline, _ = proxied(timeline, root, make)
-    gain = cached_gain(timeline, root, lambda: loudness_gain(timeline, ffmpeg=settings.ffmpeg,
-                                                               on_progress=report("loudness")))
-    return timeline, gain
 
 
 def _flash_issue(prepared: Prepared, interval) -> Issue:

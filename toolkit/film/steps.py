@@ -1,0 +1,254 @@
+"""The render as a list of steps: built once from a `Prepared` film, printed by `reel render
+--dry-run`, run by `toolkit.film.render.render_film`, so what is printed is what is run.
+
+    text → proxies (drafts) → loudness → render → check → flash gate → end card
+
+`plan_render` builds the list. Building it draws the text pictures (the render's command names
+them by their content, so they must exist to be named) and, for a draft, finds each clip's
+proxy in the cache (named by the clip's content): it starts no process. Every step that runs
+ffmpeg carries the exact argv it runs; a command's last argument is the file it writes, which
+the runner first writes beside its place under a temporary name and renames when complete
+(`toolkit.film.run.atomic`). The one value known only while running is the loudness gain a
+final render measures: the render step's command is shown without it (and says so), and the
+runner compiles the same step with the measured gain. A draft's gain is kept between drafts,
+so a draft whose sound did not change shows its exact command.
+
+The three checks (probe against the plan, the WCAG 2.3.1 flash gate, the end card read back
+from the pixels) end every list: a `RenderSteps` without them cannot be built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from toolkit.film.cardcheck import card_frames
+from toolkit.film.compile.graph import RenderCommands, compile_loudness_pass, compile_render
+from toolkit.film.compile.loudness import AudioGain
+from toolkit.film.compile.output import EncodeSettings
+from toolkit.film.compile.raster import RasterPlan, rasterise
+from toolkit.film.pipeline import Prepared
+from toolkit.film.plan.timeline import Timeline
+from toolkit.film.proxy import ProxyJob, cached_gain_only, compile_proxy, plan_proxies, proxy_dir, with_proxies
+from toolkit.settings import Settings
+
+
+def cache_dir() -> Path:
+    """Where rasterised text images are kept between renders (content-addressed, safe to delete)."""
+    base = os.environ.get("REEL_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "reel" / "text"
+
+
+@dataclass(frozen=True, slots=True)
+class DrawText:
+    """Captions, slates and the end card drawn into transparent pictures (done while building)."""
+
+    name: ClassVar[str] = "text"
+    raster: RasterPlan
+    folder: Path
+
+    def describe(self) -> str:
+        return (f"{len(self.raster.images)} text pictures in {self.folder} (drawn now: the render command names "
+                "them by their content)")
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class MakeProxies:
+    """A draft's footage as small proxies: `make` are missing from the cache, `cached` are there."""
+
+    name: ClassVar[str] = "proxies"
+    make: tuple[ProxyJob, ...]
+    cached: tuple[ProxyJob, ...]
+
+    def describe(self) -> str:
+        if not self.make and not self.cached:
+            return "no footage to proxy"
+        return (f"{_count(len(self.make), 'proxy')} to make, {len(self.cached)} already made, in "
+                f"{proxy_dir(cache_dir())}; the render reads the proxies, not the original footage")
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(compile_proxy(job, job.path)) for job in self.make)
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureLoudness:
+    """Pass 1 of the loudness normalisation: the mix measured alone. `known` is the gain when it
+    is known without measuring (a draft's kept gain); `argv` is None for a film without sound."""
+
+    name: ClassVar[str] = "loudness"
+    argv: tuple[str, ...] | None
+    known: AudioGain | None
+    keep_in: Path | None  # drafts keep the measured gain here for the next draft
+
+    @property
+    def needed(self) -> bool:
+        """True when the pass must run (there is sound and no kept gain)."""
+        return self.argv is not None and self.known is None
+
+    def describe(self) -> str:
+        if self.argv is None:
+            return "no sound to measure (the film gets a silent AAC track)"
+        if self.known is not None:
+            return f"gain kept from the last draft with this sound: {self.known.describe()} (nothing to measure)"
+        return ("measure the mix (BS.1770 with ffmpeg's ebur128); when the gain needs the true-peak limiter, the "
+                "mix is measured again after it (at most 3 times) and the gain corrected")
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return (self.argv,) if self.needed and self.argv is not None else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Render:
+    """The film: one ffmpeg command, or chunk producers piped into one encoder (`RenderCommands`)."""
+
+    name: ClassVar[str] = "render"
+    timeline: Timeline  # the one rendered: a draft's points at the proxies
+    raster: RasterPlan
+    encode: EncodeSettings
+    output: Path
+    gain: AudioGain | None  # as known when the list was built
+    gain_pending: bool  # the loudness pass must measure it first
+
+    def compile(self, gain: AudioGain | None, output: Path | None = None) -> RenderCommands:
+        """The render's commands with `gain` (the measured one, when running), writing `output`
+        (the runner's temporary name; default `self.output`)."""
+        return compile_render(self.timeline, self.raster, output=output or self.output, encode=self.encode,
+                              gain=gain)
+
+    def describe(self) -> str:
+        where = f"-> {self.output} (written under a temporary name beside it, renamed when every check passed)"
+        if self.gain_pending:
+            return (f"{where}; shown without the gain: the loudness pass's gain (`volume=…dB`, and the limiter "
+                    "when needed) goes into the audio chain after the mix")
+        return where
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return _flat(self.compile(None if self.gain_pending else self.gain))
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The written file probed against the plan and the house export spec (`run.verify`)."""
+
+    name: ClassVar[str] = "check"
+
+    def describe(self) -> str:
+        return "probe the file: size, frame rate, length, codecs, colour tags, index at the front, no edit lists"
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class FlashGate:
+    """The WCAG 2.3.1 flash gate over every frame of the written file (`care.flash`)."""
+
+    name: ClassVar[str] = "flash gate"
+
+    def describe(self) -> str:
+        return "no more than 3 flashes a second over a large area (WCAG 2.3.1), read from the file's frames"
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class CardReadBack:
+    """The end card read back from the file's pixels (`film.cardcheck`)."""
+
+    name: ClassVar[str] = "end card"
+    frames: tuple[int, ...]
+
+    def describe(self) -> str:
+        return (f"read the end card back from frames {', '.join(map(str, self.frames))}: every helpline's exact "
+                "number must show")
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return ()
+
+
+Step = DrawText | MakeProxies | MeasureLoudness | Render | Check | FlashGate | CardReadBack
+GATES = (Check, FlashGate, CardReadBack)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSteps:
+    """The steps of one render, in order; the last three are always the checks (`GATES`)."""
+
+    steps: tuple[Step, ...]
+    draft: bool
+
+    def __post_init__(self) -> None:
+        kinds = tuple(type(step) for step in self.steps)
+        if kinds[-len(GATES):] != GATES or sum(k is Render for k in kinds) != 1 or kinds.index(Render) != \
+                len(kinds) - len(GATES) - 1:
+            raise ValueError("a render's steps end with its one render, then the check, the flash gate and the "
+                             "end-card read-back")
+
+    @property
+    def render(self) -> Render:
+        return next(step for step in self.steps if isinstance(step, Render))
+
+    def commands(self) -> list[tuple[str, ...]]:
+        """Every ffmpeg argv the steps run, in order (the render's without a pending gain)."""
+        return [argv for step in self.steps for argv in step.commands()]
+
+    def without_proxies(self, failed: set[ProxyJob], original: Timeline) -> RenderSteps:
+        """These steps with the clips whose proxy could not be made drafted from `original`'s footage."""
+        proxies = next((s for s in self.steps if isinstance(s, MakeProxies)), None)
+        if not failed or proxies is None:
+            return self
+        kept = [job for job in (*proxies.make, *proxies.cached) if job not in failed]
+        render = dataclasses.replace(self.render, timeline=with_proxies(original, kept))
+        return dataclasses.replace(self, steps=tuple(render if isinstance(s, Render) else s for s in self.steps))
+
+    def shell(self) -> str:
+        """The list as `reel render --dry-run` prints it: a `#` line per step, then its commands."""
+        lines: list[str] = []
+        for number, step in enumerate(self.steps, start=1):
+            lines.append(f"# step {number} of {len(self.steps)}: {step.name} — {step.describe()}")
+            if isinstance(step, Render):
+                lines.append(step.compile(None if step.gain_pending else step.gain).shell())
+            else:
+                lines.extend(shlex.join(argv) for argv in step.commands())
+        return "\n".join(lines)
+
+
+def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
+                settings: Settings | None = None) -> RenderSteps:
+    """The steps that render `prepared` to `output`: what `--dry-run` prints and `render_film` runs."""
+    settings = settings or Settings()
+    timeline = prepared.timeline
+    folder = cache_dir()
+    text = DrawText(rasterise(timeline, folder), folder)
+    steps: list[Step] = [text]
+    keep_in: Path | None = None
+    known: AudioGain | None = None
+    if draft:
+        keep_in = proxy_dir(folder)
+        jobs = tuple(plan_proxies(timeline, keep_in).values())
+        steps.append(MakeProxies(tuple(j for j in jobs if not j.path.exists()),
+                                 tuple(j for j in jobs if j.path.exists())))
+        timeline = with_proxies(timeline, jobs)
+        known = cached_gain_only(timeline, keep_in)
+    measure = compile_loudness_pass(timeline)
+    loudness = MeasureLoudness(None if measure is None else tuple(measure), known, keep_in)
+    encode = EncodeSettings.draft(settings.threads) if draft else EncodeSettings.final(settings.threads)
+    steps += [loudness, Render(timeline, text.raster, encode, Path(output), known, loudness.needed),
+              Check(), FlashGate(), CardReadBack(card_frames(timeline))]
+    return RenderSteps(tuple(steps), draft)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun if n == 1 else noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
+
+
+def _flat(commands: RenderCommands) -> tuple[tuple[str, ...], ...]:
+    return (*commands.producers, commands.encoder)
