@@ -260,7 +260,7 @@ rules:
     ("rules:\n  - id: slur\n    severity: error\n    patterns: [x]\n    reason: rrr\n    suggestion: sss\n"
      "    source: src\n    examples: {bad: [x]}\n", 3, "rule id 'slur' already exists; use `extend:`"),
     ("rules:\n  - id: x-rule\n    severity: fatal\n    patterns: [x]\n    reason: rrr\n    suggestion: sss\n"
-     "    source: src\n    examples: {bad: [x]}\n", 4, "Input should be 'error', 'warning' or 'info'"),
+     "    source: src\n    examples: {bad: [x]}\n", 4, "'fatal' is not one of 'error', 'warning' or 'info'"),
 ])
 def test_private_file_mistakes_are_located(tmp_path: Path, body: str, line: int, message: str) -> None:
     extra = tmp_path / "private.yaml"

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from toolkit.care.warnings import normalize_topic
+from toolkit.doc.errors import translate_validation_error
 from toolkit.doc.loader import load_document
 from toolkit.errors import Issue, PolicyError, SpecError
 
@@ -181,13 +182,4 @@ def load_directory(path: Path | str | None = None) -> Directory:
     try:
         return Directory.model_validate(doc.data)
     except ValidationError as exc:
-        raise SpecError([doc.issue(err["loc"], _plain(err)) for err in exc.errors(include_url=False)]) \
-            from None
-
-
-def _plain(err: dict) -> str:
-    if err["type"] == "extra_forbidden":
-        return f"unknown key `{err['loc'][-1]}`"
-    if err["type"] == "value_error":
-        return str((err.get("ctx") or {}).get("error", err["msg"]))
-    return str(err["msg"])
+        raise SpecError(translate_validation_error(exc, doc, root=Directory)) from None

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from toolkit.care.normalise import KeyWords
+from toolkit.doc.errors import translate_validation_error
 from toolkit.doc.loader import Document, load_document
 from toolkit.errors import Issue, Severity, SpecError
 
@@ -243,15 +244,7 @@ def _read(path: Path) -> tuple[Document, RuleFile]:
     try:
         return doc, RuleFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise SpecError([doc.issue(e["loc"], _plain(e)) for e in exc.errors(include_url=False)]) from None
-
-
-def _plain(err: dict) -> str:
-    if err["type"] == "extra_forbidden":
-        return f"unknown key `{err['loc'][-1]}`"
-    if err["type"] == "value_error":
-        return str((err.get("ctx") or {}).get("error", err["msg"]))
-    return str(err["msg"])
+        raise SpecError(translate_validation_error(exc, doc, root=RuleFile)) from None
 
 
 def _compile(spec: RuleSpec, sources: list[tuple[str, Document, tuple]], vocabulary: dict[str, str],

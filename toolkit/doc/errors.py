@@ -56,16 +56,18 @@ _PATTERNS: dict[str, str] = {
 }
 
 
-def translate_validation_error(exc: ValidationError, doc: Document, *, prefix: tuple = (),
-                               root: type[BaseModel] | None = None) -> list[Issue]:
+def translate_validation_error(exc: ValidationError, doc: Document, *, root: type[BaseModel],
+                               prefix: tuple = (), choices: Mapping[str, Sequence[str]] | None = None,
+                               ) -> list[Issue]:
     """One `Issue` per pydantic error, located in `doc` at the offending key or value.
 
-    `root` is the model that was validated (default: found from the error's title among the
-    storyboard and template models); unknown keys get a hint from the keys allowed where they
-    are, or are told where they belong instead.
+    `root` is the model that was validated (at `prefix` in the document): unknown keys get a
+    hint from the keys allowed where they are, or are told where they belong instead.
+    `choices` maps a custom union error type (a pydantic `Discriminator`'s) to the keys one of
+    which picks the member, so a near miss (`vidoe:`) gets a did-you-mean.
     """
     issues: list[Issue] = []
-    model = root or _ROOTS().get(exc.title)
+    model = root
     hints = 0
     for err in exc.errors(include_url=False):
         loc = (*prefix, *err["loc"])
@@ -78,8 +80,8 @@ def translate_validation_error(exc: ValidationError, doc: Document, *, prefix: t
                 hint = unknown_key_hint(key, model, tuple(err["loc"][:-1]))
             issues.append(doc.issue(loc, f"unknown key `{shown(key)}`{hint}", key=True, code=etype))
             continue
-        if etype == "background_kind" and isinstance(err.get("input"), dict):
-            kinds = ["video", "image", "color", "gradient"]
+        if choices and etype in choices and isinstance(err.get("input"), dict):
+            kinds = list(choices[etype])
             keys = [str(k) for k in err["input"] if len(str(k)) <= 64]
             guesses = [k for k in keys if difflib.get_close_matches(k, kinds, 1)]
             hint = ""
@@ -184,14 +186,6 @@ def _short(message: str) -> str:
 
 
 # ------------------------------------------------------------------ the models' key tree
-
-
-@lru_cache(maxsize=1)
-def _ROOTS() -> dict[str, type[BaseModel]]:  # a constant, built late to avoid an import cycle
-    from toolkit.film.spec import models as spec_models
-    from toolkit.film.template import models as template_models
-
-    return {"Storyboard": spec_models.Storyboard, "Template": template_models.Template}
 
 
 def _members(annotation: Any) -> list[tuple[str | None, Any]]:

@@ -86,6 +86,10 @@ def _background_tag(value: Any) -> str | None:
     return None
 
 
+# the keys one of which picks a background's kind: near misses (`vidoe:`) get a did-you-mean
+BACKGROUND_KINDS = ("video", "image", "color", "gradient")
+UNION_CHOICES = {"background_kind": BACKGROUND_KINDS}
+
 Background = Annotated[
     Annotated[VideoBackground, Tag("video")]
     | Annotated[ImageBackground, Tag("image")]

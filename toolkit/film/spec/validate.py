@@ -29,6 +29,7 @@ from toolkit.film.spec.models import (
     Storyboard,
     VideoBackground,
 )
+from toolkit.film.spec.scenes import UNION_CHOICES
 from toolkit.media.integrity import decode_check
 from toolkit.media.probe import MediaInfo, probe
 from toolkit.settings import Settings
@@ -65,7 +66,7 @@ def load_storyboard(path: Path, *, allow_outside: bool = False) -> LoadedStorybo
     try:
         storyboard = Storyboard.model_validate(doc.data)
     except ValidationError as exc:
-        issues.extend(translate_validation_error(exc, doc))
+        issues.extend(translate_validation_error(exc, doc, root=Storyboard, choices=UNION_CHOICES))
     base = doc.path.resolve().parent
     checker = _AssetChecker(doc, base, allow_outside, issues)
     scenes: list[tuple[int, Any]] = []

@@ -142,7 +142,8 @@ def _with_film_style(loaded: LoadedStoryboard, resolved: ResolvedTemplate, error
     try:
         template = Template.model_validate(data)
     except ValidationError as exc:
-        errors.extend(translate_validation_error(exc, loaded.document, prefix=("style",)))
+        errors.extend(translate_validation_error(exc, loaded.document, root=Template,
+                                                 prefix=("style",)))
         return resolved
     return dataclasses.replace(resolved, template=template, origins=origins)
 

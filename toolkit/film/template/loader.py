@@ -118,7 +118,7 @@ def load_template(name: str, *, root: Path | None = None) -> ResolvedTemplate:
         try:
             Template.model_validate({"name": "x", **{k: v for k, v in doc.data.items() if k != "name"}})
         except ValidationError as exc:
-            found = translate_validation_error(exc, doc)
+            found = translate_validation_error(exc, doc, root=Template)
             if doc.data.get("extends") is not None:
                 found = [i for i in found if i.code != "missing"]
             issues.extend(found)
@@ -127,7 +127,7 @@ def load_template(name: str, *, root: Path | None = None) -> ResolvedTemplate:
     try:
         template = Template.model_validate(merged)
     except ValidationError as exc:
-        raise TemplateError(translate_validation_error(exc, docs[0])) from None
+        raise TemplateError(translate_validation_error(exc, docs[0], root=Template)) from None
     _check_files(template, root, chain, docs)
     return ResolvedTemplate(template=template, folder=root / name, chain=tuple(chain), origins=origins,
                             documents=dict(zip(chain, docs, strict=True)), lock_origins=lock_origins)
