@@ -27,7 +27,6 @@ from rapidfuzz.distance import OSA
 from toolkit.care.characters import char_label, is_invisible, script, skeleton_char
 
 _RLO, _LRO, _PDF = "\u202e", "\u202d", "\u202c"
-_EMBEDDINGS = frozenset("\u202a\u202b")
 # Digits and symbols read as letters when they sit inside a word.
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i",
         "|": "l", "+": "t"}

@@ -221,18 +221,26 @@ class RenderSteps:
         return "\n".join(lines)
 
 
+def draw_text(timeline: Timeline, folder: Path | None = None) -> DrawText:
+    """The first step of every render: the text pictures, drawn into `folder` (default the cache).
+
+    The template preview (`toolkit.film.template.preview`) takes its pictures from it too.
+    """
+    folder = folder or cache_dir()
+    return DrawText(rasterise(timeline, folder), folder)
+
+
 def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
                 settings: Settings | None = None) -> RenderSteps:
     """The steps that render `prepared` to `output`: what `--dry-run` prints and `render_film` runs."""
     settings = settings or Settings()
     timeline = prepared.timeline
-    folder = cache_dir()
-    text = DrawText(rasterise(timeline, folder), folder)
+    text = draw_text(timeline)
     steps: list[Step] = [text]
     keep_in: Path | None = None
     known: AudioGain | None = None
     if draft:
-        keep_in = proxy_dir(folder)
+        keep_in = proxy_dir(text.folder)
         jobs = tuple(plan_proxies(timeline, keep_in).values())
         steps.append(MakeProxies(tuple(j for j in jobs if not j.path.exists()),
                                  tuple(j for j in jobs if j.path.exists())))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toolkit.care.helplines import Directory, HelplineEntry, load_directory
+from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.lint import RuleSet, load_rules
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic
 from toolkit.errors import IssuesError, ReelError, SpecError
@@ -68,10 +68,6 @@ class GradeContext:
         """The topics that need an opening content warning (standards §8.1)."""
         return tuple(t for t in self.topics if t in FLAGGED_TOPICS)
 
-    def helplines(self) -> tuple[HelplineEntry, ...]:
-        """The region's services an end card may show (no emergency or superseded entries)."""
-        return tuple(e for e in self.directory.for_region(self.region) if e.kind in ("crisis", "support"))
-
 
 def make_context(*, region: str | None = None, topics: Iterable[str] = (), storyboard: Path | None = None,
                  captions_file: Path | None = None, directory: Directory | None = None,
@@ -108,29 +104,23 @@ def make_context(*, region: str | None = None, topics: Iterable[str] = (), story
 
 
 def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary | None, str | None]:
+    """Region, topics, language and the plan, from one `prepare` (the same front half a render runs)."""
     from toolkit.film.pipeline import prepare
-    from toolkit.film.spec.validate import load_storyboard
 
-    problem: ReelError | None = None
     try:
-        sb = load_storyboard(path).storyboard
-    except SpecError as exc:
+        prepared = prepare(path)
+    except ReelError as exc:
         # The film is often finished elsewhere: a storyboard that is valid in itself but whose
-        # footage is not on this machine still says the region and the topics.
+        # footage is not on this machine (or that cannot be planned) still says the region and
+        # the topics. One that is invalid in itself is the error.
         alone = _storyboard_alone(path)
         if alone is None:
             raise
-        sb, problem = alone, exc
+        first = exc.issues[0].format() if isinstance(exc, IssuesError) and exc.issues else str(exc).splitlines()[0]
+        return (alone.region, tuple(normalize_topic(t) for t in alone.topics), alone.language, None,
+                f"the storyboard could not be planned here: {first}")
+    sb = prepared.loaded.storyboard
     topics = tuple(normalize_topic(t) for t in sb.topics)
-    if problem is None:
-        try:
-            prepared = prepare(path)
-        except ReelError as exc:
-            problem = exc
-    if problem is not None:
-        first = problem.issues[0].format() if isinstance(problem, IssuesError) and problem.issues else \
-            str(problem).splitlines()[0]
-        return sb.region, topics, sb.language, None, f"the storyboard could not be planned here: {first}"
     timeline = prepared.timeline
     fps = timeline.canvas.fps
     events: list[CaptionEvent] = []

@@ -93,10 +93,6 @@ class TextMeasurements:
     detections: int  # frames actually run through the text detector
     recognitions: int  # text lines actually run through the recogniser
 
-    def in_window(self, start: float, end: float) -> tuple[OcrSample, ...]:
-        """Samples with start <= time < end."""
-        return tuple(s for s in self.samples if start <= s.time < end)
-
 
 def sample_times(duration: float, *, opening: float, ending: float, body_step: float,
                  max_body: int) -> list[tuple[float, Phase]]:

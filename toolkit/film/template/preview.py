@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.color import parse_color
 from toolkit.errors import Issue, IssuesError, TemplateError
-from toolkit.film.compile.raster import RasterPlan, rasterise
+from toolkit.film.compile.raster import RasterPlan
 from toolkit.film.plan.overlays import MIN_CONTRAST
 from toolkit.film.plan.timeline import Box, ColorSource, GradientSource, Segment, Source, Timeline
 from toolkit.film.template.apply import TEMPLATE_TEXTS
@@ -74,7 +74,9 @@ def preview_sheet(name: str, out: Path, *, root: Path | None = None, width: int 
     Raises `TemplateError` when the template is invalid or the sample film breaks one of its
     checks (contrast, safe zone, logo overlap): a template that fails here fails every film.
     """
-    from toolkit.film.pipeline import prepare  # the pipeline imports this package's siblings
+    # the pipeline (and the render steps on it) import this package's siblings
+    from toolkit.film.pipeline import prepare
+    from toolkit.film.steps import draw_text
 
     resolved = load_template(name, root=root)
     scale = width / 1080
@@ -89,7 +91,7 @@ def preview_sheet(name: str, out: Path, *, root: Path | None = None, width: int 
         except IssuesError as exc:
             raise TemplateError([_unlocated(i) for i in exc.issues if i.severity != "info"],
                                 summary=f"template `{name}` fails its checks on the preview's sample film") from None
-        raster = rasterise(prepared.timeline, Path(tmp) / "raster")
+        raster = draw_text(prepared.timeline, Path(tmp) / "raster").raster  # a render's first step
         panels = [(label, _panel(prepared.timeline, raster, _frame(prepared.timeline, which, moment)))
                   for label, which, moment in PANELS]
     sheet = _sheet(resolved, panels, width, gap, scale)
@@ -292,8 +294,3 @@ def _wrapped(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
     if line:
         draw.text((x, y), line, font=font, fill=fill)
     return y + round(font.size * 1.35)
-
-
-def sheet_size(width: int = 1080) -> tuple[int, int]:
-    """The sheet's pixel size for `width`: always 9:16."""
-    return width, round(width * 16 / 9)
