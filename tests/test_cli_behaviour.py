@@ -53,3 +53,25 @@ def test_an_empty_no_color_does_not_turn_colour_off(runner: CliRunner, tmp_path:
     result = runner.invoke(cli, ["lint", str(_lint_file(tmp_path))], env={"FORCE_COLOR": "1", "NO_COLOR": ""})
     assert ESC in result.output
 
+
+
+@pytest.mark.parametrize("args", [["helplines", "--all"], ["helplines", "--region", "UK"],
+                                  ["helplines", "--topic", "eating-disorders"]])
+def test_helplines_shows_every_id_within_80_columns(runner: CliRunner, args: list[str]) -> None:
+    from toolkit.care.endcard import contact_text
+    from toolkit.care.helplines import load_directory
+
+    result = runner.invoke(cli, args, env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    directory = load_directory()
+    region = args[2] if args[1] == "--region" else None
+    topic = args[2] if args[1] == "--topic" else None
+    listed = [e for e in directory.filter(region=region, topic=topic) if "--all" in args or e.status != "unconfirmed"]
+    assert listed
+    for entry in listed:
+        # the id leads the entry's first line, where a user copies it from
+        assert any(line.strip().startswith(f"{entry.id}  {entry.name}") for line in lines), entry.id
+        for channel in entry.channels:  # every contact whole, on one line
+            assert any(contact_text(channel).text in line for line in lines), (entry.id, channel.value)

@@ -160,7 +160,7 @@ def test_folder_with_a_damaged_clip_grades_the_rest_and_exits_1(runner: CliRunne
     (("{tiny}", "--out", "grades"), "--out is for folders and several clips"),
     (("{tiny}", "--region", "XX"), "no helpline directory for region 'XX'"),
     (("{folder}", "--storyboard", "{rubric}"), "--storyboard describes one clip"),
-    (("{tiny}", "--json", "{tiny}"), "is the clip being graded; choose another name for the report"),
+    (("{tiny}", "--html", "{tiny}"), "is the clip being graded; choose another name for the report"),
     (("{missing}",), "does not exist"),
 ])
 def test_usage_errors_exit_2(runner: CliRunner, made: dict[str, Path], tmp_path: Path, args: tuple[str, ...],

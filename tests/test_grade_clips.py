@@ -259,7 +259,7 @@ def test_unsafe_wording_on_screen_fails_safe_language(graded: Callable[[str], Re
 @pytest.mark.parametrize("name", ["clean", "rail-captions", "no-audio"])
 def test_json_report_matches_its_schema(graded: Callable[[str], Report], name: str) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((ROOT / "rubrics" / "report.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "schema" / "grade.schema.json").read_text(encoding="utf-8"))
     data = json.loads(json.dumps(report_to_dict(graded(name))))
     jsonschema.validate(data, schema)
     assert [r["id"] for r in data["results"]] == [c.id for c in load_rubric().criteria]

@@ -332,7 +332,7 @@ def test_cli_hides_unconfirmed_entries_and_says_how_many(runner) -> None:
     result = runner.invoke(cli, ["helplines"])
     assert result.exit_code == 0, result.output
     assert "The Trevor Project" not in result.output
-    assert ("6 unconfirmed entries hidden (numbers not verified; never put on an end card). Use --all to "
+    assert ("6 unconfirmed entries hidden (numbers not verified; never put on an end card).\nUse --all to "
             "show them.") in result.output
     us = runner.invoke(cli, ["helplines", "--region", "us"])
     assert "1 unconfirmed entry hidden" in us.output

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from toolkit.cli.jsonout import JsonCommand, emit_json, json_option
 from toolkit.cli.style import rich_console
 
 if TYPE_CHECKING:
@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 GATE_FAILED = 3  # distinct from 1 (tool error) and 2 (usage) so scripts can tell them apart
 
 
-@click.command("check-flash")
+@click.command("check-flash", cls=JsonCommand)
 @click.argument("clip", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@json_option("The full report (schema/check-flash.schema.json)")
 @click.option(
     "--profile",
     type=click.Choice(["wcag_strict", "broadcast"]),
@@ -27,7 +27,7 @@ GATE_FAILED = 3  # distinct from 1 (tool error) and 2 (usage) so scripts can tel
     help="Area rule: 25 % of the worst 10° window (WCAG), or 25 % of the whole frame (broadcast).",
 )
 @click.pass_context
-def check_flash(ctx: click.Context, clip: Path, as_json: bool, profile: str) -> None:
+def check_flash(ctx: click.Context, clip: Path, json_to: str | Path | None, profile: str) -> None:
     """Check CLIP for general and red flashes that could trigger photosensitive seizures.
 
     Exits 0 when the clip passes, 3 when it fails the gate, 1 when it cannot be read.
@@ -35,8 +35,8 @@ def check_flash(ctx: click.Context, clip: Path, as_json: bool, profile: str) -> 
     from toolkit.care.flash import check_clip  # numpy and PyAV load only when checking
 
     report = check_clip(clip, profile=profile)  # type: ignore[arg-type]
-    if as_json:
-        click.echo(json.dumps({"clip": str(clip), **report.to_dict()}, indent=2))
+    if json_to is not None:
+        emit_json({"clip": str(clip), **report.to_dict()}, json_to, inputs=(clip,))
     else:
         _print_report(clip, report)
     if not report.passed:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from toolkit.cli.jsonout import JsonCommand, emit_json, json_option, to_stdout
 from toolkit.cli.output import FileArg
 from toolkit.cli.style import rich_console
 
@@ -17,12 +18,11 @@ if TYPE_CHECKING:
 GRADED_FAILED = 3  # 0 = every must passed, 1 = tool error, 2 = usage error, 3 = graded and failed
 
 
-@click.command()
+@click.command(cls=JsonCommand)
 @click.argument("clips", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--rubric", "rubric_ref", default=None, metavar="NAME|FILE",
               help="A rubric in rubrics/ by name, or a rubric YAML file.  [default: tiktok-default]")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the JSON report here (one clip).")
+@json_option("The report of one clip (schema/grade.schema.json)")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the HTML report here (one clip).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -37,7 +37,7 @@ GRADED_FAILED = 3  # 0 = every must passed, 1 = tool error, 2 = usage error, 3 =
 @click.option("--topics", default="", metavar="LIST",
               help="Comma-separated topics, e.g. self-harm,suicide (drives the content-warning check).")
 @click.option("--list-checks", is_flag=True, help="List every check and the values a rubric can read, then exit.")
-def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_out: Path | None, html_out: Path | None,
+def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_to: str | Path | None, html_out: Path | None,
           out_dir: Path | None, storyboard: Path | None, captions_file: Path | None, region: str | None,
           topics: str, list_checks: bool) -> None:
     """Grade exported clips against a rubric (delivery spec, loudness, flashing, end card...).
@@ -60,14 +60,14 @@ def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_out: Path | None
 
     found, skipped = collect_clips(clips)
     many = len(clips) > 1 or any(c.is_dir() for c in clips)
-    if many and (json_out or html_out):
+    if many and (json_to or html_out):
         raise click.UsageError("--json and --html name one report; with a folder or several clips use --out DIR")
     if many and storyboard:
         raise click.UsageError("--storyboard describes one clip; grade its clip on its own")
     if not many and out_dir:
         raise click.UsageError("--out is for folders and several clips; use --json/--html for one clip")
-    for out in (json_out, html_out):
-        if out is not None and any(out.resolve() == clip.resolve() for clip in found):
+    for out in (json_to, html_out):
+        if isinstance(out, Path) and any(out.resolve() == clip.resolve() for clip in found):
             raise click.UsageError(f"{out} is the clip being graded; choose another name for the report")
     if not found:
         names = ", ".join(p.name for p in skipped[:5]) or "the folder is empty"
@@ -79,29 +79,29 @@ def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_out: Path | None
     except PolicyError as exc:
         raise click.BadParameter(exc.issues[0].message, param_hint="--region") from None
     for path in skipped:
-        click.echo(f"skipped {path}: not a video file")
+        click.echo(f"skipped {path}: not a video file", err=to_stdout(json_to))
     if many:
         target = out_dir or (clips[0] / "reel-grades" if clips[0].is_dir() else Path("reel-grades"))
         _grade_many(found, skipped, rubric, context, target, clips[0] if clips[0].is_dir() else None)
     else:
-        _grade_one(found[0], rubric, context, json_out, html_out)
+        _grade_one(found[0], rubric, context, json_to, html_out)
 
 
-def _grade_one(clip: Path, rubric, context, json_out: Path | None, html_out: Path | None) -> None:
+def _grade_one(clip: Path, rubric, context, json_to: str | Path | None, html_out: Path | None) -> None:
     from toolkit.grade.grader import grade as grade_clip
     from toolkit.grade.report_html import write_html
-    from toolkit.grade.report_json import write_json
+    from toolkit.grade.report_json import report_to_dict
 
     with _ProgressBar(1) as advance:
         report = grade_clip(clip, rubric, context=context, progress=lambda f: advance(0, clip, f))
-    if json_out:
-        write_json(report, json_out)
     if html_out:
         write_html(report, html_out)
-    _print_report(report)
-    for path in (json_out, html_out):
+    written = emit_json(report_to_dict(report), json_to, inputs=(clip,)) if json_to is not None else None
+    if not to_stdout(json_to):  # standard output carries the JSON alone
+        _print_report(report)
+    for path in (written, html_out):
         if path:
-            click.echo(f"wrote {path}")
+            click.echo(f"wrote {path}", err=to_stdout(json_to))
     if not report.passed:
         raise click.exceptions.Exit(GRADED_FAILED)
 

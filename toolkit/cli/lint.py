@@ -6,15 +6,17 @@ from pathlib import Path
 
 import click
 
+from toolkit.cli.jsonout import JsonCommand, emit_json, issue_to_dict, json_option
 from toolkit.cli.output import FileArg, echo_issues
 from toolkit.cli.style import secho
 from toolkit.errors import Issue, IssuesError
 
 
-@click.command()
+@click.command(cls=JsonCommand)
 @click.argument("files", nargs=-1, required=True, type=FileArg())
 @click.option("--language", default="en", show_default=True, help="Language of .srt/.vtt/.txt files.")
-def lint(files: tuple[Path, ...], language: str) -> None:
+@json_option("Every file's hits (schema/lint.schema.json)")
+def lint(files: tuple[Path, ...], language: str, json_to: str | Path | None) -> None:
     """Check on-screen text against the safe-messaging phrase rules.
 
     FILES are storyboards (title, captions inline and from .srt/.vtt files, slates, end-card
@@ -24,21 +26,27 @@ def lint(files: tuple[Path, ...], language: str) -> None:
     from toolkit.film.spec.validate import load_storyboard
 
     errors = 0
+    reports: list[dict] = []
     for path in files:
+        readable = True
         if path.suffix.lower() in {".srt", ".vtt", ".txt"}:
             issues = _lint_plain(path, language)
         else:
             try:
                 issues = lint_storyboard(load_storyboard(path))
             except IssuesError as exc:
-                echo_issues(exc.issues)
-                errors += 1
-                continue
-        echo_issues(issues, err=False)
+                issues, readable = list(exc.issues), False
         n = sum(i.severity == "error" for i in issues)
-        errors += n
-        if not issues:
+        errors += n if readable else 1
+        reports.append({"file": str(path), "read": readable, "errors": n if readable else 0,
+                        "issues": [issue_to_dict(i) for i in issues]})
+        if json_to is not None:
+            continue
+        echo_issues(issues, err=not readable)
+        if readable and not issues:
             secho(f"{path}: no unsafe wording found", fg="green")
+    if json_to is not None:
+        emit_json({"schema": "reel-lint/1", "passed": not errors, "files": reports}, json_to, inputs=files)
     if errors:
         raise click.exceptions.Exit(1)
 

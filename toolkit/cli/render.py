@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from pathlib import Path
 
 import click
 
+from toolkit.cli.jsonout import JsonCommand, emit_json, json_option
 from toolkit.cli.output import PathArg, echo_issues
 from toolkit.cli.style import rich_console, secho
 
@@ -26,31 +26,32 @@ def common(func):
     return func
 
 
-@click.command()
+def _field_option():
+    from toolkit.cli.templates import field_option
+
+    return field_option()
+
+
+@click.command(cls=JsonCommand)
 @click.argument("storyboard", type=PathArg())
-@click.option("--json", "as_json", is_flag=True, help="Print the Timeline as JSON.")
+@json_option("The whole Timeline (schema/plan.schema.json; `Timeline.from_dict` reads it back)")
 @click.option("--draft", is_flag=True, help="Plan at draft size (540×960).")
 @common
-def plan(storyboard: Path, as_json: bool, draft: bool, template: str | None, allow_outside: bool,
-         strict: bool) -> None:
+@_field_option()
+def plan(storyboard: Path, json_to: str | Path | None, draft: bool, template: str | None, allow_outside: bool,
+         strict: bool, fields: dict[str, str]) -> None:
     """Print the planned Timeline: segments in frames, text boxes in pixels, audio cues.
 
     Nothing is rendered. `--json` gives the whole intermediate representation."""
     from toolkit.film.pipeline import DRAFT_WIDTH, prepare
 
     prepared = prepare(storyboard, template=template, width=DRAFT_WIDTH if draft else None,
-                       allow_outside=allow_outside, strict=strict)
-    if as_json:
-        click.echo(json.dumps(prepared.timeline.to_dict(), indent=2, ensure_ascii=False))
+                       allow_outside=allow_outside, strict=strict, fields=fields)
+    echo_issues([w for w in prepared.warnings if w.severity != "info"])  # stderr: never mixed into the JSON
+    if json_to is not None:
+        emit_json(prepared.timeline.to_dict(), json_to, inputs=(storyboard,))
         return
-    echo_issues([w for w in prepared.warnings if w.severity != "info"])
     click.echo(str(prepared.timeline))
-
-
-def _field_option():
-    from toolkit.cli.templates import field_option
-
-    return field_option()
 
 
 def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, template: str | None,

@@ -40,10 +40,19 @@ def template_schema() -> dict:
 
 @click.command()
 @click.option("--template", "for_template", is_flag=True, help="Print the template schema instead.")
-def schema(for_template: bool) -> None:
+@click.option("--plan", "for_plan", is_flag=True, help="Print the schema of `reel plan --json` instead.")
+def schema(for_template: bool, for_plan: bool) -> None:
     """Print the JSON Schema of the storyboard language (for editors' autocompletion).
 
     The examples point VS Code's YAML extension at schema/storyboard.schema.json with a
-    `# yaml-language-server: $schema=...` first line."""
-    data = template_schema() if for_template else storyboard_schema()
+    `# yaml-language-server: $schema=...` first line. The schemas of every `--json` output
+    are in schema/ too (validate, lint, helplines, plan, check-flash, grade)."""
+    if for_template and for_plan:
+        raise click.UsageError("choose one of --template and --plan")
+    if for_plan:
+        from toolkit.cli.plan_schema import plan_schema
+
+        data = plan_schema()
+    else:
+        data = template_schema() if for_template else storyboard_schema()
     click.echo(json.dumps(data, indent=2, sort_keys=True))

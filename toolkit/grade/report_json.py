@@ -1,4 +1,4 @@
-"""The machine-readable report: a JSON document described by `rubrics/report.schema.json`.
+"""The machine-readable report: a JSON document described by `schema/grade.schema.json`.
 
 Pictures are left out (they are in the HTML report); every moment is given in seconds from
 the start of the clip and every box in 1080×1920 reference pixels.
@@ -21,7 +21,7 @@ SCHEMA_ID = "reel-grade-report/1"
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
-    """The report as plain JSON data (see `rubrics/report.schema.json`)."""
+    """The report as plain JSON data (see `schema/grade.schema.json`)."""
     return {
         "schema": SCHEMA_ID,
         "tool": {"name": "reel", "version": _version()},
