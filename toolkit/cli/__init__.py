@@ -34,6 +34,20 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def load_command(target: str) -> click.Command:
+    """Import the command `target` ("module:function") names.
+
+    A registered command that cannot be loaded is a bug in Reel, never "no such command": a
+    missing or broken module raises its `ImportError`, a missing function an `AttributeError`
+    naming the module, and anything else a `TypeError`.
+    """
+    module_name, _, attr = target.partition(":")
+    command = getattr(importlib.import_module(module_name), attr)
+    if not isinstance(command, click.Command):
+        raise TypeError(f"{target} is {type(command).__name__}, not a click command")
+    return command
+
+
 class LazyGroup(click.Group):
     """A click group whose sub-commands are imported on first use."""
 
@@ -42,16 +56,7 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, attr = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return None  # a verb registered before its module landed
-            raise
-        return getattr(module, attr, None)
+        return None if target is None else load_command(target)
 
     def invoke(self, ctx: click.Context) -> Any:
         # SIGTERM and SIGHUP stop a command like Ctrl-C (clean-up runs, no temporary file is
