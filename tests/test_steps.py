@@ -185,3 +185,22 @@ def test_the_checks_cannot_be_left_out(tmp_path: Path) -> None:
                 (*steps.steps[:-4], *steps.steps[-3:], steps.steps[-4])):
         with pytest.raises(ValueError, match="end with its one render, then the check, the flash gate"):
             RenderSteps(tuple(cut), draft=False)
+
+
+def test_a_clip_that_cannot_be_proxied_is_drafted_from_its_original(tmp_path: Path, spawned, monkeypatch) -> None:
+    import toolkit.film.render as render_module
+
+    clip = tmp_path / "clip.mp4"
+    mf.ffmpeg("-f", "lavfi", "-i", "color=c=0x406080:s=320x180:r=30:d=2", "-c:v", "libx264", "-preset",
+              "ultrafast", "-pix_fmt", "yuv420p", str(clip))
+    prepared = prepare(storyboard(tmp_path, "title: Clip\nregion: IE\nscenes:\n  - background: clip.mp4\n"
+                                            "    duration: 2s\n"), width=DRAFT_WIDTH)
+    out = tmp_path / "clip.draft.mp4"
+    planned = plan_render(prepared, out, draft=True)
+    monkeypatch.setattr(render_module, "make_proxy", lambda job, run: False)  # ffmpeg could not proxy it
+    render_film(prepared, out, draft=True)
+    [ran] = spawned
+    assert str(clip) in ran and str(planned.steps[1].make[0].path) not in ran
+    # exactly the render the list gives once that proxy is dropped
+    fallback = planned.without_proxies(set(planned.steps[1].make), prepared.timeline)
+    assert_same(spawned, [list(fallback.render.compile(None).encoder)])
