@@ -165,6 +165,10 @@ def test_a_value_of_the_wrong_kind_names_its_field(saved: dict) -> None:
     del data["mix"]
     assert str(_refused(data)) == "mix: missing"
 
+    data = copy.deepcopy(saved)
+    data["segments"][0]["source"]["hodl"] = "loop"  # a misspelt optional field must not fall back to its default
+    assert str(_refused(data)).startswith("segments[0].source: unknown field 'hodl' for ")
+
 
 def test_a_plan_whose_end_card_was_removed_is_refused(saved: dict) -> None:
     data = copy.deepcopy(saved)

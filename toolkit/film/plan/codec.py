@@ -45,7 +45,8 @@ def to_jsonable(value: Any, tags: Mapping[type, str]) -> Any:
 
 
 def from_jsonable(hint: Any, data: Any, tags: Mapping[type, str], path: str = "") -> Any:
-    """The value of type `hint` that `to_jsonable` wrote as `data`. Raises `CodecError`."""
+    """The value of type `hint` that `to_jsonable` wrote as `data`. Raises `CodecError` (also for
+    a key that is no field: `type` is allowed only on tagged classes)."""
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
         return _dataclass(hint, data, tags, path)
@@ -68,6 +69,12 @@ def from_jsonable(hint: Any, data: Any, tags: Mapping[type, str], path: str = ""
 def _dataclass(cls: type, data: Any, tags: Mapping[type, str], path: str) -> Any:
     if not isinstance(data, dict):
         raise CodecError(path, f"expected an object for {cls.__name__}, got {_kind(data)}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(str(k) for k in data if k not in names and not (k == "type" and cls in tags))
+    if unknown:
+        # a misspelt optional field would otherwise silently take its default
+        raise CodecError(path, f"unknown field {unknown[0]!r} for {cls.__name__}; its fields are "
+                               + ", ".join(sorted(names)))
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         where = f"{path}.{f.name}" if path else f.name

@@ -341,7 +341,7 @@ class Timeline:
             raise TimelineFormatError(f"this plan {said}; this Reel reads plan JSON version {JSON_VERSION}: "
                                       "make it again with `reel plan --json`", version=version)
         try:
-            timeline = from_jsonable(cls, data, _TAGS)
+            timeline = from_jsonable(cls, {k: v for k, v in data.items() if k not in _DERIVED}, _TAGS)
         except CodecError as exc:
             raise TimelineFormatError(str(exc), field=exc.path or None) from None
         for key, derived in (("frames", timeline.frames), ("duration_seconds", float(timeline.duration))):
@@ -372,6 +372,9 @@ def _trim(source: Source) -> str:
     span = f"{float(source.start):g}s–" + (f"{float(source.end):g}s" if source.end is not None else "end")
     return f" — {source.path.name} {span}" + (f", hold {source.hold}" if source.hold != "none" else "")
 
+
+# Keys `to_dict` adds beside the fields: its version and values derived from the segments.
+_DERIVED = ("version", "frames", "duration_seconds")
 
 # Members of unions get a "type" tag in JSON so a reader can tell a VideoSource from an ImageSource.
 _TAGS: dict[type, str] = {VideoSource: "video", ImageSource: "image", ColorSource: "color",
