@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +80,49 @@ def test_helplines_shows_every_id_within_80_columns(runner: CliRunner, args: lis
         assert any(line.strip().startswith(f"{entry.id}  {entry.name}") for line in lines), entry.id
         for channel in entry.channels:  # every contact whole, on one line
             assert any(contact_text(channel).text in line for line in lines), (entry.id, channel.value)
+
+
+def test_help_groups_every_command_by_who_uses_it(runner: CliRunner) -> None:
+    from toolkit.cli import AUDIENCES, COMMANDS
+
+    grouped = [name for _, names in AUDIENCES for name in names]
+    assert sorted(grouped) == sorted(COMMANDS), "every command in exactly one section"
+    result = runner.invoke(cli, ["--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    text = result.output
+    headings = [text.index(f"\n{heading}:\n") for heading, _ in AUDIENCES]
+    assert headings == sorted(headings) and "\nCommands:\n" not in text
+    assert text.index("Trainees") < text.index("  validate ") < text.index("Editors") < text.index("  plan ")
+    assert text.index("Tutors") < text.index("  grade ")
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("name", ["My Film", "Sam's $HOME film", "Film: one", "#1 [draft]"])
+def test_new_prints_next_commands_that_work_when_pasted(tmp_path: Path, name: str) -> None:
+    reel = Path(sys.executable).parent / "reel"
+    made = subprocess.run([str(reel), "new", name], cwd=tmp_path, capture_output=True, text=True, check=True)
+    lines = made.stdout.splitlines()
+    commands = [line.strip() for line in lines[lines.index("next:") + 1:]]
+    assert [shlex.split(c)[:2] for c in commands] == [["reel", "validate"], ["reel", "render"]]
+    env = {**os.environ, "PATH": f"{reel.parent}{os.pathsep}{os.environ['PATH']}", "NO_COLOR": "1"}
+    # pasted into a real shell exactly as printed (the render with --dry-run added, to stay fast)
+    validated = subprocess.run(["sh", "-c", commands[0]], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert validated.returncode == 0 and ": valid" in validated.stdout, validated.stderr
+    planned = subprocess.run(["sh", "-c", commands[1] + " --dry-run"], cwd=tmp_path, env=env, capture_output=True,
+                             text=True)
+    assert planned.returncode == 0 and "ffmpeg" in planned.stdout, planned.stderr
+
+
+def test_plan_takes_field_like_render_and_validate(runner: CliRunner, tmp_path: Path) -> None:
+    from toolkit.film.scaffold import scaffold
+
+    storyboard = scaffold(tmp_path / "film")
+    text = storyboard.read_text(encoding="utf-8")
+    storyboard.write_text(text.replace('title: "Film"', 'title: "A film by {{ trainee }}"'), encoding="utf-8")
+    missing = runner.invoke(cli, ["plan", str(storyboard)])
+    assert missing.exit_code == 1 and "merge field `trainee` has no value" in missing.output
+    result = runner.invoke(cli, ["plan", str(storyboard), "--field", "trainee=Sam Lee", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"] == "A film by Sam Lee"
+    shown = runner.invoke(cli, ["plan", str(storyboard), "--field", "trainee=Sam Lee"])
+    assert shown.exit_code == 0 and "A film by Sam Lee" in shown.stdout

@@ -33,6 +33,13 @@ COMMANDS: dict[str, str] = {
     "templates": "toolkit.cli.templates:templates",
 }
 
+# `reel --help` lists the commands by who uses them; every command in COMMANDS appears once.
+AUDIENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Trainees (make a film)", ("new", "validate", "render", "still", "sheet", "lint", "helplines")),
+    ("Editors (templates, plans, checks)", ("templates", "plan", "check-flash", "schema")),
+    ("Tutors (grade exported clips)", ("grade",)),
+)
+
 
 def load_command(target: str) -> click.Command:
     """Import the command `target` ("module:function") names.
@@ -53,6 +60,15 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands in one section per audience (AUDIENCES), each with its one-line help."""
+        longest = max(len(name) for name in COMMANDS)  # one column width for every section
+        width = formatter.width - 6 - longest
+        for heading, names in AUDIENCES:
+            rows = [(name.ljust(longest), self.get_command(ctx, name).get_short_help_str(width)) for name in names]
+            with formatter.section(heading):
+                formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -21,4 +22,7 @@ def new(name: Path, fmt: str) -> None:
 
     path = scaffold(name, fmt)
     secho(f"created {path}", fg="green")
-    click.echo(f"next: reel validate {path}   then   reel render {path} --draft")
+    # quoted for a POSIX shell, so a name with spaces or quotes pastes as it is
+    click.echo("next:")
+    for command in (["reel", "validate", str(path)], ["reel", "render", str(path), "--draft"]):
+        click.echo("  " + shlex.join(command))

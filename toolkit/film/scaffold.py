@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +14,7 @@ from toolkit.settings import Settings
 
 _HEADER = """# yaml-language-server: $schema={schema}
 # Your film. Replace the placeholder media in media/ with your own footage and recording,
-# then run:  reel validate {name}.yaml  and  reel render {name}.yaml --draft
+# then run:  reel validate {file}  and  reel render {file} --draft
 """
 
 _TALKING_HEAD = """title: {title}
@@ -140,9 +142,12 @@ def scaffold(folder: Path, fmt: str = "talking-head", *, settings: Settings | No
     try:
         (tmp / "media").mkdir(parents=True)
         for filename, make in spec.media:
-            make(tmp / "media" / filename, settings)
+            # absolute: ffmpeg reads a relative name with a colon ("Film: one/...") as a protocol
+            make((tmp / "media" / filename).absolute(), settings)
         schema = (Settings.data_dir("schema") / "storyboard.schema.json").as_uri()
-        text = _HEADER.format(schema=schema, name=name) + spec.body.format(title=title.replace('"', "'"))
+        # the file name quoted as a shell word, the title as a YAML string: any folder name pastes and parses
+        file = shlex.quote(f"{name}.yaml") if name.isprintable() else "this file"
+        text = _HEADER.format(schema=schema, file=file) + spec.body.format(title=json.dumps(title, ensure_ascii=False))
         (tmp / f"{name}.yaml").write_text(text, encoding="utf-8")
         tmp.rename(folder)
     except BaseException:
