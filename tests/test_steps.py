@@ -101,10 +101,13 @@ def test_a_silent_film_runs_exactly_the_printed_commands(tmp_path: Path, spawned
     out = tmp_path / "film.mp4"
     text = plan_render(prepared, out, draft=draft).shell()
     assert "# step 4 of 7: render" in text or "# step 3 of 6: render" in text
-    render_film(prepared, out, draft=draft)
+    stages: list[str] = []
+    render_film(prepared, out, draft=draft, on_progress=lambda stage, p: stages.append(stage))
     printed = printed_commands(text)
     assert len(printed) == 1  # no footage to proxy, no sound to measure: the render alone
     assert_same(spawned, printed)
+    # every step reports its start, in the list's order (what a progress display names)
+    assert list(dict.fromkeys(stages)) == [step.name for step in plan_render(prepared, out, draft=draft).steps]
 
 
 def test_a_draft_makes_the_printed_proxies_and_renders_from_them(tmp_path: Path, spawned) -> None:
