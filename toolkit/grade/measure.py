@@ -174,9 +174,10 @@ def _decode(info: MediaInfo, decode_w: int, analysis_w: int, fps: float, expecte
             picture: PictureAnalyser, sampler: TextSampler | None, progress: Progress | None,
             ) -> tuple[FlashAnalyser | None, tuple[int, int] | None, list[float]]:
     """The single decode loop: every frame goes to every analyser."""
-    import cv2  # installed with rapidocr
-
     from toolkit.media.frames import iter_frames
+    from toolkit.media.ocr import load_cv2
+
+    cv2 = load_cv2()  # a missing system library is a ReelError naming it, not an ImportError
 
     flash: FlashAnalyser | None = None
     small_size: tuple[int, int] | None = None

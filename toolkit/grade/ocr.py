@@ -36,7 +36,7 @@ import numpy as np
 from toolkit.film.plan.inputs import REFERENCE_HEIGHT, REFERENCE_WIDTH
 from toolkit.film.plan.timeline import Box
 from toolkit.grade.results import Still
-from toolkit.media.ocr import MIN_SCORE, OcrEngine
+from toolkit.media.ocr import MIN_SCORE, OcrEngine, load_cv2
 
 __all__ = ["DENSE_STEP", "MIN_SCORE", "OcrEngine", "OcrSample", "TextLine", "TextMeasurements",
            "TextSampler", "make_still", "sample_times"]
@@ -238,8 +238,7 @@ def _changed(a: np.ndarray, b: np.ndarray) -> bool:
 
 def _signature(crop: np.ndarray) -> np.ndarray:
     """A 12×48 grey summary of a text crop, for recognising the same line again."""
-    import cv2  # installed with rapidocr
-
+    cv2 = load_cv2()
     grey = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY)
     return cv2.resize(grey, (48, 12), interpolation=cv2.INTER_AREA).astype(np.float32)
 

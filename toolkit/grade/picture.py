@@ -77,9 +77,9 @@ class PictureAnalyser:
     (shared with the OCR sampler for change detection)."""
 
     def __init__(self, fps: float, duration_hint: float) -> None:
-        import cv2  # installed with rapidocr; its area resize is ~10x faster than numpy here
+        from toolkit.media.ocr import load_cv2  # OpenCV's area resize is ~10x faster than numpy here
 
-        self._cv2 = cv2
+        self._cv2 = load_cv2()
         self._frame_s = 1.0 / fps if fps > 0 else 1 / 30
         self._lag = max(1, round(SCENE_LAG_S * (fps or 30)))
         self._recent: deque[np.ndarray] = deque(maxlen=self._lag)
