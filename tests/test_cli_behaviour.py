@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shlex
@@ -126,3 +127,83 @@ def test_plan_takes_field_like_render_and_validate(runner: CliRunner, tmp_path: 
     assert json.loads(result.stdout)["title"] == "A film by Sam Lee"
     shown = runner.invoke(cli, ["plan", str(storyboard), "--field", "trainee=Sam Lee"])
     assert shown.exit_code == 0 and "A film by Sam Lee" in shown.stdout
+
+
+# ---------------------------------------------------------------- render progress and warnings
+
+
+def _watch(events: list[tuple[str, object]]) -> list[list[tuple[str, float | None, bool]]]:
+    """Feed `events` to the progress display; its rows after each event, then after it closes."""
+    from toolkit.cli.progress import StageProgress
+
+    frames = []
+    with StageProgress("film.yaml") as progress:
+        for stage, report in events:
+            progress.update(stage, report)
+            frames.append(progress.snapshot())
+    frames.append(progress.snapshot())
+    return frames
+
+
+def _assert_honest(frames: list[list[tuple[str, float | None, bool]]]) -> None:
+    for before, after in itertools.pairwise(frames):
+        for (name, was, _), (same, now, _) in zip(before, after, strict=False):
+            assert name.split(" (")[0] == same.split(" (")[0]
+            if was is not None and now is not None:
+                assert now >= was, f"{name} went back from {was} to {now}"
+    for rows in frames[:-1]:
+        running = [row for row in rows if not row[2]]
+        assert len(running) <= 1, "one stage works at a time"
+        assert all(row[1] is None or row[1] < 100 for row in running), f"100 % while still working: {running}"
+    assert all(finished for _, _, finished in frames[-1])
+
+
+def test_progress_is_one_row_per_stage_that_never_jumps_back() -> None:
+    from toolkit.film.run.runner import Progress
+
+    start = Progress(0, None, 0.0, None, False)
+    events = [("text", start), ("proxies", start), ("proxies", Progress(40, None, 1.3, 2.0, False)),
+              ("loudness", start), ("loudness", Progress(0, None, 20.0, 50.0, True)), ("render", start)]
+    events += [("render", Progress(f, 300, f / 30, 1.0, False)) for f in (0, 90, 180, 299, 300)]
+    events += [("render", Progress(300, 300, 10.0, 1.0, True)), ("check", start), ("flash gate", start),
+               ("end card", start)]
+    frames = _watch(events)
+    _assert_honest(frames)
+    names = [row[0] for row in frames[-1]]
+    assert names == [f"film.yaml: {s}" for s in ("text", "proxies", "loudness", "render", "check", "flash gate",
+                                                 "end card")]
+    render_rows = [next(r for r in rows if r[0].startswith("film.yaml: render")) for rows in frames[6:12]]
+    almost = pytest.approx(99 + 2 / 3)  # held one frame short of 100 % until the stage ends
+    assert [r[1] for r in render_rows] == [0.0, 30.0, 60.0, almost, almost, almost]
+    assert render_rows[-1][0] == "film.yaml: render (finishing)"  # all frames out; ffmpeg still writing
+    assert frames[12][3][1] == 100.0 and frames[12][3][2]  # the render row ends when the check starts
+    # stages without a known length show no percentage (a spinner), running or done
+    assert all(row[1] is None for rows in frames for row in rows if "render" not in row[0] and not row[2])
+
+
+@pytest.mark.render
+def test_a_real_render_reports_named_stages_honestly(runner: CliRunner, tmp_path: Path) -> None:
+    from toolkit.film.pipeline import DRAFT_WIDTH, prepare
+    from toolkit.film.render import render_film
+
+    storyboard = tmp_path / "short.yaml"
+    storyboard.write_text("title: Short\nregion: IE\nscenes:\n  - background: '#2a9d8f'\n    duration: 2s\n"
+                          "    captions: A short caption.\n", encoding="utf-8")
+    events: list[tuple[str, object]] = []
+    render_film(prepare(storyboard, width=DRAFT_WIDTH), tmp_path / "short.mp4", draft=True,
+                on_progress=lambda stage, p: events.append((stage, p)))
+    stages = list(dict.fromkeys(stage for stage, _ in events))
+    assert {"render", "check", "flash gate", "end card"} <= set(stages)
+    assert stages.index("render") < stages.index("check") < stages.index("flash gate")
+    _assert_honest(_watch(events))
+
+
+def test_a_warning_is_printed_once_not_once_per_stage(runner: CliRunner, tmp_path: Path) -> None:
+    storyboard = tmp_path / "glyphs.yaml"
+    storyboard.write_text("title: Short\nregion: IE\nscenes:\n  - background: '#2a9d8f'\n    duration: 2s\n"
+                          "    captions: A short caption ✓.\n", encoding="utf-8")
+    result = runner.invoke(cli, ["render", str(storyboard), "--draft", "-q"], env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "U+2713" in line]
+    assert len(said) == 1, said
+    assert said[0].startswith(f"{storyboard}:6:")

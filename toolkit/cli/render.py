@@ -119,7 +119,8 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
             with contextlib.nullcontext() if dry_run else target_lock(target):
                 prepared = prepare(sb, template=template, width=DRAFT_WIDTH if draft else None,
                                    allow_outside=allow_outside, strict=strict, fields=fields)
-                echo_issues([w for w in prepared.warnings if w.severity != "info"])
+                printed = [w for w in prepared.warnings if w.severity != "info"]
+                echo_issues(printed)
                 if dry_run:
                     _print_commands(prepared, target, draft)
                     continue
@@ -143,8 +144,8 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
             results.append((sb, None, str(exc).splitlines()[0]))
             continue
         done[sb] = target
-        echo_issues([w for w in result.warnings if w.severity == "warning"
-                     and (w.code.startswith("glyph") or w.code == "loudness-short")])
+        echo_issues(_not_yet_said([w for w in result.warnings if w.severity == "warning"
+                                   and (w.code.startswith("glyph") or w.code == "loudness-short")], printed))
         gain = f", loudness {result.gain.describe()}" if result.gain else ", silent"
         secho(f"{target}: {float(result.timeline.duration):.1f}s, {result.verify.width}x"
               f"{result.verify.height}{gain}, flash gate passed, rendered in {result.seconds:.1f}s",
@@ -154,6 +155,20 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
         _summary(results)
     if any(target is None for _, target, _ in results):
         raise click.exceptions.Exit(1)
+
+
+def _not_yet_said(warnings: list, printed: list) -> list:
+    """`warnings` less those already printed: the same issue, or the same warning (code) about a
+    part of a field already warned about (the text drawing's `captions.lines[0]` after the plan's
+    `captions`). A warning is printed once, not once per stage that meets it."""
+    said = set(printed)
+    fresh = []
+    for w in warnings:
+        if w in said or any(p.code == w.code and p.path and w.path.startswith(p.path) for p in said):
+            continue
+        said.add(w)
+        fresh.append(w)
+    return fresh
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
@@ -187,21 +202,13 @@ def _print_commands(prepared, target: Path, draft: bool) -> None:
 
 
 def _with_progress(run, prepared, quiet: bool):
+    """Run `run(on_progress)` with one progress row per stage on stderr (see `toolkit.cli.progress`)."""
     if quiet:
         return run(None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from toolkit.cli.progress import StageProgress
 
-    total = prepared.timeline.frames
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
-                  console=rich_console(stderr=True)) as bar:
-        task = bar.add_task(f"{prepared.loaded.path.name}: loudness", total=total)
-
-        def update(stage: str, progress) -> None:
-            bar.update(task, description=f"{prepared.loaded.path.name}: {stage}",
-                       completed=progress.frame if stage == "render" else 0)
-
-        return run(update)
+    with StageProgress(prepared.loaded.path.name) as progress:
+        return run(progress.update)
 
 
 def _summary(results: list[tuple[Path, Path | None, str]]) -> None:
