@@ -95,7 +95,7 @@ def test_a_merge_field_that_writes_a_number_into_the_heading_is_refused_at_the_f
     path = storyboard(tmp_path, "fields:\n  hotline: Call 000 000 now\nend_card:\n  heading: '{{ hotline }}'\n")
     with pytest.raises(PolicyError) as caught:  # caught before a frame is drawn
         prepare(path, width=DRAFT_WIDTH)
-    [issue] = caught.value.issues
+    [issue] = [i for i in caught.value.issues if i.severity == "error"]
     assert issue.message.startswith("the end card would show 000 000 (“Call 000 000 now”), which is not the "
                                     "number of any of its services or of any UK helpline")
     assert (issue.file, issue.line, issue.path) == (path, line_of(path, "hotline:"), "fields.hotline")
@@ -105,7 +105,8 @@ def test_a_heading_number_is_refused_at_the_heading_and_an_emergency_number_is_n
     path = storyboard(tmp_path, "end_card:\n  heading: Or ring 0800 000 0000\n")
     with pytest.raises(PolicyError) as caught:
         prepare(path, width=DRAFT_WIDTH)
-    assert [(i.path, i.line) for i in caught.value.issues] == [("end_card.heading", line_of(path, "heading:"))]
+    errors = [i for i in caught.value.issues if i.severity == "error"]
+    assert [(i.path, i.line) for i in errors] == [("end_card.heading", line_of(path, "heading:"))]
     assert prepare(storyboard(tmp_path, "end_card:\n  heading: In an emergency call 999\n", "ok.yaml"),
                    width=DRAFT_WIDTH).timeline.frames > 0
 

@@ -307,3 +307,51 @@ def test_keys_that_are_not_names_are_located_at_the_key(tmp_path):
 def test_merge_keys_and_list_keys(tmp_path, text, message):
     [msg] = located(write(tmp_path, HEAD + text))
     assert msg == f"film.yaml:{message}"
+
+
+# ---------------------------------------------------------------- messages that used to mislead (issue 12)
+
+
+def test_a_key_indented_one_level_too_far_is_told_to_move_up_at_its_own_line(tmp_path):
+    text = HEAD + ("scenes:\n  - background: navy\n    duration: 2s\n  - background: navy\n    duration: 2s\n"
+                   "  - background:\n      image: photo.jpg\n      duration: 3s\n")
+    [msg] = errors(write(tmp_path, text))
+    assert msg == (f"{tmp_path / 'film.yaml'}:10:7: scenes[2].background.duration: unknown key `duration`; it "
+                   "belongs one level up, in the scene (`scenes[2]`), not inside `background`: start `duration:` "
+                   "in the same column as `background:`")
+
+
+def test_a_key_indented_two_levels_too_far_is_told_to_move_further_out(tmp_path):
+    text = HEAD + "scenes:\n  - background: navy\n    captions:\n      - text: Hello\n        duration: 3s\n"
+    [msg] = errors(write(tmp_path, text))
+    assert msg.endswith(":7:9: scenes[0].captions[0].duration: unknown key `duration`; it belongs further out, "
+                        "in the scene (`scenes[0]`), not inside `captions`: start `duration:` in the same column "
+                        "as `captions:`")
+
+
+@pytest.mark.parametrize(("text", "where", "hint"), [
+    (HEAD + "scenes:\n  - background: navy\n    duration: 2s\n   - background: navy\n", ":6:4: ",
+     "did not find expected '-' indicator (while parsing a block collection); check the indentation of line 6: "
+     "items of one list or mapping must start in the same column (line 6 starts in column 4, line 5 in column 5)"),
+    ("title: T\n region: UK\nscenes: []\n", ":2:8: ", "mapping values are not allowed in this context; check the "
+     "indentation of line 2: items of one list or mapping must start in the same column (line 2 starts in column "
+     "2, line 1 in column 1)"),
+    ("title: Anxiety: what helps\nregion: UK\n", ":1:15: ", "mapping values are not allowed in this context; a "
+     "value that contains `: ` must be put in quotes, like `title: \"Anxiety: what helps\"`"),
+])
+def test_yaml_syntax_errors_keep_the_parsers_place_and_add_a_plain_hint(tmp_path, text, where, hint):
+    [msg] = errors(write(tmp_path, text))
+    assert msg == f"{tmp_path / 'film.yaml'}{where}YAML syntax: {hint}"
+
+
+def test_a_misspelt_topic_or_platform_gets_did_you_mean(tmp_path):
+    msgs = errors(write(tmp_path, HEAD + "platform: TikTok\ntopics: [depresion, Self Harm, cooking]\n"
+                                         "scenes:\n  - background: navy\n    duration: 2s\n"))
+    topics = ("'suicide', 'self-harm', 'eating-disorders', 'psychosis', 'depression', 'anxiety', 'medication', "
+              "'bipolar', 'trauma', 'substance-use', 'grief', 'loneliness' or 'general'")
+    assert [m.split("film.yaml")[1] for m in msgs] == [
+        ":3:11: platform: 'TikTok' is not one of 'tiktok', 'reels' or 'shorts'; did you mean `tiktok`?",
+        f":4:10: topics[0]: 'depresion' is not one of {topics}; did you mean `depression`?",
+        f":4:21: topics[1]: 'Self Harm' is not one of {topics}; did you mean `self-harm`?",
+        f":4:32: topics[2]: 'cooking' is not one of {topics}",
+    ]

@@ -101,7 +101,7 @@ def test_style_keys_are_checked_with_did_you_mean(tmp_path, root):
     path = film(tmp_path, "style:\n  captions:\n    colour: red\n" + SCENES)
     with pytest.raises(SpecError) as exc:
         prepare(path, templates_root=root)
-    [issue] = exc.value.issues
+    [issue] = [i for i in exc.value.issues if i.severity == "error"]
     assert (issue.line, issue.col, issue.path) == (5, 5, "style.captions.colour")
     assert issue.message == "unknown key `colour`; did you mean `color`?"
 
@@ -111,7 +111,7 @@ def test_style_cannot_remove_the_end_card(tmp_path, root, card):
     path = film(tmp_path, f"style:\n  end_card: {card}\n" + SCENES)
     with pytest.raises(SpecError) as exc:
         prepare(path, templates_root=root)
-    [issue] = exc.value.issues
+    [issue] = [i for i in exc.value.issues if i.severity == "error"]
     assert issue.path == "style.end_card" and issue.line == 4
     assert "cannot be removed or shortened (duty-of-care rule end-card-mandatory)" in issue.message
 
@@ -128,7 +128,7 @@ def test_style_logo_needs_a_template_logo(tmp_path, root):
     path = film(tmp_path, "style:\n  logo:\n    corner: bottom-left\n" + SCENES)
     with pytest.raises(TemplateError) as exc:
         prepare(path, templates_root=root)
-    [issue] = exc.value.issues
+    [issue] = [i for i in exc.value.issues if i.severity == "error"]
     assert (issue.line, issue.col) == (4, 3) and issue.message == "template `default` has no logo to restyle"
 
 
@@ -136,7 +136,7 @@ def test_a_storyboard_font_is_looked_up_next_to_the_storyboard(tmp_path, root):
     path = film(tmp_path, "style:\n  fonts:\n    heading: fonts/Mine.ttf\n" + SCENES)
     with pytest.raises(TemplateError) as exc:
         prepare(path, templates_root=root)
-    [issue] = exc.value.issues
+    [issue] = [i for i in exc.value.issues if i.severity == "error"]
     assert (issue.file, issue.line, issue.path) == (path, 5, "style.fonts.heading")
     assert issue.message == "font file fonts/Mine.ttf not found in the storyboard's folder"
     (tmp_path / "fonts").mkdir()
@@ -154,7 +154,7 @@ def test_overriding_a_locked_property_is_an_error_at_the_override(tmp_path, root
     path = film(tmp_path, "style:\n  logo:\n    corner: bottom-right\n" + SCENES, head=BRAND_HEAD)
     with pytest.raises(TemplateError) as exc:
         prepare(path, templates_root=root)
-    [issue] = exc.value.issues
+    [issue] = [i for i in exc.value.issues if i.severity == "error"]
     assert (issue.file, issue.line, issue.col, issue.path) == (path, 6, 3, "style.logo")
     assert issue.format() == f"{path}:6:3: style.logo: template `brand` locks `logo`; remove this override"
 
@@ -163,7 +163,7 @@ def test_a_locked_leaf_inside_an_unlocked_section(tmp_path, root):
     path = film(tmp_path, "style:\n  captions:\n    size: 70\n    color: '#ffff00'\n" + SCENES, head=BRAND_HEAD)
     with pytest.raises(TemplateError) as exc:
         prepare(path, templates_root=root)
-    [issue] = exc.value.issues  # size is not locked: only color is reported
+    [issue] = [i for i in exc.value.issues if i.severity == "error"]  # size is not locked: only color is reported
     assert (issue.line, issue.col, issue.path) == (8, 5, "style.captions.color")
     assert issue.message == "template `brand` locks `captions.color`; remove this override"
 
@@ -175,7 +175,7 @@ def test_every_locked_override_is_reported_at_once_including_scene_level(tmp_pat
                           "    style:\n      captions:\n        color: '#ffffff'\n", head=BRAND_HEAD)
     with pytest.raises(TemplateError) as exc:
         prepare(path, templates_root=root)
-    found = sorted((i.path, i.line, i.message.split(" locks ")[1]) for i in exc.value.issues)
+    found = sorted((i.path, i.line, i.message.split(" locks ")[1]) for i in exc.value.issues if i.severity == "error")
     assert found == [("end_card.background", 11, "`end_card`; remove this override"),
                      ("scenes[0].style.captions.color", 18, "`captions.color`; remove this override"),
                      ("style.end_card", 8, "`end_card`; remove this override"),
@@ -190,7 +190,7 @@ def test_storyboard_keys_that_restyle_count_as_overrides(tmp_path, root):
                           "      lines: [Hi there.]\n", head="title: T\nregion: UK\ntemplate: strict\n")
     with pytest.raises(TemplateError) as exc:
         prepare(path, templates_root=root)
-    found = sorted((i.path, i.message) for i in exc.value.issues)
+    found = sorted((i.path, i.message) for i in exc.value.issues if i.severity == "error")
     assert found == [
         ("caption_style", "template `strict` locks `captions`; remove this override"),
         ("scenes[0].background", "template `strict` locks `slates`; remove this override"),
@@ -246,7 +246,7 @@ def test_missing_fields_are_all_reported_together_and_nothing_is_planned(tmp_pat
                 head="title: T\nregion: UK\ntemplate: brand\n")
     with pytest.raises(TemplateError) as exc:
         prepare(path, templates_root=root)
-    issues = exc.value.issues
+    issues = [i for i in exc.value.issues if i.severity == "error"]
     assert [(i.file.name, i.line, i.path) for i in issues] == [
         ("template.yaml", 10, "end_card.heading"), ("film.yaml", 6, "scenes[0].text"),
         ("film.yaml", 9, "scenes[1].captions")]

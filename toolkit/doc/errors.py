@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from collections import deque
@@ -13,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Tag, ValidationError
 
-from toolkit.doc.loader import Document
+from toolkit.doc.loader import Document, format_path
 from toolkit.doc.paths import shown
 from toolkit.errors import Issue
 
@@ -77,7 +78,8 @@ def translate_validation_error(exc: ValidationError, doc: Document, *, root: typ
             hint = ""
             if hints < MAX_HINTS:
                 hints += 1
-                hint = unknown_key_hint(key, model, tuple(err["loc"][:-1]))
+                where = tuple(err["loc"][:-1])
+                hint = level_up_hint(key, model, where, doc, prefix) or unknown_key_hint(key, model, where)
             issues.append(doc.issue(loc, f"unknown key `{shown(key)}`{hint}", key=True, code=etype))
             continue
         if choices and etype in choices and isinstance(err.get("input"), dict):
@@ -133,6 +135,40 @@ def unknown_key_hint(key: str, root: type[BaseModel] | None, where: tuple) -> st
     return ""
 
 
+def level_up_hint(key: str, root: type[BaseModel] | None, where: tuple, doc: Document, prefix: tuple = ()) -> str:
+    """"; it belongs one level up, in the scene (`scenes[2]`): …" when `key`, not allowed where it is
+    written, is allowed in a mapping that holds it (it was indented too far); else ""."""
+    if root is None or key in _keys_at(root, where):
+        return ""
+    for n in range(len(where) - 1, -1, -1):
+        if key in _keys_at(root, where[:n]):
+            break
+    else:
+        return ""
+    node, named = doc.data, []  # the file's own path there: pydantic's union tags are not keys in it
+    for item in (*prefix, *where[:n]):
+        if (isinstance(node, dict) and item in node) or (isinstance(node, list) and isinstance(item, int)
+                                                          and 0 <= item < len(node)):
+            node = node[item]
+            named.append(item)
+    steps: list[str | int] = []  # the keys and list items the key was written inside, below its place
+    for item in where[n:]:
+        if isinstance(node, dict) and item in node and isinstance(node[item], dict | list):
+            steps.append(str(item))
+            node = node[item]
+        elif isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node):
+            steps.append(item)
+            node = node[item]
+    if not steps or not isinstance(steps[0], str):
+        return ""
+    path = format_path(named)
+    place = (f"the scene (`{path}`)" if len(named) == 2 and named[0] == "scenes" else
+             "the top level" if not named else f"`{path}`")
+    how_far = "one level up" if len(steps) == 1 else "further out"
+    return (f"; it belongs {how_far}, in {place}, not inside `{steps[0]}`: start `{shown(key)}:` in the same "
+            f"column as `{steps[0]}:`")
+
+
 def _where(places: tuple[tuple[str, str | None], ...], where: tuple) -> str:
     """Up to four places, those nearest the error first, as `path` with/without `tag:`."""
     near = sorted(places, key=lambda p: -_shared(p[0], where))[:4]
@@ -166,7 +202,10 @@ def _message(err: dict[str, Any]) -> str:
     if etype == "literal_error":
         expected = ctx.get("expected", "")
         got = err.get("input")
-        return f"{shown(repr(got))} is not one of {expected}" if got is not None else f"expected one of {expected}"
+        if got is None:
+            return f"expected one of {expected}"
+        hint = value_hint(got, re.findall(r"'([^']*)'", expected))
+        return f"{shown(repr(got))} is not one of {expected}{hint}"
     template = _PLAIN.get(etype)
     if template is not None:
         values = dict(ctx)
@@ -177,6 +216,15 @@ def _message(err: dict[str, Any]) -> str:
         except (KeyError, IndexError):
             return template
     return err["msg"]
+
+
+def value_hint(got: Any, allowed: Sequence[str]) -> str:
+    """"; did you mean `depression`?" for a value near one of `allowed` (case, spaces and `_` aside), else ""."""
+    if not isinstance(got, str) or len(got) > 64:
+        return ""
+    probe = "-".join(got.strip().lower().replace("_", " ").split())
+    close = [probe] if probe in allowed else difflib.get_close_matches(probe, list(allowed), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close and close[0] != got else ""
 
 
 def _short(message: str) -> str:

@@ -19,12 +19,13 @@ from toolkit.care.cardread import custom_service, directory_service, read_card
 from toolkit.care.endcard import MAX_SERVICES, EndCardSelection, card_seconds, end_card_lines, select_end_card
 from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.phones import custom_service_problems
-from toolkit.errors import Issue, PolicyError, ProbeError, SpecError, TemplateError
+from toolkit.errors import Issue, IssuesError, PolicyError, ProbeError, SpecError, TemplateError
 from toolkit.film.lint import lint_storyboard
 from toolkit.film.plan.inputs import EndCardContent, EndCardService, PlanInputs, make_canvas
+from toolkit.film.plan.overlays import text_fit
 from toolkit.film.plan.planner import PlanFailed, plan
 from toolkit.film.plan.timeline import Timeline
-from toolkit.film.spec.validate import LoadedStoryboard, load_storyboard
+from toolkit.film.spec.validate import LoadedStoryboard, check_storyboard, in_file_order
 from toolkit.film.template.apply import apply_brand
 from toolkit.film.template.glyphs import glyph_issues
 from toolkit.film.template.loader import (
@@ -55,63 +56,153 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
             templates_root: Path | None = None, fields: Mapping[str, str] | None = None) -> Prepared:
     """Validate and plan the storyboard at `path`. Raises `SpecError`/`PolicyError` with every issue.
 
-    `width` renders smaller at the same 9:16 shape and timing (drafts, tests). With `strict`,
-    warnings are errors. `template` overrides the storyboard's `template:`; `fields` (from
-    `--field key=value`) fill merge fields, over the storyboard's `fields:`.
+    Every check that can run does, and all problems are raised together in file order: the
+    safe-messaging lint reads the texts of scenes that failed validation too, and the captions of
+    valid scenes are fitted even when the film as a whole cannot be planned; a check that could not
+    run says so once. `width` renders smaller at the same 9:16 shape and timing (drafts, tests).
+    With `strict`, warnings are errors. `template` overrides the storyboard's `template:`; `fields`
+    (from `--field key=value`) fill merge fields, over the storyboard's `fields:`.
     """
-    loaded = load_storyboard(path, allow_outside=allow_outside)
+    checked = check_storyboard(path, allow_outside=allow_outside)
+    run = _Run(checked.document)
+    run.add(SpecError, checked.issues)
+    loaded = checked.texts  # the whole film, or its texts when some scenes failed
+    if loaded is None:
+        run.skipped("the template, end card, layout, timing and safe-messaging language were not checked")
+        run.finish(strict)
+    assert loaded is not None
     doc, sb = loaded.document, loaded.storyboard
-    issues: list[Issue] = list(loaded.warnings)
+    whole = checked.loaded is not None
 
+    branded, extra, media = None, {}, dict(loaded.media)
     name = template or sb.template
     if name not in available_templates(templates_root):
         names = ", ".join(available_templates(templates_root)) or "none"
         message = f"template `{name}` not found; available: {names}"
-        raise TemplateError([Issue(f"--template {name}: {message}") if template else doc.issue(["template"], message)])
-    branded = apply_brand(loaded, load_template(name, root=templates_root), fields)
-    loaded, resolved, fonts = branded.loaded, branded.template, branded.fonts
-    sb = loaded.storyboard
-    issues.extend(branded.warnings)
-    tpl = resolved.template
-    media = dict(loaded.media)
+        run.add(TemplateError, [Issue(f"--template {name}: {message}") if template
+                                else doc.issue(["template"], message)])
+    else:
+        try:
+            branded = apply_brand(loaded, load_template(name, root=templates_root), fields)
+        except TemplateError as exc:
+            run.add(TemplateError, exc.issues, summary=exc.message.partition("\n")[0])
+    if branded is not None:
+        loaded, resolved, fonts = branded.loaded, branded.template, branded.fonts
+        sb = loaded.storyboard
+        run.add(TemplateError, branded.warnings)
+        extra = _template_files(resolved, media, run)
+
+    selection = card = None
+    if branded is not None:  # the card's heading and look come from the template
+        try:
+            selection, card = _end_card(loaded, resolved, run.issues, today or date.today())
+        except PolicyError as exc:
+            run.add(PolicyError, exc.issues, summary=exc.message.partition("\n")[0])
+
+    timeline = None
+    if branded is not None:
+        canvas = make_canvas(sb.platform, width=width, fps=fps)
+        inputs = PlanInputs(storyboard=sb, base_dir=loaded.base_dir, template=resolved.template,
+                            template_dir=resolved.folder, fonts=fonts, media=media,
+                            end_card=card or EndCardContent("", (), 0.0), canvas=canvas, measurer=FontMeasurer(),
+                            caption_files=loaded.caption_files, **extra)
+        if whole and card is not None and not run.failed:
+            try:
+                result = plan(inputs)
+            except PlanFailed as failed:
+                run.add(SpecError, [doc.issue(i.loc, i.message, severity=i.severity, code=i.code)
+                                    for i in failed.issues])
+            else:
+                timeline = result.timeline
+                run.add(SpecError, [doc.issue(i.loc, i.message, severity=i.severity, code=i.code)
+                                    for i in result.warnings])
+                run.add(SpecError, glyph_issues(timeline, doc))
+        else:
+            # Text fit needs only the scene, the template and the fonts: check it for every sound
+            # scene. Timing, transitions and the film's length need every scene, so they wait.
+            run.add(SpecError, [doc.issue(i.loc, i.message, severity=i.severity, code=i.code)
+                                for i in text_fit(inputs, sorted(checked.sound))])
+            unchecked = ["timing (scene lengths, transitions, the film's length)"]
+            unchecked += ["the layout of the scenes with errors"] if len(checked.sound) < len(sb.scenes) else []
+            unchecked += ["the end card's layout"] if card is None else []
+            run.skipped(", ".join(unchecked[:-1]) + " and " + unchecked[-1] + " were not checked" if len(unchecked) > 1
+                        else unchecked[0] + " was not checked")
+    else:
+        run.skipped("the end card, layout and timing were not checked")
+
+    lint = lint_storyboard(loaded, timeline=timeline, template=branded.template if branded else None, fields=fields)
+    run.add(PolicyError, lint, summary=LINT_SUMMARY)
+    run.finish(strict)
+    assert branded is not None and selection is not None and timeline is not None
+    return Prepared(loaded=loaded, template=branded.template, selection=selection, inputs=inputs,
+                    timeline=timeline, warnings=tuple(run.issues))
+
+
+LINT_SUMMARY = ("unsafe wording, a content warning or topics to fix (safe-messaging check); reword it, or record "
+                "a reviewed exception with a reason")
+
+
+class _Run:
+    """The problems of one `prepare()`, gathered from every check, and the checks that could not run."""
+
+    def __init__(self, doc) -> None:
+        self.doc = doc
+        self.issues: list[Issue] = []
+        self.first: type[IssuesError] | None = None  # the error class of the first check that failed
+        self.summaries: list[str | None] = []  # one per check that failed
+        self.not_run: list[str] = []
+
+    @property
+    def failed(self) -> bool:
+        return self.first is not None
+
+    def add(self, kind: type[IssuesError], issues, summary: str | None = None) -> None:
+        issues = list(issues)
+        self.issues.extend(issues)
+        if any(i.severity == "error" for i in issues):
+            self.first = self.first or kind
+            self.summaries.append(summary)
+
+    def skipped(self, what: str) -> None:
+        """Note a check that could not run; said only when an error above is the reason."""
+        self.not_run.append(what)
+
+    def finish(self, strict: bool) -> None:
+        """Raise every problem, in file order, when there is an error (a warning too under `strict`)."""
+        issues = in_file_order(self.issues)
+        if strict and self.first is None and any(i.severity == "warning" for i in issues):
+            promoted = [dataclasses.replace(i, severity="error") if i.severity == "warning" else i for i in issues]
+            raise SpecError(promoted, summary="warnings are errors under --strict")
+        if self.first is None:
+            return
+        if self.not_run:
+            issues.append(Issue(f"{'; '.join(self.not_run)}: fix the errors above first", file=self.doc.path,
+                                severity="info", code="not-checked"))
+        if strict:
+            issues = [dataclasses.replace(i, severity="error") if i.severity == "warning" else i for i in issues]
+        # one check failed: its own summary; several: a count of them all
+        raise self.first(issues, summary=self.summaries[0] if len(self.summaries) == 1 else None)
+
+
+def _template_files(resolved: ResolvedTemplate, media: dict, run: _Run) -> dict[str, Path]:
+    """The template's logo, intro, outro and music, probed into `media`; problems go to `run`."""
     extra = {}
+    tpl = resolved.template
     for key, rel in (("logo", tpl.logo.file if tpl.logo else None), ("intro", tpl.intro), ("outro", tpl.outro),
                      ("music", tpl.music.file if tpl.music else None)):
         if rel is None:
             continue
         found = template_file(resolved, rel)
         if found is None:
-            raise TemplateError([Issue(f"{key} file {rel} not found", file=resolved.folder / "template.yaml")])
+            run.add(TemplateError, [Issue(f"{key} file {rel} not found", file=resolved.folder / "template.yaml")])
+            continue
         try:
             media[found] = probe(found)
         except ProbeError as exc:
-            raise TemplateError([Issue(str(exc), file=resolved.folder / "template.yaml")]) from None
+            run.add(TemplateError, [Issue(str(exc), file=resolved.folder / "template.yaml")])
+            continue
         extra[key] = found
-
-    selection, card = _end_card(loaded, resolved, issues, today or date.today())
-    canvas = make_canvas(sb.platform, width=width, fps=fps)
-    inputs = PlanInputs(storyboard=sb, base_dir=loaded.base_dir, template=tpl, template_dir=resolved.folder,
-                        fonts=fonts, media=media, end_card=card, canvas=canvas, measurer=FontMeasurer(),
-                        caption_files=loaded.caption_files, **extra)
-    try:
-        result = plan(inputs)
-    except PlanFailed as failed:
-        located = [doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in failed.issues]
-        raise SpecError(issues + located) from None
-    issues.extend(doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in result.warnings)
-    issues.extend(glyph_issues(result.timeline, doc))
-    lint = lint_storyboard(loaded, timeline=result.timeline, template=resolved, fields=fields)
-    if any(i.severity == "error" for i in lint):
-        raise PolicyError(issues + lint, summary="unsafe wording, a content warning or topics to fix (safe-messaging "
-                                                 "check); reword it, or record "
-                                                 "a reviewed exception with a reason")
-    issues.extend(lint)
-    if strict:
-        promoted = [dataclasses.replace(i, severity="error") if i.severity == "warning" else i for i in issues]
-        if any(i.severity == "error" for i in promoted):
-            raise SpecError(promoted, summary="warnings are errors under --strict")
-    return Prepared(loaded=loaded, template=resolved, selection=selection, inputs=inputs,
-                    timeline=result.timeline, warnings=tuple(issues))
+    return extra
 
 
 class FontMeasurer:

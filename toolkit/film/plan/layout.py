@@ -50,6 +50,21 @@ def protect_numbers(text: str) -> str:
     return _NUMBER.sub(lambda m: m.group(0).replace(" ", "\u00a0"), text)
 
 
+def soft_breaks(text: str) -> str:
+    """A subtitle file's cue text with its line breaks made soft, to be wrapped again at the caption
+    width: an editor broke the lines for another screen. A line opening with a dialogue dash
+    (`- Are you OK?` / `- I think so.`) keeps its break: it marks a new speaker."""
+    lines: list[str] = []
+    for line in (ln.strip() for ln in text.split("\n")):
+        if not line:
+            continue
+        if lines and not line.startswith(("-", "\u2013", "\u2014")):
+            lines[-1] += " " + line
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def wrap(text: str, max_width: int, style: Style, measurer: Measurer) -> list[str]:
     """Greedy word wrap at reference scale; explicit newlines are kept; numbers never split.
 

@@ -6,7 +6,7 @@ for contrast there, then scaled to the output canvas.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -15,17 +15,19 @@ from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.color import parse_color
 from toolkit.film.plan.inputs import REFERENCE_SAFE, LocIssue, PlanInputs
 from toolkit.film.plan.layout import (
+    Measurer,
     Style,
     TextDoesNotFit,
     anchored_top,
     block_height,
     line_height,
     place_lines,
+    soft_breaks,
     word_spans,
     wrap,
 )
 from toolkit.film.plan.timeline import Box, ImageBlock, Overlay, Segment, TextBlock
-from toolkit.film.spec.models import Scene, VideoBackground
+from toolkit.film.spec.models import Scene, Slate, VideoBackground
 from toolkit.film.template.models import CaptionLook
 from toolkit.film.template.style import scene_captions
 
@@ -86,8 +88,9 @@ def _clip(overlays: list[Overlay], lo: int, hi: int) -> list[Overlay]:
 
 
 def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
-                   issues: list[LocIssue]) -> list[tuple[int, int, str, tuple]]:
-    """(start, end) frames relative to the segment, text and loc, for each caption of a scene."""
+                   issues: list[LocIssue]) -> list[tuple[int, int, str, tuple, str]]:
+    """(start, end) frames relative to the segment, text, loc and label (which cue of a subtitle
+    file, else ""), for each caption of a scene."""
     scene = entry.scene
     assert scene is not None and scene.captions is not None
     fps = inp.canvas.fps
@@ -95,6 +98,7 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
     track = scene.captions
     loc = (*entry.loc, "captions", "lines")  # "lines" is skipped when YAML lists captions directly
     timed: list[tuple[Fraction | None, Fraction | None, str, tuple]] = []
+    labels: dict[int, str] = {}  # a subtitle file's cues share one location: messages name the cue
     if track.lines is not None:
         for k, c in enumerate(track.lines):
             at = c.at.to_seconds(fps) if c.at is not None else None
@@ -107,8 +111,9 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
                     continue
             timed.append((at, end, c.text, (*loc, k)))
     else:
-        for cue in inp.caption_files.get(inp.asset(track.file), ()):  # type: ignore[arg-type]
-            timed.append((cue.start, cue.end, cue.text, (*entry.loc, "captions", "file")))
+        for n, cue in enumerate(inp.caption_files.get(inp.asset(track.file), ()), 1):  # type: ignore[arg-type]
+            timed.append((cue.start, cue.end, soft_breaks(cue.text), (*entry.loc, "captions", "file")))
+            labels[len(timed) - 1] = cue_label(track.file, n, cue.start)
     if all(a is None and e is None for a, e, _, _ in timed):
         weights = [max(1, len(t.split())) for _, _, t, _ in timed]
         total = sum(weights)
@@ -119,9 +124,14 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
             spread.append((cursor, nxt, text, cloc))
             cursor = nxt
         timed = spread  # type: ignore[assignment]
-    result: list[tuple[int, int, str, tuple]] = []
+    result: list[tuple[int, int, str, tuple, str]] = []
     prev_end = Fraction(0)
     for k, (at, end, text, cloc) in enumerate(timed):
+        label = labels.get(k, "")
+
+        def problem(message: str, severity: str = "error", code: str = "", cloc=cloc, label=label) -> LocIssue:
+            return LocIssue(cloc, label + message, severity=severity, code=code)  # type: ignore[arg-type]
+
         start = at if at is not None else prev_end
         if end is not None and end < 0:  # `for` without `at`
             end = start - end
@@ -129,21 +139,21 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
             following = timed[k + 1][0] if k + 1 < len(timed) else None
             end = following if following is not None else length
         if start < prev_end - Fraction(1, 1000):
-            issues.append(LocIssue(cloc, f"starts at {float(start):.2f}s, before the previous caption ends "
-                                   f"({float(prev_end):.2f}s)"))
+            issues.append(problem(f"starts at {float(start):.2f}s, before the previous caption ends "
+                                  f"({float(prev_end):.2f}s)"))
         if end <= start:
-            issues.append(LocIssue(cloc, f"ends ({float(end):.2f}s) before it starts ({float(start):.2f}s)"))
+            issues.append(problem(f"ends ({float(end):.2f}s) before it starts ({float(start):.2f}s)"))
             continue
         if end > length + 1 / fps:
-            issues.append(LocIssue(cloc, f"runs to {float(end):.2f}s but the scene is only {float(length):.2f}s "
-                                   "long; shorten it or lengthen the scene"))
+            issues.append(problem(f"runs to {float(end):.2f}s but the scene is only {float(length):.2f}s "
+                                  "long; shorten it or lengthen the scene"))
             end = length
         words = len(text.split())
         if end - start < SECONDS_PER_WORD * words:
-            issues.append(LocIssue(cloc, f"shows for {float(end - start):.2f}s; {words} words need at least "
-                                   f"{float(SECONDS_PER_WORD * words):.1f}s to read (0.3 s per word)",
-                                   severity="warning", code="reading-speed"))
-        result.append((round(start * fps), round(end * fps), text, cloc))
+            issues.append(problem(f"shows for {float(end - start):.2f}s; {words} words need at least "
+                                  f"{float(SECONDS_PER_WORD * words):.1f}s to read (0.3 s per word)",
+                                  severity="warning", code="reading-speed"))
+        result.append((round(start * fps), round(end * fps), text, cloc, label))
         prev_end = end
     return result
 
@@ -170,15 +180,9 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
         _check_contrast(inp, replace(style, color=look.highlight[:7]), None if style.backing else _scene_colour(scene),
                         (*entry.loc, "captions"), issues)
     out: list[Overlay] = []
-    for k, (start, end, text, cloc) in enumerate(_caption_times(inp, entry, seg, issues)):
-        try:
-            lines = wrap(text, max_width, style, inp.measurer)
-        except TextDoesNotFit as exc:
-            issues.append(LocIssue(cloc, f"{exc}; the caption cannot fit inside the safe box"))
-            continue
-        if len(lines) > look.max_lines:
-            issues.append(LocIssue(cloc, f"needs {len(lines)} lines at this size; at most {look.max_lines} fit "
-                                   "inside the safe box: split it into two captions"))
+    for k, (start, end, text, cloc, label) in enumerate(_caption_times(inp, entry, seg, issues)):
+        lines = _fit(text, cloc, label, look, style, max_width, inp.measurer, issues)
+        if lines is None:
             continue
         top = anchored_top(REFERENCE_SAFE, block_height(len(lines), style), anchor)
         center = REFERENCE_SAFE.x + REFERENCE_SAFE.w // 2
@@ -201,6 +205,55 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
                                 measurer=inp.measurer)
             out.append(Overlay(f"cap-{seg.index}-{k}", "caption", seg.start + start, end - start, (block,), cloc))
     return out
+
+
+def _fit(text: str, loc: tuple, label: str, look: CaptionLook, style: Style, max_width: int, measurer: Measurer,
+         issues: list[LocIssue]) -> list[str] | None:
+    """The caption's wrapped lines, or None after saying why it cannot fit inside the safe box."""
+    try:
+        lines = wrap(text, max_width, style, measurer)
+    except TextDoesNotFit as exc:
+        issues.append(LocIssue(loc, f"{label}{exc}; the caption cannot fit inside the safe box"))
+        return None
+    if len(lines) > look.max_lines:
+        issues.append(LocIssue(loc, f"{label}needs {len(lines)} lines at this size; at most {look.max_lines} fit "
+                               "inside the safe box: split it into two captions"))
+        return None
+    return lines
+
+
+def cue_label(file: object, number: int, start: Fraction) -> str:
+    """How a message names one cue of a subtitle file: "`subs.srt` caption 3 (at 0:00:04.500): "."""
+    ms = round(start * 1000)
+    clock = f"{ms // 3_600_000}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+    return f"`{file}` caption {number} (at {clock}): "
+
+
+def text_fit(inp: PlanInputs, scenes: Iterable[int]) -> list[LocIssue]:
+    """Whether the captions and slate texts of the given scenes fit inside the safe box, each scene
+    on its own: for a storyboard that cannot be planned whole, layout needs no other scene."""
+    issues: list[LocIssue] = []
+    for i in scenes:
+        scene = inp.storyboard.scenes[i]
+        if isinstance(scene, Slate):
+            if scene.text:
+                _stack(inp, _slate_parts(inp, scene.slate, scene.text), ("scenes", i, "text"), issues,
+                       f"{scene.slate} slate")
+            continue
+        track = scene.captions
+        if track is None:
+            continue
+        look = scene_captions(inp.template.captions, scene.style)
+        style = _caption_style(inp, look)
+        max_width = REFERENCE_SAFE.w - 2 * int(round(style.pad_x * style.size))
+        if track.lines is not None:
+            for k, c in enumerate(track.lines):
+                _fit(c.text, ("scenes", i, "captions", "lines", k), "", look, style, max_width, inp.measurer, issues)
+        elif track.file is not None:
+            for n, cue in enumerate(inp.caption_files.get(inp.asset(track.file), ()), 1):
+                _fit(soft_breaks(cue.text), ("scenes", i, "captions", "file"), cue_label(track.file, n, cue.start),
+                     look, style, max_width, inp.measurer, issues)
+    return issues
 
 
 def _scene_colour(scene: Scene) -> str | None:
@@ -239,18 +292,23 @@ def _stack(inp: PlanInputs, parts: list[tuple[str, Style]], loc: tuple, issues: 
     return None
 
 
-def _slate(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue]) -> list[Overlay]:
-    assert entry.slate_kind is not None and entry.slate_text is not None
+def _slate_parts(inp: PlanInputs, kind: str, text: str) -> list[tuple[str, Style]]:
+    """A slate's paragraphs: the template's heading for its kind, then its text."""
     tpl = inp.template
-    look = tpl.slates.for_kind(entry.slate_kind)
+    look = tpl.slates.for_kind(kind)  # type: ignore[arg-type]
     text_color = (look.color or tpl.palette.text)[:7]
     heading_color = (look.heading_color or tpl.palette.accent)[:7]
-    bg = entry.source.color  # type: ignore[union-attr]
     parts: list[tuple[str, Style]] = []
     if look.heading:
         parts.append((look.heading, Style(inp.fonts.heading, look.heading_size, heading_color)))
-    parts.append((entry.slate_text, Style(inp.fonts.heading if entry.slate_kind == "title" else inp.fonts.body,
-                                          look.size, text_color)))
+    parts.append((text, Style(inp.fonts.heading if kind == "title" else inp.fonts.body, look.size, text_color)))
+    return parts
+
+
+def _slate(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue]) -> list[Overlay]:
+    assert entry.slate_kind is not None and entry.slate_text is not None
+    bg = entry.source.color  # type: ignore[union-attr]
+    parts = _slate_parts(inp, entry.slate_kind, entry.slate_text)
     for _, st in parts:
         _check_contrast(inp, st, bg, (*entry.loc, "text"), issues)
     blocks = _stack(inp, parts, (*entry.loc, "text"), issues, f"{entry.slate_kind} slate")

@@ -9,6 +9,8 @@ pipeline and are located the same way.
 from __future__ import annotations
 
 import contextlib
+import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -21,8 +23,11 @@ from toolkit.doc.loader import Document, load_document
 from toolkit.doc.paths import Folder, PathProblem
 from toolkit.errors import Issue, ProbeError, SpecError
 from toolkit.film.plan.inputs import CaptionCue
+from toolkit.film.spec.base import SlateKind
 from toolkit.film.spec.models import (
     AnyScene,
+    Caption,
+    CaptionTrack,
     ImageBackground,
     Scene,
     Slate,
@@ -35,6 +40,7 @@ from toolkit.media.probe import MediaInfo, probe
 from toolkit.settings import Settings
 
 _SCENE = TypeAdapter(AnyScene)
+SLATE_KINDS = typing.get_args(SlateKind)
 FPS = Fraction(30)
 
 
@@ -56,38 +62,115 @@ class LoadedStoryboard:
 
 
 def load_storyboard(path: Path, *, allow_outside: bool = False) -> LoadedStoryboard:
-    """Parse, validate and probe `path`. Raises `SpecError` listing every error found.
+    """Parse, validate and probe `path`. Raises `SpecError` listing every error found, in file order.
 
     Warnings (e.g. variable frame rate footage) are returned on the result, not raised.
+    """
+    checked = check_storyboard(path, allow_outside=allow_outside)
+    if checked.loaded is None:
+        raise SpecError(in_file_order(checked.issues))
+    return checked.loaded
+
+
+@dataclass(frozen=True)
+class CheckedStoryboard:
+    """What validation established about a storyboard that may have errors (see `check_storyboard`).
+
+    `loaded` is the whole film when it has no error. `texts` is there whenever everything outside
+    `scenes` validated: the film with each scene that failed (its keys or its media) replaced by a
+    stand-in holding only the texts it would show, so the merge fields and the safe-messaging lint
+    still read them where they are written. `sound` lists the scenes that passed every check.
+    """
+
+    document: Document
+    issues: tuple[Issue, ...]
+    loaded: LoadedStoryboard | None
+    texts: LoadedStoryboard | None
+    sound: frozenset[int]
+
+
+def check_storyboard(path: Path, *, allow_outside: bool = False) -> CheckedStoryboard:
+    """Parse, validate and probe `path`, reporting problems instead of raising them.
+
+    Raises `SpecError` only when the file cannot be read as YAML at all. Each scene is validated
+    on its own, so a valid scene's media is checked in the same run as a misspelt key elsewhere.
     """
     doc = load_document(Path(path), kind="storyboard")
     issues: list[Issue] = []
     storyboard: Storyboard | None = None
+    top_ok = True
     try:
         storyboard = Storyboard.model_validate(doc.data)
     except ValidationError as exc:
         issues.extend(translate_validation_error(exc, doc, root=Storyboard, choices=UNION_CHOICES))
+        top_ok = not any(len(e["loc"]) < 2 or e["loc"][0] != "scenes" or not isinstance(e["loc"][1], int)
+                         for e in exc.errors(include_url=False))
+    if storyboard is None and top_ok:
+        # everything outside `scenes` is valid: check it with one stand-in scene in their place
+        with contextlib.suppress(ValidationError):
+            storyboard = Storyboard.model_validate({**doc.data, "scenes": [{"slate": "title"}]})
+    whole = storyboard is not None and not issues
     base = doc.path.resolve().parent
     checker = _AssetChecker(doc, base, allow_outside, issues)
-    scenes: list[tuple[int, Any]] = []
+    raw = doc.data.get("scenes") if isinstance(doc.data, dict) else None
+    raw = raw if isinstance(raw, list) else []
+    scenes: dict[int, Any] = {}
+    if whole:
+        scenes = dict(enumerate(storyboard.scenes))  # type: ignore[union-attr]
+    else:
+        for i, item in enumerate(raw):
+            with contextlib.suppress(ValidationError):
+                scenes[i] = _SCENE.validate_python(item)
     if storyboard is not None:
-        scenes = list(enumerate(storyboard.scenes))
         checker.audio(storyboard.voiceover.file if storyboard.voiceover else None, ("voiceover", "file"))
         checker.audio(storyboard.music.file if storyboard.music else None, ("music", "file"))
-    else:
-        # The film as a whole is invalid, but each valid scene can still be checked, so the
-        # trainee hears about a missing file in the same run as a misspelt key.
-        raw = doc.data.get("scenes") if isinstance(doc.data, dict) else None
-        for i, item in enumerate(raw if isinstance(raw, list) else []):
-            with contextlib.suppress(ValidationError):
-                scenes.append((i, _SCENE.validate_python(item)))
-    for i, scene in scenes:
+    sound: set[int] = set()
+    for i, scene in scenes.items():
+        before = len(issues)
         checker.scene(i, scene)
-    errors = [i for i in issues if i.severity == "error"]
-    if errors or storyboard is None:
-        raise SpecError(issues)
-    return LoadedStoryboard(document=doc, storyboard=storyboard, base_dir=base, media=checker.media,
-                            caption_files=checker.captions, warnings=tuple(issues), allow_outside=allow_outside)
+        if all(issue.severity != "error" for issue in issues[before:]):
+            sound.add(i)
+    loaded = texts = None
+    if storyboard is not None:
+        stand = [scenes[i] if i in sound else text_stand_in(item) for i, item in enumerate(raw)]
+        texts = LoadedStoryboard(document=doc, storyboard=storyboard if len(sound) == len(raw) else
+                                 storyboard.model_copy(update={"scenes": stand}), base_dir=base,
+                                 media=checker.media, caption_files=checker.captions, warnings=tuple(issues),
+                                 allow_outside=allow_outside)
+        if whole and not any(i.severity == "error" for i in issues):
+            loaded = texts
+    return CheckedStoryboard(document=doc, issues=tuple(issues), loaded=loaded, texts=texts,
+                             sound=frozenset(sound))
+
+
+def in_file_order(issues: Iterable[Issue]) -> list[Issue]:
+    """`issues` grouped by file (in the order the files first appear), each file's by line and column;
+    an issue about a whole file comes first in its group."""
+    issues = list(issues)
+    files: dict[str, int] = {}
+    for issue in issues:
+        files.setdefault(str(issue.file or ""), len(files))
+    return sorted(issues, key=lambda i: (files[str(i.file or "")], i.line or 0, i.col or 0))
+
+
+def text_stand_in(raw: Any) -> Scene | Slate:
+    """A scene that failed validation, reduced to the texts it would show (never planned or drawn).
+
+    Built without validation, on purpose: only its `text` and caption `lines` are read, at the
+    same locations as the file's, so the lint and merge fields can still check them.
+    """
+    raw = raw if isinstance(raw, dict) else {}
+    if "slate" in raw:
+        kind = raw["slate"] if raw["slate"] in SLATE_KINDS else "signpost"
+        text = raw.get("text") if isinstance(raw.get("text"), str) else None
+        return Slate.model_construct(slate=kind, text=text, background=None)
+    caps = raw.get("captions")
+    items = caps.get("lines") if isinstance(caps, dict) else [caps] if isinstance(caps, str) else caps
+    lines = [Caption.model_construct(text=item if isinstance(item, str) else
+                                     item.get("text") if isinstance(item, dict) and isinstance(item.get("text"), str)
+                                     else "") for item in (items if isinstance(items, list) else [])]
+    track = CaptionTrack.model_construct(lines=lines, file=None, style=None, position=None) if lines else None
+    return Scene.model_construct(background=None, captions=track, style=None)
 
 
 class _AssetChecker:
