@@ -46,11 +46,14 @@ def test_default_output_goes_beside_the_storyboard_and_refuses_overwrite(runner,
     assert first.exit_code == 0, first.output
     film = small_film.with_name("short.draft.mp4")
     assert film.exists()
+    # the previous draft of this storyboard is replaced without --force (tests/test_drafts.py);
+    # any other file with the draft's name is refused
+    film.write_bytes(b"not a film")
     before = film.stat().st_mtime_ns
     again = runner.invoke(cli, ["render", str(small_film), "--draft", "-q"])
     assert again.exit_code == 1
     assert "already exists" in again.output and "--force" in again.output
-    assert film.stat().st_mtime_ns == before
+    assert film.stat().st_mtime_ns == before and film.read_bytes() == b"not a film"
     forced = runner.invoke(cli, ["render", str(small_film), "--draft", "-q", "--force"])
     assert forced.exit_code == 0
 

@@ -129,7 +129,8 @@ def test_two_renders_to_one_path_make_one_film_and_never_replace_it(long_film, t
             first.kill()
     assert first.returncode == 0, err
     made = target.stat()
-    again = _reel("render", long_film, "--draft", "-q", "-o", target)
+    # a final never replaces a film without --force (a draft may replace its own earlier draft)
+    again = _reel("render", long_film, "-q", "-o", target)
     _, err = again.communicate(timeout=60)
     assert again.returncode == 1 and f"{target} already exists: use --force" in err
     assert [p.name for p in tmp_path.iterdir()] == ["film.mp4"]

@@ -81,7 +81,8 @@ def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path |
 @click.option("-o", "--output", type=PathArg(), help="The film's path (one storyboard only).")
 @click.option("--out-dir", type=PathArg(), help="Folder for the films (several storyboards).")
 @click.option("--draft", is_flag=True, help="540×960, fastest encode, same timing: for the edit loop.")
-@click.option("--force", is_flag=True, help="Overwrite an existing film (never an input).")
+@click.option("--force", is_flag=True, help="Overwrite an existing film (never an input). Not needed for a draft "
+              "replacing the previous draft of the same storyboard.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the result and problems.")
 @click.option("--dry-run", is_flag=True, help="Print the render's steps and the exact ffmpeg commands, and stop.")
 @common
@@ -100,6 +101,7 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
     from toolkit.film.pipeline import DRAFT_WIDTH, prepare
     from toolkit.film.render import render_film
     from toolkit.film.run.atomic import check_output
+    from toolkit.film.run.drafts import draft_tag, is_draft_of
     from toolkit.film.run.ownership import target_lock
 
     targets = _outputs(storyboards, output, out_dir, template, draft)
@@ -115,7 +117,8 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
         try:
             # Before any work: a name Reel cannot write, an existing film, or another render of
             # the same film (its lock is held until this film is saved or abandoned).
-            check_output(target, kind="film", force=force or dry_run)
+            # A draft may replace the previous draft of this storyboard (run.drafts); a final never.
+            check_output(target, kind="film", force=force or dry_run or (draft and is_draft_of(target, draft_tag(sb))))
             with contextlib.nullcontext() if dry_run else target_lock(target):
                 prepared = prepare(sb, template=template, width=DRAFT_WIDTH if draft else None,
                                    allow_outside=allow_outside, strict=strict, fields=fields)

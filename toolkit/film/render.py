@@ -24,6 +24,7 @@ from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import ImageSource, Timeline, VideoSource
 from toolkit.film.proxy import cached_gain, make_proxy
+from toolkit.film.run.drafts import replaces_draft_of
 from toolkit.film.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg, run_render
 from toolkit.film.run.verify import VerifyReport, verify_output
 from toolkit.film.steps import (
@@ -110,8 +111,9 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
                 gain = _gain(step, plan.render.timeline, settings, report("loudness"))
             elif isinstance(step, Render):
                 render = plan.render  # rebuilt when a proxy could not be made
-                temp = stack.enter_context(atomic_output(render.output, force=force, inputs=inputs_of(prepared),
-                                                         kind="film"))
+                temp = stack.enter_context(atomic_output(
+                    render.output, force=force, inputs=inputs_of(prepared), kind="film",
+                    replaces=replaces_draft_of(prepared.loaded.path) if plan.draft else None))
                 run_render(render.compile(gain, temp), stage="render", total_frames=render.timeline.frames,
                            ffmpeg=settings.ffmpeg, on_progress=report("render"))
             elif isinstance(step, Check):

@@ -34,6 +34,7 @@ from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import Timeline
 from toolkit.film.proxy import ProxyJob, cached_gain_only, compile_proxy, plan_proxies, proxy_dir, with_proxies
+from toolkit.film.run.drafts import DRAFT_KEY, draft_tag
 from toolkit.settings import Settings
 
 
@@ -206,7 +207,9 @@ class RenderSteps:
         if not failed or proxies is None:
             return self
         kept = [job for job in (*proxies.make, *proxies.cached) if job not in failed]
-        render = dataclasses.replace(self.render, timeline=with_proxies(original, kept))
+        rebuilt = with_proxies(original, kept)
+        render = dataclasses.replace(self.render, timeline=dataclasses.replace(
+            rebuilt, metadata=self.render.timeline.metadata))  # keeps the draft's `reel_draft` tag
         return dataclasses.replace(self, steps=tuple(render if isinstance(s, Render) else s for s in self.steps))
 
     def shell(self) -> str:
@@ -235,6 +238,9 @@ def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
     """The steps that render `prepared` to `output`: what `--dry-run` prints and `render_film` runs."""
     settings = settings or Settings()
     timeline = prepared.timeline
+    if draft:  # a draft names its storyboard, so the next draft of it may replace this one (run.drafts)
+        timeline = dataclasses.replace(timeline, metadata=(*timeline.metadata,
+                                                           (DRAFT_KEY, draft_tag(prepared.loaded.path))))
     text = draw_text(timeline)
     steps: list[Step] = [text]
     keep_in: Path | None = None

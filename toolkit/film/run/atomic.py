@@ -27,7 +27,7 @@ import contextlib
 import ctypes
 import errno
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -88,33 +88,40 @@ def check_output(target: Path | str, *, kind: OutputKind | None = None, force: b
 
 
 @contextlib.contextmanager
-def atomic_output(target: Path, *, force: bool, inputs: Iterable[Path],
-                  kind: OutputKind | None = None) -> Iterator[Path]:
+def atomic_output(target: Path, *, force: bool, inputs: Iterable[Path], kind: OutputKind | None = None,
+                  replaces: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Yield a temporary path to write to; move it to `target` when the block succeeds.
 
     Refuses (OutputError) everything `check_output` refuses, a `target` that is one of
     `inputs`, and a target another render is writing — all before the block runs. Without
-    `force` the final move never replaces a file, even one that appeared during the block.
+    `force` the final move never replaces a file, even one that appeared during the block,
+    except one that `replaces(target)` accepts, asked before the block and again just before
+    the move (a draft replacing the previous draft of its storyboard: `run.drafts`).
     """
-    target = check_output(target, kind=kind, force=force)
+    target = check_output(target, kind=kind, force=force or _replaceable(target, replaces))
     resolved = target.resolve()
     for source in inputs:
         if _same_file(resolved, Path(source)):
             raise OutputError(f"{target} is also an input of this film: choose another output file name")
     with target_lock(target):
-        if not force and os.path.lexists(target):  # another render finished while we prepared
+        if not force and os.path.lexists(target) and not _replaceable(target, replaces):
+            # another render finished while we prepared
             raise OutputError(f"{target} already exists: use --force to replace it, or choose another name")
         remove_stale_temps(target)
         temp = _create_temp(target)
         try:
             yield temp
             _flush(temp)
-            _place(temp, target, force=force)
+            _place(temp, target, force=force or _replaceable(target, replaces))
         except BaseException:
             with contextlib.suppress(OSError):
                 temp.unlink()
             raise
     _flush(target.parent)
+
+
+def _replaceable(target: Path, replaces: Callable[[Path], bool] | None) -> bool:
+    return replaces is not None and os.path.lexists(target) and replaces(target)
 
 
 def _place(temp: Path, target: Path, *, force: bool) -> None:
