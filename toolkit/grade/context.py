@@ -17,14 +17,12 @@ from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.lint import RuleSet, load_rules
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic
 from toolkit.errors import IssuesError, ReelError, SpecError
-from toolkit.film.plan.inputs import REFERENCE_SAFE
-from toolkit.film.plan.timeline import Box
+from toolkit.geometry import REFERENCE_SAFE, Box
 
 if TYPE_CHECKING:
     from toolkit.film.spec.models import Storyboard
 
 DEFAULT_REGION = "UK"
-SAFE_BOX = REFERENCE_SAFE  # standards §2.2: x 120–888, y 288–1248 at 1080×1920, as the planner uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +59,7 @@ class GradeContext:
     captions: tuple[CaptionEvent, ...] | None = None
     captions_source: str = ""
     captions_file: Path | None = None
-    safe_box: Box = SAFE_BOX
+    safe_box: Box = REFERENCE_SAFE  # the planner's, standards §2.2
 
     @property
     def flagged_topics(self) -> tuple[str, ...]:
@@ -116,7 +114,8 @@ def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary
         alone = _storyboard_alone(path)
         if alone is None:
             raise
-        first = exc.issues[0].format() if isinstance(exc, IssuesError) and exc.issues else str(exc).splitlines()[0]
+        errors = [i for i in exc.issues if i.severity == "error"] if isinstance(exc, IssuesError) else []
+        first = errors[0].format() if errors else str(exc).splitlines()[0]  # issues come in line order, notes too
         return (alone.region, tuple(normalize_topic(t) for t in alone.topics), alone.language, None,
                 f"the storyboard could not be planned here: {first}")
     sb = prepared.loaded.storyboard
