@@ -51,8 +51,9 @@ def render(storyboard: Path, output: Path, draft: bool, width: int | None = None
 def floor(frames: int, output: Path, draft: bool, width: int) -> dict[str, float]:
     """Encode `frames` frames of testsrc2 at the film's size with the render's encoder options."""
     from toolkit.film.compile.output import EncodeSettings, global_options, video_options
-    from toolkit.film.plan.timeline import Box, Canvas, ColorSource, Overlay, Segment, TextBlock, Timeline, Transition
+    from toolkit.film.plan.timeline import Canvas, ColorSource, Overlay, Segment, TextBlock, Timeline, Transition
     from toolkit.film.run.runner import run_ffmpeg
+    from toolkit.geometry import Box
 
     height = width * 16 // 9
     canvas = Canvas(width, height, Fraction(30), Box(0, 0, width, height))

@@ -9,8 +9,9 @@ import pytest
 
 from toolkit.errors import PolicyError, SpecError
 from toolkit.film.pipeline import prepare
-from toolkit.film.plan.inputs import REFERENCE_SAFE, make_canvas
+from toolkit.film.plan.inputs import make_canvas
 from toolkit.film.plan.timeline import ColorSource, TextBlock, Timeline
+from toolkit.geometry import REFERENCE_SAFE
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "storyboards").glob("*.yaml"))
 

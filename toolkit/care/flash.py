@@ -32,6 +32,7 @@ import numpy as np
 
 from toolkit.care.flash_track import LIN_SCALE, LUMA_SCALE, Tracker, TransitionCounter
 from toolkit.errors import ProbeError
+from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH
 
 __all__ = ["PROFILES", "FlashAnalyser", "FlashInterval", "FlashReport", "analyse_frames", "check_clip"]
 
@@ -47,7 +48,6 @@ RED_STEP = 20.0  # change in max(0, (R-G-B)*320) must exceed this (WCAG 2.0 red 
 FAIL_TRANSITIONS = 7  # G19: 3.5 flashes in 1 s
 WARN_TRANSITIONS = 4  # 2 flashes/s: the level Harding and IRIS track for extended flashing
 AREA_LIMIT = 0.25
-REFERENCE_FRAME = (1080, 1920)
 REFERENCE_WINDOW = (554, 416)  # 341×256 at 1024×768, scaled by frame area
 EXTENDED_SPAN_S = 5.0
 EXTENDED_SUSTAIN_S = 4.0
@@ -230,7 +230,7 @@ def check_clip(path: str | Path, *, profile: Profile = "wcag_strict", analysis_w
 
 def _window_size(width: int, height: int) -> tuple[int, int]:
     """The 10° window on this analysis frame: 554×416 at 1080×1920, scaled by frame area."""
-    scale = math.sqrt(width * height / (REFERENCE_FRAME[0] * REFERENCE_FRAME[1]))
+    scale = math.sqrt(width * height / (REFERENCE_WIDTH * REFERENCE_HEIGHT))
     w = min(width, max(1, round(REFERENCE_WINDOW[0] * scale)))
     h = min(height, max(1, round(REFERENCE_WINDOW[1] * scale)))
     return w, h

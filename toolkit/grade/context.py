@@ -17,14 +17,12 @@ from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.lint import RuleSet, load_rules
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic
 from toolkit.errors import IssuesError, ReelError, SpecError
-from toolkit.film.plan.inputs import REFERENCE_SAFE
-from toolkit.film.plan.timeline import Box
+from toolkit.geometry import REFERENCE_SAFE, Box
 
 if TYPE_CHECKING:
     from toolkit.film.spec.models import Storyboard
 
 DEFAULT_REGION = "UK"
-SAFE_BOX = REFERENCE_SAFE  # standards §2.2: x 120–888, y 288–1248 at 1080×1920, as the planner uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +59,7 @@ class GradeContext:
     captions: tuple[CaptionEvent, ...] | None = None
     captions_source: str = ""
     captions_file: Path | None = None
-    safe_box: Box = SAFE_BOX
+    safe_box: Box = REFERENCE_SAFE  # the planner's, standards §2.2
 
     @property
     def flagged_topics(self) -> tuple[str, ...]:

@@ -33,8 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from toolkit.film.plan.inputs import REFERENCE_HEIGHT, REFERENCE_WIDTH
-from toolkit.film.plan.timeline import Box
+from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH, Box
 from toolkit.grade.results import Still
 from toolkit.media.ocr import MIN_SCORE, OcrEngine, load_cv2
 

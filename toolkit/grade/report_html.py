@@ -16,7 +16,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from toolkit.grade.context import SAFE_BOX
+from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_SAFE, REFERENCE_WIDTH
 from toolkit.grade.report_json import report_to_dict, write_text
 from toolkit.grade.results import Report, Still, TimeSpan
 
@@ -62,12 +62,12 @@ def data_uri(still: Still) -> str:
 def still_svg(still: Still, *, safe_zone: bool = True, width: int | None = None) -> Markup:
     """The still as inline SVG, with the safe box dashed and its text boxes outlined in red."""
     w, h = still.width, still.height
-    sx, sy = w / 1080, h / 1920
+    sx, sy = w / REFERENCE_WIDTH, h / REFERENCE_HEIGHT
     parts = [f'<svg class="still" viewBox="0 0 {w} {h}" width="{width or w}" role="img" '
              f'aria-label="frame at {_clock(still.time)}">',
              f'<image href="{data_uri(still)}" x="0" y="0" width="{w}" height="{h}"/>']
     if safe_zone:
-        b = SAFE_BOX
+        b = REFERENCE_SAFE
         parts.append(f'<rect x="{b.x * sx:.1f}" y="{b.y * sy:.1f}" width="{b.w * sx:.1f}" '
                      f'height="{b.h * sy:.1f}" fill="none" stroke="#7CFC9A" stroke-width="1.5" '
                      'stroke-dasharray="5 3"/>')

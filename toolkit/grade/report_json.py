@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import OutputError
-from toolkit.film.plan.timeline import Box
+from toolkit.geometry import Box
 from toolkit.grade.results import STATUSES, CheckResult, Report, Still, TimeSpan
 
 SCHEMA_ID = "reel-grade-report/1"

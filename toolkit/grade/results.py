@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from toolkit.film.plan.timeline import Box
+from toolkit.geometry import Box
 
 if TYPE_CHECKING:
     from toolkit.grade.measure import Measurements

@@ -38,7 +38,8 @@ from PIL import Image, ImageDraw, ImageOps
 
 from toolkit.errors import AssetError, Issue, RenderError
 from toolkit.film.compile.fonts import FontBook, default_fallbacks
-from toolkit.film.plan.timeline import Box, ImageBlock, Overlay, TextBlock, Timeline
+from toolkit.film.plan.timeline import ImageBlock, Overlay, TextBlock, Timeline
+from toolkit.geometry import Box
 
 # Bump when drawing changes in a way that should invalidate cached images.
 RENDERER_VERSION = "1"

@@ -9,21 +9,17 @@ from pathlib import Path
 from typing import Literal
 
 from toolkit.film.plan.layout import Measurer
-from toolkit.film.plan.timeline import Box, Canvas
+from toolkit.film.plan.timeline import Canvas
 from toolkit.film.spec.models import Storyboard
 from toolkit.film.template.models import Template
+from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_SAFE, REFERENCE_WIDTH
 from toolkit.media.probe import MediaInfo
-
-REFERENCE_WIDTH = 1080
-REFERENCE_HEIGHT = 1920
-# standards.md §2.2, union box of the platform UIs: x 120–888, y 288–1248 at 1080×1920.
-REFERENCE_SAFE = Box(120, 288, 768, 960)
 
 # name -> (width, height, fps); all three platforms share the house export (standards §2.1).
 PLATFORMS: dict[str, tuple[int, int, Fraction]] = {
-    "tiktok": (1080, 1920, Fraction(30)),
-    "reels": (1080, 1920, Fraction(30)),
-    "shorts": (1080, 1920, Fraction(30)),
+    "tiktok": (REFERENCE_WIDTH, REFERENCE_HEIGHT, Fraction(30)),
+    "reels": (REFERENCE_WIDTH, REFERENCE_HEIGHT, Fraction(30)),
+    "shorts": (REFERENCE_WIDTH, REFERENCE_HEIGHT, Fraction(30)),
 }
 
 

@@ -14,7 +14,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal, Protocol
 
-from toolkit.film.plan.timeline import Box, TextBlock, TextLine, TextRun
+from toolkit.film.plan.timeline import TextBlock, TextLine, TextRun
+from toolkit.geometry import Box
 
 Anchor = Literal["top", "middle", "bottom"]
 

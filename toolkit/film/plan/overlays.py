@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.color import parse_color
-from toolkit.film.plan.inputs import REFERENCE_SAFE, LocIssue, PlanInputs
+from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.layout import (
     Measurer,
     Style,
@@ -26,10 +26,11 @@ from toolkit.film.plan.layout import (
     word_spans,
     wrap,
 )
-from toolkit.film.plan.timeline import Box, ImageBlock, Overlay, Segment, TextBlock
+from toolkit.film.plan.timeline import ImageBlock, Overlay, Segment, TextBlock
 from toolkit.film.spec.models import Scene, Slate, VideoBackground
 from toolkit.film.template.models import CaptionLook
 from toolkit.film.template.style import scene_captions
+from toolkit.geometry import REFERENCE_SAFE, Box
 
 if TYPE_CHECKING:
     from toolkit.film.plan.planner import Entry

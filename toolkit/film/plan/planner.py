@@ -17,7 +17,7 @@ from fractions import Fraction
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
 from toolkit.film.plan import audio as audio_plan
 from toolkit.film.plan import overlays, shape
-from toolkit.film.plan.inputs import REFERENCE_HEIGHT, REFERENCE_WIDTH, LocIssue, PlanInputs
+from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.timeline import (
     LOOP_MAX_DECODES,
     LOOP_MEMORY_BYTES,
@@ -40,6 +40,7 @@ from toolkit.film.spec.models import (
     Slate,
     VideoBackground,
 )
+from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH
 
 
 class PlanFailed(Exception):

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from toolkit.errors import TimelineFormatError
 from toolkit.film.plan.codec import CodecError, from_jsonable, to_jsonable
+from toolkit.geometry import Box
 
 Fit = Literal["cover", "contain", "blur-fill"]
 Hold = Literal["none", "last-frame", "loop"]
@@ -30,40 +31,6 @@ AudioRole = Literal["source", "voice", "music"]
 # The `version` of `Timeline.to_dict`'s JSON. Bump it when a field is added, removed or changes
 # meaning, so a saved plan is never read as something it is not.
 JSON_VERSION = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    """A pixel rectangle: left, top, width, height."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-
-    @property
-    def right(self) -> int:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.h
-
-    def contains(self, other: Box) -> bool:
-        """True when `other` lies fully inside this box."""
-        return (other.x >= self.x and other.y >= self.y and other.right <= self.right
-                and other.bottom <= self.bottom)
-
-    def intersects(self, other: Box) -> bool:
-        return not (other.x >= self.right or other.right <= self.x or other.y >= self.bottom
-                    or other.bottom <= self.y)
-
-    def scaled(self, factor: Fraction) -> Box:
-        """This box on a canvas `factor` times the size (edges rounded outwards)."""
-        x0, y0 = int(self.x * factor), int(self.y * factor)
-        x1 = -int(-(self.right * factor) // 1)
-        y1 = -int(-(self.bottom * factor) // 1)
-        return Box(x0, y0, x1 - x0, y1 - y0)
 
 
 @dataclass(frozen=True, slots=True)

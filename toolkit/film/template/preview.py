@@ -22,11 +22,12 @@ from toolkit.color import parse_color
 from toolkit.errors import Issue, IssuesError, TemplateError
 from toolkit.film.compile.raster import RasterPlan
 from toolkit.film.plan.overlays import MIN_CONTRAST
-from toolkit.film.plan.timeline import Box, ColorSource, GradientSource, Segment, Source, Timeline
+from toolkit.film.plan.timeline import ColorSource, GradientSource, Segment, Source, Timeline
 from toolkit.film.template.apply import TEMPLATE_TEXTS
 from toolkit.film.template.fields import field_names
 from toolkit.film.template.loader import ResolvedTemplate, load_template, resolve_font
 from toolkit.film.template.models import Template
+from toolkit.geometry import Box, describe_safe_zone
 
 SAMPLE = """\
 title: How this brand looks
@@ -208,7 +209,7 @@ def _sheet(resolved: ResolvedTemplate, panels: list[tuple[str, Image.Image]], wi
         draw.rectangle([x - 1, top - 1, x + pw, top + ph], outline="#c9c7c0")
         draw.text((x, top + ph + round(10 * scale)), label, font=font(bold, 24), fill=_INK)
     y += 2 * (ph + round(64 * scale)) + round(8 * scale)
-    legend = ("Dashed outline: the platform safe zone (x 120-888, y 288-1248 at 1080x1920). Text and logo "
+    legend = (f"Dashed outline: the platform safe zone ({describe_safe_zone()}). Text and logo "
               "stay inside it; the end card is always last and cannot be removed.")
     y = _wrapped(draw, legend, font(regular, 22), gap, y, width - 2 * gap, _MUTED) + round(24 * scale)
     draw.text((gap, y), "Contrast (WCAG 1.4.3 needs 4.5:1)", font=font(bold, 24), fill=_INK)

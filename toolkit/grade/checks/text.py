@@ -12,7 +12,7 @@ import numpy as np
 
 from toolkit.care.cardread import CardReading, CardService, WrongNumber, directory_service, read_card
 from toolkit.care.lint import lint_text
-from toolkit.film.plan.timeline import Box
+from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH, Box, describe_safe_zone
 from toolkit.grade.checks.base import CheckSpec, flag, number, unavailable
 from toolkit.grade.ocr import DENSE_STEP, OcrSample
 from toolkit.grade.results import Observation, Still, TimeSpan
@@ -249,7 +249,7 @@ def _captions_safe_zone(info: MediaInfo, m: Measurements, ctx: GradeContext) -> 
                                                   caption=_where(out[0].box, safe)))
     read = tuple(f"{t:.1f} s: “{text}”" for (text, _, _), t in seen.items())
     values = {"outside": len(seen), "worst_overshoot": worst}
-    notes = (f"safe box x {safe.x}–{safe.right}, y {safe.y}–{safe.bottom} at 1080×1920; "
+    notes = (f"safe box x {safe.x}–{safe.right}, y {safe.y}–{safe.bottom} at {REFERENCE_WIDTH}×{REFERENCE_HEIGHT}; "
              f"{SAFE_TOLERANCE} px slack for box detection",)
     return Observation("captions-safe-zone", values, spans=tuple(spans), stills=tuple(stills), read=read,
                        notes=notes)
@@ -332,7 +332,7 @@ SPECS: tuple[CheckSpec, ...] = (
                   "samples_with_text": number(""), "samples": number(""),
               }, _captions_present),
     CheckSpec("captions-safe-zone", "Text inside the safe zone",
-              "Text boxes found anywhere in the film outside x 120–888, y 288–1248 (at 1080×1920).",
+              f"Text boxes found anywhere in the film outside {describe_safe_zone()}.",
               "outside", {
                   "outside": number("", "distinct text lines found outside the safe box"),
                   "worst_overshoot": number("px", "furthest a line reaches outside (reference pixels)"),
