@@ -20,6 +20,7 @@ from toolkit.care.endcard import MAX_SERVICES, EndCardSelection, card_seconds, e
 from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.phones import custom_service_problems
 from toolkit.errors import Issue, IssuesError, PolicyError, ProbeError, SpecError, TemplateError
+from toolkit.film.compile.shaping import layout_issues
 from toolkit.film.lint import lint_storyboard
 from toolkit.film.plan.inputs import EndCardContent, EndCardService, PlanInputs, make_canvas
 from toolkit.film.plan.overlays import text_fit
@@ -117,6 +118,8 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
                 run.add(SpecError, [doc.issue(i.loc, i.message, severity=i.severity, code=i.code)
                                     for i in result.warnings])
                 run.add(SpecError, glyph_issues(timeline, doc))
+                run.add(SpecError, layout_issues(timeline, doc),
+                        summary="text this machine cannot lay out (right-to-left or complex scripts)")
         else:
             # Text fit needs only the scene, the template and the fonts: check it for every sound
             # scene. Timing, transitions and the film's length need every scene, so they wait.

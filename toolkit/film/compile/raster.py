@@ -20,6 +20,8 @@ Details that matter:
   the text is centred vertically on that box using the block font's ascent and descent. The
   boxes of one block are drawn as one shape (anti-aliased corners of `radius`), so where they
   touch or overlap the backing is not darker.
+* Right-to-left and complex-script text is drawn only with Pillow's complete raqm layout
+  (`compile.shaping`); without it the text is refused, never drawn unjoined or reversed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from toolkit.errors import AssetError, Issue, RenderError
 from toolkit.film.compile.fonts import FontBook, default_fallbacks
+from toolkit.film.compile.shaping import require_layout
 from toolkit.film.plan.timeline import ImageBlock, Overlay, TextBlock, Timeline
 from toolkit.geometry import Box
 
@@ -200,6 +203,8 @@ def _draw_overlay(overlay: Overlay, canvas: tuple[int, int], book: FontBook, war
     overflow = 0
     for block in overlay.blocks:
         if isinstance(block, TextBlock):
+            # validate refuses this text first, located; this guards every other way in
+            require_layout(" ".join(line.text for line in block.lines), _loc(overlay.loc) or f"overlay {overlay.id}")
             overflow = max(overflow, _draw_text(image, block, book, fallback, missing))
         elif isinstance(block, ImageBlock):
             _draw_logo(image, block)
