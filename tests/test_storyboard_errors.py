@@ -355,3 +355,12 @@ def test_a_misspelt_topic_or_platform_gets_did_you_mean(tmp_path):
         f":4:21: topics[1]: 'Self Harm' is not one of {topics}; did you mean `self-harm`?",
         f":4:32: topics[2]: 'cooking' is not one of {topics}",
     ]
+
+
+def test_another_name_for_a_topic_is_told_the_storyboard_name(tmp_path):
+    msgs = errors(write(tmp_path, HEAD + "topics: [self-injury, eating disorder]\n"
+                                         "scenes:\n  - background: navy\n    duration: 2s\n"))
+    assert [(m.split("film.yaml")[1].split(" is not one of ")[0], m.rsplit("; ", 1)[1]) for m in msgs] == [
+        (":3:10: topics[0]: 'self-injury'", "did you mean `self-harm`?"),
+        (":3:23: topics[1]: 'eating disorder'", "did you mean `eating-disorders`?"),
+    ]

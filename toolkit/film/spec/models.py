@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -18,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from toolkit.care.warnings import normalize_topic
 from toolkit.color import Color
 from toolkit.film.spec.base import (
     _STR,
@@ -174,6 +176,16 @@ class ReviewedException(SpecModel):
 # ---------------------------------------------------------------- the film
 
 
+def _topic_name(value: Any) -> Any:
+    # Another spelling of a topic (`self-injury`, `Eating disorder`) is told the name it means; the
+    # storyboard keeps the one name the helplines, the slate and the lint key on.
+    if isinstance(value, str) and value not in TOPICS and normalize_topic(value) in TOPICS:
+        listed = ", ".join(repr(t) for t in TOPICS[:-1]) + f" or {TOPICS[-1]!r}"
+        raise ValueError(f"{value!r} is not one of {listed}; did you mean `{normalize_topic(value)}`?")
+    return value
+
+
+
 class Storyboard(SpecModel):
     """A whole film: what it is about, where it will be shown, and its scenes in order."""
 
@@ -184,7 +196,8 @@ class Storyboard(SpecModel):
     platform: Platform = Field(default="tiktok", description="Where the film will be posted. Every platform "
                                "takes at most 180 s, counting slates and end card (over 90 s is a warning).")
     region: Region = Field(description="Where the film will be shown: chooses the helplines.")
-    topics: list[Topic] = Field(default_factory=list, description="Drive content warnings and topic helplines.")
+    topics: list[Annotated[Topic, BeforeValidator(_topic_name)]] = Field(
+        default_factory=list, description="Drive content warnings and topic helplines.")
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
     voiceover: Voiceover | None = None
     music: Music | None = None
