@@ -160,3 +160,14 @@ def test_soft_breaks_join_lines_but_keep_a_new_speakers_dash():
     assert soft_breaks("I never told anyone\nhow I felt\n") == "I never told anyone how I felt"
     assert soft_breaks("- Are you OK?\n- I think so.") == "- Are you OK?\n- I think so."
     assert soft_breaks("– Hi\nthere\n— Hello") == "– Hi there\n— Hello"
+
+
+def test_a_scene_whose_footage_is_missing_still_has_its_subtitle_file_checked(tmp_path):
+    (tmp_path / "talk.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nMy uncle committed\nsuicide.\n",
+                                       encoding="utf-8")
+    path = write(tmp_path, "title: T\nregion: UK\ntopics: [suicide]\nscenes:\n  - background: gone.mp4\n"
+                           "    captions:\n      file: talk.srt\n")
+    with pytest.raises(SpecError) as exc:
+        prepare(path)
+    errors = [(i.line, i.code) for i in exc.value.issues if i.severity == "error"]
+    assert errors == [(5, ""), (7, "committed-suicide")]

@@ -77,9 +77,9 @@ class CheckedStoryboard:
     """What validation established about a storyboard that may have errors (see `check_storyboard`).
 
     `loaded` is the whole film when it has no error. `texts` is there whenever everything outside
-    `scenes` validated: the film with each scene that failed (its keys or its media) replaced by a
-    stand-in holding only the texts it would show, so the merge fields and the safe-messaging lint
-    still read them where they are written. `sound` lists the scenes that passed every check.
+    `scenes` validated: the film with each scene whose keys failed replaced by a stand-in holding
+    only the texts it would show, so the merge fields and the safe-messaging lint still read them
+    where they are written. `sound` lists the scenes that passed every check, media included.
     """
 
     document: Document
@@ -132,8 +132,9 @@ def check_storyboard(path: Path, *, allow_outside: bool = False) -> CheckedStory
             sound.add(i)
     loaded = texts = None
     if storyboard is not None:
-        stand = [scenes[i] if i in sound else text_stand_in(item) for i, item in enumerate(raw)]
-        texts = LoadedStoryboard(document=doc, storyboard=storyboard if len(sound) == len(raw) else
+        # a scene whose keys are valid keeps its model even when its media is not: its texts are real
+        stand = [scenes[i] if i in scenes else text_stand_in(item) for i, item in enumerate(raw)]
+        texts = LoadedStoryboard(document=doc, storyboard=storyboard if whole else
                                  storyboard.model_copy(update={"scenes": stand}), base_dir=base,
                                  media=checker.media, caption_files=checker.captions, warnings=tuple(issues),
                                  allow_outside=allow_outside)
