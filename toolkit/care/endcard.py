@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from toolkit.care.helplines import NUMBER_TYPES, STATUS_RANK, Channel, Directory, HelplineEntry
-from toolkit.care.warnings import count_words, normalize_topic
+from toolkit.care.reading import SECONDS_PER_WORD, count_words
+from toolkit.care.warnings import normalize_topic
 from toolkit.errors import Issue, PolicyError
 
 MIN_SERVICES = 2
@@ -21,7 +22,6 @@ MAX_SERVICES = 4  # what fits a 1080×1920 card inside the safe box at a readabl
 MAX_CONTACTS_PER_SERVICE = 2
 ONLINE_TYPES = frozenset({"text", "chat", "web"})
 CARD_MIN_SECONDS = Fraction(5)
-SECONDS_PER_WORD = Fraction(3, 10)
 SECONDS_PER_NUMBER = Fraction(1)
 
 _CONTACT_VERB: dict[str, str] = {"call": "Call", "text": "Text", "chat": "Chat at", "web": "Visit",

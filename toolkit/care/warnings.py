@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from toolkit.care.reading import reading_time
+
 if TYPE_CHECKING:
     from toolkit.care.rules import RuleSet
 
@@ -34,7 +36,6 @@ TOPIC_ALIASES: dict[str, str] = {
 }
 
 SLATE_MIN_SECONDS = Fraction(3)
-SECONDS_PER_WORD = Fraction(3, 10)
 LABEL_SECONDS = Fraction(1)
 
 
@@ -42,11 +43,6 @@ def normalize_topic(topic: str) -> str:
     """The canonical tag for `topic`: lower case, hyphens for spaces/underscores, known aliases."""
     tag = "-".join(topic.strip().lower().replace("_", " ").split())
     return TOPIC_ALIASES.get(tag, tag)
-
-
-def count_words(text: str) -> int:
-    """Words a viewer reads: whitespace-separated tokens with at least one letter or digit."""
-    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
 
 
 def requires_content_warning(topics: Iterable[str]) -> bool:
@@ -81,7 +77,7 @@ def min_slate_seconds(text: str) -> float:
     The extra second is the reading allowance for the slate's label ("Content warning").
     Computed exactly (no float drift), e.g. 20 words -> 7.0.
     """
-    seconds = max(SLATE_MIN_SECONDS, SECONDS_PER_WORD * count_words(text) + LABEL_SECONDS)
+    seconds = max(SLATE_MIN_SECONDS, reading_time(text) + LABEL_SECONDS)
     return float(seconds)
 
 

@@ -19,6 +19,7 @@ from toolkit.care.cardread import custom_service, directory_service, read_card
 from toolkit.care.endcard import MAX_SERVICES, EndCardSelection, card_seconds, end_card_lines, select_end_card
 from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.phones import custom_service_problems
+from toolkit.care.reading import reading_time
 from toolkit.errors import Issue, IssuesError, PolicyError, ProbeError, SpecError, TemplateError
 from toolkit.film.compile.shaping import layout_issues
 from toolkit.film.lint import lint_storyboard
@@ -269,8 +270,8 @@ def _end_card(loaded: LoadedStoryboard, resolved: ResolvedTemplate, issues: list
                                      custom.web) if c)
         services.append(EndCardService(custom.name, contacts, custom.hours or ""))
     seconds = card_seconds(lines, heading)
-    extra_words = sum(len(s.name.split()) + len(" ".join(s.contacts).split()) for s in services[len(lines):])
-    seconds += 0.3 * extra_words + (0.3 * len(sb.end_card.message.split()) if sb.end_card.message else 0.0)
+    extra = [s.name + " " + " ".join(s.contacts) for s in services[len(lines):]]
+    seconds += float(reading_time(" ".join([*extra, sb.end_card.message or ""])))
     return selection, EndCardContent(heading=heading, services=tuple(services), min_seconds=seconds,
                                      message=sb.end_card.message,
                                      service_ids=tuple(e.id for e in selection.services))

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from toolkit.care.contrast import contrast_ratio, worst_case_contrast
+from toolkit.care.reading import SECONDS_PER_WORD, count_words, reading_time
 from toolkit.color import parse_color
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.layout import (
@@ -35,14 +36,13 @@ from toolkit.geometry import REFERENCE_SAFE, Box
 if TYPE_CHECKING:
     from toolkit.film.plan.planner import Entry
 
-SECONDS_PER_WORD = Fraction(3, 10)  # BBC §4.1 minimum reading time
 MIN_CONTRAST = 4.5  # WCAG 1.4.3, never rounded
 
 
 def reading_seconds(scene: Scene, inp: PlanInputs) -> Fraction:
     """Enough time to read a scene's untimed captions: per caption max(1.5 s, 0.3 s/word + 0.5 s), ≥ 3 s."""
     texts = _caption_texts(scene, inp)
-    total = sum((max(Fraction(3, 2), SECONDS_PER_WORD * len(t.split()) + Fraction(1, 2)) for t in texts),
+    total = sum((max(Fraction(3, 2), reading_time(t) + Fraction(1, 2)) for t in texts),
                 Fraction(0))
     return max(Fraction(3), total)
 
@@ -149,10 +149,10 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
             issues.append(problem(f"runs to {float(end):.2f}s but the scene is only {float(length):.2f}s "
                                   "long; shorten it or lengthen the scene"))
             end = length
-        words = len(text.split())
-        if end - start < SECONDS_PER_WORD * words:
+        words = count_words(text)
+        if end - start < reading_time(text):
             issues.append(problem(f"shows for {float(end - start):.2f}s; {words} words need at least "
-                                  f"{float(SECONDS_PER_WORD * words):.1f}s to read (0.3 s per word)",
+                                  f"{float(reading_time(text)):.1f}s to read ({float(SECONDS_PER_WORD)} s per word)",
                                   severity="warning", code="reading-speed"))
         result.append((round(start * fps), round(end * fps), text, cloc, label))
         prev_end = end

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from toolkit.care.warnings import count_words
+from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.grade.checks.base import CheckSpec, number, unavailable
 from toolkit.grade.results import Observation, TimeSpan
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from toolkit.grade.measure import Measurements
     from toolkit.media.probe import MediaInfo
 
-MIN_SECONDS_PER_WORD = 0.3  # BBC §4.1; marks the captions listed as too fast
+MIN_SECONDS_PER_WORD = float(SECONDS_PER_WORD)  # marks the captions listed as too fast
 
 
 def _reading_speed(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
