@@ -110,7 +110,8 @@ def test_json_dash_never_writes_a_file_named_dash(runner: CliRunner, clip: Path,
         assert not (tmp_path / "-").exists(), args
 
 
-def test_json_before_an_input_prints_and_leaves_the_input_alone(runner: CliRunner, clip: Path) -> None:
+def test_json_before_an_input_prints_and_leaves_the_input_alone(runner: CliRunner, clip: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     before = clip.read_bytes()
     result = runner.invoke(cli, ["check-flash", "--json", str(clip)])
     assert result.exit_code == 0, result.output
@@ -118,6 +119,13 @@ def test_json_before_an_input_prints_and_leaves_the_input_alone(runner: CliRunne
     assert clip.read_bytes() == before
     result = runner.invoke(cli, ["validate", "--json", str(EXAMPLE)])
     assert _check("validate", result.stdout)["files"][0]["file"] == str(EXAMPLE)
+    # after `--`, every word is an input, even one spelt `--json`
+    _broken(tmp_path).rename(tmp_path / "--json")
+    _broken(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["validate", "--json", "--", "--json", "broken.yaml"])
+    assert "colour" in result.stdout  # both files were read
+    assert [f["file"] for f in _check("validate", result.stdout)["files"]] == ["--json", "broken.yaml"]
 
 
 def test_json_file_is_written_whole_and_replaced_atomically(runner: CliRunner, tmp_path: Path) -> None:

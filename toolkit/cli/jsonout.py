@@ -47,6 +47,9 @@ class JsonCommand(click.Command):
                 if not _is_destination(following) or following.startswith("--"):
                     fixed.append(STDOUT)
                 fixed.append(following)
+                if following == "--":
+                    fixed.extend(words)
+                    break
         return super().parse_args(ctx, fixed)
 
 
