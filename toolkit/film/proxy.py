@@ -42,6 +42,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
+from toolkit.atomic import write_atomic
 from toolkit.errors import RenderError
 from toolkit.film.compile.graph import compile_loudness_pass
 from toolkit.film.compile.loudness import AudioGain
@@ -107,7 +108,7 @@ def content_digest(path: Path, memo_dir: Path) -> str:
         while chunk := handle.read(_HASH_CHUNK):
             digest.update(chunk)
     value = f"{digest.hexdigest()}-{st.st_size}"
-    _write_atomic(memo, json.dumps({**stamp, "digest": value}))
+    write_atomic(memo, json.dumps({**stamp, "digest": value}))
     return value
 
 
@@ -231,7 +232,7 @@ def cached_gain(timeline: Timeline, root: Path, measure: Callable[[], AudioGain 
         return saved
     gain = measure()
     if gain is not None:
-        _write_atomic(memo, json.dumps(dataclasses.asdict(gain)))
+        write_atomic(memo, json.dumps(dataclasses.asdict(gain)))
     return gain
 
 
@@ -248,8 +249,3 @@ def _even(value: Fraction) -> int:
     return max(2, int(round(value / 2)) * 2)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".partial-{os.getpid()}-{path.name}")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from toolkit.atomic import write_atomic
 from toolkit.errors import OutputError
 from toolkit.geometry import Box
 from toolkit.grade.results import STATUSES, CheckResult, Report, Still, TimeSpan
@@ -48,11 +49,10 @@ def write_json(report: Report, path: Path) -> Path:
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write `text` (UTF-8) to `path`, creating its folder. Raises `OutputError` if it cannot."""
+    """Write `text` (UTF-8) to `path` whole or not at all, creating its folder. Raises `OutputError` if it cannot."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
     return path

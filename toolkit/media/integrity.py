@@ -29,13 +29,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
+from toolkit.atomic import write_atomic
 from toolkit.errors import ProbeError
 
 INTEGRITY_VERSION = "1"
@@ -282,15 +281,5 @@ def _cache_key(path: Path) -> str | None:
 
 def _store(target: Path, text: str) -> None:
     """Write a cache entry atomically; a cache that cannot be written is simply not used."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+    with contextlib.suppress(OSError):
+        write_atomic(target, text)

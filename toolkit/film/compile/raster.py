@@ -29,7 +29,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import itertools
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -38,6 +37,7 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageDraw, ImageOps
 
+from toolkit.atomic import replacing, write_atomic
 from toolkit.errors import AssetError, Issue, RenderError
 from toolkit.film.compile.fonts import FontBook, default_fallbacks
 from toolkit.film.compile.shaping import require_layout
@@ -144,7 +144,7 @@ def _write_concat(workdir: Path, images: Sequence[RasterImage], fps: Fraction, f
     text = "\n".join(lines) + "\n"
     path = workdir / f"overlays-{hashlib.sha256(text.encode()).hexdigest()[:16]}.ffconcat"
     if not path.exists():
-        _atomic_write(path, text.encode())
+        write_atomic(path, text)
     return path
 
 
@@ -172,13 +172,9 @@ def _write_image(workdir: Path, box: Box, layers: Sequence[_Layer], start: int, 
         image = Image.new("RGBA", (box.w, box.h), (0, 0, 0, 0))
         for layer in layers:
             _composite(image, layer.image, layer.x - box.x, layer.y - box.y)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
+        with replacing(path) as tmp:
             # Fast PNG compression: these files are read once per render by ffmpeg.
             image.save(tmp, "PNG", compress_level=1)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
     return RasterImage(path, start, end)
 
 
@@ -326,15 +322,6 @@ def _loc(loc: Sequence[str | int]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _disk_error(exc: OSError, workdir: Path) -> Exception:

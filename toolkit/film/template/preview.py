@@ -17,9 +17,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from toolkit.atomic import replacing
 from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.color import parse_color
-from toolkit.errors import Issue, IssuesError, TemplateError
+from toolkit.errors import Issue, IssuesError, OutputError, TemplateError
 from toolkit.film.compile.raster import RasterPlan
 from toolkit.film.plan.overlays import MIN_CONTRAST
 from toolkit.film.plan.timeline import ColorSource, GradientSource, Segment, Source, Timeline
@@ -97,8 +98,11 @@ def preview_sheet(name: str, out: Path, *, root: Path | None = None, width: int 
                   for label, which, moment in PANELS]
     sheet = _sheet(resolved, panels, width, gap, scale)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(out)
+    try:
+        with replacing(out) as temp:  # a half-written preview never replaces the last good one
+            sheet.save(temp)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write the preview ({exc.strerror or exc})") from None
     warnings = [_unlocated(i) for i in (*prepared.warnings, *raster.warnings) if i.severity != "info"]
     return Preview(out, tuple(warnings))
 
