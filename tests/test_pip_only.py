@@ -72,7 +72,8 @@ def test_text_that_needs_bidi_or_shaping_is_found_by_its_characters(text, script
 
 
 @pytest.mark.parametrize("text", ["You are not alone", "Café, naïve, Tiếng Việt", "Cafe\u0301 (decomposed)",
-                                  "Ελπίδα", "Надежда", "你好，加油", "こんにちは", "👍🏽 ❤️ 👨‍👩‍👧", "ພາສາລາວ", "١٢٣"])
+                                  "Ελπίδα", "Надежда", "你好，加油", "こんにちは", "👍🏽 ❤️ 👨‍👩‍👧",
+                                  "Call 1️⃣1️⃣6️⃣", "ພາສາລາວ", "١٢٣"])
 def test_text_basic_layout_draws_correctly_needs_nothing(text) -> None:
     assert needs_layout(text) is None
 

@@ -39,8 +39,9 @@ __all__ = ["LayoutSupport", "TextNeed", "layout_issues", "layout_message", "layo
 _RTL_CLASSES = frozenset({"R", "AL", "RLE", "RLO", "RLI"})
 # Left-to-right scripts whose letters change shape with their neighbours (cursive joining).
 _JOINING_SCRIPTS = frozenset({"MONGOLIAN", "PHAGS_PA", "PHAGS-PA", "MANICHAEAN", "SOGDIAN"})
-# Marks that select a glyph variant rather than attach to a base: no shaping needed.
-_SELECTORS = frozenset([*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)])
+# Marks that select a glyph variant rather than attach to a base, and the emoji keycap (drawn
+# from the emoji font like the emoji around it): no shaping needed.
+_SELECTORS = frozenset([*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0), 0x20E3])
 _EXCERPT = 40
 
 
@@ -96,14 +97,19 @@ def layout_support() -> LayoutSupport:
     """Pillow's complex layout in this process: raqm, fribidi and harfbuzz, checked once."""
     from PIL import features
 
-    def check(name: str) -> bool:
-        try:
-            return bool(features.check(name))
-        except (ValueError, OSError):
-            return False
+    raqm = _feature(features, "raqm", False)
+    # a Pillow too old to report fribidi or harfbuzz separately has them whenever raqm works
+    fribidi = _feature(features, "fribidi", raqm)
+    return LayoutSupport(raqm, fribidi, _feature(features, "harfbuzz", raqm), "" if fribidi else _fribidi_error())
 
-    fribidi = check("fribidi")
-    return LayoutSupport(check("raqm"), fribidi, check("harfbuzz"), "" if fribidi else _fribidi_error())
+
+def _feature(features, name: str, unknown: bool) -> bool:
+    try:
+        return bool(features.check_feature(name))
+    except ValueError:  # a feature name this Pillow does not know
+        return unknown
+    except OSError:
+        return False
 
 
 def _fribidi_error() -> str:
@@ -121,7 +127,9 @@ def needs_layout(text: str) -> TextNeed | None:
     base = ""
     marks = ""
     for char in [*text, ""]:
-        if char and unicodedata.category(char) in ("Mn", "Mc", "Me") and ord(char) not in _SELECTORS:
+        if char and ord(char) in _SELECTORS:
+            continue
+        if char and unicodedata.category(char) in ("Mn", "Mc", "Me"):
             marks += char
             continue
         if marks:
