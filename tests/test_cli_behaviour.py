@@ -207,3 +207,12 @@ def test_a_warning_is_printed_once_not_once_per_stage(runner: CliRunner, tmp_pat
     said = [line for line in result.output.splitlines() if "U+2713" in line]
     assert len(said) == 1, said
     assert said[0].startswith(f"{storyboard}:6:")
+
+
+def test_one_place_decides_colour() -> None:
+    # Every writer that can colour goes through toolkit/cli/style.py, which reads --no-color and NO_COLOR.
+    root = Path(__file__).resolve().parent.parent / "toolkit"
+    offenders = [f"{path.relative_to(root)}: {needle}" for path in root.rglob("*.py") if path.name != "style.py"
+                 for needle in ("click.secho(", "click.style(", "Console(")
+                 if needle in path.read_text(encoding="utf-8")]
+    assert offenders == []
