@@ -62,16 +62,12 @@ def _lint_plain(path: Path, language: str) -> list[Issue]:
         except (OSError, UnicodeDecodeError) as exc:
             raise ReelError(f"{path}: cannot read: {exc}") from None
         return lint_text(text, language=language, rules=rules).to_issues(text, file=path)
-    import pysubs2
+    from toolkit.subtitles import read_subtitles
 
-    try:
-        subs = pysubs2.load(str(path), encoding="utf-8")
-    except Exception as exc:  # pysubs2 raises several unrelated types for bad files
-        raise ReelError(f"{path}: cannot read subtitles: {exc}") from None
     issues: list[Issue] = []
-    for k, event in enumerate(subs, start=1):
-        result = lint_text(event.plaintext, language=language, rules=rules)
-        for issue in result.to_issues(event.plaintext, file=path, path=f"caption {k}"):
-            issues.append(Issue(issue.message, path=f"caption {k} at {pysubs2.time.ms_to_str(event.start)}",
+    for cue in read_subtitles(path):  # SubtitleError is a ReelError naming the file
+        result = lint_text(cue.text, language=language, rules=rules)
+        for issue in result.to_issues(cue.text, file=path, path=f"caption {cue.number}"):
+            issues.append(Issue(issue.message, path=f"caption {cue.number} at {cue.clock}",
                                 file=path, severity=issue.severity, code=issue.code))
     return issues

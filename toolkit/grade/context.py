@@ -8,6 +8,7 @@ content warning), the planned duration and scenes, and the caption timings; othe
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from toolkit.care.lint import RuleSet, load_rules
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic
 from toolkit.errors import IssuesError, ReelError, SpecError
 from toolkit.geometry import REFERENCE_SAFE, Box
+from toolkit.subtitles import Cue, read_subtitles
 
 if TYPE_CHECKING:
     from toolkit.film.spec.models import Storyboard
@@ -26,21 +28,12 @@ DEFAULT_REGION = "UK"
 
 
 @dataclass(frozen=True, slots=True)
-class CaptionEvent:
-    """One caption as planned or subtitled: on screen from `start` to `end` seconds."""
-
-    start: float
-    end: float
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class PlanSummary:
     """What the storyboard's plan says the film is: length, visual segments, captions."""
 
     duration: float
     segments: int
-    captions: tuple[CaptionEvent, ...]
+    captions: tuple[Cue, ...]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -56,7 +49,7 @@ class GradeContext:
     storyboard: Path | None = None
     plan: PlanSummary | None = None
     plan_problem: str | None = None
-    captions: tuple[CaptionEvent, ...] | None = None
+    captions: tuple[Cue, ...] | None = None
     captions_source: str = ""
     captions_file: Path | None = None
     safe_box: Box = REFERENCE_SAFE  # the planner's, standards §2.2
@@ -84,7 +77,7 @@ def make_context(*, region: str | None = None, topics: Iterable[str] = (), story
     language = "en"
     plan: PlanSummary | None = None
     plan_problem: str | None = None
-    captions: tuple[CaptionEvent, ...] | None = None
+    captions: tuple[Cue, ...] | None = None
     source = ""
     if storyboard is not None:
         sb_region, sb_topics, language, plan, plan_problem = _from_storyboard(Path(storyboard))
@@ -122,15 +115,15 @@ def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary
     topics = tuple(normalize_topic(t) for t in sb.topics)
     timeline = prepared.timeline
     fps = timeline.canvas.fps
-    events: list[CaptionEvent] = []
+    events: list[Cue] = []
     for overlay in sorted((o for o in timeline.overlays if o.kind == "caption"), key=lambda o: o.start):
         words = " ".join(line.text for block in overlay.blocks for line in getattr(block, "lines", ()))
-        start, end = float(overlay.start / fps), float(overlay.end / fps)
+        start, end = overlay.start / fps, overlay.end / fps
         # word-by-word highlighting draws one caption as several overlays with the same words
-        if events and events[-1].text == words and abs(events[-1].end - start) < 1e-6:
-            events[-1] = CaptionEvent(events[-1].start, end, words)
+        if events and events[-1].text == words and events[-1].end == start:
+            events[-1] = dataclasses.replace(events[-1], end=end)
         else:
-            events.append(CaptionEvent(start, end, words))
+            events.append(Cue(start, end, words, len(events) + 1))
     summary = PlanSummary(float(timeline.duration), len(timeline.segments), tuple(events))
     return sb.region, topics, sb.language, summary, None
 
@@ -148,15 +141,7 @@ def _storyboard_alone(path: Path) -> Storyboard | None:
         return None
 
 
-def load_captions(path: Path) -> tuple[CaptionEvent, ...]:
-    """Caption events from an .srt or .vtt file (times in seconds from the clip's start)."""
-    import pysubs2  # subtitle formats are pysubs2's job; we never hand-parse SRT/VTT
-
-    try:
-        subs = pysubs2.load(str(path), encoding="utf-8")
-    except FileNotFoundError:
-        raise ReelError(f"{path}: subtitle file not found") from None
-    except Exception as exc:  # pysubs2 raises several unrelated types for bad files
-        raise ReelError(f"{path}: cannot read subtitles ({exc}); give an .srt or .vtt file") from None
-    return tuple(CaptionEvent(e.start / 1000, e.end / 1000, " ".join(e.plaintext.split()))
-                 for e in subs if not e.is_comment and e.plaintext.strip())
+def load_captions(path: Path) -> tuple[Cue, ...]:
+    """The cues of an .srt or .vtt file (times from the clip's start), each on one line as the
+    grader quotes it. Raises `SubtitleError` (a `ReelError` naming the file) when it cannot."""
+    return tuple(dataclasses.replace(cue, text=" ".join(cue.text.split())) for cue in read_subtitles(path))

@@ -14,6 +14,7 @@ from toolkit.film.spec.models import Storyboard
 from toolkit.film.template.models import Template
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_SAFE, REFERENCE_WIDTH
 from toolkit.media.probe import MediaInfo
+from toolkit.subtitles import Cue
 
 # name -> (width, height, fps); all three platforms share the house export (standards §2.1).
 PLATFORMS: dict[str, tuple[int, int, Fraction]] = {
@@ -60,15 +61,6 @@ def make_canvas(platform: str = "tiktok", *, width: int | None = None, fps: Frac
 
 
 @dataclass(frozen=True, slots=True)
-class CaptionCue:
-    """A caption read from an .srt/.vtt file: seconds relative to the scene start."""
-
-    start: Fraction
-    end: Fraction
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class EndCardService:
     """One service as the end card shows it. `contacts` are display lines ("Call 116 123")."""
 
@@ -108,7 +100,7 @@ class PlanInputs:
     end_card: EndCardContent
     canvas: Canvas
     measurer: Measurer
-    caption_files: Mapping[Path, tuple[CaptionCue, ...]] = field(default_factory=dict)
+    caption_files: Mapping[Path, tuple[Cue, ...]] = field(default_factory=dict)  # times from the scene's start
     logo: Path | None = None
     intro: Path | None = None
     outro: Path | None = None

@@ -22,7 +22,6 @@ from toolkit.doc.errors import translate_validation_error
 from toolkit.doc.loader import Document, load_document
 from toolkit.doc.paths import Folder, PathProblem
 from toolkit.errors import Issue, ProbeError, SpecError
-from toolkit.film.plan.inputs import CaptionCue
 from toolkit.film.spec.base import SlateKind
 from toolkit.film.spec.models import (
     AnyScene,
@@ -38,6 +37,7 @@ from toolkit.film.spec.scenes import UNION_CHOICES
 from toolkit.media.integrity import decode_check
 from toolkit.media.probe import MediaInfo, probe
 from toolkit.settings import Settings
+from toolkit.subtitles import Cue, SubtitleError, read_subtitles
 
 _SCENE = TypeAdapter(AnyScene)
 SLATE_KINDS = typing.get_args(SlateKind)
@@ -52,7 +52,7 @@ class LoadedStoryboard:
     storyboard: Storyboard
     base_dir: Path
     media: dict[Path, MediaInfo]
-    caption_files: dict[Path, tuple[CaptionCue, ...]]
+    caption_files: dict[Path, tuple[Cue, ...]]
     warnings: tuple[Issue, ...]
     allow_outside: bool = False  # --allow-outside: later stages (film fonts) confine paths the same way
 
@@ -180,7 +180,7 @@ class _AssetChecker:
     def __init__(self, doc: Document, base: Path, allow_outside: bool, issues: list[Issue]) -> None:
         self.doc, self.base, self.allow_outside, self.issues = doc, base, allow_outside, issues
         self.media: dict[Path, MediaInfo] = {}
-        self.captions: dict[Path, tuple[CaptionCue, ...]] = {}
+        self.captions: dict[Path, tuple[Cue, ...]] = {}
         self._failed: set[Path] = set()
 
     def _error(self, loc: tuple, message: str, severity: str = "error") -> None:
@@ -273,28 +273,19 @@ class _AssetChecker:
         path = self.resolve(rel, loc)
         if path is None:
             return
-        import pysubs2  # subtitle formats are pysubs2's job; we never hand-parse SRT/VTT
-
         try:
-            subs = pysubs2.load(str(path), encoding="utf-8")
-        except pysubs2.exceptions.FormatAutodetectionError:
-            blank = not path.read_bytes().strip()
-            self._error(loc, f"`{rel}` has no captions in it" if blank
-                        else f"cannot read subtitles `{rel}`: not an SRT or WebVTT file")
+            cues = read_subtitles(path)
+        except SubtitleError as exc:
+            self._error(loc, f"`{rel}` has no captions in it" if exc.empty
+                        else f"cannot read subtitles `{rel}`: {exc.reason}")
             return
-        except (pysubs2.exceptions.Pysubs2Error, UnicodeDecodeError, ValueError) as exc:
-            self._error(loc, f"cannot read subtitles `{rel}`: {exc}")
-            return
-        events = [ev for ev in subs if not ev.is_comment]
-        for k, ev in enumerate(events, 1):
-            if "{{" in ev.text or "}}" in ev.text:
+        for cue in cues:
+            if "{{" in cue.markup or "}}" in cue.markup:
                 # Subtitle readers take {...} for styling codes, so the text would lose the
                 # field and show a stray brace: fail closed, as merge fields do elsewhere.
-                self._error(loc, f"`{rel}` caption {k} (at {pysubs2.time.ms_to_str(ev.start, fractions=True)}) "
+                self._error(loc, f"`{rel}` caption {cue.number} (at {cue.clock}) "
                                  "contains `{{` or `}}`: merge fields do not work in .srt/.vtt files; write the "
                                  "text itself, or give the captions as `lines:` in the storyboard")
-        cues = tuple(CaptionCue(Fraction(ev.start, 1000), Fraction(ev.end, 1000), ev.plaintext.strip())
-                     for ev in events if ev.plaintext.strip())
         if not cues:
             self._error(loc, f"`{rel}` has no captions in it")
             return

@@ -20,13 +20,14 @@ def _reading_speed(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Obser
     if ctx.captions is None:
         return unavailable("caption-reading-speed", "no storyboard or subtitle file was given, so caption "
                                                     "timings are unknown")
-    timed = [(c, count_words(c.text), c.end - c.start) for c in ctx.captions]
+    timed = [(c, count_words(c.text), float(c.end - c.start)) for c in ctx.captions]
     timed = [(c, words, dur) for c, words, dur in timed if words and dur > 0]
     if not timed:
         return unavailable("caption-reading-speed", f"the {ctx.captions_source} has no captions")
     slowest_read = min(dur / words for _, words, dur in timed)
     fast = [(c, words, dur) for c, words, dur in timed if dur / words < MIN_SECONDS_PER_WORD]
-    spans = tuple(TimeSpan(round(c.start, 3), round(c.end, 3), f"“{c.text}”: {words} words in {dur:.2f} s")
+    spans = tuple(TimeSpan(round(float(c.start), 3), round(float(c.end), 3),
+                           f"“{c.text}”: {words} words in {dur:.2f} s")
                   for c, words, dur in fast)
     values = {
         "min_seconds_per_word": round(slowest_read, 3),
