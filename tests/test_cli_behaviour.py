@@ -216,3 +216,16 @@ def test_one_place_decides_colour() -> None:
                  for needle in ("click.secho(", "click.style(", "Console(")
                  if needle in path.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_brackets_in_names_are_shown_not_read_as_markup(runner: CliRunner, tmp_path: Path) -> None:
+    # rich reads `[bold]` as a style; a file called that must still be named in the batch summary
+    odd = tmp_path / "[bold]film.yaml"
+    odd.write_text("title: x\nscenes: []\n", encoding="utf-8")
+    other = tmp_path / "[red]other.yaml"
+    other.write_text("title: x\nscenes: []\n", encoding="utf-8")
+    result = runner.invoke(cli, ["render", str(odd), str(other), "--out-dir", str(tmp_path / "out"), "-q"],
+                           env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 1
+    summary = result.output[result.output.index("Batch summary"):]
+    assert "[bold]film.yaml" in summary and "[red]other.yaml" in summary

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from toolkit.cli.jsonout import JsonCommand, emit_json, json_option
-from toolkit.cli.style import rich_console
+from toolkit.cli.style import plain, rich_console
 
 if TYPE_CHECKING:
     from toolkit.care.flash import FlashReport
@@ -47,7 +47,7 @@ def _print_report(clip: Path, report: FlashReport) -> None:
     from rich.table import Table
 
     console = rich_console(highlight=False, soft_wrap=True)
-    where = f"{clip} ({report.duration:.2f} s, {report.frames_analysed} frames, profile {report.profile})"
+    where = f"{plain(clip)} ({report.duration:.2f} s, {report.frames_analysed} frames, profile {report.profile})"
     if report.passed:
         console.print(f"PASS  no general or red flashing over the WCAG 2.3.1 limit: {where}")
     else:

@@ -9,7 +9,7 @@ import click
 
 from toolkit.cli.jsonout import JsonCommand, emit_json, json_option, to_stdout
 from toolkit.cli.output import FileArg
-from toolkit.cli.style import rich_console
+from toolkit.cli.style import plain, rich_console
 
 if TYPE_CHECKING:
     from toolkit.grade.gradebook import Entry
@@ -155,19 +155,19 @@ def _print_report(report: Report) -> None:
 
     console = rich_console(highlight=False, soft_wrap=True)
     colour = "green" if report.passed else "red"
-    console.print(f"[bold {colour}]{report.verdict.upper()}[/]  {report.clip}  score {report.score:.0f}/100  "
-                  f"({report.rubric.name}; {report.count('fail')} failed, {_plural(report.count('warn'), 'warning')}, "
-                  f"{report.count('not_evaluated')} not evaluated)")
+    console.print(f"[bold {colour}]{report.verdict.upper()}[/]  {plain(report.clip)}  score {report.score:.0f}/100  "
+                  f"({plain(report.rubric.name)}; {report.count('fail')} failed, "
+                  f"{_plural(report.count('warn'), 'warning')}, {report.count('not_evaluated')} not evaluated)")
     table = Table(show_edge=False)
     for column in ("result", "criterion", "measured", "expected", "level"):
         table.add_column(column)
     for r in report.results:
-        measured = f"[dim]{r.reason}[/]" if r.status == "not_evaluated" else r.measured
-        table.add_row(_MARKS[r.status], r.id, measured, r.expected, r.severity)
+        measured = f"[dim]{plain(r.reason)}[/]" if r.status == "not_evaluated" else plain(r.measured)
+        table.add_row(_MARKS[r.status], plain(r.id), measured, plain(r.expected), plain(r.severity))
     console.print(table)
     for r in report.results:
         if r.failed:
-            console.print(f"[bold]{r.id}[/]: {r.explain}")
+            console.print(f"[bold]{plain(r.id)}[/]: {plain(r.explain)}")
 
 
 def _print_summary(entries: list[Entry]) -> None:
@@ -178,11 +178,11 @@ def _print_summary(entries: list[Entry]) -> None:
         table.add_column(column)
     for e in entries:
         if e.report is None:
-            table.add_row(str(e.path), "[red]error[/]", "", e.note)
+            table.add_row(plain(e.path), "[red]error[/]", "", plain(e.note))
             continue
         failed = ", ".join(r.id for r in e.report.results if r.status == "fail")
         mark = "[green]pass[/]" if e.report.passed else "[red]fail[/]"
-        table.add_row(str(e.path), mark, f"{e.report.score:.0f}", failed)
+        table.add_row(plain(e.path), mark, f"{e.report.score:.0f}", plain(failed))
     rich_console(highlight=False, soft_wrap=True).print(table)
 
 

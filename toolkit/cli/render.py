@@ -10,7 +10,7 @@ import click
 
 from toolkit.cli.jsonout import JsonCommand, emit_json, json_option
 from toolkit.cli.output import PathArg, echo_issues
-from toolkit.cli.style import rich_console, secho
+from toolkit.cli.style import plain, rich_console, secho
 
 _COMMON = [
     click.option("--template", "template", default=None, help="Use this template instead of the storyboard's."),
@@ -221,7 +221,7 @@ def _summary(results: list[tuple[Path, Path | None, str]]) -> None:
     for column in ("storyboard", "result", "film or reason"):
         table.add_column(column, overflow="fold")
     for sb, target, reason in results:
-        table.add_row(str(sb), "[green]rendered[/]" if target else "[red]failed[/]", str(target or reason))
+        table.add_row(plain(sb), "[green]rendered[/]" if target else "[red]failed[/]", plain(target or reason))
     rich_console(stderr=True).print(table)
     ok = sum(1 for _, t, _ in results if t)
     click.echo(f"{ok} of {len(results)} films rendered")

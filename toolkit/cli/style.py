@@ -58,3 +58,11 @@ def rich_console(*, stderr: bool = False, **options: Any):
     if colour_wanted(stream):
         return Console(stderr=stderr, force_terminal=True, **options)
     return Console(stderr=stderr, color_system=None, no_color=True, **options)
+
+
+def plain(value: object) -> str:
+    """`value` as text for a rich console: escaped, so `[...]` in data (a file name, text read
+    from a clip, an error message) is shown as written, never read as markup. None is ""."""
+    from rich.markup import escape
+
+    return "" if value is None else escape(str(value))

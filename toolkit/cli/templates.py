@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from toolkit.cli.output import PathArg, echo_issues
-from toolkit.cli.style import rich_console, secho
+from toolkit.cli.style import plain, rich_console, secho
 from toolkit.errors import TemplateError
 
 
@@ -46,11 +46,11 @@ def list_templates() -> None:
             resolved = load_template(name)
         except TemplateError as exc:
             n = len(exc.issues)
-            table.add_row(name, f"[red]invalid: {n} problem{'s' if n != 1 else ''}; see `reel templates show "
-                                f"{name}`[/red]", "", "")
+            table.add_row(plain(name), f"[red]invalid: {n} problem{'s' if n != 1 else ''}; see `reel templates "
+                                       f"show {plain(name)}`[/red]", "", "")
             continue
         tpl = resolved.template
-        table.add_row(name, tpl.description, tpl.extends or "", ", ".join(resolved.lock_origins))
+        table.add_row(plain(name), plain(tpl.description), plain(tpl.extends), plain(", ".join(resolved.lock_origins)))
     rich_console().print(table)
 
 
