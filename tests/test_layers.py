@@ -37,6 +37,7 @@ FLOORS: tuple[tuple[str, int], ...] = (
     ("toolkit.geometry", 0),
     ("toolkit.subtitles", 0),
     ("toolkit.atomic", 0),
+    ("toolkit.contact", 0),
     ("toolkit.doc", 0),
     ("toolkit.media", 0),
     ("toolkit.care", 0),

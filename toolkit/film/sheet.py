@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from toolkit.contact import Tile, draw_grid, outline_safe_zone
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import Segment
 from toolkit.film.render import render_frames
@@ -15,7 +17,7 @@ from toolkit.settings import Settings
 
 THUMB_WIDTH = 240
 COLUMNS = 6
-_PAPER, _INK, _SAFE = (244, 243, 239), (27, 27, 27), (230, 57, 70, 200)
+_PAPER, _INK = (244, 243, 239), (27, 27, 27)
 
 
 def moment(prepared: Prepared, seg: Segment) -> int:
@@ -42,32 +44,22 @@ def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, setti
     sheet = Image.new("RGB", (pad + cols * (THUMB_WIDTH + pad), head + rows * (thumb_h + label_h + pad)), _PAPER)
     draw = ImageDraw.Draw(sheet)
     draw.text((pad, 14), f"{tl.title} — {float(tl.duration):.1f}s, {len(tl.segments)} segments "
-                         "(red: platform-safe zone)", fill=_INK, font=_font(prepared, 20))
+                         "(dashed: the platform safe zone)", fill=_INK, font=_font(prepared, 20))
+    fps, tiles = tl.canvas.fps, []
     with tempfile.TemporaryDirectory(prefix="reel-sheet-") as tmp:
         pngs = dict(zip(sorted(set(frames)), render_frames(prepared, frames, Path(tmp), settings), strict=True))
         for i, (seg, frame) in enumerate(zip(tl.segments, frames, strict=True)):
-            x = pad + (i % cols) * (THUMB_WIDTH + pad)
-            y = head + (i // cols) * (thumb_h + label_h + pad)
             with Image.open(pngs[frame]) as im:
                 thumb = im.convert("RGB").resize((THUMB_WIDTH, thumb_h), Image.Resampling.LANCZOS)
-            _outline(thumb, tl.canvas.safe, THUMB_WIDTH / tl.canvas.width)
-            sheet.paste(thumb, (x, y))
-            fps = tl.canvas.fps
+            outline_safe_zone(thumb, tl.canvas.safe.scaled(Fraction(THUMB_WIDTH, tl.canvas.width)))
             tr = "" if seg.transition_in.kind == "cut" else f" · {seg.transition_in.kind} in"
-            draw.text((x, y + thumb_h + 4), f"{i + 1}. {seg.name}"[:30], fill=_INK, font=font)
-            draw.text((x, y + thumb_h + 24), f"{_clock(seg.start / fps)}–{_clock(seg.end / fps)}{tr}",
-                      fill=(85, 88, 92), font=small)
+            tiles.append(Tile(thumb, (f"{i + 1}. {seg.name}"[:30],
+                                      f"{_clock(seg.start / fps)}–{_clock(seg.end / fps)}{tr}")))
+    draw_grid(sheet, tiles, left=pad, top=head, columns=cols, gap=pad, label_height=label_h + pad,
+              fonts=(font, small), fills=(_INK, (85, 88, 92)), line_offsets=(4, 24))
     with atomic_output(Path(output), force=force, inputs=(), kind="image") as temp:
         sheet.save(temp, format="PNG")
     return Path(output)
-
-
-def _outline(image: Image.Image, safe, scale: float) -> None:
-    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
-    ImageDraw.Draw(layer).rectangle([round(safe.x * scale), round(safe.y * scale),
-                                     round(safe.right * scale) - 1, round(safe.bottom * scale) - 1],
-                                    outline=_SAFE, width=2)
-    image.paste(layer, (0, 0), layer)
 
 
 def _clock(seconds) -> str:

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 from toolkit.atomic import replacing
 from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.color import parse_color
+from toolkit.contact import Tile, draw_grid, outline_safe_zone
 from toolkit.errors import Issue, IssuesError, OutputError, TemplateError
 from toolkit.film.compile.raster import RasterPlan
 from toolkit.film.plan.overlays import MIN_CONTRAST
@@ -28,7 +29,7 @@ from toolkit.film.template.apply import TEMPLATE_TEXTS
 from toolkit.film.template.fields import field_names
 from toolkit.film.template.loader import ResolvedTemplate, load_template, resolve_font
 from toolkit.film.template.models import Template
-from toolkit.geometry import Box, describe_safe_zone
+from toolkit.geometry import describe_safe_zone
 
 SAMPLE = """\
 title: How this brand looks
@@ -147,7 +148,7 @@ def _panel(timeline: Timeline, raster: RasterPlan, at: tuple[Segment, int]) -> I
     if shown is not None:
         with Image.open(shown.path) as layer:
             image.alpha_composite(layer.convert("RGBA"), dest=(raster.box.x, raster.box.y))
-    _dashed(ImageDraw.Draw(image), canvas.safe)
+    outline_safe_zone(image, canvas.safe)
     return image
 
 
@@ -164,17 +165,6 @@ def _background(source: Source, size: tuple[int, int]) -> Image.Image:
         return Image.fromarray(pixels.round().astype(np.uint8)).convert("RGBA")
     colour = source.color if isinstance(source, ColorSource) else "#333333"  # footage: not in the sample
     return Image.new("RGBA", size, colour)
-
-
-def _dashed(draw: ImageDraw.ImageDraw, box: Box, dash: int = 8) -> None:
-    """The safe zone as a black-and-white dashed outline, visible on any background."""
-    x0, y0, x1, y1 = box.x, box.y, box.right - 1, box.bottom - 1
-    edges = [((x, y0), (min(x + dash, x1), y0)) for x in range(x0, x1, dash)]
-    edges += [((x, y1), (min(x + dash, x1), y1)) for x in range(x0, x1, dash)]
-    edges += [((x0, y), (x0, min(y + dash, y1))) for y in range(y0, y1, dash)]
-    edges += [((x1, y), (x1, min(y + dash, y1))) for y in range(y0, y1, dash)]
-    for k, (a, b) in enumerate(edges):
-        draw.line([a, b], fill="#ffffff" if k % 2 else "#000000", width=2)
 
 
 # ------------------------------------------------------------------ the sheet
@@ -204,15 +194,9 @@ def _sheet(resolved: ResolvedTemplate, panels: list[tuple[str, Image.Image]], wi
     draw.text((gap, y), "  ·  ".join(meta), font=font(regular, 24), fill=_MUTED)
     y += round(48 * scale)
     y = _swatches(draw, resolved, gap, y, font(regular, 22), scale)
-    pw, ph = panels[0][1].size
-    for k, (label, image) in enumerate(panels):
-        col, row = k % 3, k // 3
-        x = gap + col * (pw + gap)
-        top = y + row * (ph + round(64 * scale))
-        sheet.alpha_composite(image, dest=(x, top))
-        draw.rectangle([x - 1, top - 1, x + pw, top + ph], outline="#c9c7c0")
-        draw.text((x, top + ph + round(10 * scale)), label, font=font(bold, 24), fill=_INK)
-    y += 2 * (ph + round(64 * scale)) + round(8 * scale)
+    y = draw_grid(sheet, [Tile(image, (label,)) for label, image in panels], left=gap, top=y, columns=3, gap=gap,
+                  label_height=round(64 * scale), fonts=(font(bold, 24),), fills=(_INK,),
+                  line_offsets=(round(10 * scale),), frame="#c9c7c0") + round(8 * scale)
     legend = (f"Dashed outline: the platform safe zone ({describe_safe_zone()}). Text and logo "
               "stay inside it; the end card is always last and cannot be removed.")
     y = _wrapped(draw, legend, font(regular, 22), gap, y, width - 2 * gap, _MUTED) + round(24 * scale)
