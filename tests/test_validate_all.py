@@ -171,3 +171,27 @@ def test_a_scene_whose_footage_is_missing_still_has_its_subtitle_file_checked(tm
         prepare(path)
     errors = [(i.line, i.code) for i in exc.value.issues if i.severity == "error"]
     assert errors == [(5, ""), (7, "committed-suicide")]
+
+
+def test_an_unknown_top_level_key_that_changes_nothing_does_not_stop_the_other_checks(tmp_path):
+    # `author:` means nothing to Reel: the film is planned and linted as if it were not written
+    path = write(tmp_path, "title: T\nregion: UK\nauthor: Sam Lee\nscenes:\n  - background: navy\n    duration: 6s\n"
+                           "    transition: {type: fade, duration: 1.5s}\n  - background: teal\n    duration: 2s\n"
+                           "    captions: My uncle committed suicide.\n")
+    with pytest.raises(SpecError) as exc:
+        prepare(path)
+    errors = [(i.line, i.path, i.code) for i in exc.value.issues if i.severity == "error"]
+    assert errors == [(3, "author", "extra_forbidden"), (7, "scenes[0].transition.duration", ""),
+                      (10, "scenes[1].captions", "committed-suicide"), (10, "scenes[1].captions", "topic-missing")]
+    assert not [i for i in exc.value.issues if i.code == "not-checked"]
+
+
+def test_a_near_miss_of_a_left_out_key_stops_the_checks_it_would_change(tmp_path):
+    # `topic:` is `topics:` misspelt: checking the wording without the film's topics would be wrong
+    path = write(tmp_path, "title: T\nregion: UK\ntopic: [suicide]\nscenes:\n  - background: navy\n"
+                           "    duration: 3s\n    captions: My uncle committed suicide.\n")
+    with pytest.raises(SpecError) as exc:
+        prepare(path)
+    *errors, last = exc.value.issues
+    assert [(i.line, i.message) for i in errors] == [(3, "unknown key `topic`; did you mean `topics`?")]
+    assert last.code == "not-checked"

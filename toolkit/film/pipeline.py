@@ -74,25 +74,26 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
         run.finish(strict)
     assert loaded is not None
     doc, sb = loaded.document, loaded.storyboard
-    whole = checked.loaded is not None
+    plannable = checked.plannable
 
     branded, extra, media = None, {}, dict(loaded.media)
     name = template or sb.template
     if name not in available_templates(templates_root):
         names = ", ".join(available_templates(templates_root)) or "none"
         message = f"template `{name}` not found; available: {names}"
-        run.add(TemplateError, [Issue(f"--template {name}: {message}") if template
-                                else doc.issue(["template"], message)])
+        plannable = run.add(TemplateError, [Issue(f"--template {name}: {message}") if template
+                                            else doc.issue(["template"], message)]) and plannable
     else:
         try:
             branded = apply_brand(loaded, load_template(name, root=templates_root), fields)
         except TemplateError as exc:
-            run.add(TemplateError, exc.issues, summary=exc.message.partition("\n")[0])
+            plannable = run.add(TemplateError, exc.issues, summary=exc.message.partition("\n")[0]) and plannable
     if branded is not None:
         loaded, resolved, fonts = branded.loaded, branded.template, branded.fonts
         sb = loaded.storyboard
         run.add(TemplateError, branded.warnings)
-        extra = _template_files(resolved, media, run)
+        extra, found = _template_files(resolved, media, run)
+        plannable = plannable and found
 
     selection = card = None
     if branded is not None:  # the card's heading and look come from the template
@@ -108,7 +109,7 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
                             template_dir=resolved.folder, fonts=fonts, media=media,
                             end_card=card or EndCardContent("", (), 0.0), canvas=canvas, measurer=FontMeasurer(),
                             caption_files=loaded.caption_files, **extra)
-        if whole and card is not None and not run.failed:
+        if plannable and card is not None:
             try:
                 result = plan(inputs)
             except PlanFailed as failed:
@@ -156,16 +157,15 @@ class _Run:
         self.summaries: list[str | None] = []  # one per check that failed
         self.not_run: list[str] = []
 
-    @property
-    def failed(self) -> bool:
-        return self.first is not None
-
-    def add(self, kind: type[IssuesError], issues, summary: str | None = None) -> None:
+    def add(self, kind: type[IssuesError], issues, summary: str | None = None) -> bool:
+        """Record the issues of one check; False when it found an error."""
         issues = list(issues)
         self.issues.extend(issues)
         if any(i.severity == "error" for i in issues):
             self.first = self.first or kind
             self.summaries.append(summary)
+            return False
+        return True
 
     def skipped(self, what: str) -> None:
         """Note a check that could not run; said only when an error above is the reason."""
@@ -188,9 +188,10 @@ class _Run:
         raise self.first(issues, summary=self.summaries[0] if len(self.summaries) == 1 else None)
 
 
-def _template_files(resolved: ResolvedTemplate, media: dict, run: _Run) -> dict[str, Path]:
-    """The template's logo, intro, outro and music, probed into `media`; problems go to `run`."""
-    extra = {}
+def _template_files(resolved: ResolvedTemplate, media: dict, run: _Run) -> tuple[dict[str, Path], bool]:
+    """The template's logo, intro, outro and music, probed into `media`, and whether all were found;
+    problems go to `run`."""
+    extra, found_all = {}, True
     tpl = resolved.template
     for key, rel in (("logo", tpl.logo.file if tpl.logo else None), ("intro", tpl.intro), ("outro", tpl.outro),
                      ("music", tpl.music.file if tpl.music else None)):
@@ -198,15 +199,16 @@ def _template_files(resolved: ResolvedTemplate, media: dict, run: _Run) -> dict[
             continue
         found = template_file(resolved, rel)
         if found is None:
-            run.add(TemplateError, [Issue(f"{key} file {rel} not found", file=resolved.folder / "template.yaml")])
+            found_all = run.add(TemplateError, [Issue(f"{key} file {rel} not found",
+                                                      file=resolved.folder / "template.yaml")])
             continue
         try:
             media[found] = probe(found)
         except ProbeError as exc:
-            run.add(TemplateError, [Issue(str(exc), file=resolved.folder / "template.yaml")])
+            found_all = run.add(TemplateError, [Issue(str(exc), file=resolved.folder / "template.yaml")])
             continue
         extra[key] = found
-    return extra
+    return extra, found_all
 
 
 class FontMeasurer:

@@ -9,6 +9,7 @@ pipeline and are located the same way.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -80,6 +81,8 @@ class CheckedStoryboard:
     `scenes` validated: the film with each scene whose keys failed replaced by a stand-in holding
     only the texts it would show, so the merge fields and the safe-messaging lint still read them
     where they are written. `sound` lists the scenes that passed every check, media included.
+    `plannable`: `texts` is the film as written, with no error but unknown top-level keys that
+    change nothing (`author:`), so it can be planned whole.
     """
 
     document: Document
@@ -87,6 +90,7 @@ class CheckedStoryboard:
     loaded: LoadedStoryboard | None
     texts: LoadedStoryboard | None
     sound: frozenset[int]
+    plannable: bool = False
 
 
 def check_storyboard(path: Path, *, allow_outside: bool = False) -> CheckedStoryboard:
@@ -98,17 +102,21 @@ def check_storyboard(path: Path, *, allow_outside: bool = False) -> CheckedStory
     doc = load_document(Path(path), kind="storyboard")
     issues: list[Issue] = []
     storyboard: Storyboard | None = None
-    top_ok = True
+    top_ok, ignored = True, set()
     try:
         storyboard = Storyboard.model_validate(doc.data)
     except ValidationError as exc:
         issues.extend(translate_validation_error(exc, doc, root=Storyboard, choices=UNION_CHOICES))
-        top_ok = not any(len(e["loc"]) < 2 or e["loc"][0] != "scenes" or not isinstance(e["loc"][1], int)
-                         for e in exc.errors(include_url=False))
+        top = [e for e in exc.errors(include_url=False)
+               if len(e["loc"]) < 2 or e["loc"][0] != "scenes" or not isinstance(e["loc"][1], int)]
+        ignored = {e["loc"][0] for e in top if e["type"] == "extra_forbidden" and len(e["loc"]) == 1}
+        top_ok = len(ignored) == len(top) and _ignorable(ignored, doc.data)
     if storyboard is None and top_ok:
-        # everything outside `scenes` is valid: check it with one stand-in scene in their place
+        # everything outside `scenes` is valid (an unknown key aside, which changes nothing): check it
+        # with one stand-in scene in their place
         with contextlib.suppress(ValidationError):
-            storyboard = Storyboard.model_validate({**doc.data, "scenes": [{"slate": "title"}]})
+            storyboard = Storyboard.model_validate({**{k: v for k, v in doc.data.items() if k not in ignored},
+                                                    "scenes": [{"slate": "title"}]})
     whole = storyboard is not None and not issues
     base = doc.path.resolve().parent
     checker = _AssetChecker(doc, base, allow_outside, issues)
@@ -140,8 +148,20 @@ def check_storyboard(path: Path, *, allow_outside: bool = False) -> CheckedStory
                                  allow_outside=allow_outside)
         if whole and not any(i.severity == "error" for i in issues):
             loaded = texts
+    errors = sum(1 for i in issues if i.severity == "error")
+    plannable = texts is not None and len(sound) == len(raw) and errors == (len(ignored) if top_ok else 0)
     return CheckedStoryboard(document=doc, issues=tuple(issues), loaded=loaded, texts=texts,
-                             sound=frozenset(sound))
+                             sound=frozenset(sound), plannable=plannable)
+
+
+def _ignorable(keys: set, data: dict) -> bool:
+    """Whether the later checks may run as if these unknown top-level keys were not written: none
+    is a near miss of a key the film leaves out (`topic:` for `topics:` would make the topic checks
+    run without the film's topics), and there are few (many are a machine-made document)."""
+    absent = [f.alias or name for name, f in Storyboard.model_fields.items() if (f.alias or name) not in data]
+    return len(keys) <= 20 and not any(
+        difflib.get_close_matches(str(k).lower().replace(" ", "_").replace("-", "_"), absent, n=1, cutoff=0.6)
+        for k in keys)
 
 
 def in_file_order(issues: Iterable[Issue]) -> list[Issue]:
