@@ -20,6 +20,7 @@ import yaml
 
 from toolkit.doc.nodes import check_nodes
 from toolkit.doc.paths import PathProblem, check_name, shown
+from toolkit.doc.syntax import syntax_hint
 from toolkit.errors import Issue, SpecError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -380,7 +381,7 @@ def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path, text: str = "") -> Issue:
     message = f"YAML syntax: {problem}"
     if exc.context and exc.problem and exc.context != exc.problem:
         message = f"YAML syntax: {problem} ({exc.context})"
-    message += _syntax_hint(problem, mark, text)
+    message += syntax_hint(problem, mark, text)
     if isinstance(exc, yaml.constructor.ConstructorError):
         if "for merging" in problem:
             message = "`<<:` (a YAML merge key) takes an anchored mapping, like `<<: *defaults`"
@@ -396,30 +397,3 @@ def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path, text: str = "") -> Issue:
     if mark is None:
         return Issue(message, file=path)
     return Issue(message, file=path, line=mark.line + 1, col=mark.column + 1)
-
-
-# The parser's words when a line is indented wrongly (or a value holds `: `): they name the
-# parser's state, not the mistake, so a plain next step is added.
-_LAYOUT_PROBLEMS = ("did not find expected '-' indicator", "did not find expected key", "expected <block end>",
-                    "mapping values are not allowed")
-
-
-def _syntax_hint(problem: str, mark: yaml.Mark | None, text: str) -> str:
-    """"; check the indentation of line N: …" (or put a value with `: ` in quotes) for those problems."""
-    if mark is None or not problem.startswith(_LAYOUT_PROBLEMS):
-        return ""
-    lines = text.split("\n")
-    if mark.line >= len(lines):
-        return ""
-    line = lines[mark.line]
-    if problem.startswith("mapping values") and re.search(r"\S:(\s|$)", line[:mark.column]):
-        return "; a value that contains `: ` must be put in quotes, like `title: \"Anxiety: what helps\"`"
-    column = len(line) - len(line.lstrip(" ")) + 1
-    above = next(((n, ln) for n, ln in reversed(list(enumerate(lines[:mark.line])))
-                  if ln.strip() and not ln.lstrip().startswith("#")), None)
-    where = ""
-    if above is not None:
-        where = (f" (line {mark.line + 1} starts in column {column}, line {above[0] + 1} in column "
-                 f"{len(above[1]) - len(above[1].lstrip(' ')) + 1})")
-    return (f"; check the indentation of line {mark.line + 1}: items of one list or mapping must start in the "
-            f"same column{where}")
