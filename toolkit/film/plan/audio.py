@@ -10,7 +10,7 @@ from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.timeline import AudioCue, Segment, VideoSource
 
 if TYPE_CHECKING:
-    from toolkit.film.plan.planner import Entry
+    from toolkit.film.plan.entry import Entry
 
 
 def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment],

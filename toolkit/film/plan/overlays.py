@@ -34,7 +34,7 @@ from toolkit.film.template.style import scene_captions
 from toolkit.geometry import REFERENCE_SAFE, Box
 
 if TYPE_CHECKING:
-    from toolkit.film.plan.planner import Entry
+    from toolkit.film.plan.entry import Entry
 
 MIN_CONTRAST = 4.5  # WCAG 1.4.3, never rounded
 

@@ -11,12 +11,13 @@ Order of work (each step reads only what earlier steps produced):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
 from toolkit.film.plan import audio as audio_plan
 from toolkit.film.plan import overlays, shape
+from toolkit.film.plan.entry import Entry
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.timeline import (
     LOOP_MAX_DECODES,
@@ -55,22 +56,6 @@ class PlanFailed(Exception):
 class PlanResult:
     timeline: Timeline
     warnings: tuple[LocIssue, ...] = ()
-
-
-@dataclass
-class Entry:
-    """A segment while it is being planned (mutable scratch; frozen into a Segment at the end)."""
-
-    kind: str
-    name: str
-    loc: tuple[str | int, ...]
-    source: Source
-    length: int = 0
-    transition_out: Transition = field(default_factory=lambda: Transition("cut", 0))
-    scene: Scene | None = None
-    slate_kind: str | None = None
-    slate_text: str | None = None
-    start: int = 0
 
 
 def plan(inp: PlanInputs) -> PlanResult:

@@ -15,7 +15,7 @@ from toolkit.film.plan.inputs import PLATFORM_LIMITS, LocIssue, PlanInputs, Plat
 from toolkit.film.plan.timeline import AudioCue, ColorSource, GradientSource, Overlay, Segment
 
 if TYPE_CHECKING:
-    from toolkit.film.plan.planner import Entry
+    from toolkit.film.plan.entry import Entry
 
 # Nothing to hear or read for this long right before the end card is reported. The standards give
 # no number for dead air; 3 s is the shortest time a slate may be on screen (standards §8: at
