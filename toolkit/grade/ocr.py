@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH, Box
-from toolkit.grade.results import Still
+from toolkit.grade.moments import Still
 from toolkit.media.ocr import MIN_SCORE, OcrEngine, load_cv2
 
 __all__ = ["DENSE_STEP", "MIN_SCORE", "OcrEngine", "OcrSample", "TextLine", "TextMeasurements",

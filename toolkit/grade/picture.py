@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.ocr import make_still
-from toolkit.grade.results import Still, TimeSpan
 
 BLACK_LEVEL = 25  # grey level (0-255) at or below which a pixel counts as black (~10 %)
 BLACK_SHARE = 0.98  # a frame is black when this share of its pixels is (ffmpeg blackdetect's default)

@@ -17,8 +17,9 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_SAFE, REFERENCE_WIDTH
+from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.report_json import report_to_dict, write_text
-from toolkit.grade.results import Report, Still, TimeSpan
+from toolkit.grade.results import Report
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CONTACT_SHEET = 12

@@ -16,7 +16,8 @@ from typing import Any
 from toolkit.atomic import write_atomic
 from toolkit.errors import OutputError
 from toolkit.geometry import Box
-from toolkit.grade.results import STATUSES, CheckResult, Report, Still, TimeSpan
+from toolkit.grade.moments import Still, TimeSpan
+from toolkit.grade.results import STATUSES, CheckResult, Report
 
 SCHEMA_ID = "reel-grade-report/1"
 

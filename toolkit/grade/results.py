@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from toolkit.geometry import Box
+from toolkit.grade.moments import Still, TimeSpan
 
 if TYPE_CHECKING:
     from toolkit.grade.measure import Measurements
@@ -24,33 +24,6 @@ Verdict = Literal["pass", "fail"]
 Value = float | int | bool | str | None
 
 STATUSES: tuple[Status, ...] = ("pass", "fail", "warn", "not_evaluated")
-
-
-@dataclass(frozen=True, slots=True)
-class TimeSpan:
-    """A stretch of the clip in seconds (start == end for a single moment), with a label."""
-
-    start: float
-    end: float
-    label: str = ""
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
-
-
-# eq=False: stills hold picture bytes; identity is what matters.
-@dataclass(frozen=True, slots=True, eq=False)
-class Still:
-    """A small JPEG of one moment of the clip, with text boxes to outline (1080×1920 reference
-    pixels, the planner's `Box`)."""
-
-    time: float
-    jpeg: bytes
-    width: int
-    height: int
-    boxes: tuple[Box, ...] = ()
-    caption: str = ""
 
 
 def _frozen(values: Mapping[str, Value]) -> Mapping[str, Value]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from toolkit.grade.checks.base import CheckSpec, flag, number, unavailable
+from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.picture import MOTION_SHARE
-from toolkit.grade.results import Observation, Still, TimeSpan
+from toolkit.grade.results import Observation
 
 if TYPE_CHECKING:
     from toolkit.grade.context import GradeContext

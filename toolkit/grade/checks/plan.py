@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.grade.checks.base import CheckSpec, number, unavailable
-from toolkit.grade.results import Observation, TimeSpan
+from toolkit.grade.moments import TimeSpan
+from toolkit.grade.results import Observation
 
 if TYPE_CHECKING:
     from toolkit.grade.context import GradeContext

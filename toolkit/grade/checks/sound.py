@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from toolkit.grade.checks.base import CheckSpec, flag, number, unavailable
 from toolkit.grade.measure import SILENCE_DB, SILENCE_MIN_S
-from toolkit.grade.results import Observation, TimeSpan
+from toolkit.grade.moments import TimeSpan
+from toolkit.grade.results import Observation
 
 if TYPE_CHECKING:
     from toolkit.grade.context import GradeContext

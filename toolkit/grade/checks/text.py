@@ -14,8 +14,9 @@ from toolkit.care.cardread import CardReading, CardService, WrongNumber, directo
 from toolkit.care.lint import lint_text
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH, Box, describe_safe_zone
 from toolkit.grade.checks.base import CheckSpec, flag, number, unavailable
+from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.ocr import DENSE_STEP, OcrSample
-from toolkit.grade.results import Observation, Still, TimeSpan
+from toolkit.grade.results import Observation
 
 if TYPE_CHECKING:
     from toolkit.care.helplines import HelplineEntry
