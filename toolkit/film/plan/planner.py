@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
 from toolkit.film.plan import audio as audio_plan
 from toolkit.film.plan import overlays, shape
@@ -199,8 +200,9 @@ def _lengths(inp: PlanInputs, entries: list[Entry], issues: list[LocIssue]) -> N
             given = _slate_duration(inp, e)
             if given is not None and given < minimum:
                 issues.append(LocIssue((*e.loc, "duration"), f"a {e.slate_kind} slate with "
-                                       f"{len(e.slate_text.split())} words needs at least {float(minimum):g}s "
-                                       f"on screen (0.3 s per word + 1 s, at least 3 s); it has {shape.say(given)}"))
+                                       f"{count_words(e.slate_text)} words needs at least {float(minimum):g}s "
+                                       f"on screen ({float(SECONDS_PER_WORD)} s per word + 1 s, at least 3 s); "
+                                       f"it has {shape.say(given)}"))
             e.length = round(max(given or minimum, minimum) * fps)
         elif e.kind in ("intro", "outro"):
             info = inp.media[e.source.path]  # type: ignore[union-attr]
