@@ -31,7 +31,8 @@ from toolkit.errors import ReelError, RenderError
 from toolkit.film.compile import shaping
 from toolkit.film.compile.raster import rasterise
 from toolkit.film.compile.shaping import LayoutSupport, layout_message, needs_layout
-from toolkit.film.plan.timeline import Box, ColorSource, Overlay, TextBlock, TextLine, TextRun, Transition
+from toolkit.film.plan.timeline import ColorSource, Overlay, TextBlock, TextLine, TextRun, Transition
+from toolkit.geometry import Box
 from toolkit.media import ocr
 
 ROOT = Path(__file__).resolve().parent.parent
