@@ -263,11 +263,12 @@ def test_any_text_gives_hits_on_its_own_characters(text: str) -> None:
 def _best(fn, text: str) -> float:
     import time
 
+    # CPU time of this process, best of three: wall time on a shared machine measures the neighbours
     best = float("inf")
     for _ in range(3):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn(text)
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     return best
 
 
@@ -280,9 +281,10 @@ def test_time_grows_linearly_with_hostile_text(unit: str) -> None:
         lint_text(text, rules=RULES)
         suspicious_characters(text)
 
-    small, large = unit * (3000 // len(unit)), unit * (12000 // len(unit))
+    # 8x the text: linear is ~8x the time and quadratic ~64x, so a bound of 24 leaves room for noise
+    small, large = unit * (2000 // len(unit)), unit * (16000 // len(unit))
     ratio = _best(work, large) / max(_best(work, small), 2e-3)  # tiny times are mostly noise
-    assert ratio < 9, f"{unit!r}: 4x the text took {ratio:.1f}x the time (linear is ~4, quadratic ~16)"
+    assert ratio < 24, f"{unit!r}: 8x the text took {ratio:.1f}x the time (linear is ~8, quadratic ~64)"
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
