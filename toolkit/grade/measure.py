@@ -29,6 +29,7 @@ from toolkit.errors import ProbeError
 from toolkit.grade.ocr import OcrEngine, TextMeasurements, TextSampler
 from toolkit.grade.picture import PictureAnalyser, PictureStats
 from toolkit.media.loudness import Loudness, meter_file
+from toolkit.media.mp4boxes import missing_bytes
 from toolkit.media.probe import MediaInfo
 from toolkit.media.silence import find_silences
 
@@ -95,12 +96,19 @@ def measure(info: MediaInfo, *, ocr: OcrEngine | None = None, options: MeasureOp
     """Run the video and audio passes over the probed clip `info`.
 
     Raises `ProbeError` naming the file when it has no video, its video cannot be decoded,
-    or it is truncated (less than 90 % of the declared video decodes).
+    or it is truncated (its boxes run past the end of the file, or less than 90 % of the
+    declared video decodes).
     """
     options = options or MeasureOptions()
     if not info.has_video:
         kind = "a still image" if info.is_image else "audio only"
         raise ProbeError(f"{info.path}: not a video clip ({kind}); export the film as MP4 or MOV")
+    # A file cut short (an interrupted copy or export) is named as such before any decoding,
+    # rather than as whatever the decoder says about its first missing frame.
+    short = missing_bytes(info.path)
+    if short:
+        raise ProbeError(f"{info.path}: the file is truncated or damaged: only {info.size_bytes:,} of its "
+                         f"{info.size_bytes + short:,} bytes are there; copy or export it again")
     seconds: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
         audio_job = pool.submit(_audio_pass, info) if info.has_audio else None

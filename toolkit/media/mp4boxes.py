@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["edit_list_tracks", "mp4_layout"]
+__all__ = ["edit_list_tracks", "missing_bytes", "mp4_layout"]
 
 # Boxes whose payload is more boxes, on the way from moov down to an edit list.
 _CONTAINERS = {b"moov", b"trak", b"edts"}
@@ -45,6 +45,31 @@ def edit_list_tracks(path: str | Path) -> int:
     path = Path(path)
     with path.open("rb") as handle:
         return sum(1 for kind in _walk(handle, 0, path.stat().st_size) if kind == b"elst")
+
+
+def missing_bytes(path: str | Path) -> int:
+    """How many bytes the top-level boxes declare beyond the end of the file: more than 0 means
+    an interrupted copy or export cut it short (0 for a whole file, or one that is not ISO-BMFF)."""
+    path = Path(path)
+    if not mp4_layout(path)[1]:
+        return 0
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        position = 0
+        while position + 8 <= size:
+            handle.seek(position)
+            header = handle.read(16)
+            length, kind = struct.unpack(">I4s", header[:8])
+            if not kind.decode("latin-1").isprintable():
+                return 0  # damaged rather than short: the decoder says how
+            if length == 1 and len(header) == 16:
+                length = struct.unpack(">Q", header[8:16])[0]
+            elif length == 0:
+                return 0  # runs to the end of the file by definition
+            if length < 8:
+                return 0
+            position += length
+        return max(0, position - size)
 
 
 def _walk(handle: BinaryIO, start: int, end: int) -> Iterator[bytes]:

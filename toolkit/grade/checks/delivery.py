@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from toolkit.grade.checks.base import CheckSpec, flag, number, text, unavailable
 from toolkit.grade.results import Observation
-from toolkit.media.mp4boxes import mp4_layout
+from toolkit.media.mp4boxes import edit_list_tracks, mp4_layout
 
 if TYPE_CHECKING:
     from toolkit.grade.context import GradeContext
@@ -21,6 +21,8 @@ AUDIO_CODECS = frozenset({"aac"})
 MAX_AUDIO_RATE = 48000
 MAX_AUDIO_CHANNELS = 2
 _QUICKTIME_BRANDS = frozenset({"qt  "})
+MAX_WIDTH = 1920  # Instagram's largest accepted width (standards §2.1)
+_UNTAGGED = frozenset({"unknown", ""})
 
 
 def _container(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
@@ -48,16 +50,33 @@ def _container(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observati
             problems.append(f"the audio sample rate is {info.audio.sample_rate} Hz; use 48 kHz or less")
         if info.audio.channels > MAX_AUDIO_CHANNELS:
             problems.append(f"the audio has {info.audio.channels} channels; use mono or stereo")
+    # Advice, not rules: an edit list (every ffmpeg MP4 with AAC has one, for the encoder's
+    # priming delay) and untagged colour play everywhere; the house export avoids both (§2.1).
+    advice: list[str] = []
+    edit_lists = edit_list_tracks(info.path) if boxes else 0
+    if edit_lists:
+        advice.append(f"advice: {edit_lists} track(s) carry an edit list; Instagram's spec asks for none "
+                      "(it plays, but a start offset or trim may be ignored)")
+    colour = info.video.colour
+    untagged = [name for name, tag in (("primaries", colour.primaries), ("transfer", colour.transfer),
+                                       ("matrix", colour.matrix)) if tag in _UNTAGGED]
+    if untagged:
+        advice.append(f"advice: the colour {', '.join(untagged)} {'is' if len(untagged) == 1 else 'are'} "
+                      "not tagged; tag BT.709 so every player shows the same colours")
     values = {"compliant": not problems, "format": fmt, "video_codec": codec, "pix_fmt": info.video.pix_fmt,
-              "faststart": faststart, "audio_codec": audio_codec, "problems": len(problems)}
-    return Observation("container", values, notes=tuple(problems))
+              "faststart": faststart, "audio_codec": audio_codec, "problems": len(problems),
+              "edit_lists": edit_lists, "colour_tagged": not untagged}
+    return Observation("container", values, notes=(*problems, *advice))
 
 
 def _resolution(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
     assert info.video is not None
-    w, h = info.video.width, info.video.height
+    w, h = info.video.width, info.video.height  # as displayed: rotation applied
+    notes = []
+    if w > MAX_WIDTH:
+        notes.append(f"advice: {w} px wide is more than Instagram's {MAX_WIDTH} px limit; export 1080x1920")
     return Observation("resolution", {"width": w, "height": h, "size": f"{w}x{h}", "short_side": min(w, h),
-                                      "long_side": max(w, h)})
+                                      "long_side": max(w, h)}, notes=tuple(notes))
 
 
 def _aspect(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
@@ -111,6 +130,8 @@ SPECS: tuple[CheckSpec, ...] = (
                   "faststart": flag("the moov atom comes before the media data"),
                   "audio_codec": text("aac, ... (empty without audio)"),
                   "problems": number("", "how many rules are broken"),
+                  "edit_lists": number("", "tracks with an edit list (advice: the house export has none)"),
+                  "colour_tagged": flag("primaries, transfer and matrix are tagged (advice: BT.709)"),
               }, _container),
     CheckSpec("resolution", "Resolution", "Display size in pixels, rotation applied.", "short_side", {
         "short_side": number("px", "the shorter display side (the width of a portrait clip)"),
