@@ -42,8 +42,9 @@ def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_to: str | Path |
           topics: str, list_checks: bool) -> None:
     """Grade exported clips against a rubric (delivery spec, loudness, flashing, end card...).
 
-    CLIPS are video files or folders. A folder is graded file by file into a gradebook CSV
-    plus an HTML and a JSON report per clip; other files in it are listed as skipped.
+    CLIPS are video files or folders. A folder is graded file by file into a gradebook CSV, a
+    cohort page (index.html), an LMS import CSV, and an HTML and a JSON report per clip; other
+    files in it are listed as skipped.
 
     Exit status: 0 every must criterion passed, 3 a clip was graded and failed, 1 a clip
     could not be graded (tool error), 2 usage error.
@@ -108,14 +109,18 @@ def _grade_one(clip: Path, rubric, context, json_to: str | Path | None, html_out
 
 def _grade_many(clips: list[Path], skipped: list[Path], rubric, context, out_dir: Path, root: Path | None) -> None:
     from toolkit.grade.batch import grade_batch
+    from toolkit.grade.cohort import write_index, write_lms_csv
     from toolkit.grade.gradebook import Entry, write_gradebook
 
     with _ProgressBar(len(clips)) as advance:
         entries = grade_batch(clips, rubric, context, out_dir=out_dir, progress=advance)
-    book = write_gradebook([*entries, *(Entry(p, "skipped", note="not a video file") for p in skipped)], rubric,
-                           out_dir / "gradebook.csv", root=root)
-    _print_summary(entries)
-    click.echo(f"wrote {book} and {sum(e.report is not None for e in entries)} reports in {out_dir}")
+    every = [*entries, *(Entry(p, "skipped", note="not a video file") for p in skipped)]
+    book = write_gradebook(every, rubric, out_dir / "gradebook.csv", root=root)
+    index = write_index(every, rubric, out_dir, root=root)
+    lms = write_lms_csv(every, out_dir)
+    _print_summary(entries, root)
+    click.echo(f"wrote {book}, {lms.name}, {index.name} and {sum(e.report is not None for e in entries)} "
+               f"reports in {out_dir}")
     if any(e.outcome == "error" for e in entries):
         raise click.exceptions.Exit(1)
     if any(e.report is not None and not e.report.passed for e in entries):
@@ -146,48 +151,51 @@ class _ProgressBar:
         self._bar.stop()
 
 
-_MARKS = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "warn": "[yellow]warn[/]",
+_MARKS = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "warn": "[yellow]should fix[/]",
           "not_evaluated": "[dim]n/a[/]"}
 
 
 def _print_report(report: Report) -> None:
     from rich.table import Table
 
+    from toolkit.grade.wording import SCORE_MEANING, measured_words, target_words, verdict_line
+
     console = rich_console(highlight=False, soft_wrap=True)
     colour = "green" if report.passed else "red"
-    console.print(f"[bold {colour}]{report.verdict.upper()}[/]  {plain(report.clip)}  score {report.score:.0f}/100  "
-                  f"({plain(report.rubric.name)}; {report.count('fail')} failed, "
-                  f"{_plural(report.count('warn'), 'warning')}, {report.count('not_evaluated')} not evaluated)")
+    console.print(f"[bold {colour}]{plain(verdict_line(report))}[/]  {plain(report.clip)}  "
+                  f"({plain(report.rubric.name)}; {report.count('not_evaluated')} not evaluated)")
     table = Table(show_edge=False)
-    for column in ("result", "criterion", "measured", "expected", "level"):
+    for column in ("result", "criterion", "measured", "target", "level"):
         table.add_column(column)
-    for r in report.results:
-        measured = f"[dim]{plain(r.reason)}[/]" if r.status == "not_evaluated" else plain(r.measured)
-        table.add_row(_MARKS[r.status], plain(r.id), measured, plain(r.expected), plain(r.severity))
+    for r in report.in_reading_order():
+        measured = measured_words(r, report.clip)
+        shown = f"[dim]{plain(measured)}[/]" if r.status == "not_evaluated" else plain(measured)
+        table.add_row(_MARKS[r.status], plain(r.id), shown, plain(target_words(r)), _LEVELS[r.severity])
     console.print(table)
-    for r in report.results:
+    for r in report.in_reading_order():
         if r.failed:
             console.print(f"[bold]{plain(r.id)}[/]: {plain(r.explain)}")
+    console.print(f"[dim]score {report.score:.0f}/100: {plain(SCORE_MEANING)}[/]")
 
 
-def _print_summary(entries: list[Entry]) -> None:
+_LEVELS = {"must": "must-fix", "should": "should-fix"}
+
+
+def _print_summary(entries: list[Entry], root: Path | None) -> None:
     from rich.table import Table
 
     table = Table(show_edge=False)
-    for column in ("clip", "verdict", "score", "failed criteria"):
+    for column in ("clip", "verdict", "must-fix", "should-fix", "failed criteria"):
         table.add_column(column)
     for e in entries:
+        name = e.path.relative_to(root) if root is not None and e.path.is_relative_to(root) else e.path
         if e.report is None:
-            table.add_row(plain(e.path), "[red]error[/]", "", plain(e.note))
+            table.add_row(plain(name), "[red]error[/]", "", "", plain(e.note))
             continue
         failed = ", ".join(r.id for r in e.report.results if r.status == "fail")
-        mark = "[green]pass[/]" if e.report.passed else "[red]fail[/]"
-        table.add_row(plain(e.path), mark, f"{e.report.score:.0f}", plain(failed))
+        mark = "[green]PASS[/]" if e.report.passed else "[red]FAIL[/]"
+        table.add_row(plain(name), mark, str(e.report.must_fix), str(e.report.count("warn")), plain(failed))
     rich_console(highlight=False, soft_wrap=True).print(table)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _list_checks() -> None:

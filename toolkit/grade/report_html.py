@@ -20,13 +20,17 @@ from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_SAFE, REFERENCE_WIDTH
 from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.report_json import report_to_dict, write_text
 from toolkit.grade.results import Report
+from toolkit.grade.wording import SCORE_MEANING, container_name, measured_words, target_words, verdict_line
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CONTACT_SHEET = 12
 MAX_PROBLEM_FRAMES = 24
 _PLOT_W, _PLOT_H = 760, 240
 _LANE_H = 26
-_STATUS_WORDS = {"pass": "Pass", "fail": "Fail", "warn": "Warning", "not_evaluated": "Not evaluated"}
+_STATUS_WORDS = {"pass": "Pass", "fail": "Fail", "warn": "Should fix", "not_evaluated": "Not evaluated"}
+_GROUPS = {"fail": "Must fix: these fail the film", "warn": "Should fix: recommendations",
+           "pass": "Passed", "not_evaluated": "Not evaluated"}
+_LEVELS = {"must": "must-fix", "should": "should-fix"}
 
 
 def render_html(report: Report) -> str:
@@ -37,9 +41,14 @@ def render_html(report: Report) -> str:
                       trim_blocks=True, lstrip_blocks=True)
     template = env.get_template("report.html.j2")
     data = report_to_dict(report)
+    ordered = report.in_reading_order()
     return template.render(
-        report=report, data=data, status_words=_STATUS_WORDS,
-        problems=[r for r in report.results if r.failed],
+        report=report, data=data, status_words=_STATUS_WORDS, groups=_GROUPS, levels=_LEVELS,
+        results=ordered, problems=[r for r in ordered if r.failed],
+        headline=verdict_line(report), score_meaning=SCORE_MEANING,
+        measured={r.id: measured_words(r, report.clip) for r in ordered},
+        target={r.id: target_words(r) for r in ordered},
+        container=container_name(report.media.format_name, report.clip),
         contact_sheet=[_figure(s, caption=_clock(s.time)) for s in _contact_sheet(report)],
         problem_frames=_problem_frames(report),
         loudness_svg=loudness_svg(report), timeline_svg=timeline_svg(report),

@@ -18,6 +18,7 @@ from toolkit.errors import OutputError
 from toolkit.geometry import Box
 from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.results import STATUSES, CheckResult, Report
+from toolkit.grade.wording import SCORE_MEANING, result_line, target_words, verdict_line
 
 SCHEMA_ID = "reel-grade-report/1"
 
@@ -32,13 +33,16 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "rubric": {"name": report.rubric.name, "title": report.rubric.title,
                    "path": str(report.rubric.path) if report.rubric.path else None},
         "verdict": report.verdict,
+        "headline": verdict_line(report),
+        "must_fix": report.must_fix,
         "score": report.score,
+        "score_meaning": SCORE_MEANING,
         "counts": {status: report.count(status) for status in STATUSES},
         "context": {"region": report.context.region, "topics": list(report.context.topics),
                     "storyboard": _path(report.context.storyboard),
                     "captions_file": _path(report.context.captions_file)},
         "media": _media(report),
-        "results": [_result(r) for r in report.results],
+        "results": [_result(r, report.clip) for r in report.results],  # rubric order: stable for machines
         "measurements": _measurements(report),
         "seconds": {"total": report.seconds, **report.measurements.seconds},
     }
@@ -88,12 +92,12 @@ def _frame(still: Still) -> dict[str, Any]:
     return {"time": still.time, "boxes": [_box(b) for b in still.boxes], "caption": still.caption}
 
 
-def _result(r: CheckResult) -> dict[str, Any]:
+def _result(r: CheckResult, clip: Path) -> dict[str, Any]:
     value = r.value if not isinstance(r.value, float) else _num(r.value, 4)
     return {
         "id": r.id, "check": r.check, "value_name": r.value_name, "status": r.status, "severity": r.severity,
         "weight": r.weight, "value": value, "unit": r.unit, "expected": r.expected, "measured": r.measured,
-        "summary": r.summary,
+        "target": target_words(r), "summary": result_line(r, clip),
         "explain": r.explain, "reason": r.reason or None, "times": [_span(s) for s in r.spans],
         "read": list(r.read), "notes": list(r.notes), "frames": [_frame(s) for s in r.stills],
     }

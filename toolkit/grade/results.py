@@ -24,6 +24,8 @@ Verdict = Literal["pass", "fail"]
 Value = float | int | bool | str | None
 
 STATUSES: tuple[Status, ...] = ("pass", "fail", "warn", "not_evaluated")
+# the order a report reads in: what must be fixed, what should be, what is fine, what was not checked
+READING_ORDER: tuple[Status, ...] = ("fail", "warn", "pass", "not_evaluated")
 
 
 def _frozen(values: Mapping[str, Value]) -> Mapping[str, Value]:
@@ -118,6 +120,16 @@ class Report:
     def passed(self) -> bool:
         """True when every `must` criterion passed (not-evaluated ones do not fail a clip)."""
         return self.verdict == "pass"
+
+    def in_reading_order(self) -> tuple[CheckResult, ...]:
+        """The results with failures first, then should-fix items, passes, and criteria not evaluated;
+        rubric order within each group (the sort is stable)."""
+        return tuple(sorted(self.results, key=lambda r: READING_ORDER.index(r.status)))
+
+    @property
+    def must_fix(self) -> int:
+        """How many must criteria failed (the count that decides the verdict)."""
+        return self.count("fail")
 
     def result(self, criterion_id: str) -> CheckResult | None:
         """The result of the criterion with id `criterion_id`, or None."""
