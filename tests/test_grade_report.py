@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.grade.checks import CHECKS
 from toolkit.grade.grader import evaluate
 from toolkit.grade.results import Observation, Report
 from toolkit.grade.rubric import Criterion, Expectation
@@ -95,3 +96,14 @@ def test_reading_order_is_failures_then_should_fix_then_passes_then_not_evaluate
     assert verdict_line(report) == "FAIL — 2 must-fix items, 1 should-fix item"
     assert verdict_line(_report(ok)) == "PASS — every must-fix criterion met"
     assert target_words(fail2) == "at most −1 dBTP"
+
+
+@pytest.mark.parametrize(("check", "value"), [(c.id, n) for c in CHECKS.values() for n, v in c.values.items()
+                                              if v.kind == "bool" or (v.kind == "number" and not v.unit)])
+def test_every_value_without_a_unit_reads_as_words_not_a_bare_number(check: str, value: str) -> None:
+    kind = CHECKS[check].values[value].kind
+    sample: object = False if kind == "bool" else 3
+    r = result(crit("x", check, value, Expectation("equals", equals=sample)), **{value: sample})
+    words = measured_words(r)
+    assert any(ch.isalpha() for ch in words), words
+    assert words not in ("yes", "no")
