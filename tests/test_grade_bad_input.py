@@ -32,6 +32,9 @@ def bad(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> dict[str, Path
     whole = m.lavfi("whole.mp4", "testsrc2=s=270x480:r=30", seconds=3)
     files["truncated"] = m.folder / "truncated.mp4"
     files["truncated"].write_bytes(whole.read_bytes()[: whole.stat().st_size // 3])  # index first, media cut
+    late = m.lavfi("late.mp4", "testsrc2=s=270x480:r=30", seconds=3, faststart=False)
+    files["truncated-late-index"] = m.folder / "truncated-late-index.mp4"
+    files["truncated-late-index"].write_bytes(late.read_bytes()[: late.stat().st_size // 2])  # index gone
     for kind in ("png", "jpg"):
         image = m.folder / f"still.{kind}"
         m.run(["-f", "lavfi", "-i", "testsrc2=s=270x480", "-frames:v", "1", str(image)])
@@ -54,6 +57,7 @@ def reel_grade(*args: object, cwd: Path | None = None) -> subprocess.CompletedPr
     ("audio-only", "not a video clip (audio only); export the film as MP4 or MOV"),
     ("empty", "the file is empty (0 bytes)"),
     ("truncated", "the file is truncated or damaged: only "),
+    ("truncated-late-index", "the file is truncated or damaged: only "),
     ("png-renamed", "not a video clip (a still image); export the film as MP4 or MOV"),
     ("jpg-renamed", "not a video clip (a still image); export the film as MP4 or MOV"),
 ])
@@ -65,9 +69,10 @@ def test_unreadable_clips_are_one_clear_error_line(bad: dict[str, Path], name: s
     assert "Traceback" not in result.stderr
 
 
-def test_a_truncated_clip_says_how_much_of_it_is_missing(bad: dict[str, Path]) -> None:
-    result = reel_grade(bad["truncated"])
-    size = bad["truncated"].stat().st_size
+@pytest.mark.parametrize("name", ["truncated", "truncated-late-index"])
+def test_a_truncated_clip_says_how_much_of_it_is_missing(bad: dict[str, Path], name: str) -> None:
+    result = reel_grade(bad[name])
+    size = bad[name].stat().st_size
     assert f"only {size:,} of its " in result.stdout + result.stderr
     assert "bytes are there; copy or export it again" in result.stdout + result.stderr
 

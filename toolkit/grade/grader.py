@@ -6,12 +6,14 @@ import time as clock
 from collections.abc import Mapping
 from pathlib import Path
 
+from toolkit.errors import ProbeError
 from toolkit.grade.checks import CHECKS
 from toolkit.grade.context import GradeContext
 from toolkit.grade.measure import Measurements, MeasureOptions, Progress, measure
 from toolkit.grade.ocr import OcrEngine
 from toolkit.grade.results import CheckResult, ContextInfo, Observation, Report, RubricInfo, Status
 from toolkit.grade.rubric import Criterion, Rubric
+from toolkit.media.mp4boxes import missing_bytes
 from toolkit.media.probe import MediaInfo, probe
 
 
@@ -24,7 +26,17 @@ def grade(path: Path, rubric: Rubric, *, context: GradeContext, ocr: OcrEngine |
     be measured is a tool error, never a silent pass.
     """
     start = clock.perf_counter()
-    info = probe(Path(path))
+    try:
+        info = probe(Path(path))
+    except ProbeError:
+        # A copy cut short before its index (moov at the end) cannot even be opened; say that
+        # it is short, which the tutor can act on, rather than that it is unreadable.
+        short = _missing_bytes(Path(path))
+        if not short:
+            raise
+        size = Path(path).stat().st_size
+        raise ProbeError(f"{path}: the file is truncated or damaged: only {size:,} of its {size + short:,} "
+                         "bytes are there; copy or export it again") from None
     options = options or MeasureOptions()
     if ocr is None and options.read_text:
         ocr = OcrEngine()
@@ -97,3 +109,11 @@ def _show(value: object, unit: str) -> str:
         text = str(value)
     text = text.replace("-", "−") if isinstance(value, int | float) and not isinstance(value, bool) else text
     return f"{text} {unit}".strip()
+
+
+def _missing_bytes(path: Path) -> int:
+    """Bytes an MP4 declares beyond its end (0 when it is whole, not MP4, or not there)."""
+    try:
+        return missing_bytes(path)
+    except OSError:
+        return 0
