@@ -270,7 +270,8 @@ def test_html_report_is_self_contained(graded: Callable[[str], Report]) -> None:
     assert 'data-verdict="fail"' in html
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?!data:|#)""", html)  # no external resources
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "") and "https://" not in html
-    assert html.count("data:image/jpeg;base64,") >= 12  # contact sheet + problem frames
+    assert html.count("<figcaption>shot ") == 4  # the contact sheet: one frame per shot of its four shots
+    assert html.count("data:image/jpeg;base64,") >= 4 + 1  # contact sheet + problem frames
     assert "Problem frames" in html and "Loudness over time" in html and "under the right-hand buttons" in html
 
 

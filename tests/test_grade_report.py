@@ -107,3 +107,46 @@ def test_every_value_without_a_unit_reads_as_words_not_a_bare_number(check: str,
     words = measured_words(r)
     assert any(ch.isalpha() for ch in words), words
     assert words not in ("yes", "no")
+
+
+def _pictured(scene_changes: tuple[float, ...], duration: float, short_term=(), integrated=None) -> Report:
+    """A report whose measurements hold a filmstrip every 0.5 s and the given cuts (no media needed)."""
+    from types import SimpleNamespace
+
+    from toolkit.grade.moments import Still
+
+    strip = tuple(Still(round(i * 0.5, 3), b"\xff\xd8", 9, 16) for i in range(int(duration * 2)))
+    picture = SimpleNamespace(filmstrip=strip, scene_changes=scene_changes)
+    video = SimpleNamespace(picture=picture, duration=duration)
+    loud = SimpleNamespace(short_term=short_term, integrated=integrated)
+    ok = result(crit("loudness", "loudness", "integrated", between(-15, -13)), integrated=-14.0)
+    report = _report(ok)
+    object.__setattr__(report, "measurements", SimpleNamespace(video=video, audio=SimpleNamespace(loudness=loud)))
+    object.__setattr__(report, "media", SimpleNamespace(duration=duration))
+    return report
+
+
+def test_contact_sheet_shows_one_frame_from_the_middle_of_each_shot() -> None:
+    from toolkit.grade.report_html import _contact_sheet
+
+    sheet = _contact_sheet(_pictured((3.0, 6.0, 8.5), 12.0))
+    assert [f.caption for f in sheet] == ["shot 1: 0:00.0–0:03.0", "shot 2: 0:03.0–0:06.0",
+                                          "shot 3: 0:06.0–0:08.5", "shot 4: 0:08.5–0:12.0"]
+    assert ['aria-label="frame at 0:01.5"' in str(sheet[0].svg), 'aria-label="frame at 0:04.5"' in str(sheet[1].svg)] \
+        == [True, True]
+    many = _contact_sheet(_pictured(tuple(float(t) for t in range(1, 60)), 60.0))  # 60 shots: capped, spread out
+    assert len(many) == 24 and many[0].caption.startswith("shot 1:") and many[-1].caption.startswith("shot 60:")
+
+
+def test_loudness_chart_names_lufs_on_its_axis_and_keeps_labels_off_the_curve() -> None:
+    import re
+
+    from toolkit.grade.report_html import loudness_svg
+
+    curve = tuple((t * 0.1, -14.0 + (t % 7) * 0.3) for t in range(100))
+    svg = str(loudness_svg(_pictured((), 10.0, short_term=curve, integrated=-13.2)))
+    assert ">loudness (LUFS)</text>" in svg
+    legend_ys = [float(y) for y in re.findall(r'<g transform="translate\(\d+ (\d+)\)">', svg)]
+    assert len(legend_ys) == 3 and "integrated −13.2 LUFS" in svg and "target −15 to −13 LUFS" in svg
+    curve_ys = [float(p.split(",")[1]) for p in re.search(r'<polyline points="([^"]+)"', svg).group(1).split()]
+    assert max(legend_ys) < min(curve_ys) - 10  # the legend sits above everything plotted

@@ -23,7 +23,7 @@ from toolkit.grade.results import Report
 from toolkit.grade.wording import SCORE_MEANING, container_name, measured_words, target_words, verdict_line
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-CONTACT_SHEET = 12
+CONTACT_SHEET = 24  # shots shown at most
 MAX_PROBLEM_FRAMES = 24
 _PLOT_W, _PLOT_H = 760, 240
 _LANE_H = 26
@@ -49,7 +49,7 @@ def render_html(report: Report) -> str:
         measured={r.id: measured_words(r, report.clip) for r in ordered},
         target={r.id: target_words(r) for r in ordered},
         container=container_name(report.media.format_name, report.clip),
-        contact_sheet=[_figure(s, caption=_clock(s.time)) for s in _contact_sheet(report)],
+        contact_sheet=_contact_sheet(report),
         problem_frames=_problem_frames(report),
         loudness_svg=loudness_svg(report), timeline_svg=timeline_svg(report),
         clock=_clock,
@@ -98,15 +98,24 @@ def _figure(still: Still, caption: str, safe_zone: bool = False) -> _Figure:
     return _Figure(still_svg(still, safe_zone=safe_zone), caption)
 
 
-def _contact_sheet(report: Report) -> list[Still]:
+def _contact_sheet(report: Report) -> list[_Figure]:
+    """One frame per shot: the filmstrip still nearest the middle of each stretch between detected
+    cuts, captioned with the shot's span (at most CONTACT_SHEET shots, spread over the film)."""
     video = report.measurements.video
     if video is None or not video.picture.filmstrip:
         return []
     strip = video.picture.filmstrip
-    if len(strip) <= CONTACT_SHEET:
-        return list(strip)
-    step = (len(strip) - 1) / (CONTACT_SHEET - 1)
-    return [strip[round(i * step)] for i in range(CONTACT_SHEET)]
+    cuts = [0.0, *sorted(t for t in video.picture.scene_changes if t > 0)]
+    shots = list(enumerate(zip(cuts, [*cuts[1:], max(_duration(report), cuts[-1])], strict=True), 1))
+    if len(shots) > CONTACT_SHEET:
+        step = (len(shots) - 1) / (CONTACT_SHEET - 1)
+        shots = [shots[round(i * step)] for i in range(CONTACT_SHEET)]
+    figures = []
+    for number, (start, end) in shots:
+        inside = [s for s in strip if start <= s.time < end] or [min(strip, key=lambda s: abs(s.time - start))]
+        still = min(inside, key=lambda s: abs(s.time - (start + end) / 2))
+        figures.append(_figure(still, caption=f"shot {number}: {_clock(start)}–{_clock(end)}"))
+    return figures
 
 
 def _problem_frames(report: Report) -> list[_Figure]:
@@ -162,7 +171,8 @@ def loudness_svg(report: Report) -> Markup | None:
     top = math.ceil(max([*values, *edges, -10.0]) / 5) * 5 + 2
     bottom = math.floor(min([*values, *edges, -40.0]) / 5) * 5
     duration = _duration(report)
-    left, right, pad_top, pad_bottom = 52, 28, 10, 28
+    # labels live in a legend above the plot and on the axis, never over the curve
+    left, right, pad_top, pad_bottom = 64, 28, 30, 28
     pw, ph = _PLOT_W - left - right, _PLOT_H - pad_top - pad_bottom
 
     def x(t: float) -> float:
@@ -172,14 +182,18 @@ def loudness_svg(report: Report) -> Markup | None:
         return pad_top + ph * (top - min(max(v, bottom), top)) / (top - bottom)
 
     out = [f'<svg class="plot" viewBox="0 0 {_PLOT_W} {_PLOT_H}" role="img" '
-           'aria-label="short-term loudness over time">']
+           'aria-label="short-term loudness over time, in LUFS">',
+           f'<text class="axis" x="14" y="{pad_top + ph / 2:.1f}" text-anchor="middle" '
+           f'transform="rotate(-90 14 {pad_top + ph / 2:.1f})">loudness (LUFS)</text>']
+    legend = [('<line x1="0" x2="22" y1="-4" y2="-4" stroke="#1565c0" stroke-width="1.8"/>',
+               "short-term loudness (3 s)")]
     if band is not None:
         hi = band[1] if band[1] is not None else top
         lo = band[0] if band[0] is not None else bottom
         out.append(f'<rect x="{left}" y="{y(hi):.1f}" width="{pw}" height="{max(1.0, y(lo) - y(hi)):.1f}" '
                    'fill="#2e7d32" fill-opacity="0.16"/>')
-        out.append(f'<text x="{left + pw - 4}" y="{y(hi) - 3:.1f}" text-anchor="end" class="band">'
-                   f'target {_lufs(lo)} to {_lufs(hi)} LUFS</text>')
+        legend.append(('<rect x="0" y="-10" width="22" height="10" fill="#2e7d32" fill-opacity="0.3"/>',
+                       f"target {_lufs(lo)} to {_lufs(hi)} LUFS"))
     for level in range(int(bottom), int(top) + 1, 5):
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(level):.1f}" y2="{y(level):.1f}" class="grid"/>'
                    f'<text x="{left - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{_lufs(level)}</text>')
@@ -190,9 +204,14 @@ def loudness_svg(report: Report) -> Markup | None:
     integrated = audio.loudness.integrated
     if integrated is not None:
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(integrated):.1f}" y2="{y(integrated):.1f}" '
-                   'stroke="#1565c0" stroke-dasharray="6 4" stroke-width="1"/>'
-                   f'<text x="{left + 4}" y="{y(integrated) - 4:.1f}" class="label">integrated '
-                   f'{_lufs(round(integrated, 1))} LUFS</text>')
+                   'stroke="#1565c0" stroke-dasharray="6 4" stroke-width="1"/>')
+        legend.append(('<line x1="0" x2="22" y1="-4" y2="-4" stroke="#1565c0" stroke-dasharray="6 4"/>',
+                       f"integrated {_lufs(round(integrated, 1))} LUFS"))
+    cursor = float(left)
+    for mark, words in legend:
+        out.append(f'<g transform="translate({cursor:.0f} 16)">{mark}<text x="28" y="0" class="legend">'
+                   f"{escape(words)}</text></g>")
+        cursor += 44 + 7 * len(words)
     out.append("</svg>")
     return Markup("".join(out))
 
