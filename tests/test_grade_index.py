@@ -170,3 +170,32 @@ def test_index_opens_in_headless_chromium(cohort: tuple[Path, Path, str], tmp_pa
     for name in ("ana", "ben", "cat", "dev"):
         assert f'<a href="{name}.mp4.html">{name}.mp4</a>' in dom
     assert 'id="clips"' in dom and "Pass rate per criterion" in dom
+
+
+def test_a_cohort_of_30_clips_grades_into_an_index_chromium_opens(ffmpeg: str, tmp_path: Path) -> None:
+    """The issue's bar: 30 clips (1 s copies of two tiny films, to stay fast) into one index page."""
+    maker = ClipMaker(tmp_path / "made", ffmpeg)
+    good = maker.lavfi("good.mp4", "testsrc2=s=108x192:r=10", seconds=1).read_bytes()
+    loud = maker.lavfi("loud.mp4", "testsrc2=s=108x192:r=10", seconds=1, lufs=-6.0).read_bytes()
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"s{i:02d}.mp4").write_bytes(loud if i % 3 == 0 else good)
+    rubric = tmp_path / "sound.yaml"
+    rubric.write_text(RUBRIC.split("  - id: hook")[0], encoding="utf-8")  # aspect and loudness only
+    result = CliRunner().invoke(cli, ["grade", str(folder), "--rubric", str(rubric)])
+    assert result.exit_code == 3, result.output  # graded, and the loud ones fail
+    out = folder / "reel-grades"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert page.count('<tr class="clip"') == 30
+    loud_rate = re.search(r'id="rate-loudness">(?:.*?data-sort="([^"]*)"){3}', page, re.S)  # 3rd cell: pass rate
+    assert loud_rate is not None and loud_rate.group(1) == "66.7"  # 20 of 30 at −14 LUFS
+    assert len(list(csv.DictReader((out / "lms-import.csv").open(encoding="utf-8")))) == 30
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("headless Chromium is not installed (Debian: apt-get install -y chromium; .ci/run does it)")
+    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+                          "--dump-dom", (out / "index.html").as_uri()],
+                         capture_output=True, text=True, timeout=120, check=False).stdout
+    assert dom.count('<tr class="clip"') == 30 and dom.count('<a href="s') == 30
