@@ -18,7 +18,7 @@ import pytest
 from grade_clips import ClipMaker
 
 from toolkit.grade.context import make_context
-from toolkit.grade.grader import grade
+from toolkit.grade.grader import grade, observe
 from toolkit.grade.measure import MeasureOptions
 from toolkit.grade.results import Report
 from toolkit.grade.rubric import load_rubric
@@ -60,7 +60,13 @@ CLIPS: dict[str, Callable[[ClipMaker], Path]] = {
     "long-gop": lambda m: m.lavfi("gop600.mp4", f"{SMALL}:r=30", seconds=3, extra=[
         "-x264-params", "keyint=600:min-keyint=600:scenecut=0"]),
     "tagged": lambda m: m.lavfi("tagged.mp4", f"{SMALL}:r=30", seconds=3, extra=TAGGED),
+    # QuickTime MOV (iMovie, Premiere, Resolve), index at the front
+    "mov": lambda m: m.lavfi("export.mov", f"{SMALL}:r=30", seconds=3, extra=["-f", "mov"]),
+    # iPhone HDR: HEVC Main 10; the §10 rule is 8-bit yuv420p, so this one must fail the container
+    "hevc-10bit": lambda m: m.lavfi("hevc10.mp4", f"{SMALL}:r=30", seconds=3, extra=[
+        "-c:v", "libx265", "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error", "-tag:v", "hvc1"]),
 }
+MEETS_SPEC = sorted(set(CLIPS) - {"hevc-10bit"})
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +96,7 @@ def statuses(report: Report, *ids: str) -> dict[str, str]:
 DELIVERY = ("container", "aspect", "square-pixels", "fps", "duration", "filesize")
 
 
-@pytest.mark.parametrize("name", sorted(CLIPS))
+@pytest.mark.parametrize("name", MEETS_SPEC)
 def test_every_editor_export_meets_the_delivery_musts(graded: Callable[[str], Report], name: str) -> None:
     report = graded(name)
     assert statuses(report, *DELIVERY) == dict.fromkeys(DELIVERY, "pass"), [
@@ -155,3 +161,19 @@ def test_a_long_gop_decodes_to_the_end(graded: Callable[[str], Report]) -> None:
     report = graded("long-gop")
     assert report.measurements.video is not None and report.measurements.video.duration == pytest.approx(3.0, abs=0.05)
     assert statuses(report, "duration", "black-frames") == {"duration": "pass", "black-frames": "pass"}
+
+
+def test_a_quicktime_mov_passes_as_mov(graded: Callable[[str], Report]) -> None:
+    report = graded("mov")
+    assert statuses(report, "container") == {"container": "pass"}
+    found = observe(report.media, report.measurements, make_context(), {"container"})["container"]
+    assert (found.values["format"], found.values["faststart"]) == ("mov", True)
+
+
+def test_ten_bit_hdr_hevc_fails_the_container_on_its_pixel_format_only(graded: Callable[[str], Report]) -> None:
+    report = graded("hevc-10bit")
+    container = report.result("container")
+    assert container is not None and container.status == "fail"
+    assert [n for n in container.notes if not n.startswith("advice:")] == [
+        "the pixel format is yuv420p10le; use yuv420p (8-bit 4:2:0)"]
+    assert statuses(report, "aspect", "fps", "duration") == dict.fromkeys(("aspect", "fps", "duration"), "pass")
