@@ -9,6 +9,7 @@ clips whose text must be read by OCR are 540×960 (text drawn at half its 1080×
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -204,3 +205,80 @@ class ClipMaker:
                 else:
                     yield grey
         return self.frames(name, gen(), size, 4.0, fps=fps)
+
+
+def overlay_picture(size: tuple[int, int], texts: Iterable[Text]) -> Image.Image:
+    """`texts` as `picture` lays them out, on a transparent frame (to put over footage)."""
+    w = size[0]
+    scale = w / REF_W
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    for t in texts:
+        f = font(max(6, round(t.size * scale)), t.bold)
+        left, top, right, bottom = draw.textbbox((0, 0), t.text, font=f)
+        x = (w - (right - left)) / 2 - left if t.x is None else t.x * scale
+        y = t.y * scale
+        if t.box:
+            pad = round(16 * scale)
+            draw.rectangle((x + left - pad, y + top - pad, x + right + pad, y + bottom + pad), fill=(0, 0, 0, 255))
+        draw.text((x, y), t.text, font=f, fill=(255, 255, 255, 255))
+    return image
+
+
+def welsh_card_texts(top: int = 420) -> list[Text]:
+    """A UK end card written in Welsh: the heading and words in Welsh, the numbers as published."""
+    return [Text("Does dim rhaid i chi", top, 64), Text("wynebu hyn ar eich pen eich hun", top + 80, 56),
+            Text("Samariaid", top + 220, 56), Text("Ffoniwch 116 123", top + 296, 50, bold=False),
+            Text("24 awr y dydd", top + 366, 44, bold=False),
+            Text("Shout", top + 466, 56), Text("Tecstiwch SHOUT i 85258", top + 542, 50, bold=False),
+            Text("24 awr y dydd", top + 612, 44, bold=False)]
+
+
+def _overlay_clips(maker: ClipMaker, name: str, background: str, layers: Sequence[tuple[Image.Image, float,
+                   float, float]], *, seconds: float, size: tuple[int, int], fps: int, lufs: float | None) -> Path:
+    """`background` (a lavfi source) with each (picture, from, until, fade-in seconds) laid over it."""
+    w, h = size
+    source, _, filters = background.partition(",")  # the source takes the size; filters follow it
+    source += f"{':' if '=' in source else '='}s={w}x{h}:r={fps}:d={seconds}"
+    args = ["-f", "lavfi", "-i", ",".join(p for p in (source, filters) if p)]
+    chains, last = [], "[0:v]"
+    for i, (image, start, until, fade) in enumerate(layers):
+        png = maker.folder / f"{Path(name).stem}-layer{i}.png"
+        image.save(png)
+        args += ["-loop", "1", "-framerate", str(fps), "-t", f"{seconds:.3f}", "-i", str(png)]
+        fading = f",fade=t=in:st={start}:d={fade}:alpha=1" if fade else ""
+        chains.append(f"[{i + 1}:v]format=rgba{fading}[l{i}]")
+        chains.append(f"{last}[l{i}]overlay=0:0:enable='between(t,{start:.3f},{until:.3f})'[v{i}]")
+        last = f"[v{i}]"
+    chains.append(f"{last}format=yuv420p[out]")
+    args += tone(seconds, lufs)
+    args += ["-filter_complex", ";".join(chains), "-map", "[out]"]
+    if lufs is not None:
+        args += ["-map", f"{len(layers) + 1}:a", "-c:a", "aac", "-b:a", "128k"]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-g", str(2 * fps), "-movflags", "+faststart"]
+    out = maker.folder / name
+    maker.run([*args, "-t", f"{seconds:.3f}", str(out)])
+    return out
+
+
+class CardTimingClips(ClipMaker):
+    """Clips for timing the end card: captions that mention a helpline before the card, cards in
+    Welsh, cards over moving footage, cards that fade in. 540×960 (OCR size), 30 fps."""
+
+    SIZE = (540, 960)
+
+    def mention_then_card(self, name: str, *, mention: tuple[float, float], seconds: float,
+                          card: Sequence[Text] | None = None, background: str = "color=c=0x14213d",
+                          card_box: bool = False, fade: float = 0.0, lufs: float | None = -14.0) -> Path:
+        """A caption, then from `mention[0]` to `mention[1]` a caption quoting Samaritans' and
+        Shout's numbers, then `card` (default: Reel's UK card) from `mention[1]` to the end,
+        fading in over `fade` seconds. Everything over the `background` lavfi source."""
+        texts = list(card) if card is not None else end_card_texts("UK")
+        if card_box:
+            texts = [dataclasses.replace(t, box=True) for t in texts]
+        first = overlay_picture(self.SIZE, [Text("Some days are hard.", 1040, 64, box=True)])
+        said = overlay_picture(self.SIZE, [Text("I called Samaritans on 116 123", 1000, 52, box=True),
+                                           Text("and texted SHOUT to 85258", 1080, 52, box=True)])
+        layers = [(first, 0.0, mention[0] - 0.01, 0.0), (said, mention[0], mention[1] - 0.01, 0.0),
+                  (overlay_picture(self.SIZE, texts), mention[1], seconds, fade)]
+        return _overlay_clips(self, name, background, layers, seconds=seconds, size=self.SIZE, fps=30, lufs=lufs)

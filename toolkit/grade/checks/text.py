@@ -14,6 +14,7 @@ from toolkit.care.cardread import CardReading, CardService, WrongNumber, directo
 from toolkit.care.lint import lint_text
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH, Box, describe_safe_zone
 from toolkit.grade.checks.base import CheckSpec, flag, number, unavailable
+from toolkit.grade.checks.card_timing import CardLine, find_card, find_mentions, service_lines, when_changed
 from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.ocr import DENSE_STEP, OcrSample
 from toolkit.grade.results import Observation
@@ -22,13 +23,13 @@ if TYPE_CHECKING:
     from toolkit.care.helplines import HelplineEntry
     from toolkit.grade.context import GradeContext
     from toolkit.grade.measure import Measurements
+    from toolkit.grade.picture import PictureStats
     from toolkit.media.probe import MediaInfo
 
-END_CARD_SERVICES = 2  # standards §8.2: at least two region-matched services
 SAFE_TOLERANCE = 8  # reference px a text box may poke out of the safe box (box-detection slack)
 AUDIBLE_LUFS = -50.0  # short-term loudness above which a moment counts as having sound
-PICTURE_MOVED = 1.0  # mean grey-level change that marks the frame where a card appears or goes
 MAX_STILLS = 8
+MAX_MENTIONS = 8  # helpline mentions listed in the end card's notes (the first ones)
 
 _WARNING = re.compile(r"\b(?:content|trigger)\s*(?:warning|note)\b|\bwarning\b|\b(?:cw|tw)\b|\btalks? about\b|"
                       r"\bmentions?\b|\bdiscuss(?:es)?\b|\bcontains?\b|\bsensitive\b", re.IGNORECASE)
@@ -69,73 +70,74 @@ def services_in(text: str, entries: Iterable[HelplineEntry]) -> tuple[HelplineEn
     return tuple(by_id[s.id] for s in reading.services if s.id in by_id)
 
 
-def _refine(m: Measurements, after: float, upto: float, *, last: bool) -> float | None:
-    """The frame in (after, upto] where the picture last (or first) changed, if any."""
-    if m.video is None:
-        return None
-    pic = m.video.picture
-    idx = np.flatnonzero((pic.times > after + 1e-6) & (pic.times <= upto + 1e-6) & (pic.change >= PICTURE_MOVED))
-    if not len(idx):
-        return None
-    return float(pic.times[idx[-1] if last else idx[0]])
-
-
 def _end_card(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observation:
     missing = _no_text("end-card", m)
     if missing is not None:
         return missing
     assert m.text is not None
     services = card_services(ctx)
-    samples = [s for s in m.text.samples if s.time >= m.text.ending_from]
-    if not samples:
+    every = list(m.text.samples)
+    window = [i for i, s in enumerate(every) if s.time >= m.text.ending_from]
+    if not window:
         return unavailable("end-card", "no frames were read at the end of the clip")
-    # line by line, so numbers on neighbouring lines never run together into one
-    readings = [read_card([line.text for line in s.lines], services) for s in samples]
-    found = [r.counted for r in readings]
-    best: tuple[int, int] = (0, -1)  # (length, start index) of the longest run showing enough services
-    run_start = None
-    for i, shown_here in enumerate([*found, ()]):
-        if len(shown_here) >= END_CARD_SERVICES and run_start is None:
-            run_start = i
-        elif len(shown_here) < END_CARD_SERVICES and run_start is not None:
-            if i - run_start > best[0]:
-                best = (i - run_start, run_start)
-            run_start = None
+    lines = service_lines(every, services)
+    card = find_card(lines)
     clip_end = m.video.duration if m.video is not None else info.duration
-    seconds = 0.0
-    spans: tuple[TimeSpan, ...] = ()
-    shown: tuple[CardService, ...] = ()
-    stills: list[Still] = []
-    if best[0]:
-        first, last = best[1], best[1] + best[0] - 1
-        prev_t = samples[first - 1].time if first > 0 else max(0.0, samples[first].time - DENSE_STEP)
-        start = _refine(m, prev_t, samples[first].time, last=True)
-        start = samples[first].time if start is None else start
-        if last == len(samples) - 1:
+    pic = m.video.picture if m.video is not None else None
+    seconds, starts_at, spans, stills = 0.0, None, (), []
+    if card is not None:
+        first, last = card.first, card.last
+        prev_t = every[first - 1].time if first > 0 else max(0.0, every[first].time - DENSE_STEP)
+        start = when_changed(pic, prev_t, every[first].time, last=True)
+        start = every[first].time if start is None else start
+        if last == len(every) - 1:
             end = clip_end
-        else:
-            end = _refine(m, samples[last].time, samples[last + 1].time, last=False)
-            end = samples[last + 1].time if end is None else end
-        seconds = max(0.0, end - start)
+        else:  # a fade to black (or blank frames) after the card
+            end = when_changed(pic, every[last].time, every[last + 1].time, last=False)
+            end = every[last + 1].time if end is None else end
+        seconds, starts_at = max(0.0, end - start), round(start, 2)
         spans = (TimeSpan(round(start, 3), round(end, 3), "end card with helplines"),)
-        shown = tuple({s.id: s for here in found[first:last + 1] for s in here}.values())
-        if samples[first].still is not None:
-            stills.append(samples[first].still)
-    most = max(found, key=len)
-    named = shown or most
+        if every[first].still is not None:
+            stills.append(every[first].still)
+    on_card = range(card.first, card.last + 1) if card is not None else range(0)
+    most = max((_counted(lines[i]) for i in on_card), key=len, default=())
+    named = card.services if card is not None else ()
+    samples = [every[i] for i in window]
+    readings = [read_card([line.text for line in s.lines], services) for s in samples]
     read = tuple(dict.fromkeys(s.text for s in samples if s.text))
     wrong = _wrong_numbers(samples, readings)
-    notes = [f"found: {', '.join(f'{e.name} ({e.number})' for e in named)}" if named else
-             f"no {ctx.region} helpline number was read in the last {clip_end - m.text.ending_from:.0f} s"]
+    mentions = find_mentions(lines, card.first if card is not None else len(every))
+    if named:
+        notes = [f"found: {', '.join(f'{e.name} ({e.number})' for e in named)}"]
+    elif mentions and mentions[-1].last >= window[0]:
+        notes = [f"the film does not end on its helpline numbers: the end card is the helpline text that "
+                 f"stays on screen until the end (numbers last read at {every[mentions[-1].last].time:.1f} s)"]
+    else:
+        notes = [f"no {ctx.region} helpline number was read in the last {clip_end - m.text.ending_from:.0f} s"]
     notes += [w.message for w in wrong]
+    mentioned = [_mentioned_at(pic, every, x.first) for x in mentions]
+    notes += [f"helpline mentioned in the film at {t:.1f} s: {', '.join(f'{s.name} ({s.number})' for s in x.services)}"
+              " (good practice; not the end card)" for x, t in zip(mentions, mentioned, strict=True)][:MAX_MENTIONS]
     if not stills:
         stills += [s.still for s, r in zip(samples, readings, strict=True) if r.wrong and s.still is not None][:1]
     if not stills and samples[-1].still is not None:
         stills.append(samples[-1].still)
-    values = {"seconds": round(seconds, 2), "services": len(most), "services_named": len(named),
-              "wrong_numbers": sum(w.beside is not None for w in wrong),
-              "unknown_numbers": sum(w.beside is None for w in wrong)}
+    values = {"seconds": round(seconds, 2), "starts_at": starts_at, "services": len(most),
+              "services_named": len(named), "wrong_numbers": sum(w.beside is not None for w in wrong),
+              "unknown_numbers": sum(w.beside is None for w in wrong),
+              "mentioned_at": round(mentioned[0], 2) if mentioned else None}
     return Observation("end-card", values, spans=spans, stills=tuple(stills), read=read, notes=tuple(notes))
+
+
+def _counted(lines: tuple[CardLine, ...]) -> tuple[CardService, ...]:
+    return tuple({s.id: s for line in lines for s in line.services}.values())
+
+
+def _mentioned_at(pic: PictureStats | None, samples: list[OcrSample], i: int) -> float:
+    """When the mention read at sample `i` appeared: the last picture change since the sample before."""
+    prev_t = samples[i - 1].time if i > 0 else 0.0
+    t = when_changed(pic, prev_t, samples[i].time, last=True)
+    return samples[i].time if t is None else t
 
 
 def _wrong_numbers(samples: list[OcrSample], readings: list[CardReading]) -> list[WrongNumber]:
@@ -310,15 +312,19 @@ def _safe_language(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Obser
 
 SPECS: tuple[CheckSpec, ...] = (
     CheckSpec("end-card", "Helpline end card",
-              "OCR of the last seconds finds the region's helpline numbers (exactly as published), "
-              "how long they stay up, and numbers that are nobody's.",
+              "OCR finds the end card (the final block of the region's helpline numbers, exactly as "
+              "published, that stays on screen until the end), when it starts, how long it stays up, "
+              "numbers that are nobody's, and helplines mentioned earlier in the film.",
               "seconds", {
-                  "seconds": number("s", f"longest time at least {END_CARD_SERVICES} services are on screen"),
-                  "services": number("", "most services readable at once (by exact number/keyword)"),
+                  "seconds": number("s", "time the end card is on screen, from when it is readable to the end"),
+                  "starts_at": number("s", "when the end card is first readable (from the film's start)"),
+                  "services": number("", "most services readable at once on the card (by exact number/keyword)"),
                   "services_named": number("", "services named in the report"),
                   "wrong_numbers": number("", "numbers under a service's name that are not that service's"),
                   "unknown_numbers": number("", "other numbers on the card that belong to no service of the "
                                                 "region (a custom local service's number counts here)"),
+                  "mentioned_at": number("s", "when a helpline number is first read before the card (in a "
+                                              "caption: good practice, never the card's start)"),
               }, _end_card),
     CheckSpec("content-warning", "Content warning",
               "For films about suicide, self-harm or eating disorders: a warning is read at the start.",
