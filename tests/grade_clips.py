@@ -43,9 +43,15 @@ def font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont:
 
 def picture(size: tuple[int, int], background: str, texts: Iterable[Text] = ()) -> Image.Image:
     """A frame of `size` with `texts` laid out at their reference positions, scaled to fit."""
-    w = size[0]
-    scale = w / REF_W
     image = Image.new("RGB", size, background)
+    _draw_texts(image, texts)
+    return image
+
+
+def _draw_texts(image: Image.Image, texts: Iterable[Text]) -> None:
+    """White `texts` (on a black box where asked) at their reference positions, scaled to `image`."""
+    w = image.size[0]
+    scale = w / REF_W
     draw = ImageDraw.Draw(image)
     for t in texts:
         f = font(max(6, round(t.size * scale)), t.bold)
@@ -56,7 +62,6 @@ def picture(size: tuple[int, int], background: str, texts: Iterable[Text] = ()) 
             pad = round(16 * scale)
             draw.rectangle((x + left - pad, y + top - pad, x + right + pad, y + bottom + pad), fill="#000000")
         draw.text((x, y), t.text, font=f, fill="#ffffff")
-    return image
 
 
 def end_card_texts(region: str = "UK", top: int = 420) -> list[Text]:
@@ -209,19 +214,8 @@ class ClipMaker:
 
 def overlay_picture(size: tuple[int, int], texts: Iterable[Text]) -> Image.Image:
     """`texts` as `picture` lays them out, on a transparent frame (to put over footage)."""
-    w = size[0]
-    scale = w / REF_W
     image = Image.new("RGBA", size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    for t in texts:
-        f = font(max(6, round(t.size * scale)), t.bold)
-        left, top, right, bottom = draw.textbbox((0, 0), t.text, font=f)
-        x = (w - (right - left)) / 2 - left if t.x is None else t.x * scale
-        y = t.y * scale
-        if t.box:
-            pad = round(16 * scale)
-            draw.rectangle((x + left - pad, y + top - pad, x + right + pad, y + bottom + pad), fill=(0, 0, 0, 255))
-        draw.text((x, y), t.text, font=f, fill=(255, 255, 255, 255))
+    _draw_texts(image, texts)
     return image
 
 

@@ -20,7 +20,6 @@ from the pixels) end every list: a `RenderSteps` without them cannot be built.
 from __future__ import annotations
 
 import dataclasses
-import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +39,7 @@ from toolkit.settings import Settings
 
 def cache_dir() -> Path:
     """Where rasterised text images are kept between renders (content-addressed, safe to delete)."""
-    base = os.environ.get("REEL_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "reel" / "text"
+    return Settings.cache_root() / "text"
 
 
 @dataclass(frozen=True, slots=True)
