@@ -26,11 +26,12 @@ Move = Literal["none", "zoom-in", "zoom-out", "pan-left", "pan-right", "pan-up",
 TransitionKind = Literal["cut", "fade", "dip-to-black", "slide-left", "slide-up"]
 SegmentKind = Literal["scene", "slate", "end_card", "intro", "outro"]
 OverlayKind = Literal["caption", "slate", "end_card", "logo", "title"]
-AudioRole = Literal["source", "voice", "music"]
+AudioRole = Literal["source", "voice", "music", "effect"]
+LayerMotionKind = Literal["cut", "fade", "slide-left", "slide-right", "slide-up", "slide-down", "pop"]
 
 # The `version` of `Timeline.to_dict`'s JSON. Bump it when a field is added, removed or changes
 # meaning, so a saved plan is never read as something it is not.
-JSON_VERSION = 1
+JSON_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +53,15 @@ class Canvas:
 
 @dataclass(frozen=True, slots=True)
 class VideoSource:
-    """Footage trimmed to [start, end) seconds and fitted to the canvas.
+    """Footage trimmed to [start, end) seconds and fitted to the canvas (or a layer's box).
 
-    Output frame k of the segment shows the source at `start + k/fps`. No frame at or after
-    `end` is ever decoded: a segment longer than the trim is filled by `hold` (`last-frame`
-    repeats the last trimmed frame, `loop` starts the trim again). `end` None means the
-    footage's own end (the segment is never longer than the footage then).
+    Output frame k of the segment shows the source at `start + k·speed/fps` (with `reverse`,
+    at the same distance back from `end`). No frame at or after `end` is ever decoded: a
+    segment longer than the trim is filled by `hold` (`last-frame` repeats the last trimmed
+    frame, `loop` starts the trim again). `end` None means the footage's own end (the segment
+    is never longer than the footage then; `reverse` needs an `end`). `focus` is where a
+    `cover` crop sits across the frame's overflow: 0 keeps the left (or top) edge, 1/2 the
+    centre, 1 the right (or bottom) edge.
     """
 
     path: Path
@@ -68,12 +72,15 @@ class VideoSource:
     has_audio: bool
     end: Fraction | None = None
     hold: Hold = "none"
+    speed: Fraction = Fraction(1)
+    reverse: bool = False
+    focus: Fraction = Fraction(1, 2)
 
     def trim_frames(self, fps: Fraction) -> int | None:
-        """Canvas frames inside the trim (those at `start + k/fps < end`), or None without an end."""
+        """Canvas frames inside the trim (those at `start + k·speed/fps < end`), or None without an end."""
         if self.end is None:
             return None
-        return max(1, -(-((self.end - self.start) * fps) // 1))
+        return max(1, -(-((self.end - self.start) * fps / self.speed) // 1))
 
 
 # `hold: loop` either keeps the trim's frames in memory and plays them again (the `loop`
@@ -209,6 +216,53 @@ class Overlay:
         return self.start + self.length
 
 
+# ------------------------------------------------------------------ layers
+
+
+@dataclass(frozen=True, slots=True)
+class LayerMotion:
+    """How a layer comes in or goes out over `frames` frames (`cut`: 0 frames)."""
+
+    kind: LayerMotionKind
+    frames: int
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """A picture composited over the segments' picture from output frame `start` for `length`
+    frames, inside `box` (output pixels, within the canvas), fitted by `fit`.
+
+    Layers are drawn in the order of `Timeline.layers` (later over earlier), all of them under
+    every text overlay and the logo, so captions, slates and the end card are never covered.
+    `source` is footage (its trim, speed and hold work as for a segment: frame k of the layer
+    shows the source at `start + k·speed/fps`; an animated GIF is footage with `hold: loop`),
+    a still picture (its `move` is always "none"), a colour or a gradient. `opacity` is 0–1;
+    `radius` rounds the corners and `border` draws an edge of `border_color` ("#rrggbbaa"),
+    both in output pixels. `bears_text` marks a layer whose picture carries words (a
+    screenshot, a message): the layout rules keep it inside the safe box. A layer's own sound
+    is never part of the layer: the planner places it as an `AudioCue`.
+    """
+
+    id: str
+    source: Source
+    start: int
+    length: int
+    box: Box
+    fit: Fit = "cover"
+    opacity: float = 1.0
+    radius: int = 0
+    border: int = 0
+    border_color: str = "#ffffffff"
+    enter: LayerMotion = LayerMotion("cut", 0)
+    exit: LayerMotion = LayerMotion("cut", 0)
+    bears_text: bool = False
+    loc: tuple[str | int, ...] = ()
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
 # ------------------------------------------------------------------ audio
 
 
@@ -232,6 +286,7 @@ class AudioCue:
     fade_out: int = 0
     loop: bool = False
     source_end: Fraction | None = None
+    speed: Fraction = Fraction(1)  # playback rate, pitch kept (footage played at `speed`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +314,7 @@ class Timeline:
     title: str
     metadata: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     min_end_card_frames: int = 150
+    layers: tuple[Layer, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.segments:
@@ -270,6 +326,11 @@ class Timeline:
             raise ValueError(f"the end card is {last.length} frames; at least {self.min_end_card_frames} needed")
         if not any(o.kind == "end_card" for o in self.overlays):
             raise ValueError("the end card has no text overlay")
+        card = last.start
+        for layer in self.layers:
+            if layer.length <= 0 or layer.start < 0 or layer.end > card:
+                raise ValueError(f"layer {layer.id!r} spans frames {layer.start}–{layer.end}: layers must have "
+                                 f"frames and end before the end card (frame {card})")
         for prev, seg in zip(self.segments, self.segments[1:], strict=False):
             if seg.start != prev.end - seg.transition_in.frames:
                 raise ValueError(f"segment {seg.index} starts at {seg.start}, expected "
