@@ -177,3 +177,12 @@ def test_ten_bit_hdr_hevc_fails_the_container_on_its_pixel_format_only(graded: C
     assert [n for n in container.notes if not n.startswith("advice:")] == [
         "the pixel format is yuv420p10le; use yuv420p (8-bit 4:2:0)"]
     assert statuses(report, "aspect", "fps", "duration") == dict.fromkeys(("aspect", "fps", "duration"), "pass")
+
+
+def test_the_broadcast_rubric_gives_the_same_advice(tmp_path: Path, ffmpeg: str) -> None:
+    """Edit lists and untagged colour are advice under every shipped rubric, never a failure."""
+    maker = ClipMaker(tmp_path, ffmpeg)
+    report = grade(CLIPS["edit-list"](maker), load_rubric("broadcast-strict"), context=make_context(region="UK"),
+                   options=MeasureOptions(read_text=False))
+    assert statuses(report, "container", "no-edit-list", "colour-tagged") == {
+        "container": "pass", "no-edit-list": "warn", "colour-tagged": "warn"}
