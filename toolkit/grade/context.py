@@ -22,6 +22,7 @@ from toolkit.geometry import REFERENCE_SAFE, Box
 from toolkit.subtitles import Cue, read_subtitles
 
 if TYPE_CHECKING:
+    from toolkit.film.plan.text_map import TextMap
     from toolkit.film.spec.models import Storyboard
 
 DEFAULT_REGION = "UK"
@@ -29,11 +30,13 @@ DEFAULT_REGION = "UK"
 
 @dataclass(frozen=True, slots=True)
 class PlanSummary:
-    """What the storyboard's plan says the film is: length, visual segments, captions."""
+    """What the storyboard's plan says the film is: length, visual segments, captions, and where
+    it draws its text (`text_map`, read by `toolkit.grade.known_text.known_text_for`)."""
 
     duration: float
     segments: int
     captions: tuple[Cue, ...]
+    text_map: TextMap | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -97,6 +100,7 @@ def make_context(*, region: str | None = None, topics: Iterable[str] = (), story
 def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary | None, str | None]:
     """Region, topics, language and the plan, from one `prepare` (the same front half a render runs)."""
     from toolkit.film.pipeline import prepare
+    from toolkit.film.plan.text_map import text_map
 
     try:
         prepared = prepare(path)
@@ -124,7 +128,7 @@ def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary
             events[-1] = dataclasses.replace(events[-1], end=end)
         else:
             events.append(Cue(start, end, words, len(events) + 1))
-    summary = PlanSummary(float(timeline.duration), len(timeline.segments), tuple(events))
+    summary = PlanSummary(float(timeline.duration), len(timeline.segments), tuple(events), text_map(timeline))
     return sb.region, topics, sb.language, summary, None
 
 

@@ -64,7 +64,11 @@ class AudioStreamInfo:
 
 @dataclass(frozen=True, slots=True)
 class MediaInfo:
-    """What a file contains. `duration` is the container's, in seconds."""
+    """What a file contains. `duration` is the container's, in seconds.
+
+    `tags` are the container's metadata (key, value) pairs as the file has them (e.g. Reel's
+    `reel_region`, `reel_text`): data from the file, to be checked before it is believed.
+    """
 
     path: Path
     format_name: str
@@ -73,6 +77,7 @@ class MediaInfo:
     video: VideoStreamInfo | None
     audio: AudioStreamInfo | None
     bit_rate: int | None
+    tags: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_video(self) -> bool:
@@ -128,9 +133,17 @@ def probe(path: Path) -> MediaInfo:
         if not duration:
             duration = max((s.duration or 0.0) for s in (video, audio) if s is not None) or 0.0
         return MediaInfo(path=path, format_name=fmt, duration=duration, size_bytes=size, video=video,
-                         audio=audio, bit_rate=container.bit_rate or None)
+                         audio=audio, bit_rate=container.bit_rate or None, tags=_tags(container))
     finally:
         container.close()
+
+
+def _tags(container) -> tuple[tuple[str, str], ...]:
+    """The container's metadata; undecodable text was dropped by `metadata_errors="ignore"`."""
+    try:
+        return tuple((str(k), str(v)) for k, v in dict(container.metadata or {}).items())
+    except Exception:  # odd metadata must not make a readable file unreadable
+        return ()
 
 
 def _reason(exc: Exception) -> str:

@@ -11,13 +11,13 @@ Order of work (each step reads only what earlier steps produced):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
 from toolkit.film.plan import audio as audio_plan
-from toolkit.film.plan import overlays, shape
+from toolkit.film.plan import overlays, shape, text_map
 from toolkit.film.plan.entry import Entry
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.timeline import (
@@ -99,6 +99,13 @@ def plan(inp: PlanInputs) -> PlanResult:
             title=sb.title, metadata=tuple(metadata), min_end_card_frames=min(end_len, min_end))
     except ValueError as exc:  # the Timeline's own duty-of-care invariants
         raise PlanFailed([LocIssue(("end_card",), str(exc))]) from None
+    # where the film draws its text, so the grader can tell it from text in the footage
+    drawn = text_map.encode(text_map.text_map(timeline))
+    if drawn is not None:
+        timeline = replace(timeline, metadata=(*timeline.metadata, (text_map.TAG_KEY, drawn)))
+    else:
+        issues.append(LocIssue(("scenes",), f"the film draws too much text to describe in its `{text_map.TAG_KEY}` "
+                               "metadata; the grader will judge its text by appearance alone", severity="info"))
     return PlanResult(timeline=timeline, warnings=tuple(issues))
 
 
