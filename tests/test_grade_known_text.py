@@ -121,6 +121,16 @@ def test_past_the_cap_the_words_go_then_the_map() -> None:
     assert encode(tmap(600, "")) is None  # past 16 KiB even without words
 
 
+def test_a_film_whose_text_does_not_fit_the_cap_carries_no_map_and_planning_says_so(monkeypatch) -> None:
+    import toolkit.film.plan.text_map as text_map_module
+
+    monkeypatch.setattr(text_map_module, "MAX_TAG_BYTES", 200)  # the example's boxes alone need 865 bytes
+    prepared = prepare(EXAMPLE)
+    assert TAG_KEY not in dict(prepared.timeline.metadata)
+    said = [w for w in prepared.warnings if TAG_KEY in w.message]
+    assert len(said) == 1 and "judge its text by appearance alone" in said[0].message
+
+
 # ------------------------------------------------------------------ from the film's metadata
 
 
