@@ -17,7 +17,22 @@ from toolkit.grade.ocr import make_still
 
 BLACK_LEVEL = 25  # grey level (0-255) at or below which a pixel counts as black (~10 %)
 BLACK_SHARE = 0.98  # a frame is black when this share of its pixels is (ffmpeg blackdetect's default)
-FROZEN_DIFF = 0.4  # mean grey-level change below which a frame repeats the previous one
+# Frozen picture: a frame repeats the previous one when at most this share of the analysis
+# pixels changed by even one grey level. Measured (tests/test_grade_motion.py): duplicated
+# frames through x264 crf 28-35 change 0-0.2 % of pixels between keyframes; a slow pan
+# (2 px/s at 1080), a slow push-in (1 %/s), a talking head, dark noisy footage are held for
+# 0.37 s at most (x264 skipping blocks at crf 35), far from a 2 s run. The mean change of a
+# 67 px thumbnail (below 0.4 grey levels = frozen) called all of them frozen.
+REPEAT_SHARE = 0.003
+# A keyframe inside a held picture re-draws it with fresh codec noise (up to 92 % of pixels
+# change, by a few grey levels, for one frame). Such a frame is bridged when it follows a
+# stretch of repeats, the next frame repeats it, and no region of the picture (16x16 blocks
+# of the analysis frame, ~64 px at 1080 wide) has moved away from the held picture by more
+# than DRIFT_LEVELS: codec noise averages out in a block, motion does not, and it adds up
+# over a run however slowly it goes.
+DRIFT_BLOCK = 16
+DRIFT_LEVELS = 6.0
+PULSE_AFTER = 4  # repeats in a row before a one-frame re-draw can be bridged
 MOTION_STEP = 10  # grey levels a thumbnail pixel must change by to count as moving
 MOTION_SHARE = 0.01  # share of thumbnail pixels that must move for the frame to show motion
 SCENE_LAG_S = 0.5  # scene changes compare frames this far apart, so dissolves register too
@@ -31,7 +46,8 @@ class PictureStats:
     """Per-frame arrays (all the same length, in presentation order) and what they add up to.
 
     `change` is the mean absolute grey-level difference from the previous frame (0–255);
-    `motion` the share of thumbnail pixels that moved by more than `MOTION_STEP`.
+    `motion` the share of thumbnail pixels that moved by more than `MOTION_STEP`; `held`
+    marks the frames of a held picture (see `frozen`); None when it was not measured.
     """
 
     times: np.ndarray
@@ -42,6 +58,7 @@ class PictureStats:
     scene_changes: tuple[float, ...]
     filmstrip: tuple[Still, ...]
     frame_seconds: float
+    held: np.ndarray | None = None
 
     def runs(self, mask: np.ndarray, min_seconds: float = 0.0) -> tuple[TimeSpan, ...]:
         """Stretches where `mask` (one bool per frame) holds, at least `min_seconds` long.
@@ -59,11 +76,12 @@ class PictureStats:
         return tuple(out)
 
     def frozen(self) -> np.ndarray:
-        """Per frame: the picture repeats the previous frame (the first frame never does)."""
-        frozen = self.change < FROZEN_DIFF
-        if len(frozen):
-            frozen[0] = False
-        return frozen
+        """Per frame: the frame shows a held picture: it repeats the frame before within codec
+        noise (or re-draws it at a keyframe), or is the first showing of a picture the next
+        frames repeat. Slow real footage is never frozen however little it moves per frame."""
+        if self.held is None:
+            return np.zeros(len(self.times), dtype=bool)
+        return self.held.copy()
 
     def still_near(self, time: float) -> Still | None:
         """The filmstrip still closest to `time`."""
@@ -93,6 +111,11 @@ class PictureAnalyser:
         self._motion: list[float] = []
         self._lagged: list[float] = []
         self._stills: list[Still] = []
+        self._grey: np.ndarray | None = None
+        self._held: list[bool] = []
+        self._anchor: np.ndarray | None = None  # the held picture, coarse (DRIFT_BLOCK blocks)
+        self._repeats = 0  # repeats in a row since the anchor was taken
+        self._pulse: int | None = None  # a re-draw waiting for the next frame to repeat it
 
     def feed(self, rgb: np.ndarray, time: float) -> np.ndarray:
         """Add one frame; return its grey thumbnail (a quarter of the analysis size)."""
@@ -115,10 +138,41 @@ class PictureAnalyser:
         self._lagged.append(float(np.abs(thumb - lagged).mean()) if lagged is not None else 0.0)
         self._recent.append(thumb)
         self._prev = thumb
+        self._hold(grey)
         if time >= self._next_still and len(self._stills) < FILMSTRIP_MAX:
             self._stills.append(make_still(rgb, time, max_width=135))
             self._next_still = time + self._step
         return thumb
+
+    def _hold(self, grey: np.ndarray) -> None:
+        """Mark whether this frame shows the held picture (online; a pulse is settled one frame later)."""
+        cv2 = self._cv2
+        h, w = grey.shape
+        coarse = cv2.resize(grey, (max(1, w // DRIFT_BLOCK), max(1, h // DRIFT_BLOCK)),
+                            interpolation=cv2.INTER_AREA).astype(np.float32)
+        prev, self._grey = self._grey, grey
+        if prev is None or self._anchor is None:
+            self._held.append(False)
+            self._anchor = coarse
+            return
+        repeat = cv2.countNonZero(cv2.absdiff(grey, prev)) <= REPEAT_SHARE * grey.size
+        near = float(np.abs(coarse - self._anchor).max()) <= DRIFT_LEVELS
+        if repeat and near:
+            if self._repeats == 0:
+                self._held[-1] = True  # the first showing of the picture the run holds
+            if self._pulse is not None:
+                self._held[self._pulse] = True
+                self._pulse = None
+            self._held.append(True)
+            self._repeats += 1
+        elif not repeat and near and self._pulse is None and self._repeats >= PULSE_AFTER:
+            self._pulse = len(self._held)
+            self._held.append(False)
+        else:
+            self._held.append(False)
+            self._pulse = None
+            self._anchor = coarse
+            self._repeats = 0
 
     def result(self) -> PictureStats:
         """The statistics of every frame fed so far."""
@@ -143,4 +197,5 @@ class PictureAnalyser:
             scene_changes=tuple(scenes),
             filmstrip=tuple(self._stills),
             frame_seconds=self._frame_s,
+            held=np.asarray(self._held, dtype=bool),
         )

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 MIN_BLACK_RUN_S = 0.1  # shorter black moments are cuts through black, not runs
 MIN_FROZEN_RUN_S = 2.0
+# An encoder's B-frames blend the frame at either end of a held picture with its neighbour,
+# so a picture held for exactly MIN_FROZEN_RUN_S measures up to a frame short at each end.
+FROZEN_EDGE_FRAMES = 2
 MAX_STILLS = 8
 
 
@@ -35,7 +38,8 @@ def _black_frames(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observ
     pic = m.video.picture
     black = tuple(TimeSpan(s.start, s.end, "black") for s in pic.runs(pic.black, MIN_BLACK_RUN_S))
     frozen_mask = pic.frozen() & ~pic.black
-    frozen = tuple(TimeSpan(s.start, s.end, "frozen") for s in pic.runs(frozen_mask, MIN_FROZEN_RUN_S))
+    shortest = MIN_FROZEN_RUN_S - FROZEN_EDGE_FRAMES * pic.frame_seconds
+    frozen = tuple(TimeSpan(s.start, s.end, "frozen") for s in pic.runs(frozen_mask, shortest))
     opening = black[0].seconds if black and black[0].start <= 1e-3 else 0.0
     values = {
         "opening_black": round(opening, 3),
@@ -49,8 +53,8 @@ def _black_frames(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observ
         notes.append(f"the clip opens on {opening:.2f} s of black: platforms often use the first frame "
                      "as the thumbnail")
     if frozen:
-        notes.append("frozen = the picture does not change at all (a still slate also counts; check it "
-                     "is intended)")
+        notes.append("frozen = the same picture repeated frame after frame, within codec noise (a still "
+                     "slate also counts; check it is intended)")
     spans = black + frozen
     return Observation("black-frames", values, spans=spans, stills=_stills(m, spans), notes=tuple(notes))
 
