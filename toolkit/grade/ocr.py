@@ -23,6 +23,7 @@ the detector works (onnxruntime releases the GIL); the queue bounds the frames h
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import queue
 import threading
@@ -35,6 +36,7 @@ import numpy as np
 
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH, Box
 from toolkit.grade.moments import Still
+from toolkit.grade.text_look import LOOK_LAG, LineLook, measure_look
 from toolkit.media.ocr import MIN_SCORE, OcrEngine, load_cv2
 
 __all__ = ["DENSE_STEP", "MIN_SCORE", "OcrEngine", "OcrSample", "TextLine", "TextMeasurements",
@@ -58,11 +60,13 @@ _LINE_CACHE = 96
 
 @dataclass(frozen=True, slots=True)
 class TextLine:
-    """One line of text as read: its words, the recogniser's confidence, its box."""
+    """One line of text as read: its words, the recogniser's confidence, its box; `look` what
+    its pixels look like and whether they moved (for telling captions from text in the footage)."""
 
     text: str
     score: float
     box: Box
+    look: LineLook | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -126,9 +130,10 @@ class TextSampler:
         self._last_thumb: np.ndarray | None = None
         self._lines: deque[tuple[Box, np.ndarray, str, float]] = deque(maxlen=_LINE_CACHE)
         self._held: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._recent: deque[tuple[float, np.ndarray]] = deque(maxlen=8)  # OCR frames of the last LOOK_LAG s
         self._detections = 0
         self._recognitions = 0
-        self._jobs: queue.Queue[tuple[float, Phase, np.ndarray, np.ndarray, np.ndarray] | None] = \
+        self._jobs: queue.Queue[tuple[float, Phase, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None] = \
             queue.Queue(maxsize=_QUEUE)
         self._failure: BaseException | None = None
         self._worker = threading.Thread(target=self._work, name="reel-ocr", daemon=True)
@@ -138,6 +143,10 @@ class TextSampler:
         """Consider one decoded frame (`big` at OCR size, `small` at analysis size, both RGB;
         `thumb` the grey thumbnail used for change detection)."""
         self._held = (time, big, small, thumb)
+        while self._recent and self._recent[0][0] < time - LOOK_LAG - 1e-6:
+            self._recent.popleft()
+        earlier = self._recent[0][1] if self._recent and self._recent[0][0] < time - 1e-6 else None
+        self._recent.append((time, big))
         due = False
         phase: Phase = "body"
         while self._next < len(self._grid) and self._grid[self._next][0] <= time + 1e-6:
@@ -147,7 +156,7 @@ class TextSampler:
         if due:
             if self._failure is not None:
                 self.close()
-            self._jobs.put((time, phase, big, small, thumb))
+            self._jobs.put((time, phase, big, small, thumb, earlier))
 
     def close(self) -> None:
         """Stop the worker (idempotent); re-raise what it failed with, if anything."""
@@ -163,7 +172,8 @@ class TextSampler:
         container claims still has its final picture checked for an end card."""
         self.close()
         if self._held is not None and (not self._samples or self._held[0] - self._samples[-1].time > 0.25):
-            self._take(*self._held[:1], "ending", *self._held[1:])
+            earlier = self._recent[0][1] if self._recent and self._recent[0][0] < self._held[0] - 1e-6 else None
+            self._take(*self._held[:1], "ending", *self._held[1:], earlier)
         self._held = None
         return TextMeasurements(tuple(self._samples), self._opening, self._ending_from,
                                 self._detections, self._recognitions)
@@ -179,18 +189,19 @@ class TextSampler:
 
     # ------------------------------------------------------------------ internals (worker thread)
 
-    def _take(self, time: float, phase: Phase, big: np.ndarray, small: np.ndarray, thumb: np.ndarray) -> None:
+    def _take(self, time: float, phase: Phase, big: np.ndarray, small: np.ndarray, thumb: np.ndarray,
+              earlier: np.ndarray | None = None) -> None:
         last = self._last_thumb
         if last is not None and self._samples and last.shape == thumb.shape and not _changed(last, thumb):
             prev = self._samples[-1]
             self._samples.append(OcrSample(time, phase, prev.lines, True, prev.still))
             return
         self._last_thumb = thumb
-        lines = self._read(big, small)
+        lines = self._read(big, small, earlier)
         still = make_still(small, time, tuple(line.box for line in lines)) if lines else None
         self._samples.append(OcrSample(time, phase, lines, False, still))
 
-    def _read(self, big: np.ndarray, small: np.ndarray) -> tuple[TextLine, ...]:
+    def _read(self, big: np.ndarray, small: np.ndarray, earlier: np.ndarray | None = None) -> tuple[TextLine, ...]:
         sh, sw = small.shape[:2]
         bh, bw = big.shape[:2]
         boxes = self._engine.detect(small[..., ::-1])
@@ -220,7 +231,10 @@ class TextSampler:
                 line = TextLine(text, round(score, 3), ref)
                 self._lines.append((ref, signature, text, score))
                 found[slot] = line
-        kept = [line for line in found if line is not None and line.text and line.score >= MIN_SCORE]
+        kept = [dataclasses.replace(line, look=measure_look(big, earlier, (
+                    round(line.box.x / rx * fx), round(line.box.y / ry * fy),
+                    round(line.box.right / rx * fx), round(line.box.bottom / ry * fy))))
+                for line in found if line is not None and line.text and line.score >= MIN_SCORE]
         return tuple(sorted(kept, key=lambda line: (round(line.box.y / 24), line.box.x)))
 
     def _known(self, ref: Box, signature: np.ndarray) -> TextLine | None:

@@ -16,6 +16,10 @@ from toolkit.grade.results import CheckResult, Report
 # (check, value) -> (singular, plural) noun for values the checks declare without a unit
 _NOUNS: dict[tuple[str, str], tuple[str, str]] = {
     ("captions-safe-zone", "outside"): ("line outside the safe box", "lines outside the safe box"),
+    ("captions-safe-zone", "scene_text_outside"): ("line of text in the footage outside the safe box (not counted)",
+                                                   "lines of text in the footage outside the safe box (not counted)"),
+    ("captions-safe-zone", "uncertain_outside"): ("line outside the safe box to look at (caption or footage?)",
+                                                  "lines outside the safe box to look at (caption or footage?)"),
     ("safe-language", "errors"): ("unsafe phrase", "unsafe phrases"),
     ("safe-language", "warnings"): ("phrase to reconsider", "phrases to reconsider"),
     ("safe-language", "infos"): ("lived-experience note", "lived-experience notes"),

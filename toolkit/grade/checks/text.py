@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,10 +18,12 @@ from toolkit.grade.checks.card_timing import CardLine, find_card, find_mentions,
 from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.ocr import DENSE_STEP, OcrSample
 from toolkit.grade.results import Observation
+from toolkit.grade.text_kind import classify
 
 if TYPE_CHECKING:
     from toolkit.care.helplines import HelplineEntry
     from toolkit.grade.context import GradeContext
+    from toolkit.grade.known_text import KnownText
     from toolkit.grade.measure import Measurements
     from toolkit.grade.picture import PictureStats
     from toolkit.media.probe import MediaInfo
@@ -227,35 +229,57 @@ def _captions_safe_zone(info: MediaInfo, m: Measurements, ctx: GradeContext) -> 
     if missing is not None:
         return missing
     assert m.text is not None
-    safe = ctx.safe_box
+    known: Sequence[KnownText] | None = None
+    cuts = m.video.picture.scene_changes if m.video is not None else ()
+    return safe_zone_observation(m.text.samples, cuts, ctx.safe_box, known)
+
+
+def safe_zone_observation(samples: Sequence[OcrSample], cuts: Sequence[float], safe: Box,
+                          known: Sequence[KnownText] | None = None) -> Observation:
+    """The safe-zone check on OCR `samples`: caption-like lines outside `safe` are counted
+    (`outside`, the failure); lines judged text in the footage (`toolkit.grade.text_kind`) or
+    that could not be told apart are reported beside them, with their reasons and stills.
+    Lines matching `known` text (Reel's own) are captions wherever they are."""
     slack = Box(safe.x - SAFE_TOLERANCE, safe.y - SAFE_TOLERANCE, safe.w + 2 * SAFE_TOLERANCE,
                 safe.h + 2 * SAFE_TOLERANCE)
-    seen: dict[tuple[str, int, int], float] = {}
+    seen: list[tuple[float, str]] = []
     stills: list[Still] = []
     spans: list[TimeSpan] = []
     worst = 0
-    for sample in m.text.samples:
-        if sample.reused:
+    apart: dict[str, list[str]] = {"scene": [], "uncertain": []}
+    apart_stills: list[Still] = []
+    for track, judged in classify(samples, cuts, known):
+        out_hits = [(i, line) for i, line in track.hits if not samples[i].reused and not slack.contains(line.box)]
+        if not out_hits:
             continue
-        out = [line for line in sample.lines if not slack.contains(line.box)]
-        fresh = []
-        for line in out:
-            key = (line.text.lower(), line.box.x // 32, line.box.y // 32)
-            worst = max(worst, _overshoot(line.box, safe))
-            if key not in seen:
-                seen[key] = sample.time
-                fresh.append(line)
-        if fresh:
-            spans.append(TimeSpan(sample.time, sample.time, "; ".join(f"“{ln.text}”" for ln in fresh)))
-            if sample.still is not None and len(stills) < MAX_STILLS:
-                stills.append(dataclasses.replace(sample.still, boxes=tuple(ln.box for ln in out),
-                                                  caption=_where(out[0].box, safe)))
-    read = tuple(f"{t:.1f} s: “{text}”" for (text, _, _), t in seen.items())
-    values = {"outside": len(seen), "worst_overshoot": worst}
-    notes = (f"safe box x {safe.x}–{safe.right}, y {safe.y}–{safe.bottom} at {REFERENCE_WIDTH}×{REFERENCE_HEIGHT}; "
-             f"{SAFE_TOLERANCE} px slack for box detection",)
+        if judged.kind != "caption":
+            i, line = out_hits[0]
+            when = f"{samples[track.first].time:.1f}–{samples[track.last].time:.1f} s"
+            apart[judged.kind].append(f"“{track.text}” ({when}, {_where(line.box, safe)}): {'; '.join(judged.reasons)}")
+            if samples[i].still is not None:
+                label = "text in the footage, not a caption" if judged.kind == "scene" else "caption or footage?"
+                apart_stills.append(dataclasses.replace(samples[i].still, boxes=(line.box,),
+                                                        caption=f"{label}: “{track.text}”"))
+            continue
+        # one count per caption, however often it was read or wherever it moved
+        i, line = out_hits[0]
+        worst = max([worst] + [_overshoot(ln.box, safe) for _, ln in out_hits])
+        seen.append((samples[i].time, track.text))
+        spans.append(TimeSpan(samples[i].time, samples[track.last].time, f"“{track.text}”"))
+        if samples[i].still is not None and len(stills) < MAX_STILLS:
+            stills.append(dataclasses.replace(samples[i].still, boxes=(line.box,), caption=_where(line.box, safe)))
+    spans.sort(key=lambda s: s.start)
+    stills += apart_stills[:max(0, MAX_STILLS - len(stills))]
+    read = tuple(f"{t:.1f} s: “{text}”" for t, text in sorted(seen))
+    values = {"outside": len(seen), "worst_overshoot": worst, "scene_text_outside": len(apart["scene"]),
+              "uncertain_outside": len(apart["uncertain"])}
+    notes = [f"safe box x {safe.x}–{safe.right}, y {safe.y}–{safe.bottom} at {REFERENCE_WIDTH}×{REFERENCE_HEIGHT}; "
+             f"{SAFE_TOLERANCE} px slack for box detection"]
+    notes += [f"judged text in the footage, not a caption (not counted): {n}" for n in apart["scene"]]
+    notes += [f"could not tell caption from text in the footage (look at it; not counted as a failure): {n}"
+              for n in apart["uncertain"]]
     return Observation("captions-safe-zone", values, spans=tuple(spans), stills=tuple(stills), read=read,
-                       notes=notes)
+                       notes=tuple(notes))
 
 
 def _overshoot(box: Box, safe: Box) -> int:
@@ -339,10 +363,15 @@ SPECS: tuple[CheckSpec, ...] = (
                   "samples_with_text": number(""), "samples": number(""),
               }, _captions_present),
     CheckSpec("captions-safe-zone", "Text inside the safe zone",
-              f"Text boxes found anywhere in the film outside {describe_safe_zone()}.",
+              f"Captions (text laid over the film) found anywhere outside {describe_safe_zone()}; "
+              "text in the footage (a sign, a book cover) is reported apart.",
               "outside", {
-                  "outside": number("", "distinct text lines found outside the safe box"),
+                  "outside": number("", "caption lines found outside the safe box (each counted once)"),
                   "worst_overshoot": number("px", "furthest a line reaches outside (reference pixels)"),
+                  "scene_text_outside": number("", "lines outside the safe box judged text in the footage "
+                                                   "(a sign, a book cover), not captions: not a failure"),
+                  "uncertain_outside": number("", "lines outside the safe box that could not be told apart "
+                                                  "from text in the footage: look at them"),
               }, _captions_safe_zone),
     CheckSpec("safe-language", "Safe-messaging language", "The safe-messaging lint over all on-screen text read.",
               "errors", {
