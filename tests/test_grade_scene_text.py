@@ -16,6 +16,7 @@ from toolkit.grade.context import make_context
 from toolkit.grade.grader import grade, observe
 from toolkit.grade.known_text import KnownText
 from toolkit.grade.ocr import OcrEngine, OcrSample, TextLine
+from toolkit.grade.report_html import render_html
 from toolkit.grade.results import Report
 from toolkit.grade.rubric import load_rubric
 from toolkit.grade.text_kind import build_tracks, classify, matches_known, similar
@@ -46,6 +47,10 @@ def test_held_out_clip_is_judged_right(held_out: dict[tuple[str, int], Report], 
         assert values["outside"] == 0
         assert values["scene_text_outside"] >= 1
         assert any(n.startswith("judged text in the footage") for n in result.notes)
+        # with a still of it in the HTML report, apart from the problem frames
+        page = render_html(report)
+        assert "<h2>Text in the footage</h2>" in page and "text in the footage, not a caption: “" in page
+        assert "<h2>Problem frames</h2>" not in page or "captions-safe-zone at" not in page
     else:
         assert values["outside"] >= 1
         assert result.spans and result.stills

@@ -20,6 +20,7 @@ from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_SAFE, REFERENCE_WIDTH
 from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.report_json import report_to_dict, write_text
 from toolkit.grade.results import Report
+from toolkit.grade.text_kind import STILL_LABELS
 from toolkit.grade.wording import SCORE_MEANING, container_name, measured_words, target_words, verdict_line
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -50,7 +51,7 @@ def render_html(report: Report) -> str:
         target={r.id: target_words(r) for r in ordered},
         container=container_name(report.media.format_name, report.clip),
         contact_sheet=_contact_sheet(report),
-        problem_frames=_problem_frames(report),
+        problem_frames=_problem_frames(report), footage_text_frames=_footage_text_frames(report),
         loudness_svg=loudness_svg(report), timeline_svg=timeline_svg(report),
         clock=_clock,
     )
@@ -118,6 +119,21 @@ def _contact_sheet(report: Report) -> list[_Figure]:
     return figures
 
 
+def _footage_text(still: Still) -> bool:
+    """A still of text judged part of the footage (or undecided): shown apart, never as a problem."""
+    return still.caption.startswith(tuple(STILL_LABELS.values()))
+
+
+def _footage_text_frames(report: Report) -> list[_Figure]:
+    """The lines outside the safe zone that were not counted as captions, one still each."""
+    out = []
+    for result in report.results:
+        if result.check == "captions-safe-zone":
+            out += [_figure(s, f"{_clock(s.time)}: {s.caption}", safe_zone=True)
+                    for s in result.stills if _footage_text(s)]
+    return out[:MAX_PROBLEM_FRAMES]
+
+
 def _problem_frames(report: Report) -> list[_Figure]:
     seen: set[int] = set()
     out: list[_Figure] = []
@@ -125,6 +141,8 @@ def _problem_frames(report: Report) -> list[_Figure]:
         if not result.failed:
             continue
         for still in result.stills:
+            if _footage_text(still):
+                continue
             if id(still) in seen or len(out) >= MAX_PROBLEM_FRAMES:
                 continue
             seen.add(id(still))

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from toolkit.grade.ocr import OcrSample, TextLine
 
 Kind = Literal["caption", "scene", "uncertain"]
+# how the stills of lines that are not counted as captions are captioned (the HTML report
+# shows them in their own section, whether the check passed or not)
+STILL_LABELS: dict[Kind, str] = {"scene": "text in the footage, not a caption", "uncertain": "caption or footage?"}
 
 SAME_TEXT = 0.6  # similarity (0–1) above which two readings are the same words
 MOVED_CHANGE = 6.0  # grey levels: the letters changed in place by at least this much ...

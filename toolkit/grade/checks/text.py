@@ -18,7 +18,7 @@ from toolkit.grade.checks.card_timing import CardLine, find_card, find_mentions,
 from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.ocr import DENSE_STEP, OcrSample
 from toolkit.grade.results import Observation
-from toolkit.grade.text_kind import classify
+from toolkit.grade.text_kind import STILL_LABELS, classify
 
 if TYPE_CHECKING:
     from toolkit.care.helplines import HelplineEntry
@@ -257,9 +257,8 @@ def safe_zone_observation(samples: Sequence[OcrSample], cuts: Sequence[float], s
             when = f"{samples[track.first].time:.1f}–{samples[track.last].time:.1f} s"
             apart[judged.kind].append(f"“{track.text}” ({when}, {_where(line.box, safe)}): {'; '.join(judged.reasons)}")
             if samples[i].still is not None:
-                label = "text in the footage, not a caption" if judged.kind == "scene" else "caption or footage?"
                 apart_stills.append(dataclasses.replace(samples[i].still, boxes=(line.box,),
-                                                        caption=f"{label}: “{track.text}”"))
+                                                        caption=f"{STILL_LABELS[judged.kind]}: “{track.text}”"))
             continue
         # one count per caption, however often it was read or wherever it moved
         i, line = out_hits[0]
