@@ -21,6 +21,7 @@ from toolkit.grade.checks import CHECKS
 from toolkit.grade.context import make_context
 from toolkit.grade.measure import Measurements, measure
 from toolkit.grade.moments import TimeSpan
+from toolkit.grade.picture import PictureAnalyser
 from toolkit.grade.results import Observation
 from toolkit.media.ocr import load_cv2
 from toolkit.media.probe import MediaInfo, probe
@@ -99,11 +100,18 @@ def with_freeze(frames: Iterable[np.ndarray], at: float, seconds: float) -> list
     return out[:a + 1] + [out[a]] * (n - 1) + out[a + 1:len(out) - n + 1]
 
 
+def doubled(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """Every frame twice: 30 fps footage in a 60 fps file (a phone's or an editor's frame doubling)."""
+    for frame in frames:
+        yield frame
+        yield frame
+
+
 def encode(path: Path, ffmpeg: str, frames: Iterable[np.ndarray], *, crf: int = 23,
-           gop: int | None = None) -> Path:
+           gop: int | None = None, fps: int = FPS) -> Path:
     """Pipe RGB frames to libx264 (yuv420p, B-frames as usual); `gop` forces keyframes that often."""
     argv = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "rawvideo",
-            "-pix_fmt", "rgb24", "-s", f"{W}x{H}", "-r", str(FPS), "-i", "-", "-c:v", "libx264",
+            "-pix_fmt", "rgb24", "-s", f"{W}x{H}", "-r", str(fps), "-i", "-", "-c:v", "libx264",
             "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p"]
     if gop:
         argv += ["-g", str(gop), "-keyint_min", str(gop)]
@@ -162,7 +170,7 @@ def longest_held(clip: Measured) -> float:
     video = clip[1].video
     assert video is not None
     pic = video.picture
-    return max((s.seconds for s in pic.runs(pic.frozen())), default=0.0)
+    return max((s.seconds for s in pic.frozen_runs()), default=0.0)
 
 
 MOVING = [n for n in CLIPS if not n.startswith(("freeze", "still"))]
@@ -194,3 +202,16 @@ def test_a_still_slate_is_frozen_with_its_note(measured: Callable[[str], Measure
     assert [(s.start, s.end) for s in obs.spans if s.label == "frozen"] == [(0.0, 5.0)]
     assert obs.values["longest_freeze"] == 5.0
     assert any(n.startswith("frozen = the same picture repeated frame after frame") for n in obs.notes)
+
+
+def test_frame_doubling_is_not_a_freeze() -> None:
+    """30 fps slow footage with every frame shown twice (60 fps): each picture is held for two
+    frames, then the next one is; back to back they are separate held pictures, never one run."""
+    analyser = PictureAnalyser(60.0, 4.0)
+    for i, frame in enumerate(doubled(pan(4, 2.0))):
+        small = cv2.resize(np.clip(frame, 0, 255).astype(np.uint8), (W // 2, H // 2), interpolation=cv2.INTER_AREA)
+        analyser.feed(small, i / 60)
+    pic = analyser.result()
+    assert pic.frozen().mean() > 0.9  # every picture is indeed shown twice
+    assert max(s.seconds for s in pic.frozen_runs()) == pytest.approx(2 / 60, abs=1e-3)
+    assert pic.frozen_runs(1.0) == ()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -47,7 +48,8 @@ class PictureStats:
 
     `change` is the mean absolute grey-level difference from the previous frame (0–255);
     `motion` the share of thumbnail pixels that moved by more than `MOTION_STEP`; `held`
-    marks the frames of a held picture (see `frozen`); None when it was not measured.
+    numbers the held pictures (see `frozen`): 0 for a frame that holds none, k for the
+    frames of the k-th; None when it was not measured.
     """
 
     times: np.ndarray
@@ -62,13 +64,16 @@ class PictureStats:
 
     def runs(self, mask: np.ndarray, min_seconds: float = 0.0) -> tuple[TimeSpan, ...]:
         """Stretches where `mask` (one bool per frame) holds, at least `min_seconds` long.
-        A run lasts until the next frame's time (or one frame past the last)."""
+        A run lasts until the next frame's time (or one frame past the last). `mask` may
+        also label frames with integers (0 = none): a change of label starts a new run."""
         if not len(mask) or not mask.any():
             return ()
-        edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        labels = np.concatenate(([0], np.asarray(mask, dtype=np.int64), [0]))
+        bounds = np.flatnonzero(labels[1:] != labels[:-1])  # where a new label starts
         out = []
-        for a, b in zip(starts, stops, strict=True):
+        for a, b in pairwise(bounds):
+            if not labels[a + 1]:
+                continue
             start = float(self.times[a])
             end = float(self.times[b]) if b < len(self.times) else float(self.times[-1]) + self.frame_seconds
             if end - start >= min_seconds - 1e-9:
@@ -81,7 +86,14 @@ class PictureStats:
         frames repeat. Slow real footage is never frozen however little it moves per frame."""
         if self.held is None:
             return np.zeros(len(self.times), dtype=bool)
-        return self.held.copy()
+        return self.held > 0
+
+    def frozen_runs(self, min_seconds: float = 0.0, *, outside: np.ndarray | None = None) -> tuple[TimeSpan, ...]:
+        """The held pictures shown for at least `min_seconds`, each its own run (two held
+        pictures back to back are two runs), leaving out frames where `outside` holds."""
+        if self.held is None:
+            return ()
+        return self.runs(np.where(outside, 0, self.held) if outside is not None else self.held, min_seconds)
 
     def still_near(self, time: float) -> Still | None:
         """The filmstrip still closest to `time`."""
@@ -112,7 +124,8 @@ class PictureAnalyser:
         self._lagged: list[float] = []
         self._stills: list[Still] = []
         self._grey: np.ndarray | None = None
-        self._held: list[bool] = []
+        self._held: list[int] = []  # the number of the held picture each frame shows, 0 for none
+        self._holds = 0
         self._anchor: np.ndarray | None = None  # the held picture, coarse (DRIFT_BLOCK blocks)
         self._repeats = 0  # repeats in a row since the anchor was taken
         self._pulse: int | None = None  # a re-draw waiting for the next frame to repeat it
@@ -122,8 +135,9 @@ class PictureAnalyser:
         cv2 = self._cv2
         grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
         h, w = grey.shape
-        thumb = cv2.resize(grey, (max(1, w // THUMB_DIVISOR), max(1, h // THUMB_DIVISOR)),
-                           interpolation=cv2.INTER_AREA).astype(np.int16)
+        small = cv2.resize(grey, (max(1, w // THUMB_DIVISOR), max(1, h // THUMB_DIVISOR)),
+                           interpolation=cv2.INTER_AREA)
+        thumb = small.astype(np.int16)
         self._times.append(time)
         self._luma.append(float(thumb.mean()) / 255.0)
         self._black.append(bool((thumb <= BLACK_LEVEL).mean() >= BLACK_SHARE))
@@ -138,38 +152,40 @@ class PictureAnalyser:
         self._lagged.append(float(np.abs(thumb - lagged).mean()) if lagged is not None else 0.0)
         self._recent.append(thumb)
         self._prev = thumb
-        self._hold(grey)
+        self._hold(grey, small)
         if time >= self._next_still and len(self._stills) < FILMSTRIP_MAX:
             self._stills.append(make_still(rgb, time, max_width=135))
             self._next_still = time + self._step
         return thumb
 
-    def _hold(self, grey: np.ndarray) -> None:
-        """Mark whether this frame shows the held picture (online; a pulse is settled one frame later)."""
+    def _hold(self, grey: np.ndarray, small: np.ndarray) -> None:
+        """Mark whether this frame shows the held picture (online; a pulse is settled one frame
+        later). `small` is the uint8 thumbnail, shrunk further into the drift blocks."""
         cv2 = self._cv2
         h, w = grey.shape
-        coarse = cv2.resize(grey, (max(1, w // DRIFT_BLOCK), max(1, h // DRIFT_BLOCK)),
+        coarse = cv2.resize(small, (max(1, w // DRIFT_BLOCK), max(1, h // DRIFT_BLOCK)),
                             interpolation=cv2.INTER_AREA).astype(np.float32)
         prev, self._grey = self._grey, grey
         if prev is None or self._anchor is None:
-            self._held.append(False)
+            self._held.append(0)
             self._anchor = coarse
             return
         repeat = cv2.countNonZero(cv2.absdiff(grey, prev)) <= REPEAT_SHARE * grey.size
         near = float(np.abs(coarse - self._anchor).max()) <= DRIFT_LEVELS
         if repeat and near:
             if self._repeats == 0:
-                self._held[-1] = True  # the first showing of the picture the run holds
+                self._holds += 1
+                self._held[-1] = self._holds  # the first showing of the picture the run holds
             if self._pulse is not None:
-                self._held[self._pulse] = True
+                self._held[self._pulse] = self._holds
                 self._pulse = None
-            self._held.append(True)
+            self._held.append(self._holds)
             self._repeats += 1
         elif not repeat and near and self._pulse is None and self._repeats >= PULSE_AFTER:
             self._pulse = len(self._held)
-            self._held.append(False)
+            self._held.append(0)
         else:
-            self._held.append(False)
+            self._held.append(0)
             self._pulse = None
             self._anchor = coarse
             self._repeats = 0
@@ -197,5 +213,5 @@ class PictureAnalyser:
             scene_changes=tuple(scenes),
             filmstrip=tuple(self._stills),
             frame_seconds=self._frame_s,
-            held=np.asarray(self._held, dtype=bool),
+            held=np.asarray(self._held, dtype=np.int32),
         )

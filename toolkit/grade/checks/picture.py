@@ -37,9 +37,8 @@ def _black_frames(info: MediaInfo, m: Measurements, ctx: GradeContext) -> Observ
         return unavailable("black-frames", "the video was not measured")
     pic = m.video.picture
     black = tuple(TimeSpan(s.start, s.end, "black") for s in pic.runs(pic.black, MIN_BLACK_RUN_S))
-    frozen_mask = pic.frozen() & ~pic.black
     shortest = MIN_FROZEN_RUN_S - FROZEN_EDGE_FRAMES * pic.frame_seconds
-    frozen = tuple(TimeSpan(s.start, s.end, "frozen") for s in pic.runs(frozen_mask, shortest))
+    frozen = tuple(TimeSpan(s.start, s.end, "frozen") for s in pic.frozen_runs(shortest, outside=pic.black))
     opening = black[0].seconds if black and black[0].start <= 1e-3 else 0.0
     values = {
         "opening_black": round(opening, 3),
