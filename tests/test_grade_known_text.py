@@ -295,3 +295,24 @@ def _clip(*tags: tuple[str, str]):
     info = MediaInfo(path=Path("clip.mp4"), format_name="mov,mp4,m4a,3gp,3g2,mj2", duration=3.0, size_bytes=1,
                      video=video, audio=None, bit_rate=None)
     return dataclasses.replace(info, tags=tags)
+
+
+# ------------------------------------------------------------------ in the check
+
+
+@pytest.mark.render
+def test_the_safe_zone_check_uses_the_films_own_text_and_says_where_it_came_from(draft, tmp_path) -> None:
+    from toolkit.grade.grader import grade
+    from toolkit.grade.rubric import load_rubric
+
+    film, _ = draft
+    report = grade(film, load_rubric(), context=make_context(region="IE"))
+    result = next(r for r in report.results if r.id == "captions-safe-zone")
+    assert result.status == "pass"
+    assert "Reel's own text: where the clip's `reel_text` metadata says Reel drew text" in result.notes
+    copy = tmp_path / "resized.mp4"
+    _ffmpeg("-i", str(film), "-vf", "scale=360:640", "-map_metadata", "0", "-movflags", "+use_metadata_tags",
+            "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "copy", str(copy))
+    report = grade(copy, load_rubric(), context=make_context(region="IE"))
+    result = next(r for r in report.results if r.id == "captions-safe-zone")
+    assert any(n.startswith("Reel's own text: the clip's `reel_text` metadata was ignored") for n in result.notes)

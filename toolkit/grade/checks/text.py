@@ -229,9 +229,12 @@ def _captions_safe_zone(info: MediaInfo, m: Measurements, ctx: GradeContext) -> 
     if missing is not None:
         return missing
     assert m.text is not None
-    known: Sequence[KnownText] | None = None
+    from toolkit.grade.known_text import known_text_for  # loads the plan's types only for this check
+
+    known, known_note = known_text_for(info, ctx)
     cuts = m.video.picture.scene_changes if m.video is not None else ()
-    return safe_zone_observation(m.text.samples, cuts, ctx.safe_box, known)
+    observed = safe_zone_observation(m.text.samples, cuts, ctx.safe_box, known)
+    return dataclasses.replace(observed, notes=(*observed.notes, f"Reel's own text: {known_note}"))
 
 
 def safe_zone_observation(samples: Sequence[OcrSample], cuts: Sequence[float], safe: Box,
