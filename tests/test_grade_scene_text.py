@@ -114,6 +114,25 @@ def test_text_that_comes_with_a_picture_cut_is_scene_text() -> None:
     assert _kinds(_samples(frames))["EXIT"] == "uncertain"  # no cut, and no caption changed then either
 
 
+def test_captions_that_change_with_each_slide_stay_captions() -> None:
+    # a slideshow: every caption change falls on a picture cut, in the same place under the buttons
+    frames = [[_line(CAPTIONS[i // 2], 700, 1000)] for i in range(8)]
+    kinds = _kinds(_samples(frames), cuts=(1.5, 3.5, 5.5))
+    assert all(kinds[c] == "caption" for c in CAPTIONS), kinds
+    judged = {t.text: j for t, j in classify(_samples(frames), (1.5, 3.5, 5.5))}
+    assert "gave its place to other text (2.0 s)" in judged[CAPTIONS[0]].reasons
+
+
+def test_undecided_lines_outside_are_reported_not_failed() -> None:
+    from toolkit.geometry import REFERENCE_SAFE
+    from toolkit.grade.checks.text import safe_zone_observation
+
+    obs = safe_zone_observation(_samples([[_line("Reach out", 900, 1500)]]), (), REFERENCE_SAFE)
+    assert obs.values["outside"] == 0 and obs.values["uncertain_outside"] == 1
+    assert any(n.startswith("could not tell caption from text in the footage") and "“Reach out”" in n
+               for n in obs.notes)
+
+
 def test_faint_text_with_no_other_evidence_is_uncertain_or_scene() -> None:
     frames = [[_line("ghost", 900, 1500, contrast=40.0)]]
     (_, judged), = classify(_samples(frames))
