@@ -3,6 +3,7 @@
     python bench/scene_text_score.py                 # both splits, into a temporary folder
     python bench/scene_text_score.py --split dev -v  # one split, with every track's judgement
     python bench/scene_text_score.py --json out.json
+    python bench/scene_text_score.py --seeds 201 202 203   # more clips no one tuned on
 
 Makes the clips of `tests/scene_text_clips.py` (clean films with a sign, a book cover, a phone
 screen, T-shirt text, a poster outside the safe box; defect films with captions under the
@@ -69,6 +70,7 @@ def _print_table(name: str, table: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("dev", "held-out", "both"), default="both")
+    parser.add_argument("--seeds", type=int, nargs="+", help="score these seeds instead (e.g. fresh held-out ones)")
     parser.add_argument("--json", type=Path, help="write the rows and tables here")
     parser.add_argument("--keep", type=Path, help="make the clips in this folder and keep them")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -78,6 +80,8 @@ def main() -> int:
     maker, engine = SceneTextClips(folder, ffmpeg), OcrEngine()
     splits = {"dev": DEV_SEEDS, "held-out": HELD_OUT_SEEDS}
     chosen = list(splits) if args.split == "both" else [args.split]
+    if args.seeds:
+        splits, chosen = {"seeds": tuple(args.seeds)}, ["seeds"]
     out, start = {}, time.perf_counter()
     for name in chosen:
         print(f"== {name} (seeds {', '.join(map(str, splits[name]))})")
