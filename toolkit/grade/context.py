@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from toolkit.care.cardread import CardService, custom_service
 from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.lint import RuleSet, load_rules
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic
@@ -56,6 +57,9 @@ class GradeContext:
     captions_source: str = ""
     captions_file: Path | None = None
     safe_box: Box = REFERENCE_SAFE  # the planner's, standards §2.2
+    # The storyboard's own local services (`end_card.custom_services`): their numbers count on
+    # the card like the directory's, instead of reading as numbers that are nobody's.
+    custom_services: tuple[CardService, ...] = ()
 
     @property
     def flagged_topics(self) -> tuple[str, ...]:
@@ -82,8 +86,10 @@ def make_context(*, region: str | None = None, topics: Iterable[str] = (), story
     plan_problem: str | None = None
     captions: tuple[Cue, ...] | None = None
     source = ""
+    customs: tuple[CardService, ...] = ()
     if storyboard is not None:
         sb_region, sb_topics, language, plan, plan_problem = _from_storyboard(Path(storyboard))
+        customs = _custom_services(Path(storyboard))
         region = region or sb_region
         chosen_topics = chosen_topics or list(sb_topics)
         if plan is not None:
@@ -94,7 +100,7 @@ def make_context(*, region: str | None = None, topics: Iterable[str] = (), story
     return GradeContext(region=code, topics=tuple(dict.fromkeys(chosen_topics)), directory=directory,
                         rules=rules, language=language, storyboard=storyboard, plan=plan,
                         plan_problem=plan_problem, captions=captions, captions_source=source,
-                        captions_file=captions_file)
+                        captions_file=captions_file, custom_services=customs)
 
 
 def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary | None, str | None]:
@@ -130,6 +136,15 @@ def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary
             events.append(Cue(start, end, words, len(events) + 1))
     summary = PlanSummary(float(timeline.duration), len(timeline.segments), tuple(events), text_map(timeline))
     return sb.region, topics, sb.language, summary, None
+
+
+def _custom_services(path: Path) -> tuple[CardService, ...]:
+    """The storyboard's custom services as the card reader knows them (none if its model is invalid:
+    `_from_storyboard` has raised for that already)."""
+    alone = _storyboard_alone(path)
+    if alone is None:
+        return ()
+    return tuple(custom_service(c.name, call=c.call, text=c.text, web=c.web) for c in alone.end_card.custom_services)
 
 
 def _storyboard_alone(path: Path) -> Storyboard | None:

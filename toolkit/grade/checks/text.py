@@ -53,8 +53,9 @@ def _no_text(check: str, m: Measurements) -> Observation | None:
 
 def card_services(ctx: GradeContext) -> tuple[CardService, ...]:
     """Every service of the film's region whose numbers may appear on its card, in directory
-    order (emergency and superseded numbers are known, so never "wrong", but never counted)."""
-    return tuple(directory_service(e) for e in ctx.directory.for_region(ctx.region))
+    order (emergency and superseded numbers are known, so never "wrong", but never counted),
+    then the storyboard's custom services when one was given."""
+    return (*(directory_service(e) for e in ctx.directory.for_region(ctx.region)), *ctx.custom_services)
 
 
 def services_in(text: str, entries: Iterable[HelplineEntry]) -> tuple[HelplineEntry, ...]:
