@@ -1,6 +1,6 @@
 """Packaging hook (the metadata lives in pyproject.toml).
 
-Wheels carry the project's top-level data folders (`templates/`, `rubrics/`, `schema/`) inside
+Wheels carry the project's top-level data folders (`templates/`, `rubrics/`, `schema/`, `assets/`) inside
 the package as `toolkit/shipped/`, so `pip install .` or a wheel works outside a checkout.
 Editable installs (the README's) read the checkout's folders directly, so nothing is copied.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-SHIPPED = ("templates", "rubrics", "schema")
+SHIPPED = ("templates", "rubrics", "schema", "assets")
 
 
 class BuildWithData(build_py):

@@ -17,7 +17,7 @@ from toolkit.film.template.loader import available_templates
 from toolkit.grade.rubric import available_rubrics
 from toolkit.settings import Settings
 
-SHIPPED = ("templates", "rubrics", "schema")
+SHIPPED = ("templates", "rubrics", "schema", "assets")
 
 
 def files_under(folder: Path) -> set[str]:
@@ -66,15 +66,18 @@ def test_a_wheel_carries_the_data_and_reel_finds_it_outside_the_checkout(repo_ro
         "from toolkit.film.template.loader import available_templates, templates_dir\n"
         "from toolkit.grade.rubric import available_rubrics\n"
         "from toolkit.settings import Settings\n"
+        "from toolkit.film.assets import find_asset\n"
         "print(json.dumps([toolkit.__file__, str(templates_dir()), available_templates(),\n"
-        "                  list(available_rubrics()), str(Settings.data_dir('schema'))]))\n"
+        "                  list(available_rubrics()), str(Settings.data_dir('schema')),\n"
+        "                  str(find_asset('ping').path)]))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "REEL_HOME"} | {"PYTHONPATH": str(target)}
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env,
                          check=True)  # fmt: skip
-    module, templates, names_found, rubrics, schema = json.loads(out.stdout)
+    module, templates, names_found, rubrics, schema, ping = json.loads(out.stdout)
     assert module.startswith(str(target))  # the installed copy, not the checkout
     assert templates == str(target / "toolkit" / "shipped" / "templates")
     assert names_found == available_templates() and "default" in names_found
     assert rubrics == list(available_rubrics())
     assert (Path(schema) / "storyboard.schema.json").is_file()
+    assert ping == str(target / "toolkit" / "shipped" / "assets" / "sounds" / "ping.wav") and Path(ping).is_file()
