@@ -46,7 +46,7 @@ AMBER = (252, 163, 17, 255)
 PAPER = (248, 245, 239, 255)
 RATE = 48_000
 PEAK_DBFS = -3.0  # every sound's sample peak
-LICENCE = "CC0-1.0 (original work of the Reel project)"
+LICENCE = "CC0-1.0"  # SPDX; assets/LICENSE.md says whose work it is
 
 
 @dataclass(frozen=True)
@@ -357,10 +357,10 @@ ITEMS: tuple[Item, ...] = (
          "at 24,24) shows a screen recording layered under it.", _phone_frame),
     Item("photo-frame", "graphic", "graphics/photo-frame.png", "A print's white border; its clear window "
          "(520×520 at 40,40) shows a photo layered under it.", _photo_frame),
-    Item("ping", "sound", "sounds/ping.wav", "A soft two-note notification ping, 0.7 s.", _ping),
-    Item("whoosh", "sound", "sounds/whoosh.wav", "A soft airy whoosh for a transition, 0.9 s.", _whoosh),
-    Item("pop", "sound", "sounds/pop.wav", "A short round pop for a sticker appearing, 0.14 s.", _pop),
-    Item("chime", "sound", "sounds/chime.wav", "A gentle bell chime that rings out, 1.6 s.", _chime),
+    Item("ping", "sound", "sounds/ping.wav", "A soft two-note notification ping.", _ping),
+    Item("whoosh", "sound", "sounds/whoosh.wav", "A soft airy whoosh for a transition.", _whoosh),
+    Item("pop", "sound", "sounds/pop.wav", "A short round pop for a sticker appearing.", _pop),
+    Item("chime", "sound", "sounds/chime.wav", "A gentle bell chime that rings out.", _chime),
 )
 
 HEADER = "# The asset library index, written by scripts/make_assets.py (do not edit by hand).\n"

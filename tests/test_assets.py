@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def test_the_library_is_the_checkouts_folder_and_lists_every_kind(monkeypatch) -
     for asset in library:
         assert asset.path.is_file(), asset.name
         assert asset.path.is_relative_to(ROOT / "assets")
-        assert asset.licence.startswith("CC0-1.0") and asset.description.endswith(".")
+        assert asset.licence == "CC0-1.0" and asset.description.endswith(".")
     files = {p for p in (ROOT / "assets").rglob("*") if p.is_file()}
     assert files == {a.path for a in library} | {ROOT / "assets" / "index.yaml", ROOT / "assets" / "LICENSE.md"}
     assert sum(p.stat().st_size for p in files) < 1_000_000  # the whole library stays small
@@ -100,3 +101,152 @@ def test_find_asset_by_name_and_kind_with_did_you_mean() -> None:
         find_asset("ping", kinds=("sticker", "lower-third", "graphic"))
     with pytest.raises(AssetError, match=r"no asset called `zzz` in the library \(`reel assets list`"):
         find_asset("zzz")
+
+
+# --- a broken library: each problem a clear AssetError naming the index, line, column and field ---
+
+GOOD = "  - name: dot\n    kind: sticker\n    file: dot.png\n    description: A dot.\n    licence: CC0-1.0\n"
+
+
+def _library(folder: Path, entries: str, *, files: tuple[str, ...] = ("dot.png",)) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.yaml").write_text(f"assets:\n{entries}", encoding="utf-8")
+    for name in files:
+        Image.new("RGBA", (8, 8)).save(folder / name)
+    return folder
+
+
+@pytest.mark.parametrize(("entries", "expected"), [
+    ("  - [unclosed\n", r"index.yaml:3:1: YAML syntax: did not find expected ',' or ']'"),
+    (GOOD.replace("    licence: CC0-1.0\n", ""),
+     r"index.yaml:2:5: assets\[0\]: `licence` is missing or empty; it must be text"),
+    (GOOD.replace("kind: sticker", "kind: emoji"),
+     r"index.yaml:3:11: assets\[0\].kind: `emoji` is not a kind; use one of sticker, lower-third, graphic, sound"),
+    (GOOD.replace("dot.png", "../../outside.png"),
+     r"index.yaml:4:11: assets\[0\].file: `../../outside.png` is outside the library folder"),
+    (GOOD.replace("dot.png", "/etc/passwd.png"), r"index.yaml:4:11: assets\[0\].file: `/etc/passwd.png` is outside"),
+    (GOOD + GOOD, r"index.yaml:7:11: assets\[1\].name: the name `dot` is already used by assets\[0\]; asset names "
+                  r"must be unique"),
+    (GOOD.replace("kind: sticker", "kind: sound"), r"index.yaml:4:11: assets\[0\].file: a sound is a .wav or .flac"),
+    (GOOD.replace("name: dot", "name: Big Dot"), r"index.yaml:2:11: assets\[0\].name: `Big Dot` is not an asset name"),
+    (GOOD + "    licence_url: x\n", r"index.yaml:7:5: assets\[0\].licence_url: unknown field `licence_url`"),
+    ("  - just a string\n", r"index.yaml:2:5: assets\[0\]: each asset is a mapping"),
+], ids=["yaml", "missing-field", "kind", "escape", "absolute", "duplicate", "sound-file", "name", "unknown", "scalar"])
+def test_a_broken_index_is_a_located_asset_error(tmp_path, entries: str, expected: str) -> None:
+    folder = _library(tmp_path / "lib", entries)
+    with pytest.raises(AssetError) as caught:
+        assets(folder)
+    message = str(caught.value)
+    assert message.startswith(f"the asset library's index {folder / 'index.yaml'} is broken")
+    assert any(re.search(expected, line) for line in message.splitlines()[1:]), message
+
+
+def test_every_problem_of_an_index_is_listed_at_once(tmp_path) -> None:
+    folder = _library(tmp_path / "lib", GOOD.replace("kind: sticker", "kind: emoji") + GOOD.replace("dot", "o k"))
+    with pytest.raises(AssetError) as caught:
+        assets(folder)
+    message = str(caught.value)
+    assert "(2 problems)" in message and "assets[0].kind" in message and "assets[1].name" in message
+
+
+def test_an_index_without_a_list_or_a_file_says_so(tmp_path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.yaml").write_text("assets: 3\n", encoding="utf-8")
+    with pytest.raises(AssetError, match=r"index.yaml:1:9: assets: needs an `assets:` list"):
+        assets(tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    with pytest.raises(AssetError, match=r"index .*b/index.yaml is missing; reinstall Reel or run "
+                                         r"scripts/make_assets.py"):
+        assets(tmp_path / "b")
+
+
+def test_a_missing_file_is_an_error_naming_the_asset_and_file(tmp_path) -> None:
+    folder = _library(tmp_path / "lib", GOOD, files=())
+    assert [a.name for a in assets(folder)] == ["dot"]  # listing the index does not need the files
+    with pytest.raises(AssetError, match=r"asset `dot`: its file .*lib/dot.png is missing from the library"):
+        find_asset("dot", folder=folder)
+
+
+def test_reel_home_chooses_the_library(tmp_path, monkeypatch) -> None:
+    _library(tmp_path / "assets", GOOD)
+    monkeypatch.setenv("REEL_HOME", str(tmp_path))
+    assert library_dir() == tmp_path / "assets"
+    assert [a.name for a in assets()] == ["dot"] and find_asset("dot").path == (tmp_path / "assets" / "dot.png")
+
+
+# --- `reel assets` ------------------------------------------------------------------------
+
+def test_reel_assets_list_shows_every_asset_with_its_measure(runner) -> None:
+    from toolkit.cli import cli
+
+    result = runner.invoke(cli, ["assets", "list"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    for asset in assets():
+        assert asset.name in result.stdout
+    assert "256×256 px" in result.stdout and "0.70 s" in result.stdout and "CC0-1.0" in result.stdout
+
+
+def test_reel_assets_list_json_and_kind(runner) -> None:
+    import json
+
+    from toolkit.cli import cli
+
+    result = runner.invoke(cli, ["assets", "list", "--kind", "sound", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["library"] == str(library_dir())
+    by_name = {a["name"]: a for a in data["assets"]}
+    assert set(by_name) == {a.name for a in assets() if a.kind == "sound"}
+    assert by_name["ping"]["seconds"] == 0.7 and by_name["ping"]["width"] is None
+    assert by_name["ping"]["problem"] is None and by_name["ping"]["licence"] == "CC0-1.0"
+    stickers = json.loads(runner.invoke(cli, ["assets", "list", "--kind", "sticker", "--json"]).stdout)["assets"]
+    assert {(a["name"], a["width"], a["height"]) for a in stickers} >= {("heart", 256, 256), ("arrow-up", 160, 320)}
+    assert runner.invoke(cli, ["assets", "list", "--kind", "emoji"]).exit_code == 2
+
+
+def test_reel_assets_list_names_a_missing_file_and_fails(runner, tmp_path, monkeypatch) -> None:
+    from toolkit.cli import cli
+
+    _library(tmp_path / "assets", GOOD, files=())
+    monkeypatch.setenv("REEL_HOME", str(tmp_path))
+    result = runner.invoke(cli, ["assets", "list"], terminal_width=200)
+    assert result.exit_code == 1
+    assert "missing or unreadable" in result.stdout
+    assert "asset `dot`: its file" in result.stderr and "dot.png is missing" in result.stderr
+    broken = runner.invoke(cli, ["assets", "preview", str(tmp_path / "sheet.png")])
+    assert broken.exit_code != 0 and "no sheet written" in broken.stderr
+    assert not (tmp_path / "sheet.png").exists()
+
+
+def test_reel_assets_preview_writes_a_sheet_and_refuses_to_replace_it(runner, tmp_path) -> None:
+    from toolkit.cli import cli
+
+    out = tmp_path / "sheet.png"
+    result = runner.invoke(cli, ["assets", "preview", str(out)])
+    assert result.exit_code == 0, result.output
+    pictures = sum(a.kind != "sound" for a in assets())
+    sounds = len(assets()) - pictures
+    with Image.open(out) as sheet:
+        assert sheet.format == "PNG" and sheet.width == 16 + 5 * 216
+        # header, rows of picture tiles, a heading, rows of waveforms (see toolkit/film/asset_sheet.py)
+        assert sheet.height == 56 + -(-pictures // 5) * 260 + 40 + -(-sounds // 5) * 140
+        first_tile = np.asarray(sheet.convert("RGB").crop((16, 56, 216, 256)))
+    assert len({tuple(p) for p in first_tile.reshape(-1, 3)}) > 20  # the heart on its checkerboard
+    before = out.read_bytes()
+    again = runner.invoke(cli, ["assets", "preview", str(out)])
+    assert again.exit_code != 0 and "already exists: use --force" in again.stderr
+    assert out.read_bytes() == before
+    assert runner.invoke(cli, ["assets", "preview", str(out), "--kind", "sound", "--force"]).exit_code == 0
+    with Image.open(out) as sounds_only:
+        assert sounds_only.height == 56 + 40 + -(-sounds // 5) * 140
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_wheels_carry_the_library() -> None:
+    import ast
+
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    shipped = next(ast.literal_eval(n.value) for n in tree.body
+                   if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "SHIPPED")
+    assert "assets" in shipped  # the wheel build itself is tested in tests/test_packaging.py
+    assert "graft assets" in (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines()

@@ -31,12 +31,13 @@ COMMANDS: dict[str, str] = {
     "check-flash": "toolkit.cli.flash:check_flash",
     "grade": "toolkit.cli.grade:grade",
     "templates": "toolkit.cli.templates:templates",
+    "assets": "toolkit.cli.assets:assets",
 }
 
 # `reel --help` lists the commands by who uses them; every command in COMMANDS appears once.
 AUDIENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Trainees (make a film)", ("new", "validate", "render", "still", "sheet", "lint", "helplines")),
-    ("Editors (templates, plans, checks)", ("templates", "plan", "check-flash", "schema")),
+    ("Editors (templates, plans, checks)", ("templates", "assets", "plan", "check-flash", "schema")),
     ("Tutors (grade exported clips)", ("grade",)),
 )
 
