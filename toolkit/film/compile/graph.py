@@ -24,6 +24,7 @@ from pathlib import Path
 
 from toolkit.film.compile import audio
 from toolkit.film.compile.joins import join_pieces, overlay_text
+from toolkit.film.compile.layers import composite_layers
 from toolkit.film.compile.loudness import AudioGain
 from toolkit.film.compile.nodes import Graph, Stream, rate
 from toolkit.film.compile.output import (
@@ -75,9 +76,10 @@ def compile_render(timeline: Timeline, raster: RasterPlan, *, output: Path, enco
     graph = Graph()
     if len(groups) == 1:
         producers: tuple[tuple[str, ...], ...] = ()
-        picture = join_pieces(groups[0], timeline.segments, timeline.canvas, graph)
+        picture = _with_layers(join_pieces(groups[0], timeline.segments, timeline.canvas, graph), groups[0],
+                               timeline, raster, graph)
     else:
-        producers = tuple(_producer(group, timeline, encode) for group in groups)
+        producers = tuple(_producer(group, timeline, raster, encode) for group in groups)
         canvas = timeline.canvas
         picture = graph.input("pipe:0", format="rawvideo", pix_fmt=RAW_PIXEL_FORMAT,
                               video_size=(canvas.width, canvas.height), framerate=rate(canvas.fps))["v"]
@@ -92,15 +94,24 @@ def compile_render(timeline: Timeline, raster: RasterPlan, *, output: Path, enco
     return RenderCommands(producers, tuple(encoder))
 
 
-def _producer(group: Sequence[Piece], timeline: Timeline, encode: EncodeSettings) -> tuple[str, ...]:
-    """One chunk's frames, raw, on stdout: exactly as many as its pieces hold."""
+def _producer(group: Sequence[Piece], timeline: Timeline, raster: RasterPlan,
+              encode: EncodeSettings) -> tuple[str, ...]:
+    """One chunk's frames, raw, on stdout: exactly as many as its pieces hold (layers drawn)."""
     graph = Graph()
-    picture = join_pieces(group, timeline.segments, timeline.canvas, graph)
+    picture = _with_layers(join_pieces(group, timeline.segments, timeline.canvas, graph), group, timeline, raster,
+                           graph)
     body = graph.argv([picture], "pipe:1")
     frames = sum(piece.length for piece in group)
     return (*global_options(loglevel="warning", threads=encode.threads, progress=False), *body[:-1],
             "-f", "rawvideo", "-pix_fmt", RAW_PIXEL_FORMAT, "-r", rate(timeline.canvas.fps), "-fps_mode", "cfr",
             "-frames:v", str(frames), body[-1])
+
+
+def _with_layers(picture: Stream, group: Sequence[Piece], timeline: Timeline, raster: RasterPlan, graph: Graph, *,
+                 frames: int | None = None) -> Stream:
+    """The layers over a chunk's picture (its first `frames` frames only, when given)."""
+    count = sum(piece.length for piece in group) if frames is None else frames
+    return composite_layers(picture, timeline, raster.layers, group[0].start, count, graph)
 
 
 def _with_text(picture: Stream, timeline: Timeline, raster: RasterPlan, graph: Graph, *,
@@ -150,6 +161,8 @@ def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[i
             continue
         graph = Graph()
         picture = join_pieces(group, timeline.segments, timeline.canvas, graph)
+        # layers showing after the last wanted frame are not opened
+        picture = _with_layers(picture, group, timeline, raster, graph, frames=local[-1] + 1)
         # trim ends the graph right after the last wanted frame, so nothing later is decoded
         picture = picture.filter("trim", end_frame=local[-1] + 1)
         if first:

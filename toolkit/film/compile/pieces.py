@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from toolkit.film.compile.layers import opens_decoder
 from toolkit.film.plan.timeline import Segment, Timeline, TransitionKind
 
 # At most this many segments open in one filtergraph (see the module docstring). Four keeps a
@@ -79,19 +80,57 @@ def pieces(segments: Sequence[Segment]) -> list[Piece]:
 
 
 def chunks(timeline: Timeline, max_segments: int = CHUNK_SEGMENTS) -> list[list[Piece]]:
-    """The film's pieces grouped so that no group touches more than `max_segments` segments."""
+    """The film's pieces grouped so that no group touches more than `max_segments` segments.
+
+    Layers count too (`Timeline.layers`): each footage or picture layer showing in a group's
+    frames is one more input held open (`layers.opens_decoder`; colour and gradient layers are
+    generated small and do not count). A body piece is cut where such a layer starts or ends, so
+    a chunk can end inside a segment and the next one reopens the segment (and the layers still
+    showing) from their own frames. A piece whose own frames need more inputs than the bound (a
+    transition under three footage layers with the default 4) gets a chunk to itself: the planner
+    is expected to keep segments plus footage/picture layers showing at once within the bound.
+    """
     if max_segments < 2:
         raise ValueError("a chunk must hold at least the two sides of a transition")
+    spans = [(i, layer.start, layer.end) for i, layer in enumerate(timeline.layers) if opens_decoder(layer)]
     groups: list[list[Piece]] = []
-    touched: set[int] = set()
-    for piece in pieces(timeline.segments):
-        if groups and len(touched | piece.segments) <= max_segments:
-            groups[-1].append(piece)
-            touched |= piece.segments
-        else:
-            groups.append([piece])
-            touched = set(piece.segments)
+    touched: set[int | tuple[str, int]] = set()
+    for whole in pieces(timeline.segments):
+        for piece in _cut_at(whole, spans):
+            end = piece.start + piece.length
+            uses: set[int | tuple[str, int]] = {*piece.segments,
+                                                *(("layer", i) for i, a, b in spans if a < end and b > piece.start)}
+            if groups and len(touched | uses) <= max_segments:
+                previous = groups[-1][-1]
+                groups[-1][-1:] = _rejoined(previous, piece)
+                touched |= uses
+            else:
+                groups.append([piece])
+                touched = uses
     return groups
+
+
+def _cut_at(piece: Piece, spans: Sequence[tuple[int, int, int]]) -> list[Piece]:
+    """A body piece cut at the layer edges inside it (a transition piece stays whole)."""
+    if piece.transition is not None or not spans:
+        return [piece]
+    end = piece.start + piece.length
+    edges = sorted({e for _, a, b in spans for e in (a, b) if piece.start < e < end})
+    part = piece.parts[0]
+    out, at = [], piece.start
+    for edge in [*edges, end]:
+        out.append(Piece(at, (Part(part.segment, part.first + at - piece.start, edge - at),)))
+        at = edge
+    return out
+
+
+def _rejoined(previous: Piece, piece: Piece) -> list[Piece]:
+    """The two pieces as one when they are consecutive frames of one segment's body, else both."""
+    if previous.transition is None and piece.transition is None and previous.parts[0].segment == \
+            piece.parts[0].segment and previous.parts[0].first + previous.length == piece.parts[0].first:
+        first = previous.parts[0]
+        return [Piece(previous.start, (Part(first.segment, first.first, first.count + piece.length),))]
+    return [previous, piece]
 
 
 def needed(group: Sequence[Piece]) -> dict[int, tuple[int, int]]:

@@ -40,6 +40,7 @@ from PIL import Image, ImageDraw, ImageOps
 from toolkit.atomic import replacing, write_atomic
 from toolkit.errors import AssetError, Issue, RenderError
 from toolkit.film.compile.fonts import FontBook, default_fallbacks
+from toolkit.film.compile.layer_art import LayerArt, draw_layer_art
 from toolkit.film.compile.shaping import require_layout
 from toolkit.film.plan.timeline import ImageBlock, Overlay, TextBlock, Timeline
 from toolkit.geometry import Box
@@ -64,13 +65,15 @@ class RasterPlan:
     """What the compiler needs: the ffconcat file and where its images go on the canvas.
 
     `concat` is None when nothing is drawn. `warnings` name characters that were drawn from a
-    fallback font, or could not be drawn at all, per overlay.
+    fallback font, or could not be drawn at all, per overlay. `layers` holds what each of the
+    Timeline's layers needs drawn once (`layer_art`), one entry per layer, in order.
     """
 
     concat: Path | None
     box: Box
     images: tuple[RasterImage, ...]
     warnings: tuple[Issue, ...] = ()
+    layers: tuple[LayerArt, ...] = ()
 
 
 @dataclass
@@ -99,8 +102,12 @@ def rasterise(timeline: Timeline, workdir: Path, *, fallback_fonts: Sequence[Pat
         if layer is not None:
             layers[index] = layer
     intervals = _intervals(timeline.frames, timeline.overlays, set(layers))
+    try:
+        art = draw_layer_art(timeline.layers, workdir) if timeline.layers else ()
+    except OSError as exc:
+        raise _disk_error(exc, workdir) from None
     if not layers:
-        return RasterPlan(None, Box(0, 0, 0, 0), (), tuple(warnings))
+        return RasterPlan(None, Box(0, 0, 0, 0), (), tuple(warnings), art)
     box = _union(layers.values(), canvas)
     try:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -109,7 +116,7 @@ def rasterise(timeline: Timeline, workdir: Path, *, fallback_fonts: Sequence[Pat
         concat = _write_concat(workdir, images, timeline.canvas.fps, timeline.frames)
     except OSError as exc:
         raise _disk_error(exc, workdir) from None
-    return RasterPlan(concat, box, images, tuple(warnings))
+    return RasterPlan(concat, box, images, tuple(warnings), art)
 
 
 # ------------------------------------------------------------------ timing
