@@ -214,7 +214,7 @@ def test_reel_assets_list_names_a_missing_file_and_fails(runner, tmp_path, monke
     assert "missing or unreadable" in result.stdout
     assert "asset `dot`: its file" in result.stderr and "dot.png is missing" in result.stderr
     broken = runner.invoke(cli, ["assets", "preview", str(tmp_path / "sheet.png")])
-    assert broken.exit_code != 0 and "no sheet written" in broken.stderr
+    assert broken.exit_code == 1 and "no sheet written" in broken.stderr
     assert not (tmp_path / "sheet.png").exists()
 
 
@@ -250,3 +250,17 @@ def test_wheels_carry_the_library() -> None:
                    if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "SHIPPED")
     assert "assets" in shipped  # the wheel build itself is tested in tests/test_packaging.py
     assert "graft assets" in (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines()
+
+
+def test_an_unreadable_file_is_named(tmp_path) -> None:
+    from toolkit.film.asset_sheet import measure
+
+    folder = _library(tmp_path / "lib", GOOD + GOOD.replace("dot", "beep").replace("sticker", "sound")
+                      .replace("beep.png", "beep.wav"), files=("dot.png",))
+    (folder / "beep.wav").write_bytes(b"not a sound at all")
+    (folder / "dot.png").write_bytes(b"not a picture")
+    dot, beep = assets(folder)
+    with pytest.raises(AssetError, match=r"asset `dot`: .*lib/dot.png cannot be read as a picture"):
+        measure(dot)
+    with pytest.raises(AssetError, match=r"asset `beep`: .*lib/beep.wav cannot be read as a sound"):
+        measure(beep)
