@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
@@ -186,15 +187,18 @@ def test_reel_assets_list_shows_every_asset_with_its_measure(runner) -> None:
     assert "256×256 px" in result.stdout and "0.70 s" in result.stdout and "CC0-1.0" in result.stdout
 
 
-def test_reel_assets_list_json_and_kind(runner) -> None:
-    import json
+def test_reel_assets_list_json_and_kind(runner, tmp_path) -> None:
+    import jsonschema
 
     from toolkit.cli import cli
 
     result = runner.invoke(cli, ["assets", "list", "--kind", "sound", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["library"] == str(library_dir())
+    schema = json.loads((ROOT / "schema" / "assets.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["schema"] == "reel-assets/1" and data["library"] == str(library_dir())
     by_name = {a["name"]: a for a in data["assets"]}
     assert set(by_name) == {a.name for a in assets() if a.kind == "sound"}
     assert by_name["ping"]["seconds"] == 0.7 and by_name["ping"]["width"] is None
@@ -202,6 +206,8 @@ def test_reel_assets_list_json_and_kind(runner) -> None:
     stickers = json.loads(runner.invoke(cli, ["assets", "list", "--kind", "sticker", "--json"]).stdout)["assets"]
     assert {(a["name"], a["width"], a["height"]) for a in stickers} >= {("heart", 256, 256), ("arrow-up", 160, 320)}
     assert runner.invoke(cli, ["assets", "list", "--kind", "emoji"]).exit_code == 2
+    written = runner.invoke(cli, ["assets", "list", "--json", str(tmp_path / "lib.json")])
+    assert written.exit_code == 0 and json.loads((tmp_path / "lib.json").read_text(encoding="utf-8"))["assets"]
 
 
 def test_reel_assets_list_names_a_missing_file_and_fails(runner, tmp_path, monkeypatch) -> None:
@@ -212,6 +218,10 @@ def test_reel_assets_list_names_a_missing_file_and_fails(runner, tmp_path, monke
     result = runner.invoke(cli, ["assets", "list"], terminal_width=200)
     assert result.exit_code == 1
     assert "missing or unreadable" in result.stdout
+    as_json = runner.invoke(cli, ["assets", "list", "--json"])
+    assert as_json.exit_code == 1
+    (dot,) = json.loads(as_json.stdout)["assets"]
+    assert dot["width"] is None and "dot.png is missing" in dot["problem"]
     assert "asset `dot`: its file" in result.stderr and "dot.png is missing" in result.stderr
     broken = runner.invoke(cli, ["assets", "preview", str(tmp_path / "sheet.png")])
     assert broken.exit_code == 1 and "no sheet written" in broken.stderr

@@ -3,11 +3,11 @@ name as `asset: NAME`: list it, or preview it as a contact sheet."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from toolkit.cli.jsonout import JsonCommand, emit_json, json_option
 from toolkit.cli.output import PathArg
 from toolkit.cli.style import plain, rich_console, secho
 
@@ -40,22 +40,22 @@ def _measured(kinds: tuple[str, ...]) -> tuple[list, list[str]]:
     return found, problems
 
 
-@assets.command("list")
+@assets.command("list", cls=JsonCommand)
 @_kind_option
-@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON on standard output.")
-def list_assets(kinds: tuple[str, ...], as_json: bool) -> None:
+@json_option("The listed assets (schema/assets.schema.json)")
+def list_assets(kinds: tuple[str, ...], json_to: str | Path | None) -> None:
     """Every asset with its kind, size or length, description and licence."""
     from toolkit.film.assets import library_dir
 
     found, problems = _measured(kinds)
     broken = {p.split("`")[1] for p in problems}
-    if as_json:
-        click.echo(json.dumps({"library": str(library_dir()), "assets": [
+    if json_to is not None:
+        emit_json({"schema": "reel-assets/1", "library": str(library_dir()), "assets": [
             {"name": m.asset.name, "kind": m.asset.kind, "file": str(m.asset.path), "width": m.width,
              "height": m.height, "seconds": None if m.seconds is None else round(m.seconds, 3),
              "description": m.asset.description, "licence": m.asset.licence,
              "problem": next((p for p in problems if p.startswith(f"asset `{m.asset.name}`")), None)}
-            for m in found]}, indent=2, ensure_ascii=False))
+            for m in found]}, json_to)
     else:
         from rich.table import Table
 
