@@ -5,8 +5,9 @@ DUTY OF CARE, for everything this script draws or synthesises (read before addin
   an asset can never add a flash the film's flash gate has to catch.
 - No imagery of self-harm, its methods or its means, and nothing that mimics injury (no red
   drips, cuts, pills, ropes, bridges, blades). Symbols of warmth and company only.
-- A calm palette (navy, teal, sand, coral, off-white) and a navy outline around every light
-  shape and a light one around dark shapes, so a sticker keeps ≥ 3:1 contrast on any footage.
+- A calm palette (navy, teal, sand, coral, off-white), and a navy outline around every sticker
+  at ≥ 4.5:1 against its fill, so on light footage the outline reads and on dark footage the
+  fill does (tests/test_assets.py checks it).
 - No words on stickers: text in a film must go through the safe-messaging lint and the layout
   checks, which read the storyboard's text, not pixels of a picture. Panels for words
   (lower thirds) are drawn empty; the storyboard puts its text over them.

@@ -274,3 +274,21 @@ def test_an_unreadable_file_is_named(tmp_path) -> None:
         measure(dot)
     with pytest.raises(AssetError, match=r"asset `beep`: .*lib/beep.wav cannot be read as a sound"):
         measure(beep)
+
+
+@pytest.mark.parametrize("asset", [a for a in assets() if a.kind == "sticker"], ids=lambda a: a.name)
+def test_every_sticker_has_a_navy_outline_that_contrasts_with_its_fill(asset) -> None:
+    """The duty-of-care rule at the top of scripts/make_assets.py: on light footage the outline
+    reads, on dark footage the fill does, because the two differ by at least 4.5:1."""
+    from toolkit.care.contrast import contrast_ratio
+
+    navy = _script().NAVY[:3]
+    with Image.open(asset.path) as im:
+        pixels = np.asarray(im.convert("RGBA")).reshape(-1, 4)
+    opaque = pixels[pixels[:, 3] == 255][:, :3]
+    colours, counts = np.unique(opaque, axis=0, return_counts=True)
+    share = dict(zip(map(tuple, colours.tolist()), counts / counts.sum(), strict=True))
+    assert share.get(navy, 0) > 0.02, "a navy outline"
+    fill = max((c for c in share if c != navy), key=share.get)
+    assert share[fill] > 0.3
+    assert contrast_ratio(fill, navy) >= 4.5
