@@ -292,3 +292,26 @@ def test_every_sticker_has_a_navy_outline_that_contrasts_with_its_fill(asset) ->
     fill = max((c for c in share if c != navy), key=share.get)
     assert share[fill] > 0.3
     assert contrast_ratio(fill, navy) >= 4.5
+
+
+def test_a_symlink_out_of_the_library_is_refused(tmp_path) -> None:
+    outside = tmp_path / "secret.png"
+    Image.new("RGBA", (8, 8)).save(outside)
+    folder = _library(tmp_path / "lib", GOOD.replace("dot.png", "link.png"), files=())
+    (folder / "link.png").symlink_to(outside)
+    with pytest.raises(AssetError, match=r"index.yaml:4:11: assets\[0\].file: `link.png` is outside the library"):
+        assets(folder)
+
+
+def test_reel_assets_with_a_broken_index_prints_every_problem_and_exits_1(runner, tmp_path, monkeypatch) -> None:
+    from toolkit.cli import cli
+
+    _library(tmp_path / "assets", GOOD + GOOD)
+    monkeypatch.setenv("REEL_HOME", str(tmp_path))
+    for args in (["assets", "list"], ["assets", "list", "--json"], ["assets", "preview", str(tmp_path / "s.png")]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1, args
+        assert result.stdout == "" and not (tmp_path / "s.png").exists()
+        assert f"Error: the asset library's index {tmp_path / 'assets' / 'index.yaml'} is broken (1 problem):" \
+            in result.stderr
+        assert "index.yaml:7:11: assets[1].name: the name `dot` is already used by assets[0]" in result.stderr
