@@ -104,18 +104,21 @@ def _place(cue: AudioCue, fps: Fraction, graph: Graph) -> Stream:
     length = samples(cue.length, fps)
     options: dict[str, object] = {"ss": seconds(cue.source_start)}
     span = None if cue.source_end is None else max(cue.source_end - cue.source_start, Fraction(0))
+    played = Fraction(cue.length) / fps * cue.speed  # seconds of the file the cue plays
     if cue.loop and span is None:
         options["stream_loop"] = -1
-    elif span is not None and (cue.loop or span < Fraction(cue.length) / fps + _MARGIN_SECONDS):
+    elif span is not None and (cue.loop or span < played + _MARGIN_SECONDS):
         # A trimmed cue never plays past its trim's end.
         options["t"] = seconds(span)
     else:
-        options["t"] = seconds(Fraction(cue.length) / fps + _MARGIN_SECONDS)
+        options["t"] = seconds(played + _MARGIN_SECONDS)
     stream = graph.input(cue.path, **options)["a"]
     stream = stream.filter("aresample", SAMPLE_RATE).filter("aformat", **_FORMAT)
+    for factor in tempo_factors(cue.speed):
+        stream = stream.filter("atempo", factor)
     if cue.loop and span is not None:
         # The trimmed span, exactly, played round and round (a few seconds of samples in memory).
-        size = max(1, round(span * SAMPLE_RATE))
+        size = max(1, round(span / cue.speed * SAMPLE_RATE))
         stream = stream.filter("apad").filter("atrim", end_sample=size)
         stream = stream.filter("aloop", loop=-(-length // size) - 1, size=size)
     # A file shorter than its cue ends in silence; end_sample counts samples, so the cut is exact.
@@ -132,6 +135,19 @@ def _place(cue: AudioCue, fps: Fraction, graph: Graph) -> Stream:
     if start:
         stream = stream.filter("adelay", delays=f"{start}S", all=1)
     return stream
+
+
+def tempo_factors(speed: Fraction) -> list[str]:
+    """`atempo` factors whose product is `speed` (none at 1): each at least 0.5, the lowest
+    `atempo` keeps pitch well at, so 0.25 is 0.5 × 0.5."""
+    factors: list[str] = []
+    speed = Fraction(speed)
+    while speed < Fraction(1, 2):
+        factors.append("0.5")
+        speed *= 2
+    if speed != 1:
+        factors.append(f"{float(speed):.9g}")
+    return factors
 
 
 def _sum(streams: Sequence[Stream], graph: Graph) -> Stream | None:

@@ -23,11 +23,11 @@ decoding is never the bottleneck of a render).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from fractions import Fraction
 from typing import TypeVar
 
+from toolkit.film.compile.moves import MOVES
 from toolkit.film.compile.nodes import Graph, Stream, hex_color, lavfi, rate, timebase
 from toolkit.film.plan.timeline import (
     Canvas,
@@ -35,7 +35,6 @@ from toolkit.film.plan.timeline import (
     Fit,
     GradientSource,
     ImageSource,
-    Move,
     Segment,
     Source,
     VideoSource,
@@ -52,13 +51,14 @@ _BLUR_DIVISOR = 8
 _BLUR_SIGMA = 4
 _BLUR_DIM = "16+(val-16)*0.6"
 
-# Ken Burns: zoom moves go between 1× and this factor; pans travel across a frame zoomed this much.
-KEN_BURNS_ZOOM = 1.12
-
 # Flat colours are generated at this size and scaled up (identical pixels, a fraction of the memory);
 # gradients at this fraction of the canvas (a linear ramp scales up to the same ramp).
 _COLOR_SIZE = "16x16"
 _GRADIENT_DIVISOR = 4
+
+# Footage at another speed opens this much earlier than its first frame (see `_sped`): longer
+# than the gap between two frames of any real footage.
+_LEAD_SECONDS = Fraction(1, 2)
 
 # Decoder threads per input (see the module docstring).
 _DECODE_THREADS = 1
@@ -69,7 +69,6 @@ _TO_BT709 = {"out_color_matrix": "bt709", "out_range": "tv"}
 
 Builder = Callable[[Segment, Canvas, Graph, int, int], Stream]
 FitBuilder = Callable[[Stream, Canvas, Graph], Stream]
-MoveBuilder = Callable[[Stream, int, int, int, Canvas], Stream]
 
 
 def build_segment(segment: Segment, canvas: Canvas, graph: Graph, first: int = 0, count: int | None = None) -> Stream:
@@ -92,14 +91,22 @@ def build_segment(segment: Segment, canvas: Canvas, graph: Graph, first: int = 0
 
 
 def _video(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
-    """Footage frames `first`…`first + count - 1` of the segment, never one from outside its trim.
+    return build_footage(_expect(segment.source, VideoSource), canvas, graph, first, count)
 
-    Frame k of the segment shows the source at `start + k/fps` while that is inside the trim;
-    past it, `hold: last-frame` repeats the last trimmed frame and `hold: loop` shows trimmed
-    frame k mod (trim length). A part that starts late in the segment (a chunk split) opens the
-    footage at its own first needed frame, so it looks exactly like the same frames of the whole.
+
+def build_footage(src: VideoSource, canvas: Canvas, graph: Graph, first: int = 0, count: int = 1) -> Stream:
+    """Frames `first`…`first + count - 1` of footage `src`, fitted (`src.fit`, `src.focus`) to
+    `canvas.width` × `canvas.height` at `canvas.fps`: yuv420p, square pixels, pts 0, 1, 2, ….
+
+    Never a frame from outside the trim. Frame k shows the source at `start + k·speed/fps` while
+    that is inside the trim (reversed: trimmed frame `trim - 1 - k`); past it, `hold: last-frame`
+    repeats the last trimmed frame and `hold: loop` shows trimmed frame k mod (trim length). A
+    part that starts late (a chunk split, a still) opens the footage at its own first needed
+    frame, so it looks exactly like the same frames of the whole. A layer passes a canvas of its
+    box's size (`dataclasses.replace(canvas, width=w, height=h)`).
     """
-    src = _expect(segment.source, VideoSource)
+    if src.speed != 1 or src.reverse:
+        return _retimed(src, canvas, graph, first, count)
     trim = src.trim_frames(canvas.fps)
     if trim is not None and src.hold == "loop":
         offset = first % trim
@@ -116,7 +123,7 @@ def _video(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: in
             stream = graph.filter(plays, "concat", n=len(plays), v=1, a=0)
             # concat spaces its inputs by their frames' durations, which a one-frame part may lack
             stream = stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")
-            return _finish(FITS[src.fit](stream, canvas, graph), canvas)
+            return _finish(_fit(src, stream, canvas, graph), canvas)
         first = offset
     if trim is not None and first >= trim:
         # Only the held last frame is needed: decode the trim's last half second (long enough to
@@ -127,7 +134,7 @@ def _video(segment: Segment, canvas: Canvas, graph: Graph, first: int, count: in
         stream = stream.filter("tpad", stop_mode="clone", stop=-1).filter("trim", end_frame=count)
     else:
         stream = _decoded(src, canvas, graph, first, count)
-    return _finish(FITS[src.fit](stream, canvas, graph), canvas)
+    return _finish(_fit(src, stream, canvas, graph), canvas)
 
 
 def _decoded(src: VideoSource, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
@@ -163,12 +170,83 @@ def _looped(src: VideoSource, canvas: Canvas, graph: Graph, offset: int, count: 
     47 MB), so it is used only for trims within `LOOP_MEMORY_BYTES` at 1080×1920
     (`toolkit.film.plan.timeline.loop_plan`); longer trims are decoded once per play.
     """
-    stream = FITS[src.fit](_decoded(src, canvas, graph, 0, trim), canvas, graph).filter("format", "yuv420p")
+    stream = _fit(src, _decoded(src, canvas, graph, 0, trim), canvas, graph).filter("format", "yuv420p")
     loops = -(-(offset + count) // trim) - 1
     stream = stream.filter("loop", loop=loops, size=trim)
     stream = stream.filter("trim", start_frame=offset, end_frame=offset + count)
     stream = stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")
     return _finish(stream, canvas)
+
+
+def _retimed(src: VideoSource, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    """`build_footage` for footage played at another speed or backwards (same holds, same bounds)."""
+    trim = src.trim_frames(canvas.fps)
+    if src.reverse and trim is None:
+        raise ValueError(f"{src.path.name}: reversed footage needs the trim's end")
+    if trim is not None and src.hold == "loop":
+        offset = first % trim
+        if offset + count > trim:
+            if loop_plan(trim, offset, count) == "filter":
+                stream = _clip(src, canvas, graph, 0, trim)
+                stream = stream.filter("loop", loop=-(-(offset + count) // trim) - 1, size=trim)
+                stream = stream.filter("trim", start_frame=offset, end_frame=offset + count)
+            else:
+                plays, left, at = [], count, offset
+                while left:
+                    take = min(left, trim - at)
+                    plays.append(_clip(src, canvas, graph, at, take))
+                    left, at = left - take, 0
+                stream = graph.filter(plays, "concat", n=len(plays), v=1, a=0)
+            return _finish(stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N"), canvas)
+        first = offset
+    if trim is not None and first >= trim:
+        # only the held last frame is needed
+        stream = _clip(src, canvas, graph, trim - 1, 1)
+    else:
+        stream = _clip(src, canvas, graph, first, count if trim is None else min(count, trim - first))
+    stream = stream.filter("tpad", stop_mode="clone", stop=-1).filter("trim", end_frame=count)
+    return _finish(stream, canvas)
+
+
+def _clip(src: VideoSource, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    """Exactly `count` fitted frames of the retimed trim from its frame `first` (reversed when asked).
+
+    Reversed frame k is forward frame `trim - 1 - k`, so the part is forward frames
+    `trim - first - count`… decoded, fitted and then reversed: the `reverse` filter holds `count`
+    canvas-sized frames (the planner bounds reversed trims, `footage.REVERSE_MAX_FRAMES`).
+    """
+    if not src.reverse:
+        return _fit(src, _sped(src, canvas, graph, first, count), canvas, graph)
+    trim = src.trim_frames(canvas.fps)
+    assert trim is not None
+    stream = _fit(src, _sped(src, canvas, graph, trim - first - count, count), canvas, graph)
+    stream = stream.filter("format", "yuv420p").filter("reverse")
+    return stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")
+
+
+def _sped(src: VideoSource, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
+    """Exactly `count` canvas-rate frames of the trim at `src.speed`, from its frame `first`: frame
+    k shows the last source frame at or before `start + (first + k)·speed/fps`; none past `end`.
+
+    The decode opens up to `_LEAD_SECONDS` of source earlier (never before `start`): the input's
+    `-ss` drops the frame that covers the opening instant, and the lead makes the first frame
+    kept the same one a whole render shows there. Timestamps stay relative to the opening point,
+    so the `fps` filter puts every source frame in the same slot as in the whole render.
+    """
+    fps, speed = canvas.fps, src.speed
+    lead = min(first, -(-(_LEAD_SECONDS * fps / speed) // 1))
+    start = src.start + (first - lead) * speed / fps
+    stop = src.start + (first + count + _DECODE_MARGIN_FRAMES) * speed / fps
+    if src.end is not None:
+        stop = min(stop, src.end)
+    ss, until = _microseconds(start), _microseconds(stop)
+    stream = graph.input(src.path, ss=_us(ss), t=_us(max(until - ss, 1)), threads=_DECODE_THREADS)["v"]
+    if speed != 1:
+        stream = stream.filter("setpts", f"PTS*{speed.denominator}/{speed.numerator}")
+    # start_time=0: the first slot is filled even when the first kept frame falls after it
+    stream = stream.filter("fps", fps=rate(fps), start_time=0, eof_action="pass")
+    stream = stream.filter("tpad", stop_mode="clone", stop=-1)
+    return stream.filter("trim", start_frame=lead, end_frame=lead + count).filter("setpts", "PTS-STARTPTS")
 
 
 def _microseconds(value: Fraction) -> int:
@@ -222,11 +300,15 @@ SOURCES: dict[type[Source], Builder] = {
 # ------------------------------------------------------------------ fits
 
 
-def _cover(stream: Stream, canvas: Canvas, graph: Graph) -> Stream:
-    """Fill the canvas, cropping what overflows (centre crop)."""
+def _cover(stream: Stream, canvas: Canvas, graph: Graph, focus: Fraction = Fraction(1, 2)) -> Stream:
+    """Fill the canvas, cropping what overflows: at `focus` across the overflow (0 keeps the
+    left or top edge, 1/2 the centre, 1 the right or bottom edge)."""
     stream = stream.filter("scale", canvas.width, canvas.height, force_original_aspect_ratio="increase",
                            **_TO_BT709)
-    return stream.filter("crop", canvas.width, canvas.height)
+    if focus == Fraction(1, 2):
+        return stream.filter("crop", canvas.width, canvas.height)
+    at = f"{float(focus):.9g}"
+    return stream.filter("crop", canvas.width, canvas.height, f"(iw-ow)*{at}", f"(ih-oh)*{at}")
 
 
 def _contained(stream: Stream, canvas: Canvas) -> Stream:
@@ -263,75 +345,11 @@ FITS: dict[Fit, FitBuilder] = {
 }
 
 
-# ------------------------------------------------------------------ Ken Burns moves
-
-
-def _still_move(stream: Stream, length: int, first: int, count: int, canvas: Canvas) -> Stream:
-    return stream
-
-
-def _frame(first: int) -> str:
-    """The segment's frame number in a move expression: `in` counts from the part's first frame."""
-    return f"(in+{first})" if first else "in"
-
-
-def _window(stream: Stream, corners: tuple[str, str, str, str]) -> Stream:
-    """Show the window x0..x1 × y0..y1 (expressions of the segment's frame number) at full size.
-
-    `perspective` maps four sub-pixel source points to the output corners, so the window moves
-    smoothly; measured jitter 0.05 px rms at 1080×1920, against 0.12–0.15 px for scale+crop or
-    zoompan on a 2× image, whose integer crop positions make slow moves judder.
-    """
-    x0, y0, x1, y1 = corners
-    return stream.filter("perspective", x0=x0, y0=y0, x1=x1, y1=y0, x2=x0, y2=y1, x3=x1, y3=y1,
-                         interpolation="linear", eval="frame")
-
-
-def _num(value: float) -> str:
-    return f"{value:.9g}"
-
-
-def _zoom(inward: bool) -> MoveBuilder:
-    def move(stream: Stream, length: int, first: int, count: int, canvas: Canvas) -> Stream:
-        # Exponential zoom looks like constant speed: the window shrinks by the same ratio each frame.
-        k = math.log(KEN_BURNS_ZOOM) / max(length - 1, 1)
-        n = _frame(first)
-        shrink = f"exp({_num(-k)}*{n})" if inward else f"exp({_num(-k * (length - 1))}+{_num(k)}*{n})"
-        hw, hh = canvas.width / 2, canvas.height / 2
-        return _window(stream, (f"{_num(hw)}-{_num(hw)}*{shrink}", f"{_num(hh)}-{_num(hh)}*{shrink}",
-                                f"{_num(hw)}+{_num(hw)}*{shrink}", f"{_num(hh)}+{_num(hh)}*{shrink}"))
-    return move
-
-
-def _pan(axis: str, forward: bool) -> MoveBuilder:
-    def move(stream: Stream, length: int, first: int, count: int, canvas: Canvas) -> Stream:
-        size = canvas.width if axis == "x" else canvas.height
-        other = canvas.height if axis == "x" else canvas.width
-        window = size / KEN_BURNS_ZOOM
-        travel = size - window
-        step = travel / max(length - 1, 1)
-        # forward: the window travels towards larger coordinates (right / down).
-        n = _frame(first)
-        lo = f"{_num(step)}*{n}" if forward else f"{_num(travel)}-{_num(step)}*{n}"
-        hi = f"{lo}+{_num(window)}"
-        margin = (other - other / KEN_BURNS_ZOOM) / 2
-        flo, fhi = _num(margin), _num(other - margin)
-        if axis == "x":
-            return _window(stream, (lo, flo, hi, fhi))
-        return _window(stream, (flo, lo, fhi, hi))
-    return move
-
-
-MOVES: dict[Move, MoveBuilder] = {
-    "none": _still_move,
-    "zoom-in": _zoom(inward=True),
-    "zoom-out": _zoom(inward=False),
-    # pan-left: the camera turns left, so the window travels from the right edge to the left.
-    "pan-left": _pan("x", forward=False),
-    "pan-right": _pan("x", forward=True),
-    "pan-up": _pan("y", forward=False),
-    "pan-down": _pan("y", forward=True),
-}
+def _fit(src: VideoSource, stream: Stream, canvas: Canvas, graph: Graph) -> Stream:
+    """Footage fitted by its `fit`, a cover crop placed at its `focus`."""
+    if src.fit == "cover":
+        return _cover(stream, canvas, graph, src.focus)
+    return FITS[src.fit](stream, canvas, graph)
 
 
 # ------------------------------------------------------------------ helpers

@@ -24,12 +24,14 @@ def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
         src = seg.source
         keep = entry.scene.audio.keep if entry.scene is not None else True
         volume = entry.scene.audio.volume if entry.scene is not None else 1.0
-        if isinstance(src, VideoSource) and src.has_audio and keep and volume > 0:
+        if isinstance(src, VideoSource) and src.has_audio and keep and volume > 0 and not src.reverse:
             # The footage's sound keeps to the picture's trim: it stops at `to` (a held last frame is
-            # silent), or repeats the trimmed span under a looped picture.
+            # silent), or repeats the trimmed span under a looped picture; it plays at the picture's
+            # speed, pitch kept (reversed footage is silent: footage.check says so).
             cues.append(AudioCue("source", src.path, seg.start, seg.length, src.start, volume,
                                  fade_in=seg.transition_in.frames, fade_out=fade_out,
-                                 loop=src.hold == "loop" and src.end is not None, source_end=src.end))
+                                 loop=src.hold == "loop" and src.end is not None, source_end=src.end,
+                                 speed=src.speed))
         if entry.scene is not None and entry.scene.voiceover is not None:
             info = inp.info(entry.scene.voiceover)
             length = min(seg.length, round(Fraction(str(info.duration)) * fps))

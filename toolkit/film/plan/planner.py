@@ -17,7 +17,7 @@ from fractions import Fraction
 from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
 from toolkit.film.plan import audio as audio_plan
-from toolkit.film.plan import overlays, shape, text_map
+from toolkit.film.plan import footage, overlays, shape, text_map
 from toolkit.film.plan.entry import Entry
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.timeline import (
@@ -182,9 +182,10 @@ def _source(scene: Scene, inp: PlanInputs, default_bg: str) -> Source:
         # without `to`, a hold needs the footage's end (the container's length, which validation
         # has checked `from` against; a shorter picture stream holds its last frame)
         end = bgm.to.to_seconds(fps) if bgm.to is not None else (
-            Fraction(str(info.duration)) if bgm.hold != "none" else None)
+            Fraction(str(info.duration)) if bgm.hold != "none" or bgm.reverse else None)
         return VideoSource(path, bgm.from_.to_seconds(fps), bgm.fit, v.width if v else 0,
-                           v.height if v else 0, info.has_audio, end=end, hold=bgm.hold)
+                           v.height if v else 0, info.has_audio, end=end, hold=bgm.hold,
+                           speed=bgm.speed, reverse=bgm.reverse, focus=bgm.focus)
     if isinstance(bgm, ImageBackground):
         path = inp.asset(bgm.image)
         v = inp.media[path].video
@@ -251,9 +252,8 @@ def _scene_length(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> int:
     if scene.duration is not None:
         frames = scene.duration.to_frames(fps)
     elif isinstance(bg, VideoBackground):
-        info = inp.info(bg.video)
-        end = bg.to.to_seconds(fps) if bg.to is not None else Fraction(str(info.duration))
-        frames = int((end - bg.from_.to_seconds(fps)) * fps)
+        # the trim played at its speed: whole frames that start inside it
+        frames = int((footage.trim_end(inp, bg) - bg.from_.to_seconds(fps)) * fps / bg.speed)
     elif scene.voiceover is not None:
         frames = round(Fraction(str(inp.info(scene.voiceover).duration)) * fps)
     elif scene.captions is not None:
@@ -266,6 +266,7 @@ def _scene_length(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> int:
         issues.append(LocIssue((*e.loc, "duration"), "shorter than one frame (1/30 s)"))
         return 1
     if isinstance(bg, VideoBackground):
+        footage.check(inp, e, bg, issues)
         _check_trim(inp, e, bg, frames, issues)
     return frames
 
@@ -274,10 +275,10 @@ def _check_trim(inp: PlanInputs, e: Entry, bg: VideoBackground, frames: int, iss
     """A scene longer than its trimmed footage must say what fills the rest (`hold:`)."""
     fps = inp.canvas.fps
     start = bg.from_.to_seconds(fps)
-    end = bg.to.to_seconds(fps) if bg.to is not None else Fraction(str(inp.info(bg.video).duration))
-    # Frames k with start + k/fps < end show trimmed footage; without `to` the container's length
-    # may run a frame past the picture, hence one frame of slack (the picture's end is held).
-    available = max(0, -(-((end - start) * fps) // 1))
+    end = footage.trim_end(inp, bg)
+    # Frames k with start + k·speed/fps < end show trimmed footage; without `to` the container's
+    # length may run a frame past the picture, hence one frame of slack (the picture's end is held).
+    available = footage.trim_frames(inp, bg)
     if bg.hold == "loop" and available and loop_plan(available, 0, frames) is None:
         issues.append(LocIssue((*e.loc, "background", "hold"),
                                f"`hold: loop` would play the {shape.say(Fraction(available) / fps)} trim "

@@ -18,10 +18,12 @@ from toolkit.film.spec.base import (
     CaptionPosition,
     CaptionStyle,
     Fit,
+    Focus,
     Hold,
     Move,
     SlateKind,
     SpecModel,
+    Speed,
     TransitionType,
     Volume,
     shorthands,
@@ -35,6 +37,9 @@ class SceneAudio(SpecModel):
 
     keep: bool = Field(default=True, description="Keep the source clip's sound.")
     volume: Volume = 1.0
+    tempo: bool = Field(default=False, description="Footage played at another `speed:` keeps its sound at that "
+                        "speed, pitch corrected (`audio: tempo`); without it, sped-up or slowed footage with "
+                        "sound must say `audio: mute`.")
 
 
 # ---------------------------------------------------------------- backgrounds
@@ -51,6 +56,14 @@ class VideoBackground(SpecModel):
     hold: Hold = Field(default="none", description="What fills a scene longer than the trimmed footage: "
                        "last-frame freezes the last trimmed frame, loop repeats the trim. Footage outside "
                        "`from`–`to` is never shown.")
+    speed: Speed = Field(default=1, description="Playback speed 0.25–4 (0.5 or 50% is slow motion, 2 "
+                         "or 200% twice as fast); without `duration` the scene lasts the trim ÷ speed. Footage "
+                         "with sound needs the scene's `audio: tempo` or `audio: mute`.")
+    reverse: bool = Field(default=False, description="Play the trim backwards, from `to` back to `from` (needs "
+                          "`to`; at most a short trim, held in memory; the footage's sound is not played).")
+    focus: Focus = Field(default="center", description="With `fit: cover`: which part of the picture the crop "
+                         "keeps (left, center, right, top, bottom, or 0–1), e.g. `left` keeps a speaker on the "
+                         "left of a landscape interview in the 9:16 frame.")
 
 
 class ImageBackground(SpecModel):
@@ -206,7 +219,7 @@ class Scene(SpecModel):
         background={"type": "string", "description": "a video/image file, or a colour"},
         captions={"anyOf": [_STR, {"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}]},
         transition=_TRANSITION_SHORT,
-        audio={"anyOf": [{"type": "boolean"}, {"enum": ["mute", "off"]}]},
+        audio={"anyOf": [{"type": "boolean"}, {"enum": ["mute", "off", "tempo"]}]},
     ))
 
     name: str | None = Field(default=None, description="A label for contact sheets and errors.")
@@ -230,6 +243,8 @@ class Scene(SpecModel):
             return {"keep": value}
         if value in ("mute", "off"):
             return {"keep": False}
+        if value == "tempo":
+            return {"keep": True, "tempo": True}
         return value
 
 

@@ -1,0 +1,79 @@
+"""Footage played at another speed, backwards, or framed off-centre: what the planner checks.
+
+`speed:` divides the trim's length (a scene without `duration` lasts trim ÷ speed); the footage's
+sound must be told what to do (`audio: tempo` or `audio: mute`); `reverse:` plays a bounded trim
+backwards; `focus:` moves a `cover` crop and means nothing for other fits.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from toolkit.film.plan import shape
+from toolkit.film.plan.inputs import LocIssue, PlanInputs
+from toolkit.film.plan.timeline import LOOP_MEMORY_BYTES
+from toolkit.film.spec.base import speed_text
+from toolkit.film.spec.models import VideoBackground
+from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH
+
+if TYPE_CHECKING:
+    from toolkit.film.plan.entry import Entry
+
+# Reversing needs every frame of the part it plays in memory (the `reverse` filter emits
+# nothing until its input ends). The bound is the looped-trim bound: no more held frames than
+# LOOP_MEMORY_BYTES of 1080×1920 yuv420p (43 frames), judged at the reference size so a draft
+# and the final agree.
+REVERSE_MAX_FRAMES = LOOP_MEMORY_BYTES // (REFERENCE_WIDTH * REFERENCE_HEIGHT * 3 // 2)
+
+
+def trim_end(inp: PlanInputs, bg: VideoBackground) -> Fraction:
+    """Where the trim ends: `to`, else the footage's own end (its container's length)."""
+    fps = inp.canvas.fps
+    return bg.to.to_seconds(fps) if bg.to is not None else Fraction(str(inp.info(bg.video).duration))
+
+
+def trim_frames(inp: PlanInputs, bg: VideoBackground) -> int:
+    """Canvas frames that show trimmed footage at the background's speed (never fewer than 0)."""
+    fps = inp.canvas.fps
+    span = max(trim_end(inp, bg) - bg.from_.to_seconds(fps), Fraction(0))
+    return -(-(span * fps / bg.speed) // 1)
+
+
+def check(inp: PlanInputs, e: Entry, bg: VideoBackground, issues: list[LocIssue]) -> None:
+    """Located problems with a scene's speed, reverse and focus (see the module docstring)."""
+    scene = e.scene
+    assert scene is not None
+    where = (*e.loc, "background")
+    fps = inp.canvas.fps
+    info = inp.info(bg.video)
+    keeps_sound = info.has_audio and scene.audio.keep and scene.audio.volume > 0
+    if bg.speed != 1 and keeps_sound and not scene.audio.tempo and not bg.reverse:
+        issues.append(LocIssue((*where, "speed"), f"`{bg.video}` has sound and plays at {speed_text(bg.speed)}: "
+                               "say what its sound does, on the scene: `audio: tempo` (played at the same speed, "
+                               "pitch kept) or `audio: mute` (no footage sound)", code="speed-sound"))
+    if "focus" in bg.model_fields_set and bg.fit != "cover":
+        issues.append(LocIssue((*where, "focus"), f"`focus` only moves a `fit: cover` crop; with `fit: {bg.fit}` the "
+                               "whole picture is shown and `focus` is ignored", severity="warning",
+                               code="focus-ignored"))
+    if not bg.reverse:
+        return
+    if bg.to is None:
+        issues.append(LocIssue((*where, "reverse"), "`reverse: yes` needs `to:`, the point in the footage the "
+                               "reversed clip starts from (it plays from `to` back to `from`)",
+                               code="reverse-needs-end"))
+        return
+    frames = trim_frames(inp, bg)
+    if frames > REVERSE_MAX_FRAMES:
+        most = Fraction(REVERSE_MAX_FRAMES) / fps
+        issues.append(LocIssue((*where, "reverse"), f"reversing holds every frame of the trim in memory: at most "
+                               f"{REVERSE_MAX_FRAMES} frames ({shape.say(most)} on screen, "
+                               f"{LOOP_MEMORY_BYTES // 2**20} MB at 1080×1920); this trim plays for "
+                               f"{shape.say(Fraction(frames) / fps)}. Shorten `from`–`to` to at most "
+                               f"{shape.say(most * bg.speed)} of footage"
+                               + (f" at {speed_text(bg.speed)}" if bg.speed != 1 else ""),
+                               code="reverse-too-long"))
+    if keeps_sound:
+        issues.append(LocIssue((*where, "reverse"), "reversed footage is silent: its sound is not played "
+                               "backwards (say `audio: mute` to silence this note)", severity="info",
+                               code="reverse-silent"))
