@@ -50,7 +50,7 @@ class Settings:
 
     @staticmethod
     def data_dir(name: str) -> Path:
-        """A data folder Reel ships (`templates`, `rubrics`, `schema`): under $REEL_HOME when
+        """A data folder Reel ships (`templates`, `rubrics`, `schema`, `assets`): under $REEL_HOME when
         set, else the checkout's top-level folder, else the copy a wheel carries inside the
         package (`toolkit/shipped/`, made by setup.py)."""
         env = os.environ.get("REEL_HOME")
