@@ -18,8 +18,12 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.media import synth
+
+if TYPE_CHECKING:
+    from toolkit.film.plan.timeline import Timeline
 
 # The default template's caption font; the MoviePy script draws its text with the same files.
 FONT_PACKAGE = "fontpkg_atkinson_hyperlegible"
@@ -227,3 +231,72 @@ def moviepy_description(plan: FilmPlan, timeline, media: Path) -> dict:
             "fonts": {"bold": str(fonts / "AtkinsonHyperlegible-Bold.ttf"),
                       "regular": str(fonts / "AtkinsonHyperlegible-Regular.ttf")},
             "texts": texts, "end_card_seconds": timeline.end_card.length / fps}
+
+
+# ------------------------------------------------------------------ the layered variant (issue 14)
+
+
+def make_stickers(media: Path) -> tuple[Path, Path]:
+    """Two 480×480 RGBA stickers (a disc and a rounded badge on transparency), made once."""
+    from PIL import Image, ImageDraw
+
+    paths = (media / "sticker-disc.png", media / "sticker-badge.png")
+    for path, color, shape in zip(paths, ((233, 196, 106, 255), (42, 157, 143, 235)), ("disc", "badge"),
+                                  strict=True):
+        if path.exists():
+            continue
+        image = Image.new("RGBA", (480, 480), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        if shape == "disc":
+            draw.ellipse((20, 20, 460, 460), fill=color)
+        else:
+            draw.rounded_rectangle((20, 110, 460, 370), radius=60, fill=color)
+        partial = path.with_name(f".partial-{os.getpid()}-{path.name}")
+        image.save(partial, "PNG")
+        partial.replace(path)
+    return paths
+
+
+def layered(timeline: Timeline, media: Path) -> Timeline:
+    """The bench film with layers, built on its planned Timeline (the storyboard language is not needed):
+    a full-frame B-roll cutaway of 1080p footage over the middle of every scene (2 s, or half a
+    short scene), two stickers (pop in, fade out) and a picture-in-picture (portrait footage,
+    rounded, bordered, sliding in and fading out) over a third of the film."""
+    import dataclasses
+    from fractions import Fraction
+
+    from toolkit.film.plan.timeline import Box, ImageSource, Layer, LayerMotion, VideoSource
+
+    canvas, fps = timeline.canvas, timeline.canvas.fps
+    card = timeline.end_card.start
+    scale = canvas.scale
+
+    def box(x: int, y: int, w: int, h: int) -> Box:
+        return Box(round(x * scale), round(y * scale), round(w * scale), round(h * scale))
+
+    def frames(seconds: float) -> int:
+        return round(seconds * fps)
+
+    clips = ("landscape-c.mp4", "portrait-d.mp4", "landscape-a.mp4", "portrait-b.mp4")
+    layers = []
+    for i, seg in enumerate(seg for seg in timeline.segments if seg.kind == "scene"):
+        length = min(frames(2), seg.length // 2)
+        name = clips[i % len(clips)]
+        w, h = (1920, 1080) if name.startswith("landscape") else (1080, 1920)
+        start = Fraction(3 + i % 4, 2)
+        source = VideoSource(media / name, start, "cover", w, h, False, end=start + Fraction(length, 1) / fps)
+        layers.append(Layer(f"broll-{i}", source, seg.start + (seg.length - length) // 2, length,
+                            Box(0, 0, canvas.width, canvas.height)))
+    stickers = make_stickers(media)
+    total = card
+    for i, (path, at) in enumerate(zip(stickers, (0.1, 0.55), strict=True)):
+        start, length = frames(at * total / fps), frames(0.35 * total / fps)
+        layers.append(Layer(f"sticker-{i}", ImageSource(path, "contain", "none", 480, 480), start,
+                            min(length, card - start - 1), box(660 - 420 * i, 330, 300, 300),
+                            enter=LayerMotion("pop", frames(0.25)), exit=LayerMotion("fade", frames(0.3))))
+    pip_start = frames(0.3 * total / fps)
+    pip = VideoSource(media / "portrait-b.mp4", Fraction(0), "cover", 1080, 1920, False)
+    layers.append(Layer("pip", pip, pip_start, min(frames(9.5), card - pip_start - 1), box(700, 1160, 300, 533),
+                        radius=round(28 * scale), border=max(2, round(6 * scale)), border_color="#ffffffff",
+                        enter=LayerMotion("slide-left", frames(0.4)), exit=LayerMotion("fade", frames(0.3))))
+    return dataclasses.replace(timeline, layers=tuple(layers))

@@ -17,6 +17,9 @@ Builds the bench media and storyboards (`film.py`) in a reused temp folder, then
     Targets ≥ 3.5× cold, ≥ 8× warm.
 (d) peak memory of the whole process tree (Python + ffmpeg; see `measure.py`) of final and warm
     draft renders of the 15, 60 and 180 s films. Target ≤ 300 MB and flat in film length.
+(e) (only with `--only e`) the layered variant (`film.layered`: a B-roll cutaway on every scene,
+    two stickers, a picture-in-picture) final ÷ the encode floor, beside the same film without
+    layers; target ≤ 1.3. Then its peak memory for each film length.
 
 Each pair of runs that forms a ratio runs back to back; pairs repeat (`--repeats`) and the
 median is reported with the load average seen. Results: a table on stdout and
@@ -79,10 +82,11 @@ def job(argv: list[str], *, cache: Path, label: str) -> dict:
     return record
 
 
-def render(work: Path, sb: Path, *, draft: bool, cache: Path, label: str) -> dict:
-    out = work / "out" / (sb.stem + (".draft" if draft else "") + ".mp4")
+def render(work: Path, sb: Path, *, draft: bool, cache: Path, label: str, layers: bool = False) -> dict:
+    out = work / "out" / (sb.stem + (".layers" if layers else "") + (".draft" if draft else "") + ".mp4")
     out.parent.mkdir(exist_ok=True)
-    return job([str(WORKER), "render", str(sb), str(out), *(["--draft"] if draft else [])], cache=cache, label=label)
+    return job([str(WORKER), "render", str(sb), str(out), *(["--draft"] if draft else []),
+                *(["--layers"] if layers else [])], cache=cache, label=label)
 
 
 def floor(work: Path, frames: int, *, draft: bool, label: str) -> dict:
@@ -169,6 +173,26 @@ def bench_d(work: Path, boards: dict[int, Path], lengths: list[int], reuse: dict
     return {"films": out, "target_mb": 300}
 
 
+def bench_e(work: Path, boards: dict[int, Path], lengths: list[int], repeats: int) -> dict:
+    print("(e) layered 60 s film (B-roll on every scene, two stickers, a picture-in-picture) ÷ encode floor; "
+          "peak memory")
+    pairs = []
+    for i in range(repeats):
+        f = floor(work, 1800, draft=False, label=f"floor #{i + 1}")
+        plain = render(work, boards[60], draft=False, cache=work / "cache-final", label=f"final 60s #{i + 1}")
+        layered = render(work, boards[60], draft=False, cache=work / "cache-final", label=f"layered 60s #{i + 1}",
+                         layers=True)
+        pairs.append({"floor": f, "final": plain, "layered": layered, "ratio": layered["total"] / f["total"],
+                      "plain_ratio": plain["total"] / f["total"],
+                      "ffmpeg_ratio": layered.get("stage_render", layered["total"]) / f["total"]})
+    memory = {f"{n}s": render(work, boards[n], draft=False, cache=work / "cache-final", label=f"layered {n}s",
+                              layers=True)["tree_peak_mb"] for n in lengths if n != 60}
+    memory["60s"] = max(p["layered"]["tree_peak_mb"] for p in pairs)
+    return {"pairs": pairs, "ratio": median([p["ratio"] for p in pairs]),
+            "plain_ratio": median([p["plain_ratio"] for p in pairs]),
+            "ffmpeg_ratio": median([p["ffmpeg_ratio"] for p in pairs]), "peak_mb": memory, "target": 1.3}
+
+
 def machine() -> dict:
     from toolkit.settings import Settings
 
@@ -201,6 +225,14 @@ def table(results: dict) -> str:
             ok = d["final_mb"] <= 300 and d["draft_mb"] <= 300
             rows.append(f"| (d) peak RSS, {name} film | final {d['final_mb']:.0f} MB, draft {d['draft_mb']:.0f} MB "
                         f"(cold {d['draft_cold_mb']:.0f} MB) | ≤ 300 MB, flat | {'yes' if ok else 'no'} |")
+    if "e" in results:
+        e = results["e"]
+        peaks = ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(e["peak_mb"].items(), key=lambda kv: float(kv[0][:-1])))
+        rows.append(f"| (e) layered final ÷ encode floor (60 s) | {e['ratio']:.2f} (same film without layers "
+                    f"{e['plain_ratio']:.2f}; ffmpeg stage {e['ffmpeg_ratio']:.2f}) | ≤ 1.3 | "
+                    f"{'yes' if e['ratio'] <= 1.3 else 'no'} |")
+        rows.append(f"| (e) peak RSS, layered final | {peaks} | ≤ 300 MB, flat | "
+                    f"{'yes' if max(e['peak_mb'].values()) <= 300 else 'no'} |")
     return "\n".join(rows)
 
 
@@ -210,7 +242,7 @@ def main() -> int:
     parser.add_argument("--skip-moviepy", action="store_true")
     parser.add_argument("--moviepy-seconds", type=int, default=None, help="length of the MoviePy comparison film")
     parser.add_argument("--repeats", type=int, default=None, help="pairs per ratio (default 3, quick 1)")
-    parser.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    parser.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d,e (e: the layered film)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "reel-bench")
     parser.add_argument("--output", type=Path, default=HERE / "out" / "results.json")
     args = parser.parse_args()
@@ -240,6 +272,8 @@ def main() -> int:
         drafts = {60: max(((r["cold"], r["warm"]) for r in results["c"]["runs"]),
                           key=lambda pair: pair[1]["tree_peak_mb"])} if "c" in results else {}
         results["d"] = bench_d(work, {n: b[0] for n, b in boards.items()}, lengths, reuse, drafts)
+    if "e" in only:
+        results["e"] = bench_e(work, {n: b[0] for n, b in boards.items()}, lengths, repeats)
     results["load_end"] = measure.load_average()
     results["table"] = table(results)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """One measured job, run by `run.py` in a fresh process so that its memory is its own.
 
-    python bench/worker.py render STORYBOARD OUTPUT [--draft] [--width W]
+    python bench/worker.py render STORYBOARD OUTPUT [--draft] [--width W] [--layers]
     python bench/worker.py floor FRAMES OUTPUT [--draft] [--width W]
 
 `render` does what `reel render` does (prepare, then `render_film`) and prints a JSON line with
@@ -18,12 +18,20 @@ from fractions import Fraction
 from pathlib import Path
 
 
-def render(storyboard: Path, output: Path, draft: bool, width: int | None = None) -> dict[str, float]:
+def render(storyboard: Path, output: Path, draft: bool, width: int | None = None,
+           layers: bool = False) -> dict[str, float]:
     from toolkit.film.pipeline import DRAFT_WIDTH, prepare
     from toolkit.film.render import render_film
 
     started = time.perf_counter()
     prepared = prepare(storyboard, width=width or (DRAFT_WIDTH if draft else None))
+    if layers:
+        import dataclasses
+
+        import film
+
+        media = storyboard.parent / "media"
+        prepared = dataclasses.replace(prepared, timeline=film.layered(prepared.timeline, media))
     planned = time.perf_counter()
     stages: dict[str, float] = {}
     last = {"stage": "setup (rasterise, hashing)", "at": planned}
@@ -77,6 +85,7 @@ def main() -> int:
     r.add_argument("output", type=Path)
     r.add_argument("--draft", action="store_true")
     r.add_argument("--width", type=int, default=None, help="canvas width (default: the product's)")
+    r.add_argument("--layers", action="store_true", help="the layered variant (`film.layered`)")
     f = sub.add_parser("floor")
     f.add_argument("frames", type=int)
     f.add_argument("output", type=Path)
@@ -84,7 +93,7 @@ def main() -> int:
     f.add_argument("--width", type=int, default=1080)
     args = parser.parse_args()
     if args.job == "render":
-        out = render(args.storyboard, args.output, args.draft, args.width)
+        out = render(args.storyboard, args.output, args.draft, args.width, args.layers)
     else:
         out = floor(args.frames, args.output, args.draft, args.width)
     print(json.dumps(out))

@@ -324,3 +324,15 @@ def test_a_sticker_keeps_its_transparency_and_pops(every_still) -> None:
     assert _close(popped[inside], YELLOW, 20)
     assert _close(popped[STICK.y + 16, STICK.x + 16], BLUE, 12)
     assert _close(every_still[72][inside], BLUE)
+
+
+def test_an_odd_sized_box_is_drawn_on_even_pixels(layered, tmp_path: Path) -> None:
+    # 4:2:0 footage cropped to 81 rows comes out 80: the mask and the place must agree with it
+    layer = Layer("odd", VideoSource(Path("/media/x.mp4"), Fraction(0), "cover", 320, 180, False), 0, 5,
+                  Box(21, 41, 101, 81), radius=9, border=3)
+    assert picture_rect(layer) == Box(20, 40, 100, 80)
+    timeline, _, folder = layered
+    layer = dataclasses.replace(layer, source=dataclasses.replace(layer.source, path=folder / "green.mp4"))
+    odd = dataclasses.replace(timeline, layers=(dataclasses.replace(layer, start=30),))
+    [frame] = _stills(odd, rasterise(odd, tmp_path / "work"), [32], tmp_path)
+    assert _close(frame[80, 70], GREEN, 12) and _close(frame[41, 70], WHITE, 24) and _close(frame[40, 20], RED, 24)

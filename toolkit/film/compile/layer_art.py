@@ -10,8 +10,8 @@ A still picture (`ImageSource` fitted `cover` or `contain`) is drawn here whole:
 rectangle, bordered, its own alpha multiplied by the corner mask and the opacity, so a sticker
 keeps its transparency and the render only repeats one RGBA frame.
 
-`picture_rect` is where a layer's picture sits on the canvas: its box, or for `contain` the
-largest rectangle of the source's shape centred in the box (the rest of the box shows what is
+`picture_rect` is where a layer's picture sits on the canvas: its box (on even pixels), or for
+`contain` the largest rectangle of the source's shape centred in the box (the rest of the box shows what is
 under the layer; the corners and border follow the picture, not the empty box).
 
 Names are content hashes (geometry, colours, and for stills the image file's bytes), so an
@@ -59,7 +59,7 @@ def bakes_picture(layer: Layer) -> bool:
 
 def picture_rect(layer: Layer) -> Box:
     """Where the layer's picture sits on the canvas (output pixels), before any motion."""
-    box = layer.box
+    box = _even(layer.box)
     src = layer.source
     if layer.fit != "contain" or not isinstance(src, VideoSource | ImageSource) or src.width <= 0 or src.height <= 0:
         return box
@@ -69,7 +69,14 @@ def picture_rect(layer: Layer) -> Box:
     else:
         w, h = round(box.h * src.width / src.height), box.h
     w, h = max(2, min(box.w, w - w % 2)), max(2, min(box.h, h - h % 2))
-    return Box(box.x + (box.w - w) // 2, box.y + (box.h - h) // 2, w, h)
+    return _even(Box(box.x + (box.w - w) // 2, box.y + (box.h - h) // 2, w, h))
+
+
+def _even(box: Box) -> Box:
+    """The box on even pixels: 4:2:0 frames have even sizes (a crop to 533 rows gives 532) and chroma
+    covers 2×2 pixels, so an odd edge would smear colour by one pixel."""
+    x, y = box.x - box.x % 2, box.y - box.y % 2
+    return Box(x, y, max(2, box.w - box.w % 2), max(2, box.h - box.h % 2))
 
 
 def draw_layer_art(layers: tuple[Layer, ...], workdir: Path) -> tuple[LayerArt, ...]:
