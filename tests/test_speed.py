@@ -29,7 +29,7 @@ from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.compile.video import build_segment
 from toolkit.film.pipeline import Prepared, prepare
 from toolkit.film.plan.timeline import AudioCue, Box, Segment, Transition, VideoSource
-from toolkit.film.render import render_film, render_frames
+from toolkit.film.render import cache_dir, render_film, render_frames
 from toolkit.film.run.runner import atomic_output, run_ffmpeg, run_render
 from toolkit.film.spec.validate import load_storyboard
 
@@ -59,6 +59,10 @@ scenes:
   - name: back-fast-held
     background: {video: idx.mp4, from: 1.2s, to: 2.2s, speed: 2, reverse: yes, hold: last-frame}
     duration: 0.9s
+    audio: mute
+  - name: fast-held
+    background: {video: idx.mp4, from: 2s, to: 2.6s, speed: 2, hold: last-frame}
+    duration: 0.8s
     audio: mute
   - name: slow-loop
     background: {video: idx.mp4, from: 2.5s, to: 2.8s, speed: 0.5, hold: loop}
@@ -159,6 +163,8 @@ def test_durations_follow_trim_over_speed(film: Prepared) -> None:
     assert (segs["fast"].length, segs["slow"].length, segs["back"].length) == (10, 10, 10)
     assert segs["back-fast-held"].source.trim_frames(Fraction(FPS)) == 5
     assert segs["slow-loop"].source.trim_frames(Fraction(FPS)) == 6
+    # 0.6 s at 2× is 3 frames (source frames 20, 22, 24), then the last is held
+    assert [expected(segs["fast-held"], k) for k in range(5)] == [20, 22, 24, 24, 24]
     assert (expected(segs["fast"], 3), expected(segs["slow"], 3), expected(segs["back"], 0)) == (10, 11, 14)
 
 
@@ -187,6 +193,12 @@ def test_whole_render_shows_source_time_at_speed(film: Prepared, tmp_path: Path)
     assert _pitch(result.output, 0.1, 0.25) == pytest.approx(500, abs=25)
     assert _pitch(result.output, 0.35, 0.5) == pytest.approx(300, abs=25)
     assert _pitch(result.output, 0.6, 0.85) == pytest.approx(1000, abs=25)
+
+
+def test_draft_render_through_proxies_shows_the_same_source_frames(film: Prepared, tmp_path: Path) -> None:
+    result = render_film(film, tmp_path / "draft.mp4", draft=True)
+    assert list((cache_dir().parent / "proxy").glob("*.mp4")), "the draft must have used a proxy"
+    assert_as_planned(film, lumas(result.output))
 
 
 def test_chunked_render_and_stills_agree_with_the_whole(film: Prepared, tmp_path: Path) -> None:
@@ -354,3 +366,11 @@ def test_focus_with_another_fit_is_ignored_with_a_warning(folder: Path) -> None:
     path = write(folder, "  - background:\n      video: halves.mp4\n      fit: contain\n      focus: left\n")
     [issue] = _planned(path, "warning", "focus-ignored")
     assert issue.line == 7 and "`focus` only moves a `fit: cover` crop" in issue.message
+
+
+def test_a_slowed_trim_too_short_for_its_scene_says_how_long_it_plays(folder: Path) -> None:
+    body = "  - background: {video: idx.mp4, from: 1s, to: 1.5s, speed: 50%}\n    duration: 3s\n    audio: mute\n"
+    [issue] = _planned(write(folder, body))
+    assert issue.line == 5 and issue.code == "trim-too-short"
+    assert "is only 0.5s long, 1s at 50%; footage outside the trim is never shown. Shorten the scene to 1s" \
+        in issue.message
