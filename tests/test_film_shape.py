@@ -97,10 +97,11 @@ def test_a_blank_stretch_before_the_end_card_is_a_warning(tmp_path: Path) -> Non
 def test_a_short_pause_or_text_on_the_last_scene_is_fine(tmp_path: Path) -> None:
     short = write(tmp_path, "title: T\nregion: UK\nscenes:\n  - background: navy\n    duration: 3s\n"
                             "    captions: Still here.\n  - background: black\n    duration: 2.9s\n")
-    assert not [w for w in prepare(short).warnings if w.severity == "warning"]
+    # silent films: only the film-wide silence is warned about, not a pause before the card
+    assert [w.code for w in prepare(short).warnings if w.severity == "warning"] == ["silent-film"]
     texted = write(tmp_path, "title: T\nregion: UK\nscenes:\n  - background: black\n    duration: 10s\n"
                              "    captions: [Still here., And still here.]\n")
-    assert not [w for w in prepare(texted).warnings if w.severity == "warning"]
+    assert [w.code for w in prepare(texted).warnings if w.severity == "warning"] == ["silent-film"]
 
 
 def test_caption_ending_early_leaves_the_rest_of_the_scene_blank(tmp_path: Path) -> None:
@@ -130,7 +131,7 @@ def test_nothing_to_hear_or_read_before_the_end_card_is_a_warning_when_the_film_
     # a film with no sound at all is silent by design
     silent = write(tmp_path, "title: T\nregion: UK\nscenes:\n  - background: navy\n    duration: 2s\n"
                              "    captions: Hello.\n  - background: clip.mp4\n    audio: mute\n")
-    assert not [w for w in prepare(silent).warnings if w.severity == "warning"]
+    assert [w.code for w in prepare(silent).warnings if w.severity == "warning"] == ["silent-film"]
 
 
 def test_blank_and_silent_is_one_warning(tmp_path: Path) -> None:

@@ -76,6 +76,9 @@ _TEXT_STORY = """title: {title}
 region: UK
 topics: [self-harm]   # this topic adds a content-warning slate at the start
 caption_style: block
+music:                # a quiet bed (a silent film fails the platforms' audio check); replace it with your own
+  file: media/music.m4a
+  volume: 0.25
 
 scenes:
   - background: "#264653"
@@ -117,6 +120,7 @@ FORMATS: dict[str, Format] = {
     )),
     "text-story": Format(_TEXT_STORY, (
         ("still.jpg", lambda p, s: synth.still(p, width=720, height=960, settings=s)),
+        ("music.m4a", lambda p, s: synth.music_bed(p, seconds=8, settings=s)),
     )),
 }
 

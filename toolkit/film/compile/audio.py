@@ -2,8 +2,9 @@
 
 Every cue is resampled to 48 kHz stereo, cut to exactly its length in samples (padded with
 silence if the file is short, looped first if it is a music bed), faded, set to its volume and
-delayed to its start. Voice and source sound form the speech bus, music the music bus; when the
-mix asks for ducking, the music goes through a real `sidechaincompress` keyed by the speech bus.
+delayed to its start. Voice and source sound form the speech bus, music the music bus, sound
+effects their own; when the mix asks for ducking, the music cues that duck go through a real
+`sidechaincompress` keyed by the speech bus (effects never key it and are never ducked).
 `amix normalize=0` sums without the level changes amix makes by default.
 """
 
@@ -19,9 +20,11 @@ from toolkit.film.plan.timeline import AudioCue, AudioRole, Timeline
 SAMPLE_RATE = 48000
 AAC_PRIMING = 1024  # samples FFmpeg's AAC encoder puts before the first real one (its delay)
 
-# Roles that form the speech bus (the ducking key) and the music bus.
+# Roles that form the speech bus (the ducking key) and the music bus. Effects are their own bus:
+# they neither duck the music (a ping is no speech) nor are ducked (it must be heard over a voice).
 SPEECH_ROLES: tuple[AudioRole, ...] = ("voice", "source")
 MUSIC_ROLES: tuple[AudioRole, ...] = ("music",)
+EFFECT_ROLES: tuple[AudioRole, ...] = ("effect",)
 
 # Ducking key: the speech bus levelled by dynaudnorm (peaks to −6 dBFS within ~0.5 s, at most
 # +26 dB, nothing below −50 dBFS raised), so the music ducks by the same depth whether the voice
@@ -44,15 +47,19 @@ def build_mix(timeline: Timeline, graph: Graph) -> Stream | None:
     if not timeline.audio:
         return None
     fps = timeline.canvas.fps
-    speech = _sum([_place(c, fps, graph) for c in timeline.audio if c.role in SPEECH_ROLES], graph)
-    music = _sum([_place(c, fps, graph) for c in timeline.audio if c.role in MUSIC_ROLES], graph)
-    if speech is not None and music is not None and timeline.mix.duck_music:
+    cues = timeline.audio
+    speech = _sum([_place(c, fps, graph) for c in cues if c.role in SPEECH_ROLES], graph)
+    ducks = timeline.mix.duck_music and speech is not None
+    music = _sum([_place(c, fps, graph) for c in cues if c.role in MUSIC_ROLES and (c.duck or not ducks)], graph)
+    free = _sum([_place(c, fps, graph) for c in cues if c.role in MUSIC_ROLES and not c.duck and ducks], graph)
+    effects = _sum([_place(c, fps, graph) for c in cues if c.role in EFFECT_ROLES], graph)
+    if speech is not None and music is not None and ducks:
         key, speech = graph.split(speech, 2, audio=True)
         # apad: sidechaincompress stops when its key ends, which would cut the music at the
         # end of the last speech cue.
         key = key.filter("dynaudnorm", **KEY_LEVELLER).filter("apad")
         music = graph.filter([music, key], "sidechaincompress", **DUCKING)
-    return _sum([s for s in (speech, music) if s is not None], graph)
+    return _sum([s for s in (speech, music, free, effects) if s is not None], graph)
 
 
 def finish(mix: Stream | None, timeline: Timeline, gain: AudioGain | None, graph: Graph) -> Stream:

@@ -18,6 +18,7 @@ from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
 from toolkit.film.plan import audio as audio_plan
 from toolkit.film.plan import footage, overlays, shape, text_map
+from toolkit.film.plan import music as music_plan
 from toolkit.film.plan.entry import Entry
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.timeline import (
@@ -34,7 +35,6 @@ from toolkit.film.plan.timeline import (
     VideoSource,
     loop_plan,
 )
-from toolkit.film.spec.base import speed_text
 from toolkit.film.spec.models import (
     ColorBackground,
     GradientBackground,
@@ -95,7 +95,7 @@ def plan(inp: PlanInputs) -> PlanResult:
     try:
         timeline = Timeline(
             canvas=inp.canvas, segments=segments, overlays=tuple(ovs), audio=tuple(cues),
-            mix=AudioMix(duck_music=bool(sb.music.duck) if sb.music else True,
+            mix=AudioMix(duck_music=music_plan.film_ducks(inp),
                          target_lufs=inp.template.loudness.target, true_peak=inp.template.loudness.true_peak),
             title=sb.title, metadata=tuple(metadata), min_end_card_frames=min(end_len, min_end))
     except ValueError as exc:  # the Timeline's own duty-of-care invariants
@@ -184,7 +184,9 @@ def _source(scene: Scene, inp: PlanInputs, default_bg: str) -> Source:
         # has checked `from` against; a shorter picture stream holds its last frame)
         end = bgm.to.to_seconds(fps) if bgm.to is not None else (
             Fraction(str(info.duration)) if bgm.hold != "none" or bgm.reverse else None)
-        return VideoSource(path, bgm.from_.to_seconds(fps), bgm.fit, v.width if v else 0,
+        # a J cut's lead is the start of the trim, heard under the previous scene: the picture skips it
+        shift = audio_plan.picture_shift(scene, bgm, fps)
+        return VideoSource(path, bgm.from_.to_seconds(fps) + shift, bgm.fit, v.width if v else 0,
                            v.height if v else 0, info.has_audio, end=end, hold=bgm.hold,
                            speed=bgm.speed, reverse=bgm.reverse, focus=bgm.focus)
     if isinstance(bgm, ImageBackground):
@@ -255,8 +257,10 @@ def _scene_length(inp: PlanInputs, e: Entry, issues: list[LocIssue]) -> int:
     elif isinstance(bg, VideoBackground):
         # the trim played at its speed: whole frames that start inside it
         frames = int((footage.trim_end(inp, bg) - bg.from_.to_seconds(fps)) * fps / bg.speed)
+        # J and L cuts: the lead and tail of the trim are heard under the neighbours, not seen here
+        frames -= audio_plan.lead_frames(scene, fps) + audio_plan.tail_frames(scene, fps)
     elif scene.voiceover is not None:
-        frames = round(Fraction(str(inp.info(scene.voiceover).duration)) * fps)
+        frames = audio_plan.voiceover_frames(inp, scene.voiceover)
     elif scene.captions is not None:
         frames = round(overlays.reading_seconds(scene, inp) * fps)
     else:
@@ -279,7 +283,7 @@ def _check_trim(inp: PlanInputs, e: Entry, bg: VideoBackground, frames: int, iss
     end = footage.trim_end(inp, bg)
     # Frames k with start + k·speed/fps < end show trimmed footage; without `to` the container's
     # length may run a frame past the picture, hence one frame of slack (the picture's end is held).
-    available = footage.trim_frames(inp, bg)
+    available = footage.trim_frames(inp, bg) - audio_plan.lead_frames(e.scene, fps)  # a lead is not seen
     if bg.hold == "loop" and available and loop_plan(available, 0, frames) is None:
         issues.append(LocIssue((*e.loc, "background", "hold"),
                                f"`hold: loop` would play the {shape.say(Fraction(available) / fps)} trim "
@@ -297,9 +301,7 @@ def _check_trim(inp: PlanInputs, e: Entry, bg: VideoBackground, frames: int, iss
     span = f"`from` {shape.say(start)} to `to` {shape.say(end)}" if bg.to is not None \
         else f"from `from` {shape.say(start)} to the end of `{bg.video}`"
     issues.append(LocIssue(where, f"the scene is {shape.say(Fraction(frames) / fps)} but its trimmed footage "
-                                  f"({span}) is only {shape.say(max(end - start, Fraction(0)))} long"
-                                  + (f", {shape.say(Fraction(available) / fps)} at {speed_text(bg.speed)}"
-                                     if bg.speed != 1 else "") + "; "
+                                  f"({span}) is only {shape.say(max(end - start, Fraction(0)))} long; "
                                   "footage outside the trim is never shown. Shorten the scene to "
                                   f"{shape.say(Fraction(available) / fps)}, or say what fills the rest under "
                                   "`background:`: `hold: last-frame` (freeze the last frame) or `hold: loop` "

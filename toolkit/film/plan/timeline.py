@@ -287,6 +287,7 @@ class AudioCue:
     loop: bool = False
     source_end: Fraction | None = None
     speed: Fraction = Fraction(1)  # playback rate, pitch kept (footage played at `speed`)
+    duck: bool = True  # a music cue: lowered under speech when the mix ducks (`AudioMix.duck_music`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,9 @@ from toolkit.film.spec.scenes import (
     ImageBackground,
     Scene,
     SceneAudio,
+    SceneVoiceover,
     Slate,
+    Sound,
     Transition,
     VideoBackground,
 )
@@ -57,8 +59,8 @@ from toolkit.film.template.style import FilmStyle
 __all__ = [
     "IMAGE_SUFFIXES", "PLATFORMS", "REGIONS", "SUBTITLE_SUFFIXES", "TOPICS", "VIDEO_SUFFIXES", "AnyScene",
     "Background", "Caption", "CaptionTrack", "ColorBackground", "CustomService", "EndCard", "GradientBackground",
-    "ImageBackground", "Music", "ReviewedException", "Scene", "SceneAudio", "Slate", "Storyboard", "Transition",
-    "VideoBackground", "Voiceover",
+    "ImageBackground", "Music", "ReviewedException", "Scene", "SceneAudio", "SceneVoiceover", "Slate", "Sound",
+    "Storyboard", "Transition", "VideoBackground", "Voiceover",
 ]
 
 
@@ -76,16 +78,33 @@ class Voiceover(SpecModel):
 
 
 class Music(SpecModel):
-    """A music bed under the film, looped to length and ducked under speech."""
+    """A music cue: a file played under the film from `at`, starting `from` seconds into it, looped to
+    length (or stopping at `until`/after `for`), faded in and out, and ducked under speech."""
 
     file: Path
     volume: Volume = Field(default=0.3, description="Music level before ducking.")
     duck: bool = Field(default=True, description="Lower the music automatically while someone speaks.")
-    loop: bool = True
+    loop: bool = Field(default=True, description="Play the file again from `from` when it ends, until the cue "
+                       "ends.")
+    at: Time = Field(default="0s", description="When the cue starts in the film.")
+    from_: Time = Field(default="0s", alias="from", description="In-point: where in the file the cue starts.")
+    until: Time | None = Field(default=None, description="When the cue stops in the film. Default: when the "
+                               "next cue starts, else at the film's end (with `loop: no`, at the file's end).")
+    for_: PositiveTime | None = Field(default=None, alias="for", description="How long the cue plays.")
+    fade_in: Time | None = Field(default=None, description="Default: 15 frames (0.5 s at 30 fps).")
+    fade_out: Time | None = Field(default=None, description="Default: 1 s.")
+
+    @model_validator(mode="after")
+    def _one_end(self) -> Music:
+        if self.until is not None and self.for_ is not None:
+            raise ValueError("give either `until` or `for`, not both")
+        return self
 
 
 def _file_shorthand(value: Any) -> Any:
-    # `voiceover: media/vo.wav` is the common case; expand it to the full form.
+    # `voiceover: media/vo.wav` is the common case; expand it to the full form (each cue of a music list too).
+    if isinstance(value, list):
+        return [_file_shorthand(v) for v in value]
     return {"file": value} if isinstance(value, str) else value
 
 
@@ -200,7 +219,9 @@ class Storyboard(SpecModel):
         default_factory=list, description="Drive content warnings and topic helplines.")
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
     voiceover: Voiceover | None = None
-    music: Music | None = None
+    music: Music | Annotated[list[Music], Field(min_length=1)] | None = Field(
+        default=None, description="A music bed (a file, or one cue), or a list of cues across the film.")
+    sounds: list[Sound] = Field(default_factory=list, description="Sound effects at times in the film.")
     caption_style: CaptionStyle | None = Field(default=None, description="Default style for every scene.")
     end_card: EndCard = Field(default_factory=EndCard)
     fields: dict[str, str] = Field(default_factory=dict, description="Values for the template's {{ merge fields }}.")
@@ -210,6 +231,15 @@ class Storyboard(SpecModel):
     scenes: Annotated[list[AnyScene], Field(min_length=1)]
 
     _vo = field_validator("voiceover", "music", mode="before")(lambda cls, v: _file_shorthand(v))
+
+    @property
+    def music_cues(self) -> tuple[tuple[tuple[str | int, ...], Music], ...]:
+        """Every music cue with where it is written (`("music",)` for the single form)."""
+        if self.music is None:
+            return ()
+        if isinstance(self.music, Music):
+            return ((("music",), self.music),)
+        return tuple((("music", i), cue) for i, cue in enumerate(self.music))
 
     @field_validator("region", mode="before")
     @classmethod

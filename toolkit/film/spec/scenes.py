@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from toolkit.color import Color
 from toolkit.film.spec.base import (
@@ -40,6 +49,68 @@ class SceneAudio(SpecModel):
     tempo: bool = Field(default=False, description="Footage played at another `speed:` keeps its sound at that "
                         "speed, pitch corrected (`audio: tempo`); without it, sped-up or slowed footage with "
                         "sound must say `audio: mute`.")
+    lead: Time = Field(default="0s", description="J cut: the scene's sound (footage and scene voiceover) starts "
+                       "this long before its picture, under the end of the previous scene. The footage sound "
+                       "stays in sync and inside `from`–`to`: the first `lead` of the trim is heard, not seen.")
+    tail: Time = Field(default="0s", description="L cut: the scene's sound carries on this long under the start "
+                       "of the next scene. The footage sound stays inside `from`–`to`: the last `tail` of the "
+                       "trim is heard, not seen.")
+
+
+class SceneVoiceover(SpecModel):
+    """Narration for one scene, trimmed to `from`–`to` of its file, starting with the scene."""
+
+    file: Path = Field(description="Audio (or video with sound) file, relative to the storyboard.")
+    from_: Time = Field(default="0s", alias="from", description="Start point inside the file.")
+    to: Time | None = Field(default=None, description="End point inside the file (default: its end).")
+    volume: Volume = 1.0
+
+
+class Sound(SpecModel):
+    """A sound effect (a notification ping, a whoosh) played once at `at`, from a file or the asset library."""
+
+    file: Path | None = Field(default=None, description="A sound file, relative to the storyboard.")
+    asset: str | None = Field(default=None, description="A sound from Reel's asset library (`reel assets list`), "
+                              "e.g. `ping`.")
+    at: Time = Field(default="0s", description="When it plays: in the film (film `sounds:`), or from the start "
+                     "of the scene (a scene's `sounds:`).")
+    volume: Volume = 1.0
+    _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("asset")
+    @classmethod
+    def _known(cls, value: str | None) -> str | None:
+        if value is not None:
+            _library_sound(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Sound:
+        if (self.file is None) == (self.asset is None):
+            raise ValueError("a sound needs either `file:` or `asset:` (one of them), e.g. `asset: ping`")
+        if self.asset is not None:
+            self._path = _library_sound(self.asset)
+        return self
+
+    @property
+    def source(self) -> Path:
+        """The file to play: relative to the storyboard, or the library's absolute path for an asset."""
+        return self._path if self._path is not None else self.file  # type: ignore[return-value]
+
+
+def _library_sound(name: str) -> Path:
+    from toolkit.errors import AssetError
+    from toolkit.film.assets import find_asset
+
+    try:
+        return find_asset(name, kinds=("sound",)).path
+    except AssetError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _file_item(value: Any) -> Any:
+    # `voiceover: media/vo.wav` is the common case; expand it to the full form.
+    return {"file": value} if isinstance(value, str) else value
 
 
 # ---------------------------------------------------------------- backgrounds
@@ -220,6 +291,7 @@ class Scene(SpecModel):
         captions={"anyOf": [_STR, {"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}]},
         transition=_TRANSITION_SHORT,
         audio={"anyOf": [{"type": "boolean"}, {"enum": ["mute", "off", "tempo"]}]},
+        voiceover=_STR,
     ))
 
     name: str | None = Field(default=None, description="A label for contact sheets and errors.")
@@ -227,14 +299,17 @@ class Scene(SpecModel):
         default=None, description="Length; default: the trimmed footage or the scene's voiceover.")
     background: Background | None = Field(default=None, description="Default: the template's colour.")
     captions: CaptionTrack | None = None
-    voiceover: Path | None = Field(default=None, description="Narration for this scene only.")
+    voiceover: SceneVoiceover | None = Field(default=None, description="Narration for this scene only: a file, "
+                                             "or `{file, from, to, volume}`.")
     audio: SceneAudio = Field(default_factory=SceneAudio)
+    sounds: list[Sound] = Field(default_factory=list, description="Sound effects, `at` from the scene's start.")
     transition: Transition | None = None
     style: SceneStyle | None = Field(default=None, description="This scene's caption look, over the template's.")
 
     _bg = field_validator("background", mode="before")(lambda cls, v: background_shorthand(v))
     _cap = field_validator("captions", mode="before")(lambda cls, v: caption_shorthand(v))
     _tr = field_validator("transition", mode="before")(lambda cls, v: transition_shorthand(v))
+    _vo = field_validator("voiceover", mode="before")(lambda cls, v: _file_item(v))
 
     @field_validator("audio", mode="before")
     @classmethod

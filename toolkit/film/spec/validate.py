@@ -30,7 +30,9 @@ from toolkit.film.spec.models import (
     CaptionTrack,
     ImageBackground,
     Scene,
+    SceneVoiceover,
     Slate,
+    Sound,
     Storyboard,
     VideoBackground,
 )
@@ -131,7 +133,10 @@ def check_storyboard(path: Path, *, allow_outside: bool = False) -> CheckedStory
                 scenes[i] = _SCENE.validate_python(item)
     if storyboard is not None:
         checker.audio(storyboard.voiceover.file if storyboard.voiceover else None, ("voiceover", "file"))
-        checker.audio(storyboard.music.file if storyboard.music else None, ("music", "file"))
+        for where, music in storyboard.music_cues:
+            checker.audio(music.file, (*where, "file"))
+        for n, effect in enumerate(storyboard.sounds):
+            checker.sound(effect, ("sounds", n))
     sound: set[int] = set()
     for i, scene in scenes.items():
         before = len(issues)
@@ -214,8 +219,9 @@ class _AssetChecker:
             self._error(loc, problem.message)
             return None
 
-    def probe(self, rel: Path, loc: tuple) -> MediaInfo | None:
-        path = self.resolve(rel, loc)
+    def probe(self, rel: Path, loc: tuple, *, library: bool = False) -> MediaInfo | None:
+        # the asset library's files are Reel's own (found by name, inside the library): no path gate
+        path = rel if library else self.resolve(rel, loc)
         if path is None or path in self._failed:
             return None
         if path in self.media:
@@ -242,6 +248,36 @@ class _AssetChecker:
         if info is not None and not info.has_audio:
             self._error(loc, f"`{rel}` has no sound (no audio stream)")
 
+    def sound(self, effect: Sound, loc: tuple) -> None:
+        """A sound effect's file (or library sound) exists and has sound."""
+        if effect.asset is None:
+            self.audio(effect.file, (*loc, "file"))
+            return
+        info = self.probe(effect.source, (*loc, "asset"), library=True)
+        if info is not None and not info.has_audio:
+            self._error((*loc, "asset"), f"the library's `{effect.asset}` has no sound; run scripts/make_assets.py")
+
+    def _voiceover(self, vo: SceneVoiceover, loc: tuple) -> None:
+        """A scene voiceover has sound, and its trim lies inside the file."""
+        info = self.probe(vo.file, loc)
+        if info is None:
+            return
+        if not info.has_audio:
+            self._error(loc, f"`{vo.file}` has no sound (no audio stream)")
+            return
+        length = Fraction(str(info.duration))
+        start = vo.from_.to_seconds(FPS)
+        if start >= length:
+            self._error((*loc, "from"), f"`from` ({vo.from_}) is past the end of `{vo.file}` "
+                                        f"({float(length):.2f}s long)")
+        if vo.to is not None:
+            end = vo.to.to_seconds(FPS)
+            if end <= start:
+                self._error((*loc, "to"), f"`to` ({vo.to}) must be after `from` ({vo.from_})")
+            elif end > length + Fraction(1, 30):
+                self._error((*loc, "to"), f"`to` ({vo.to}) is past the end of `{vo.file}` "
+                                          f"({float(length):.2f}s long)")
+
     def scene(self, i: int, scene: Scene | Slate) -> None:
         if isinstance(scene, Slate):
             return
@@ -256,7 +292,9 @@ class _AssetChecker:
             elif info is not None and info.video is None:
                 self._error((*loc, "background", "image"), f"`{bg.image}` has no picture (audio only?)")
         if scene.voiceover is not None:
-            self.audio(scene.voiceover, (*loc, "voiceover"))
+            self._voiceover(scene.voiceover, (*loc, "voiceover"))
+        for n, effect in enumerate(scene.sounds):
+            self.sound(effect, (*loc, "sounds", n))
         if scene.captions is not None and scene.captions.file is not None:
             self._subtitles(scene.captions.file, (*loc, "captions", "file"))
 
