@@ -249,7 +249,7 @@ def test_a_key_valid_elsewhere_is_told_where_it_belongs(tmp_path):
                   "    captions: Hi\n"
     msgs = located(write(tmp_path, text))
     assert ("film.yaml:6:5: scenes[0].text: unknown key `text`; `text` belongs in `scenes[]` with `slate:`, "
-            "`scenes[].captions.lines[]`, `reviewed_exceptions[]` or `end_card.custom_services[]`, not here") in msgs
+            "`scenes[].captions.lines[]`, `reviewed_exceptions[]` or `layers[]` with `video:`, not here") in msgs
     assert any(m.startswith("film.yaml:8:5: scenes[1].captions: unknown key `captions`; `captions` belongs in "
                             "`scenes[]` without `slate:`") for m in msgs)
 

@@ -18,6 +18,7 @@ from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
 from toolkit.film.plan import audio as audio_plan
 from toolkit.film.plan import footage, overlays, shape, text_map
+from toolkit.film.plan import layers as layer_plan
 from toolkit.film.plan import music as music_plan
 from toolkit.film.plan.entry import Entry
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
@@ -82,6 +83,8 @@ def plan(inp: PlanInputs) -> PlanResult:
     )
     ovs = overlays.build(inp, entries, segments, issues)
     cues = audio_plan.build(inp, entries, segments, issues)
+    lays, layer_cues = layer_plan.build(inp, entries, segments, issues)
+    cues = [*cues, *layer_cues]
     shape.check_tail(inp, segments, ovs, cues, issues)
     if any(i.severity == "error" for i in issues):
         raise PlanFailed(issues)
@@ -97,7 +100,8 @@ def plan(inp: PlanInputs) -> PlanResult:
             canvas=inp.canvas, segments=segments, overlays=tuple(ovs), audio=tuple(cues),
             mix=AudioMix(duck_music=music_plan.film_ducks(inp),
                          target_lufs=inp.template.loudness.target, true_peak=inp.template.loudness.true_peak),
-            title=sb.title, metadata=tuple(metadata), min_end_card_frames=min(end_len, min_end))
+            title=sb.title, metadata=tuple(metadata), min_end_card_frames=min(end_len, min_end),
+            layers=tuple(lays))
     except ValueError as exc:  # the Timeline's own duty-of-care invariants
         raise PlanFailed([LocIssue(("end_card",), str(exc))]) from None
     # where the film draws its text, so the grader can tell it from text in the footage

@@ -386,6 +386,7 @@ class Timeline:
         for s in self.segments:
             tr = "" if s.transition_in.kind == "cut" else f" <{s.transition_in.kind} {s.transition_in.frames}f>"
             lines.append(f"  [{s.start:>5}-{s.end:>5}) {s.kind:<8} {s.name}{tr}{_trim(s.source)}")
+        lines.extend(_layer_line(layer) for layer in self.layers)
         for cue in self.audio:
             if cue.role == "voice":
                 lines.append(f"  voice {cue.path.name} from frame {cue.start} "
@@ -400,6 +401,19 @@ def _trim(source: Source) -> str:
         return ""
     span = f"{float(source.start):g}s–" + (f"{float(source.end):g}s" if source.end is not None else "end")
     return f" — {source.path.name} {span}" + (f", hold {source.hold}" if source.hold != "none" else "")
+
+
+def _layer_line(layer: Layer) -> str:
+    """`  [   60-  150) layer    scenes[1].layers[0]: video — broll.mp4 0s–3s, box 0,0 216x384` for `reel plan`."""
+    kind = _TAGS[type(layer.source)]
+    src = layer.source
+    what = _trim(src) if isinstance(src, VideoSource) else f" — {src.path.name}" if isinstance(src, ImageSource) \
+        else f" {src.color}" if isinstance(src, ColorSource) else f" {src.colors[0]}→{src.colors[1]}"
+    b = layer.box
+    moves = "".join(f", {side} {m.kind} {m.frames}f" for side, m in (("in", layer.enter), ("out", layer.exit))
+                    if m.kind != "cut")
+    return (f"  [{layer.start:>5}-{layer.end:>5}) layer    {layer.id}: {kind}{what}, box {b.x},{b.y} {b.w}x{b.h}"
+            f"{moves}{', text' if layer.bears_text else ''}")
 
 
 # Keys `to_dict` adds beside the fields: its version and values derived from the segments.

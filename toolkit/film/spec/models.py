@@ -37,6 +37,7 @@ from toolkit.film.spec.base import (
     Volume,
     shorthands,
 )
+from toolkit.film.spec.layers import LAYERS_SCHEMA, LayerSpec, layers_shorthand
 from toolkit.film.spec.scenes import (
     AnyScene,
     Background,
@@ -208,7 +209,7 @@ def _topic_name(value: Any) -> Any:
 class Storyboard(SpecModel):
     """A whole film: what it is about, where it will be shown, and its scenes in order."""
 
-    model_config = ConfigDict(json_schema_extra=shorthands(voiceover=_STR, music=_STR))
+    model_config = ConfigDict(json_schema_extra=shorthands(voiceover=_STR, music=_STR, layers=LAYERS_SCHEMA))
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
     template: str = Field(default="default", description="A folder name in templates/.")
@@ -229,8 +230,12 @@ class Storyboard(SpecModel):
                                     "film (palette, fonts, captions, slates, end_card, logo) unless locked.")
     reviewed_exceptions: list[ReviewedException] = Field(default_factory=list)
     scenes: Annotated[list[AnyScene], Field(min_length=1)]
+    layers: list[LayerSpec] = Field(default_factory=list, description="Layers over the whole film (e.g. "
+                                    "`progress: bar`), times from the film's start, drawn over the scenes' layers "
+                                    "and under all text; they end before the end card.")
 
     _vo = field_validator("voiceover", "music", mode="before")(lambda cls, v: _file_shorthand(v))
+    _ly = field_validator("layers", mode="before")(lambda cls, v: layers_shorthand(v))
 
     @property
     def music_cues(self) -> tuple[tuple[tuple[str | int, ...], Music], ...]:

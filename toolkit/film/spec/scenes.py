@@ -37,6 +37,7 @@ from toolkit.film.spec.base import (
     Volume,
     shorthands,
 )
+from toolkit.film.spec.layers import LAYER_KINDS, LAYERS_DESCRIPTION, LAYERS_SCHEMA, LayerSpec, layers_shorthand
 from toolkit.film.spec.units import PositiveTime, Time
 from toolkit.film.template.style import SceneStyle
 
@@ -172,7 +173,7 @@ def _background_tag(value: Any) -> str | None:
 
 # the keys one of which picks a background's kind: near misses (`vidoe:`) get a did-you-mean
 BACKGROUND_KINDS = ("video", "image", "color", "gradient")
-UNION_CHOICES = {"background_kind": BACKGROUND_KINDS}
+UNION_CHOICES = {"background_kind": BACKGROUND_KINDS, "layer_kind": LAYER_KINDS}
 
 Background = Annotated[
     Annotated[VideoBackground, Tag("video")]
@@ -292,6 +293,7 @@ class Scene(SpecModel):
         transition=_TRANSITION_SHORT,
         audio={"anyOf": [{"type": "boolean"}, {"enum": ["mute", "off", "tempo"]}]},
         voiceover=_STR,
+        layers=LAYERS_SCHEMA,
     ))
 
     name: str | None = Field(default=None, description="A label for contact sheets and errors.")
@@ -305,8 +307,10 @@ class Scene(SpecModel):
     sounds: list[Sound] = Field(default_factory=list, description="Sound effects, `at` from the scene's start.")
     transition: Transition | None = None
     style: SceneStyle | None = Field(default=None, description="This scene's caption look, over the template's.")
+    layers: list[LayerSpec] = Field(default_factory=list, description=LAYERS_DESCRIPTION)
 
     _bg = field_validator("background", mode="before")(lambda cls, v: background_shorthand(v))
+    _ly = field_validator("layers", mode="before")(lambda cls, v: layers_shorthand(v))
     _cap = field_validator("captions", mode="before")(lambda cls, v: caption_shorthand(v))
     _tr = field_validator("transition", mode="before")(lambda cls, v: transition_shorthand(v))
     _vo = field_validator("voiceover", mode="before")(lambda cls, v: _file_item(v))

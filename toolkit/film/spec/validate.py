@@ -24,6 +24,7 @@ from toolkit.doc.loader import Document, load_document
 from toolkit.doc.paths import Folder, PathProblem
 from toolkit.errors import Issue, ProbeError, SpecError
 from toolkit.film.spec.base import SlateKind
+from toolkit.film.spec.layer_media import check_layers
 from toolkit.film.spec.models import (
     AnyScene,
     Caption,
@@ -137,6 +138,8 @@ def check_storyboard(path: Path, *, allow_outside: bool = False) -> CheckedStory
             checker.audio(music.file, (*where, "file"))
         for n, effect in enumerate(storyboard.sounds):
             checker.sound(effect, ("sounds", n))
+    if storyboard is not None:
+        check_layers(checker, storyboard.layers, ())
     sound: set[int] = set()
     for i, scene in scenes.items():
         before = len(issues)
@@ -282,6 +285,7 @@ class _AssetChecker:
         if isinstance(scene, Slate):
             return
         loc = ("scenes", i)
+        check_layers(self, scene.layers, loc)
         bg = scene.background
         if isinstance(bg, VideoBackground):
             self._video(bg, (*loc, "background"))

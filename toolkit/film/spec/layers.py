@@ -1,0 +1,357 @@
+"""Layers of the storyboard language: pictures drawn over a scene (or over the whole film).
+
+A layer is footage (`video:`), a picture (`image:`, an animated GIF loops), a library asset
+(`asset: NAME`), a colour or gradient box, or a progress bar (`progress: bar`). It shows from
+`at` until `until` (or for `for`), relative to its scene (film-level layers: to the film's start),
+inside a box given by `position` and `size` in reference pixels of the 1080×1920 frame
+(`toolkit.geometry`), and comes and goes with `enter`/`exit`. Layers are always drawn under the
+captions, slates, logo and end card. What is checked here is the shape of what was written; the
+planner (`toolkit.film.plan.layers`) checks boxes and times against the frame and the scene.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from toolkit.color import Color
+from toolkit.doc.errors import value_hint
+from toolkit.errors import AssetError
+from toolkit.film.assets import Asset, AssetKind, find_asset
+from toolkit.film.spec.base import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Hold, SpecModel, Volume
+from toolkit.film.spec.units import Duration, PositiveTime, Time, parse_positive
+from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH
+
+LayerFit = Literal["cover", "contain"]
+Motion = Literal["cut", "fade", "slide-left", "slide-right", "slide-up", "slide-down", "pop"]
+MOTIONS: tuple[str, ...] = ("cut", "fade", "slide-left", "slide-right", "slide-up", "slide-down", "pop")
+# `full` fills the frame; the others place the layer's box against the edges (or the middle)
+# of the platform-safe box, so a preset never puts a layer under the platforms' buttons.
+PRESETS: tuple[str, ...] = ("full", "center", "top", "bottom", "left", "right", "top-left", "top-right",
+                            "bottom-left", "bottom-right")
+Preset = Literal["full", "center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left",
+                 "bottom-right"]
+DEFAULT_MOTION_SECONDS = "0.5s"  # as a scene transition's default length
+PROGRESS_HEIGHT = 12  # reference px: the default thickness of `progress: bar`
+
+
+def _preset(value: Any) -> Any:
+    if isinstance(value, str) and value not in PRESETS:
+        raise ValueError(f"{value!r} is not a position; use one of {', '.join(PRESETS)}, or `{{x, y}}` in "
+                         f"pixels of the {REFERENCE_WIDTH}×{REFERENCE_HEIGHT} frame"
+                         f"{value_hint(value, PRESETS)}")
+    return value
+
+
+class Point(SpecModel):
+    """The layer's top-left corner in pixels of the 1080×1920 reference frame (a draft scales it)."""
+
+    x: int
+    y: int
+
+
+Position = Annotated[
+    Annotated[Preset, Tag("preset")] | Annotated[Point, Tag("point")],
+    Discriminator(lambda v: "preset" if isinstance(v, str) else "point"),
+]
+
+
+_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+class Size(SpecModel):
+    """`{w, h}` in reference pixels (give one and the other follows the picture's shape), or a
+    share of the frame's width such as `40%` (the height follows the picture's shape)."""
+
+    w: int | None = Field(default=None, description="Width in pixels of the 1080×1920 frame.")
+    h: int | None = Field(default=None, description="Height in pixels of the 1080×1920 frame.")
+    share: float | None = Field(default=None, description="Width as a percentage of the frame's width.")
+
+    @field_validator("w", "h")
+    @classmethod
+    def _positive(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"a layer must be at least 1 pixel wide and high, got {value}")
+        return value
+
+    @field_validator("share")
+    @classmethod
+    def _share(cls, value: float | None) -> float | None:
+        if value is not None and not 0 < value <= 100:
+            raise ValueError(f"a width share must be more than 0% and at most 100%, got {value:g}%")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> Size:
+        if self.w is None and self.h is None and self.share is None:
+            raise ValueError("give `w`, `h` or both (pixels of the 1080×1920 frame), or a share like `40%`")
+        if self.share is not None and (self.w is not None or self.h is not None):
+            raise ValueError("give the size either as a share like `40%` or as `{w, h}`, not both")
+        return self
+
+
+def _size(value: Any) -> Any:
+    if isinstance(value, str):
+        m = _SHARE.match(value)
+        if not m:
+            raise ValueError(f"{value!r} is not a size; write a share of the frame's width like `40%`, "
+                             f"or `{{w, h}}` in pixels of the {REFERENCE_WIDTH}×{REFERENCE_HEIGHT} frame")
+        return {"share": float(m.group(1))}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"a size needs a unit: `{value}%` of the frame's width, or `{{w: {value}, h: …}}` "
+                         "in pixels")
+    return value
+
+
+class MotionSpec(SpecModel):
+    """How a layer comes in (`enter`) or goes out (`exit`): a kind and how long it takes."""
+
+    type: Motion = "cut"
+    duration: PositiveTime = Field(default=DEFAULT_MOTION_SECONDS, description="Ignored for cut.")
+
+
+def _motion(value: Any) -> Any:
+    """`fade`, `fade 0.3s` or `{type: fade, duration: 0.3s}`."""
+    if not isinstance(value, str):
+        return value
+    kind, _, rest = value.strip().partition(" ")
+    if kind not in MOTIONS:
+        raise ValueError(f"{kind!r} is not a way in or out; use one of {', '.join(MOTIONS)}, optionally with a "
+                         f"length such as `fade 0.3s`{value_hint(kind, MOTIONS)}")
+    if not rest.strip():
+        return {"type": kind}
+    parse_positive(rest.strip())  # says what is wrong with the length, with the value
+    return {"type": kind, "duration": rest.strip()}
+
+
+class Border(SpecModel):
+    """An edge drawn around the layer's box (inside it), in reference pixels."""
+
+    width: int = Field(description="Pixels of the 1080×1920 frame.")
+    color: Color = "#ffffff"
+
+    @field_validator("width")
+    @classmethod
+    def _width(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"a border must be at least 1 pixel wide, got {value} (leave `border` out for none)")
+        return value
+
+
+def _sound(value: Any) -> Any:
+    if value is True or value == "on":
+        return "keep"
+    if value is False or value == "off":
+        return "mute"
+    return value
+
+
+class LayerBase(SpecModel):
+    """What every layer has: when it shows, where, and how it comes and goes."""
+
+    at: Time | None = Field(default=None, description="When it appears, from the start of its scene (film-level "
+                            "layers: of the film). Default 0s.")
+    until: Time | None = Field(default=None, description="When it disappears. Default: when the scene hands over "
+                               "to the next (film-level: when the end card starts); footage: when its trim ends.")
+    for_: PositiveTime | None = Field(default=None, alias="for", description="How long it shows.")
+    position: Position | None = Field(default=None, description="A preset inside the safe box (`top-right`, "
+                                      "`center`…), `full` for the whole frame, or `{x, y}` in pixels of the "
+                                      "1080×1920 frame. Default: `full` (assets: `center`; with a `size`: "
+                                      "`center`).")
+    size: Size | None = Field(default=None, description="`{w, h}` pixels of the 1080×1920 frame, or a share of "
+                              "its width like `40%`. Default: the picture's own size, within the safe box.")
+    fit: LayerFit = Field(default="cover", description="cover fills the box (cropping), contain shows the whole "
+                          "picture inside it.")
+    opacity: float = Field(default=1.0, ge=0.0, le=1.0)
+    radius: int = Field(default=0, ge=0, description="Rounded corners, pixels of the 1080×1920 frame.")
+    border: Border | None = None
+    enter: MotionSpec = Field(default_factory=MotionSpec, description="cut, fade, slide-left/right/up/down or "
+                              "pop, optionally with a length: `fade 0.3s`.")
+    exit: MotionSpec = Field(default_factory=MotionSpec)
+    text: bool = Field(default=False, description="The picture carries words (a screenshot, a message): it must "
+                       "then lie inside the platform-safe box.")
+
+    _pos = field_validator("position", mode="before")(lambda cls, v: _preset(v))
+    _sz = field_validator("size", mode="before")(lambda cls, v: _size(v))
+    _mo = field_validator("enter", "exit", mode="before")(lambda cls, v: _motion(v))
+
+    @field_validator("for_")
+    @classmethod
+    def _one_end(cls, value: Duration | None, info: ValidationInfo) -> Duration | None:
+        # a field check (not the model's), so the error points at `for`; `until` is validated before it
+        if value is not None and info.data.get("until") is not None:
+            raise ValueError("give either `until` or `for`, not both")
+        return value
+
+    def placed(self) -> Preset | Point:
+        """Where the layer goes: its `position`, else `full` (`center` when a `size` is given)."""
+        if self.position is not None:
+            return self.position
+        return "center" if self.size is not None else "full"
+
+
+class VideoLayer(LayerBase):
+    """Footage over the picture: B-roll, a picture-in-picture speaker. Muted unless `audio` says."""
+
+    video: Path
+    from_: Time = Field(default="0s", alias="from", description="Start point inside the footage.")
+    to: Time | None = Field(default=None, description="End point inside the footage.")
+    hold: Hold = Field(default="none", description="What fills a layer longer than its trim: last-frame or loop.")
+    audio: Literal["mute", "keep"] | Volume = Field(default="mute", description="The footage's own sound: mute "
+                                                    "(default), keep, or a volume such as 0.5.")
+
+    _snd = field_validator("audio", mode="before")(lambda cls, v: _sound(v))
+
+    @property
+    def volume(self) -> float:
+        """The level its sound plays at (0 when muted)."""
+        return 0.0 if self.audio == "mute" else 1.0 if self.audio == "keep" else float(self.audio)
+
+
+class ImageLayer(LayerBase):
+    """A picture: PNG or WebP (transparency kept), JPEG, or an animated GIF (it loops)."""
+
+    image: Path
+
+
+class AssetLayer(LayerBase):
+    """A sticker, lower-third or graphic from Reel's library, by name (`reel assets list`).
+
+    The name is looked up while the storyboard is read (an unknown one is an error at `asset`,
+    with the closest names), so the planner gets the library file without reading anything.
+    """
+
+    asset: Annotated[str, Field(min_length=1)]
+    _asset: Asset | None = PrivateAttr(default=None)
+
+    @field_validator("asset")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        library_picture(value)  # an unknown name is an error at `asset`, with the closest names
+        return value
+
+    @model_validator(mode="after")
+    def _found(self) -> AssetLayer:
+        self._asset = library_picture(self.asset)
+        return self
+
+    def placed(self) -> Preset | Point:
+        """A library picture is a sticker or graphic: `center` unless placed."""
+        return self.position if self.position is not None else "center"
+
+    @property
+    def library(self) -> Asset:
+        """The library item this layer shows."""
+        assert self._asset is not None
+        return self._asset
+
+
+PICTURE_KINDS: tuple[AssetKind, ...] = ("sticker", "lower-third", "graphic")
+
+
+def library_picture(name: str) -> Asset:
+    """The picture asset called `name`; a `ValueError` with the closest names when there is none."""
+    try:
+        return find_asset(name, kinds=PICTURE_KINDS)
+    except AssetError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class ColorLayer(LayerBase):
+    """A box of one colour (its alpha, `#rrggbbaa`, multiplies `opacity`)."""
+
+    color: Color
+
+
+class GradientLayer(LayerBase):
+    """A box with a two-colour gradient."""
+
+    gradient: Annotated[list[Color], Field(min_length=2, max_length=2)]
+    direction: Literal["vertical", "horizontal", "diagonal"] = "vertical"
+
+
+class ProgressLayer(LayerBase):
+    """A bar that fills from left to right over its length: along the bottom of the frame unless placed."""
+
+    progress: Literal["bar"]
+    color: Color = "#ffffff"
+
+    @field_validator("enter", "exit")
+    @classmethod
+    def _fills(cls, value: MotionSpec) -> MotionSpec:
+        if value.type != "cut":
+            raise ValueError("a progress bar fills from left to right over its whole length; leave out "
+                             "`enter` and `exit`")
+        return value
+
+
+LAYER_KINDS = ("video", "image", "asset", "color", "gradient", "progress")
+_MODELS: dict[type, str] = {VideoLayer: "video", ImageLayer: "image", AssetLayer: "asset", ColorLayer: "color",
+                            GradientLayer: "gradient", ProgressLayer: "progress"}
+
+
+def _layer_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        # `progress` first: a progress bar also has a `color`
+        for key in ("progress", "video", "image", "asset", "gradient", "color"):
+            if key in value:
+                return key
+        return None
+    if isinstance(value, BaseModel):
+        return _MODELS.get(type(value))
+    return None
+
+
+LayerSpec = Annotated[
+    Annotated[VideoLayer, Tag("video")]
+    | Annotated[ImageLayer, Tag("image")]
+    | Annotated[AssetLayer, Tag("asset")]
+    | Annotated[ColorLayer, Tag("color")]
+    | Annotated[GradientLayer, Tag("gradient")]
+    | Annotated[ProgressLayer, Tag("progress")],
+    Discriminator(
+        _layer_tag,
+        custom_error_type="layer_kind",
+        custom_error_message="a layer needs one of `video:`, `image:`, `asset:`, `color:`, `gradient:` or "
+        "`progress:` (or just a file name)",
+    ),
+]
+
+
+def layer_shorthand(value: Any) -> Any:
+    """`media/broll.mp4` → a full-frame video layer, `photo.png` → a picture layer."""
+    if not isinstance(value, str):
+        return value
+    suffix = Path(value).suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return {"video": value}
+    if suffix in IMAGE_SUFFIXES:
+        return {"image": value}
+    raise ValueError(f"{value!r}: a layer written as one word must be a video or picture file "
+                     f"(video: {', '.join(sorted(VIDEO_SUFFIXES))}; pictures: {', '.join(sorted(IMAGE_SUFFIXES))}); "
+                     "otherwise write `{asset: NAME}`, `{color: …}` or `{progress: bar}`")
+
+
+def layers_shorthand(value: Any) -> Any:
+    """A list of layers, each possibly a bare file name."""
+    return [layer_shorthand(v) for v in value] if isinstance(value, list) else value
+
+
+LAYERS_DESCRIPTION = ("Pictures over the scene, drawn in order under all text: `video:`, `image:`, `asset:`, "
+                      "`color:`, `gradient:` or `progress: bar`, with at/until/for, position, size, fit, opacity, "
+                      "radius, border, enter/exit, text.")
+# JSON Schema for editors: a list item may also be a bare file name (see `layers_shorthand`)
+LAYERS_SCHEMA = {"type": "array", "items": {"anyOf": [{"type": "string"}, *(
+    {"x-reel-ref": m.__name__} for m in _MODELS)]}}
