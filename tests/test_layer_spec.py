@@ -38,6 +38,9 @@ def media(tmp_path_factory) -> Path:
     return folder
 
 
+REAL_LIBRARY = library.library_dir
+
+
 @pytest.fixture(autouse=True)
 def sticker_library(media, tmp_path, monkeypatch) -> Path:
     """A library of two stickers (one without transparency), in place of Reel's own."""
@@ -136,6 +139,18 @@ def test_screenshot_slides_in_inside_the_safe_box(media):
     assert layer.box == Box(304, 368, 400, 800) and layer.bears_text
     assert layer.enter == LayerMotion("slide-up", 12) and layer.exit == LayerMotion("fade", 15)
     assert tl.canvas.safe.contains(layer.box)
+
+
+def test_message_in_the_library_chat_frame(media, monkeypatch):
+    # the README recipe, with Reel's own library: the screenshot fills the frame's clear window
+    monkeypatch.setattr(library, "library_dir", REAL_LIBRARY)
+    text = ("scenes:\n  - background: navy\n    duration: 5s\n    layers:\n"
+            "      - {image: shot.jpg, position: {x: 152, y: 540}, size: {w: 704, h: 400}, fit: contain, text: yes}\n"
+            "      - {asset: message-frame, position: center}\n")
+    shot, frame = plan(media, text).layers
+    assert frame.box == Box(120, 508, 768, 520) and frame.source.path.name == "message-frame.png"
+    assert shot.box == Box(frame.box.x + 32, frame.box.y + 32, 704, 400) and shot.bears_text
+    assert shot.fit == "contain"
 
 
 def test_progress_bar_along_the_bottom_of_the_whole_film(media):
