@@ -374,3 +374,10 @@ def test_a_slowed_trim_too_short_for_its_scene_says_how_long_it_plays(folder: Pa
     assert issue.line == 5 and issue.code == "trim-too-short"
     assert "is only 0.5s long, 1s at 50%; footage outside the trim is never shown. Shorten the scene to 1s" \
         in issue.message
+
+
+def test_reel_plan_names_speed_reverse_and_focus(film: Prepared) -> None:
+    text = str(film.timeline)
+    assert "fast — idx.mp4 0.4s–2.4s, speed 200%\n" in text
+    assert "idx.mp4 1.2s–2.2s, hold last-frame, speed 200%, reversed\n" in text
+    assert "left — halves.mp4 0s–0.5s, focus 0\n" in text

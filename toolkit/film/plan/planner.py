@@ -36,6 +36,7 @@ from toolkit.film.plan.timeline import (
     VideoSource,
     loop_plan,
 )
+from toolkit.film.spec.base import speed_text
 from toolkit.film.spec.models import (
     ColorBackground,
     GradientBackground,
@@ -305,7 +306,9 @@ def _check_trim(inp: PlanInputs, e: Entry, bg: VideoBackground, frames: int, iss
     span = f"`from` {shape.say(start)} to `to` {shape.say(end)}" if bg.to is not None \
         else f"from `from` {shape.say(start)} to the end of `{bg.video}`"
     issues.append(LocIssue(where, f"the scene is {shape.say(Fraction(frames) / fps)} but its trimmed footage "
-                                  f"({span}) is only {shape.say(max(end - start, Fraction(0)))} long; "
+                                  f"({span}) is only {shape.say(max(end - start, Fraction(0)))} long"
+                                  + (f", {shape.say(Fraction(available) / fps)} at {speed_text(bg.speed)}"
+                                     if bg.speed != 1 else "") + "; "
                                   "footage outside the trim is never shown. Shorten the scene to "
                                   f"{shape.say(Fraction(available) / fps)}, or say what fills the rest under "
                                   "`background:`: `hold: last-frame` (freeze the last frame) or `hold: loop` "

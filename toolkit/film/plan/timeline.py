@@ -396,11 +396,16 @@ class Timeline:
 
 
 def _trim(source: Source) -> str:
-    """` — walk.mp4 1s–1.5s, hold last-frame` for footage (what `reel plan` prints)."""
+    """` — walk.mp4 1s–1.5s, hold last-frame` for footage (what `reel plan` prints), with its
+    speed, `reversed` and focus when they are not the defaults (`, speed 50%, reversed, focus 0`)."""
     if not isinstance(source, VideoSource):
         return ""
     span = f"{float(source.start):g}s–" + (f"{float(source.end):g}s" if source.end is not None else "end")
-    return f" — {source.path.name} {span}" + (f", hold {source.hold}" if source.hold != "none" else "")
+    notes = [f"hold {source.hold}"] if source.hold != "none" else []
+    notes += [f"speed {float(source.speed * 100):g}%"] if source.speed != 1 else []
+    notes += ["reversed"] if source.reverse else []
+    notes += [f"focus {float(source.focus):g}"] if source.focus != Fraction(1, 2) and source.fit == "cover" else []
+    return f" — {source.path.name} {span}" + "".join(f", {note}" for note in notes)
 
 
 def _layer_line(layer: Layer) -> str:
