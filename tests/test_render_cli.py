@@ -185,7 +185,7 @@ def test_plan_json(runner, small_film):
 
     result = runner.invoke(cli, ["plan", str(small_film), "--json"])
     assert result.exit_code == 0
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # the JSON alone: warnings (this film is silent) go to stderr
     assert data["segments"][-1]["kind"] == "end_card" and data["canvas"]["width"] == 1080
 
 

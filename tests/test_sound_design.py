@@ -369,3 +369,15 @@ def test_storyboards_keep_a_single_music_cue_unchanged(repo_root: Path) -> None:
     assert (music.start, music.length, music.loop, music.source_start, music.duck) == (
         0, prepared.timeline.frames, True, 0, True)
     assert prepared.timeline.mix == AudioMix(duck_music=True, target_lufs=-14.0, true_peak=-1.0)
+
+
+def test_reel_plan_lists_music_cues_and_effects(media: Path, runner) -> None:
+    from toolkit.cli import cli
+
+    text = HEAD + ("music:\n  - {file: music.wav, until: 2s}\n  - {file: music.wav, at: 2s, from: 3.5s}\n"
+                   "sounds: [{file: ping.wav, at: 1s}]\nscenes:\n  - {background: navy, duration: 4s}\n")
+    result = runner.invoke(cli, ["plan", str(film(media, text))])
+    assert result.exit_code == 0, result.output
+    assert "  music music.wav from frame 0 (0.00s) for 60f\n" in result.output
+    assert "  music music.wav from frame 60 (2.00s) for 300f, from 3.5s of the file\n" in result.output
+    assert "  effect ping.wav from frame 30 (1.00s) for 9f\n" in result.output

@@ -388,9 +388,12 @@ class Timeline:
             lines.append(f"  [{s.start:>5}-{s.end:>5}) {s.kind:<8} {s.name}{tr}{_trim(s.source)}")
         lines.extend(_layer_line(layer) for layer in self.layers)
         for cue in self.audio:
-            if cue.role == "voice":
-                lines.append(f"  voice {cue.path.name} from frame {cue.start} "
-                             f"({float(self.canvas.seconds(cue.start)):.2f}s) for {cue.length}f")
+            if cue.role in ("voice", "music", "effect"):
+                # a music cue also says where in its file it starts (its in-point)
+                inpoint = f", from {float(cue.source_start):g}s of the file" if cue.source_start else ""
+                lines.append(f"  {cue.role} {cue.path.name} from frame {cue.start} "
+                             f"({float(self.canvas.seconds(cue.start)):.2f}s) for {cue.length}f"
+                             f"{inpoint if cue.role == 'music' else ''}")
         lines.append(f"  {len(self.overlays)} overlays, {len(self.audio)} audio cues")
         return "\n".join(lines)
 

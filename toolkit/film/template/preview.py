@@ -92,7 +92,7 @@ def preview_sheet(name: str, out: Path, *, root: Path | None = None, width: int 
             prepared = prepare(sample, template=name, width=panel_w, templates_root=root,
                                fields={**sample_fields(resolved), **(fields or {})})
         except IssuesError as exc:
-            raise TemplateError([_unlocated(i) for i in exc.issues if i.severity != "info"],
+            raise TemplateError([_unlocated(i) for i in exc.issues if _about_the_template(i)],
                                 summary=f"template `{name}` fails its checks on the preview's sample film") from None
         raster = draw_text(prepared.timeline, Path(tmp) / "raster").raster  # a render's first step
         panels = [(label, _panel(prepared.timeline, raster, _frame(prepared.timeline, which, moment)))
@@ -104,7 +104,7 @@ def preview_sheet(name: str, out: Path, *, root: Path | None = None, width: int 
             sheet.save(temp)
     except OSError as exc:
         raise OutputError(f"{out}: cannot write the preview ({exc.strerror or exc})") from None
-    warnings = [_unlocated(i) for i in (*prepared.warnings, *raster.warnings) if i.severity != "info"]
+    warnings = [_unlocated(i) for i in (*prepared.warnings, *raster.warnings) if _about_the_template(i)]
     return Preview(out, tuple(warnings))
 
 
@@ -118,6 +118,11 @@ def sample_fields(resolved: ResolvedTemplate) -> dict[str, str]:
             node = node.get(key) if isinstance(node, dict) else None
         used += field_names(node) if isinstance(node, str) else []
     return {n: resolved.template.fields.get(n) or f"[{n}]" for n in dict.fromkeys(used)}
+
+
+def _about_the_template(issue: Issue) -> bool:
+    # the sample film shows the template's look and is silent on purpose (it has no media of its own)
+    return issue.severity != "info" and issue.code != "silent-film"
 
 
 def _unlocated(issue: Issue) -> Issue:
