@@ -16,7 +16,9 @@ How each layer is made:
 * corners and opacity: `alphamerge` of a grey mask drawn once; the border: `overlay` of an RGBA
   ring drawn once (`layer_art`);
 * `fade`: the `fade` filter on the alpha plane (it touches frames only while fading);
-* `slide-*`: the overlay's x/y expressions, off the canvas edge to the box with an ease;
+* `slide-*`: the overlay's x/y expressions, from just off the canvas edge to the box (or from the
+  box off the edge) at a constant speed, as the `slide-*` transitions move (and as a progress bar,
+  one long slide, must);
 * `pop`: a per-frame `scale` from 40 % to full size (ease-out) during the pop frames, kept
   centred on the box by the overlay's expressions.
 
@@ -213,12 +215,12 @@ def _position(layer: Layer, canvas: Canvas, offset: int) -> tuple[str | int, str
         if _SLIDES.get(layer.enter.kind, ("", 0))[0] == axis and layer.enter.frames > 0:
             sign = _SLIDES[layer.enter.kind][1]
             start = behind if sign > 0 else ahead  # moving right comes in from the left
-            enter = f"{here}+{start}*pow(1-{k}/{layer.enter.frames},2)"
+            enter = f"{here}+{start}*(1-{k}/{layer.enter.frames})"
         if _SLIDES.get(layer.exit.kind, ("", 0))[0] == axis and layer.exit.frames > 0:
             sign = _SLIDES[layer.exit.kind][1]
             end = ahead if sign > 0 else behind  # moving right leaves by the right
             tail = layer.length - layer.exit.frames
-            exit_ = f"{here}+{end}*pow(({k}-{tail})/{layer.exit.frames},2)"
+            exit_ = f"{here}+{end}*({k}-{tail})/{layer.exit.frames}"
         place: str | int = here
         if enter is not None or exit_ is not None:
             place = _piecewise(layer, k, enter, exit_, str(here))
