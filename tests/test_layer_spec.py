@@ -338,6 +338,17 @@ def test_bad_position_motion_and_timing_words(media):
     one(found, "9:29: scenes[0].layers[3].for", "give either `until` or `for`, not both")
 
 
+def test_layer_under_words_judged_against_a_plain_background(media):
+    # a slate's words were checked for contrast against the slate's colour: nothing may go under them
+    found = problems(media, "layers:\n  - {video: broll.mp4, for: 2s}\nscenes:\n  - slate: title\n"
+                            "  - background: talk.mp4\n")
+    one(found, "4:5: layers[0]", "the layer lies under the words of a slate (“Layers”, frames 0–60), whose "
+                                 "contrast was checked against a plain background with no box behind them")
+    # a bar below the safe box, under a generated content warning, is fine
+    tl = plan(media, "topics: [suicide]\nlayers: [{progress: bar}]\nscenes:\n  - background: talk.mp4\n")
+    assert tl.segments[0].kind == "slate" and tl.layers[0].start == 0
+
+
 def test_enter_and_exit_longer_than_the_layer(media):
     one(problems(media, TALK + "      - {asset: heart, for: 0.5s, enter: fade 0.4s, exit: fade 0.4s}\n"),
         "6:42: scenes[0].layers[0].enter", "`enter` (0.4s) and `exit` (0.4s) take 0.8s together, longer than the "

@@ -26,8 +26,10 @@ from toolkit.film.plan.timeline import (
     ImageSource,
     Layer,
     LayerMotion,
+    Overlay,
     Segment,
     Source,
+    TextBlock,
     VideoSource,
     loop_plan,
 )
@@ -86,6 +88,36 @@ def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
     for j, spec in enumerate(inp.storyboard.layers):
         _place(inp, spec, film, ("layers", j), out, cues, issues)
     return out, cues
+
+
+# What a text overlay is called in a message.
+_TEXT_NAMES = {"caption": "caption", "slate": "slate", "title": "title", "end_card": "end card"}
+
+
+def check_under_text(layers: Sequence[Layer], overlays: Sequence[Overlay], issues: list[LocIssue]) -> None:
+    """A layer may not lie under words whose contrast was judged against a plain background.
+
+    Text with a backing box keeps its contrast over any picture (the box is judged over black and
+    white), but a slate's words, and captions without a box on a colour scene, were judged against
+    that colour: a layer under them would change what the words are read against. Such a layer is
+    an error at the layer, naming the text and when they meet.
+    """
+    for layer in layers:
+        for ov in overlays:
+            if ov.kind not in _TEXT_NAMES or ov.end <= layer.start or layer.end <= ov.start:
+                continue
+            bare = [b for b in ov.blocks if isinstance(b, TextBlock) and b.backing is None
+                    and b.bounds.intersects(layer.box)]
+            if not bare:
+                continue
+            words = " ".join(line.text for line in bare[0].lines)
+            shown = words if len(words) <= 40 else words[:37] + "…"
+            issues.append(LocIssue(layer.loc, f"the layer lies under the words of a {_TEXT_NAMES[ov.kind]} (“{shown}”, "
+                                              f"frames {max(ov.start, layer.start)}–{min(ov.end, layer.end)}), whose "
+                                              "contrast was checked against a plain background with no box behind "
+                                              "them: move the layer off the words or to another time, or give the "
+                                              "template's text a `box` colour", code="layer-under-text"))
+            break
 
 
 def _place(inp: PlanInputs, spec: LayerBase, window: _Window, loc: Loc, out: list[Layer], cues: list[AudioCue],

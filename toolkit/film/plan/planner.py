@@ -85,6 +85,7 @@ def plan(inp: PlanInputs) -> PlanResult:
     ovs = overlays.build(inp, entries, segments, issues)
     cues = audio_plan.build(inp, entries, segments, issues)
     lays, layer_cues = layer_plan.build(inp, entries, segments, issues)
+    layer_plan.check_under_text(lays, ovs, issues)
     cues = [*cues, *layer_cues]
     shape.check_tail(inp, segments, ovs, cues, issues)
     if any(i.severity == "error" for i in issues):
