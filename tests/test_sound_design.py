@@ -381,3 +381,46 @@ def test_reel_plan_lists_music_cues_and_effects(media: Path, runner) -> None:
     assert "  music music.wav from frame 0 (0.00s) for 60f\n" in result.output
     assert "  music music.wav from frame 60 (2.00s) for 300f, from 3.5s of the file\n" in result.output
     assert "  effect ping.wav from frame 30 (1.00s) for 9f\n" in result.output
+
+
+def test_a_designed_film_renders_end_to_end(media: Path, tmp_path: Path, monkeypatch) -> None:
+    """Two music cues, a library whoosh, a trimmed scene voiceover and a J/L cut through the real
+    render (draft, loudness pass, checks): the whoosh is heard at its time in the decoded film."""
+    import av
+
+    from toolkit.film.render import render_film
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    text = HEAD + ("music:\n  - {file: music.wav, until: 3s, fade_out: 0.5s}\n"
+                   "  - {file: music.wav, at: 3s, from: 3s, duck: no}\n"
+                   "sounds:\n  - {file: ping.wav, at: 4s}\n"
+                   "scenes:\n  - background: a.mp4\n    audio: {tail: 0.5s}\n"
+                   "  - background: b.mp4\n    audio: {lead: 0.5s}\n"
+                   "    voiceover: {file: vo.wav, from: 0.5s, to: 2s, volume: 0.8}\n")
+    prepared = prepare(film(media, text, "designed.yaml"))
+    result = render_film(prepared, tmp_path / "designed.mp4", draft=True)
+    with av.open(str(result.output)) as container:
+        sound = np.concatenate([f.to_ndarray()[0] for f in container.decode(audio=0)])
+    assert len(sound) == pytest.approx(prepared.timeline.frames / FPS * RATE, abs=RATE // FPS)
+    assert band(sound, 4.02, 4.25, PING) > 20 * band(sound, 3.5, 3.95, PING), "the ping lands at 4 s"
+
+
+def test_a_lead_moves_the_scene_voiceover_too_and_is_checked_against_the_warning(media: Path) -> None:
+    text = HEAD + ("topics: [self-harm]\nscenes:\n  - background: navy\n    duration: 3s\n"
+                   "    voiceover: vo.wav\n    audio: {lead: 0.5s}\n")
+    prepared = prepare(film(media, text))
+    warning, scene = prepared.timeline.segments[:2]
+    [voice] = cues(prepared, "voice")
+    assert voice.start == scene.start - 15 < warning.end
+    [note] = [w for w in prepared.warnings if w.code == "narration-under-warning"]
+    assert (note.severity, note.line, note.path) == ("warning", 8, "scenes[0].audio.lead")
+    assert note.message.startswith("the lead starts this scene's sound under the content-warning slate")
+
+
+def test_a_j_or_l_cut_on_looped_footage_is_an_error(media: Path) -> None:
+    text = HEAD + ("scenes:\n  - {background: navy, duration: 2s}\n"
+                   "  - background: {video: a.mp4, to: 1s, hold: loop}\n    duration: 3s\n    audio: {lead: 0.5s}\n")
+    [issue] = problems(film(media, text))
+    assert (issue.line, issue.path) == (7, "scenes[1].audio.lead")
+    assert issue.message == ("a J or L cut (`lead`/`tail`) needs footage that plays once, forwards: not with "
+                             "`hold: loop` or `reverse`")
