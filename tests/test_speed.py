@@ -381,3 +381,17 @@ def test_reel_plan_names_speed_reverse_and_focus(film: Prepared) -> None:
     assert "fast — idx.mp4 0.4s–2.4s, speed 200%\n" in text
     assert "idx.mp4 1.2s–2.2s, hold last-frame, speed 200%, reversed\n" in text
     assert "left — halves.mp4 0s–0.5s, focus 0\n" in text
+
+
+def test_held_cover_frames_own_their_pixels() -> None:
+    # A cover crop is a window into the larger scaled frame: frames the loop or reverse filter
+    # keep are copied to canvas-sized buffers first (474 MB → 206 MB for 43 frames at 1080×1920).
+    looped = VideoSource(CLIP, Fraction(0), "cover", 1920, 1080, False, end=Fraction(1), hold="loop")
+    back = VideoSource(CLIP, Fraction(0), "cover", 1920, 1080, False, end=Fraction(1), reverse=True)
+    contained = VideoSource(CLIP, Fraction(0), "contain", 1920, 1080, False, end=Fraction(1), reverse=True)
+    for source, held in ((looped, "loop=loop=2:size=10"), (back, "reverse"), (contained, "reverse")):
+        timeline = mf.timeline([(source, 25, Transition("cut", 0))])
+        argv = compile_render(timeline, RASTER, output=OUT, encode=EncodeSettings.draft(), gain=None).encoder
+        graph = argv[argv.index("-filter_complex") + 1]
+        before = graph[:graph.index(held)]
+        assert ("copy" in before.rsplit("crop=", 1)[-1]) == (source.fit == "cover"), graph
