@@ -424,3 +424,10 @@ def test_a_j_or_l_cut_on_looped_footage_is_an_error(media: Path) -> None:
     assert (issue.line, issue.path) == (7, "scenes[1].audio.lead")
     assert issue.message == ("a J or L cut (`lead`/`tail`) needs footage that plays once, forwards: not with "
                              "`hold: loop` or `reverse`")
+
+
+def test_a_cue_with_duck_no_keeps_its_level_under_speech(media: Path, tmp_path: Path) -> None:
+    text = HEAD + "voiceover: vo.wav\nmusic: {file: music.wav, from: 3s, fade_in: 0s, duck: no}\n" \
+        "scenes:\n  - {background: navy, duration: 6s}\n"
+    sound = render_mix(prepare(film(media, text)).timeline, tmp_path / "mix.wav")
+    assert band(sound, 1.0, 2.5, MUSIC_HIGH) == pytest.approx(band(sound, 4.0, 5.5, MUSIC_HIGH), rel=0.05)
