@@ -238,6 +238,22 @@ def test_layer_outside_the_frame(media):
         "the layer's box (x 1000–1200, y 10–110) reaches outside the 1080×1920 frame")
 
 
+def test_positions_and_sizes_beyond_the_frame_are_errors_at_the_number(media):
+    found = problems(media, TALK + "      - {asset: heart, position: {x: 5000, y: -1}}\n"
+                                   "      - {color: red, size: {w: 2000, h: 99999999999999999999999}}\n")
+    one(found, "6:38: scenes[0].layers[0].position.x", "`x` must be 0–1079 (pixels of the 1080×1920 frame, from its "
+                                                        "top-left corner), got 5000")
+    one(found, "6:47: scenes[0].layers[0].position.y", "`y` must be 0–1919")
+    one(found, "7:32: scenes[0].layers[1].size.w", "a layer is at most as wide as the frame (1080 pixels")
+    one(found, "7:41: scenes[0].layers[1].size.h", "got 999999… (23 digits)")
+
+
+def test_corners_and_border_never_exceed_half_the_box(media):
+    text = TALK + "      - {color: red, size: {w: 100, h: 40}, radius: 500, border: {width: 90}}\n"
+    [layer] = plan(media, text).layers
+    assert (layer.radius, layer.border) == (20, 20)
+
+
 def test_zero_and_negative_sizes(media):
     found = problems(media, TALK + "      - {color: red, size: {w: 0, h: 10}}\n"
                                    "      - {color: red, size: {w: 10, h: -5}}\n      - {color: red, size: 0%}\n")

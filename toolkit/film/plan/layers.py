@@ -145,10 +145,13 @@ def _place(inp: PlanInputs, spec: LayerBase, window: _Window, loc: Loc, out: lis
         opacity *= int(spec.color[7:], 16) / 255  # `#rrggbbaa`: the colour's own alpha
     scale = inp.canvas.scale
     border = spec.border
+    out_box = _output_box(box, inp)
+    # corners rounder than half the box's short side are a pill already, and a border can at most fill it
+    half = max(1, min(out_box.w, out_box.h) // 2)
     layer = Layer(
-        id=_path(loc), source=source, start=window.start + first, length=length, box=_output_box(box, inp),
-        fit=spec.fit, opacity=round(opacity, 4), radius=round(spec.radius * scale),
-        border=max(1, round(border.width * scale)) if border else 0,
+        id=_path(loc), source=source, start=window.start + first, length=length, box=out_box,
+        fit=spec.fit, opacity=round(opacity, 4), radius=min(half, round(spec.radius * scale)),
+        border=min(half, max(1, round(border.width * scale))) if border else 0,
         border_color=(border.color if len(border.color) == 9 else border.color + "ff") if border else "#ffffffff",
         enter=enter, exit=exit_, bears_text=spec.text, loc=loc)
     out.append(layer)

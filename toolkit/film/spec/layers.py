@@ -61,6 +61,21 @@ class Point(SpecModel):
     x: int
     y: int
 
+    @field_validator("x", "y")
+    @classmethod
+    def _in_frame(cls, value: int, info: ValidationInfo) -> int:
+        top = (REFERENCE_WIDTH if info.field_name == "x" else REFERENCE_HEIGHT) - 1
+        if not 0 <= value <= top:
+            raise ValueError(f"`{info.field_name}` must be 0–{top} (pixels of the {REFERENCE_WIDTH}×{REFERENCE_HEIGHT} "
+                             f"frame, from its top-left corner), got {_number(value)}")
+        return value
+
+
+def _number(value: int) -> str:
+    """A whole number for a message, shortened past 12 digits (a held-down key must not fill the screen)."""
+    text = str(value)
+    return text if len(text) <= 12 else f"{text[:6]}… ({len(text)} digits)"
+
 
 Position = Annotated[
     Annotated[Preset, Tag("preset")] | Annotated[Point, Tag("point")],
@@ -81,9 +96,13 @@ class Size(SpecModel):
 
     @field_validator("w", "h")
     @classmethod
-    def _positive(cls, value: int | None) -> int | None:
+    def _positive(cls, value: int | None, info: ValidationInfo) -> int | None:
         if value is not None and value < 1:
-            raise ValueError(f"a layer must be at least 1 pixel wide and high, got {value}")
+            raise ValueError(f"a layer must be at least 1 pixel wide and high, got {_number(value)}")
+        most = REFERENCE_WIDTH if info.field_name == "w" else REFERENCE_HEIGHT
+        if value is not None and value > most:
+            raise ValueError(f"a layer is at most as {'wide' if info.field_name == 'w' else 'high'} as the frame "
+                             f"({most} pixels of the {REFERENCE_WIDTH}×{REFERENCE_HEIGHT} frame), got {_number(value)}")
         return value
 
     @field_validator("share")
