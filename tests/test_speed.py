@@ -68,6 +68,10 @@ scenes:
     background: {video: idx.mp4, from: 2.5s, to: 2.8s, speed: 0.5, hold: loop}
     duration: 1.5s
     audio: mute
+  - name: back-loop
+    background: {video: idx.mp4, from: 0s, to: 0.3s, reverse: yes, hold: loop}
+    duration: 0.8s
+    audio: mute
   - name: left
     background: {video: halves.mp4, to: 0.5s, focus: left}
   - name: right
@@ -165,6 +169,7 @@ def test_durations_follow_trim_over_speed(film: Prepared) -> None:
     assert segs["slow-loop"].source.trim_frames(Fraction(FPS)) == 6
     # 0.6 s at 2× is 3 frames (source frames 20, 22, 24), then the last is held
     assert [expected(segs["fast-held"], k) for k in range(5)] == [20, 22, 24, 24, 24]
+    assert [expected(segs["back-loop"], k) for k in range(8)] == [2, 1, 0, 2, 1, 0, 2, 1]
     assert (expected(segs["fast"], 3), expected(segs["slow"], 3), expected(segs["back"], 0)) == (10, 11, 14)
 
 
