@@ -431,3 +431,23 @@ def test_a_cue_with_duck_no_keeps_its_level_under_speech(media: Path, tmp_path: 
         "scenes:\n  - {background: navy, duration: 6s}\n"
     sound = render_mix(prepare(film(media, text)).timeline, tmp_path / "mix.wav")
     assert band(sound, 1.0, 2.5, MUSIC_HIGH) == pytest.approx(band(sound, 4.0, 5.5, MUSIC_HIGH), rel=0.05)
+
+
+def test_sound_effects_and_music_cues_are_bounded(media: Path) -> None:
+    many = "".join(f"  - {{file: ping.wav, at: {i % 40 / 10}s}}\n" for i in range(101))
+    [issue] = problems(film(media, HEAD + "sounds:\n" + many + "scenes:\n  - {background: navy, duration: 4s}\n"))
+    assert (issue.line, issue.path) == (104, "sounds[100]")
+    assert issue.message == ("a film may have at most 100 sound effects (each is one more file the render opens); "
+                             "this list has 101")
+    cues_ = "".join(f"  - {{file: music.wav, at: {i / 10}s}}\n" for i in range(21))
+    [issue] = problems(film(media, HEAD + "music:\n" + cues_ + "scenes:\n  - {background: navy, duration: 4s}\n"))
+    assert (issue.line, issue.path) == (24, "music[20]")
+    assert issue.message == "a film may have at most 20 music cues (each is one more file the render opens); this " \
+                            "list has 21"
+    film_sounds = "".join(f"  - {{file: ping.wav, at: {i / 20}s}}\n" for i in range(60))
+    scene_sounds = "".join(f"      - {{file: ping.wav, at: {i / 20}s}}\n" for i in range(41))
+    text = HEAD + "sounds:\n" + film_sounds + "scenes:\n  - background: navy\n    duration: 4s\n    sounds:\n" \
+        + scene_sounds
+    [issue] = problems(film(media, text))
+    assert (issue.line, issue.path) == (108, "scenes[0].sounds[40]")
+    assert issue.message.endswith("this is the 101st")

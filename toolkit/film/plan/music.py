@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from toolkit.film.plan.entry import Entry
 
 DEFAULT_FADE_IN = 15  # frames: the music bed's fade-in when a cue does not say
+# Every cue is one more input and ~210 bytes of filter graph in the one render command, whose
+# graph is a single argument: Linux caps one argument at 128 KiB (MAX_ARG_STRLEN), about 600
+# cues (400 effects render; 1,100 cannot start: "Argument list too long"). These bounds leave
+# room for the scenes' own sound: one effect every 1.8 s of a 180 s film, a music cue every 9 s.
+MAX_EFFECTS = 100
+MAX_MUSIC_CUES = 20
 
 
 def film_ducks(inp: PlanInputs) -> bool:
@@ -40,6 +46,10 @@ def build_music(inp: PlanInputs, total: int, issues: list[LocIssue]) -> list[Aud
             return []
         return [AudioCue("music", inp.music, 0, total, Fraction(0), inp.template.music.volume,
                          fade_in=min(DEFAULT_FADE_IN, total // 4), fade_out=min(round(fps), total // 4), loop=True)]
+    if len(written) > MAX_MUSIC_CUES:
+        issues.append(LocIssue(written[MAX_MUSIC_CUES][0], f"a film may have at most {MAX_MUSIC_CUES} music cues "
+                               f"(each is one more file the render opens); this list has {len(written)}"))
+        return []
     placed: list[tuple[tuple[str | int, ...], AudioCue]] = []
     previous: Music | None = None
     for n, (loc, music) in enumerate(written):
@@ -125,11 +135,22 @@ def build_sounds(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[S
     fps = inp.canvas.fps
     total = segments[-1].end
     cues: list[AudioCue] = []
+    if len(inp.storyboard.sounds) > MAX_EFFECTS:
+        issues.append(LocIssue(("sounds", MAX_EFFECTS), f"a film may have at most {MAX_EFFECTS} sound effects "
+                               f"(each is one more file the render opens); this list has "
+                               f"{len(inp.storyboard.sounds)}"))
+        return []
     for i, sound in enumerate(inp.storyboard.sounds):
         cues += _effect(inp, ("sounds", i), sound, 0, total, total, "the film ends", issues)
+    written = len(inp.storyboard.sounds)
     for entry, seg in zip(entries, segments, strict=True):
         if entry.scene is not None:
             for i, sound in enumerate(entry.scene.sounds):
+                written += 1
+                if written == MAX_EFFECTS + 1:
+                    issues.append(LocIssue((*entry.loc, "sounds", i), f"a film may have at most {MAX_EFFECTS} sound "
+                                           "effects (each is one more file the render opens); this is the "
+                                           f"{MAX_EFFECTS + 1}st"))
                 cues += _effect(inp, (*entry.loc, "sounds", i), sound, seg.start, seg.end, total,
                                 f"the scene ends (it is {shape.say(Fraction(seg.length) / fps)} long)", issues)
     return cues
