@@ -451,3 +451,14 @@ def test_sound_effects_and_music_cues_are_bounded(media: Path) -> None:
     [issue] = problems(film(media, text))
     assert (issue.line, issue.path) == (108, "scenes[0].sounds[40]")
     assert issue.message.endswith("this is the 101st")
+
+
+def test_j_and_l_cuts_at_another_speed_stay_inside_the_trim(media: Path) -> None:
+    text = HEAD + ("scenes:\n  - {background: navy, duration: 2s}\n  - background: {video: a.mp4, speed: 2}\n"
+                   "    audio: {tempo: true, lead: 0.25s, tail: 0.25s}\n  - {background: navy, duration: 2s}\n")
+    prepared = prepare(film(media, text))
+    scene = prepared.timeline.segments[1]
+    [sound] = cues(prepared, "source")
+    # 3 s of footage at 2x is 45 frames: 8 heard before the picture, 29 seen, 8 heard after
+    assert (scene.length, scene.source.start) == (29, Fraction(8, 15))
+    assert (sound.start, sound.length, sound.source_start, sound.speed) == (scene.start - 8, 45, 0, 2)
