@@ -3,12 +3,17 @@ every bad input is an error at its line, column and field (or a stated, tested b
 
 from __future__ import annotations
 
+import copy
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from toolkit.errors import SpecError
+from toolkit.errors import IssuesError, ReelError, SpecError
 from toolkit.film import assets as library
 from toolkit.film.pipeline import prepare
 from toolkit.film.plan.timeline import ColorSource, ImageSource, Layer, LayerMotion, Timeline, VideoSource
@@ -376,3 +381,97 @@ def test_full_position_with_a_size_and_progress_with_motion(media):
         "6:46: scenes[0].layers[0].size", "`position: full` fills the frame")
     one(problems(media, TALK + "      - {progress: bar, enter: fade}\n"),
         "6:32: scenes[0].layers[0].enter", "a progress bar fills from left to right over its whole length")
+
+
+# ------------------------------------------------------------------ hostile layers
+
+SEED_LAYERS: list[Any] = [
+    {"video": "broll.mp4", "from": "0.5s", "to": "2s", "at": "1s", "hold": "loop", "audio": 0.5},
+    {"image": "spin.gif", "position": "bottom-right", "size": "20%", "enter": "pop 0.3s"},
+    {"asset": "heart", "position": {"x": 100, "y": 300}, "exit": {"type": "slide-down", "duration": "0.4s"}},
+    {"color": "#ff000080", "size": {"w": 300, "h": 40}, "position": "top", "radius": 12, "border": {"width": 3}},
+    {"gradient": ["navy", "white"], "direction": "diagonal", "position": "full", "opacity": 0.3, "until": "3s"},
+    {"image": "shot.jpg", "position": "center", "size": {"h": 600}, "text": True, "fit": "contain"},
+]
+LAYER_KEYS = ["video", "image", "asset", "color", "gradient", "progress", "from", "to", "hold", "audio", "at",
+              "until", "for", "position", "size", "fit", "opacity", "radius", "border", "enter", "exit", "text",
+              "x", "y", "w", "h", "width", "type", "duration", "direction"]
+LAYER_VALUES = st.one_of(
+    st.sampled_from(["broll.mp4", "spin.gif", "big.gif", "opaque.png", "talk.mp4", "nope.png", "../x.mp4", "heart",
+                     "hart", "bar", "full", "top-left", "center", "40%", "0%", "150%", "-5%", "fade", "fade -1s",
+                     "pop 99s", "slide-up 0.1s", "cut", "loop", "last-frame", "keep", "mute", "0s", "2s", "7s",
+                     "100:00:00", "45f", "1e999", "navy", "#12345678", "", " ", "\u202e", "9" * 400]),
+    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.dictionaries(st.sampled_from(["x", "y", "w", "h", "width", "color", "type", "duration"]),
+                    st.one_of(st.integers(-5000, 5000), st.sampled_from(["white", "2s", "pop", "#000"])), max_size=3),
+)
+
+
+# Values a trainee might well write, so that most examples plan and the plan's promises are checked.
+PLAUSIBLE: dict[str, list[Any]] = {
+    "at": ["0s", "1s", "2.5s", "5.9s", "30f"], "until": ["1s", "3s", "5.5s", "6s", "9s"],
+    "for": ["0.1s", "1s", "3s", "5s", "20s"],
+    "position": ["full", "top-left", "bottom", "center", "right", {"x": 0, "y": 1900}, {"x": 900, "y": 100},
+                 {"x": 1079, "y": 0}],
+    "size": ["10%", "35%", "100%", {"w": 1080}, {"h": 1920}, {"w": 200, "h": 2}, {"w": 1, "h": 1}],
+    "enter": ["fade", "pop 0.2s", "slide-left 2s", "cut"], "exit": ["fade 1s", "slide-down", "cut"],
+    "hold": ["none", "last-frame", "loop"], "from": ["0s", "1s", "3.9s"], "to": ["1s", "2s", "4s"],
+    "radius": [0, 24, 5000], "border": [{"width": 1}, {"width": 40, "color": "#00000080"}], "text": [True, False],
+}
+
+
+def _change(key: str, hostile: bool = True) -> st.SearchStrategy:
+    plausible = st.sampled_from(PLAUSIBLE.get(key, [None]))
+    return st.tuples(st.just(key), st.one_of(plausible, plausible, plausible, LAYER_VALUES) if hostile else plausible)
+
+
+_FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=120,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@_FUZZ
+@given(st.lists(st.tuples(st.integers(0, 6), st.one_of(*[st.sampled_from(list(PLAUSIBLE))] * 3,
+                                                       st.sampled_from(LAYER_KEYS)).flatmap(_change), st.booleans()),
+                min_size=1, max_size=3))
+def test_hostile_layers_plan_or_get_located_errors(media, changes):
+    """Whatever is written in a layer, Reel plans it inside the frame and its scene, or says where it is wrong."""
+    _plan_or_locate(media, changes)
+
+
+@_FUZZ
+@given(st.lists(st.tuples(st.integers(0, 6), st.sampled_from(list(PLAUSIBLE)).flatmap(lambda k: _change(k, False)),
+                          st.booleans()), min_size=1, max_size=2))
+def test_plausible_layers_keep_the_plan_promises(media, changes):
+    """Layers a trainee may well write: what plans keeps every promise, the rest is a located error."""
+    _plan_or_locate(media, changes)
+
+
+def _plan_or_locate(media: Path, changes: list) -> None:
+    layers = copy.deepcopy(SEED_LAYERS)
+    film: list[Any] = [{"progress": "bar"}]
+    for index, (key, value), on_film in changes:
+        target = film if on_film else layers
+        # footage keys go to the footage layer (elsewhere they are only unknown keys)
+        item = layers[0] if key in ("from", "to", "hold", "audio") else target[index % len(target)]
+        if isinstance(item, dict):
+            item[key] = value
+    doc = {"title": "Fuzz", "region": "UK", "layers": film, "scenes": [
+        {"background": "talk.mp4", "layers": layers, "transition": "fade"}, {"background": "navy", "duration": "2s"}]}
+    path = media / "fuzz.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, width=10**9), encoding="utf-8")
+    try:
+        tl = prepare(path).timeline
+    except ReelError as exc:
+        assert isinstance(exc, IssuesError), exc
+        assert [i for i in exc.issues if i.severity == "error"], exc
+        assert all(i.file == path and i.line is not None for i in exc.issues if i.severity == "error"), exc
+        return
+    frame = Box(0, 0, tl.canvas.width, tl.canvas.height)
+    for layer in tl.layers:
+        assert frame.contains(layer.box) and layer.length > 0 and layer.end <= tl.end_card.start, layer
+        assert not layer.bears_text or tl.canvas.safe.contains(layer.box), layer
+        assert layer.enter.frames + layer.exit.frames <= layer.length, layer
+        src = layer.source
+        if isinstance(src, VideoSource) and src.end is not None:
+            assert src.hold != "none" or src.trim_frames(tl.canvas.fps) + 1 >= layer.length, layer
