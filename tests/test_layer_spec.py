@@ -158,6 +158,12 @@ def test_message_in_the_library_chat_frame(media, monkeypatch):
     assert shot.fit == "contain"
 
 
+def test_a_lower_third_sits_at_the_bottom_of_the_safe_box(media, monkeypatch):
+    monkeypatch.setattr(library, "library_dir", REAL_LIBRARY)
+    [plate] = plan(media, TALK + "      - {asset: name-plate, at: 1s, for: 3s, enter: slide-right 0.3s}\n").layers
+    assert plate.box == Box(120, 1248 - 160, 768, 160)
+
+
 def test_progress_bar_along_the_bottom_of_the_whole_film(media):
     text = ("layers:\n  - progress: bar\nscenes:\n  - background: talk.mp4\n    transition: fade\n"
             "  - {background: navy, duration: 3s}\n")

@@ -267,8 +267,10 @@ class AssetLayer(LayerBase):
         return self
 
     def placed(self) -> Preset | Point:
-        """A library picture is a sticker or graphic: `center` unless placed."""
-        return self.position if self.position is not None else "center"
+        """Unless placed: a lower third at the bottom of the safe box, a sticker or graphic in its middle."""
+        if self.position is not None:
+            return self.position
+        return "bottom" if self._asset is not None and self._asset.kind == "lower-third" else "center"
 
     @property
     def library(self) -> Asset:
