@@ -221,6 +221,29 @@ def test_layer_sound_is_kept_only_when_asked(media):
         ("source", 30, 60, 1, 3, 0.5)
 
 
+def test_slow_motion_reversed_and_framed_footage_layers(media):
+    tl = plan(media, TALK + "      - {video: broll.mp4, from: 1s, to: 2s, speed: 50%, audio: tempo}\n"
+                            "      - {video: broll.mp4, from: 1s, to: 1.5s, reverse: yes, at: 3s, position: top,"
+                            " size: 30%, focus: left}\n")
+    slow, back = tl.layers
+    assert (slow.start, slow.length, slow.source.speed) == (0, 60, Fraction(1, 2))  # the trim ÷ speed
+    [cue] = [c for c in tl.audio if c.path.name == "broll.mp4"]
+    assert (cue.start, cue.length, cue.speed, cue.source_start, cue.source_end) == (0, 60, Fraction(1, 2), 1, 2)
+    assert back.source.reverse and (back.source.start, back.source.end, back.length) == (1, Fraction(3, 2), 15)
+    assert back.source.focus == 0
+
+
+def test_speed_reverse_and_focus_mistakes(media):
+    found = problems(media, TALK + "      - {video: broll.mp4, speed: 2, audio: keep}\n"
+                                   "      - {video: broll.mp4, reverse: yes}\n"
+                                   "      - {video: broll.mp4, from: 0s, to: 3s, reverse: yes}\n")
+    one(found, "6:35: scenes[0].layers[0].speed", "`broll.mp4` has sound and plays at 200%: say what its sound does: "
+                                                   "`audio: tempo`")
+    one(found, "7:37: scenes[0].layers[1].reverse", "`reverse: yes` needs `to:`")
+    one(found, "8:55: scenes[0].layers[2].reverse", "reversing holds every frame of the trim in memory: at most 43 "
+                                                    "frames")
+
+
 def test_held_footage_layer_keeps_to_its_trim(media):
     [layer] = plan(media, TALK + "      - {video: broll.mp4, from: 1s, to: 2s, for: 3s, hold: last-frame}\n").layers
     src = layer.source
@@ -424,6 +447,8 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "enter": ["fade", "pop 0.2s", "slide-left 2s", "cut"], "exit": ["fade 1s", "slide-down", "cut"],
     "hold": ["none", "last-frame", "loop"], "from": ["0s", "1s", "3.9s"], "to": ["1s", "2s", "4s"],
     "radius": [0, 24, 5000], "border": [{"width": 1}, {"width": 40, "color": "#00000080"}], "text": [True, False],
+    "speed": ["50%", 2, 0.25], "reverse": [True, False], "audio": ["tempo", "keep", 0.5, "mute"],
+    "focus": ["left", 1, "center"],
 }
 
 
@@ -459,7 +484,8 @@ def _plan_or_locate(media: Path, changes: list) -> None:
     for index, (key, value), on_film in changes:
         target = film if on_film else layers
         # footage keys go to the footage layer (elsewhere they are only unknown keys)
-        item = layers[0] if key in ("from", "to", "hold", "audio") else target[index % len(target)]
+        item = layers[0] if key in ("from", "to", "hold", "audio", "speed", "reverse", "focus") \
+            else target[index % len(target)]
         if isinstance(item, dict):
             item[key] = value
     doc = {"title": "Fuzz", "region": "UK", "layers": film, "scenes": [

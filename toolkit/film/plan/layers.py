@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from toolkit.film.plan import layer_footage as footage
 from toolkit.film.plan import shape
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.timeline import (
@@ -31,7 +32,6 @@ from toolkit.film.plan.timeline import (
     Source,
     TextBlock,
     VideoSource,
-    loop_plan,
 )
 from toolkit.film.spec.layer_media import is_animated
 from toolkit.film.spec.layers import (
@@ -129,7 +129,7 @@ def _place(inp: PlanInputs, spec: LayerBase, window: _Window, loc: Loc, out: lis
     if span is None or box is None:
         return
     first, length = span
-    if not _trim_fits(inp, spec, source, length, box, loc, issues):
+    if not footage.fits(inp, spec, source, length, box, loc, issues):
         return
     enter, exit_ = _motion(spec.enter, fps), _motion(spec.exit, fps)
     if isinstance(spec, ProgressLayer):
@@ -155,10 +155,13 @@ def _place(inp: PlanInputs, spec: LayerBase, window: _Window, loc: Loc, out: lis
         border_color=(border.color if len(border.color) == 9 else border.color + "ff") if border else "#ffffffff",
         enter=enter, exit=exit_, bears_text=spec.text, loc=loc)
     out.append(layer)
-    if isinstance(spec, VideoLayer) and isinstance(source, VideoSource) and source.has_audio and spec.volume > 0:
-        # like a scene's footage sound: it keeps to the trim (silent past `to`, or repeating with `hold: loop`)
+    if footage.heard(spec, source):
+        # like a scene's footage sound: it keeps to the trim (silent past `to`, or repeating with `hold: loop`),
+        # at the footage's speed with its pitch kept
+        assert isinstance(source, VideoSource) and isinstance(spec, VideoLayer)
         cues.append(AudioCue("source", source.path, layer.start, layer.length, source.start, spec.volume,
-                             loop=source.hold == "loop" and source.end is not None, source_end=source.end))
+                             loop=source.hold == "loop" and source.end is not None, source_end=source.end,
+                             speed=source.speed))
 
 
 def _path(loc: Loc) -> str:
@@ -185,9 +188,9 @@ def _source(inp: PlanInputs, spec: LayerBase) -> tuple[Source, tuple[int, int] |
         v = info.video
         size = (v.width, v.height) if v else (0, 0)
         end = spec.to.to_seconds(fps) if spec.to is not None else (
-            Fraction(str(info.duration)) if spec.hold != "none" else None)
+            Fraction(str(info.duration)) if spec.hold != "none" or spec.reverse else None)
         return VideoSource(path, spec.from_.to_seconds(fps), spec.fit, *size, info.has_audio, end=end,
-                           hold=spec.hold), size
+                           hold=spec.hold, speed=spec.speed, reverse=spec.reverse, focus=spec.focus), size
     if isinstance(spec, ImageLayer | AssetLayer):
         path = inp.asset(spec.image) if isinstance(spec, ImageLayer) else spec.library.path
         info = inp.media[path]
@@ -203,41 +206,6 @@ def _source(inp: PlanInputs, spec: LayerBase) -> tuple[Source, tuple[int, int] |
         return GradientSource((spec.gradient[0][:7], spec.gradient[1][:7]), spec.direction), None
     assert isinstance(spec, ColorLayer | ProgressLayer)
     return ColorSource(spec.color[:7]), None
-
-
-def _trim_fits(inp: PlanInputs, spec: LayerBase, source: Source, length: int, box: Box, loc: Loc,
-               issues: list[LocIssue]) -> bool:
-    """Footage longer than its layer's trim must say what fills the rest; a loop must fit its bound."""
-    if not isinstance(source, VideoSource):
-        return True
-    fps = inp.canvas.fps
-    info = inp.media[source.path]
-    end = source.end if source.end is not None else Fraction(str(info.duration))
-    available = max(1, -(-((end - source.start) * fps) // 1))
-    if source.hold == "loop":
-        # judged at the larger of the source's own size and the layer's box (reference pixels), so the
-        # bound holds whether the pictures are looped before or after they are scaled to the box
-        w, h = max((source.width, source.height), (box.w, box.h), key=lambda s: s[0] * s[1])
-        if loop_plan(available, 0, length, w, h) is None:
-            where = (*loc, "hold") if isinstance(spec, VideoLayer) else (*loc, "for" if spec.for_ else "until")
-            issues.append(LocIssue(where, f"looping this {_say(available, fps)} picture over the layer's "
-                                          f"{_say(length, fps)} would hold too much in memory or play it more than "
-                                          "4 times; show the layer for less time or use a shorter or smaller clip",
-                                   code="loop-too-long"))
-            return False
-        return True
-    if not isinstance(spec, VideoLayer) or spec.hold != "none" or length <= available + (0 if spec.to else 1):
-        return True
-    where = (*loc, "until") if spec.until is not None else (*loc, "for") if spec.for_ is not None else (*loc, "to")
-    start = source.start
-    trim = f"`from` {shape.say(start)} to `to` {shape.say(end)}" if spec.to is not None \
-        else f"from `from` {shape.say(start)} to the end of `{spec.video}`"
-    issues.append(LocIssue(where, f"the layer is {_say(length, fps)} but its trimmed footage ({trim}) is only "
-                                  f"{shape.say(max(end - start, Fraction(0)))} long; footage outside the trim is "
-                                  f"never shown. Show the layer for {_say(available, fps)} at most, or add "
-                                  "`hold: last-frame` (freeze the last frame) or `hold: loop` (play the trim again)",
-                           code="trim-too-short"))
-    return False
 
 
 # ------------------------------------------------------------------ time
@@ -267,7 +235,7 @@ def _span(inp: PlanInputs, spec: LayerBase, source: Source, window: _Window, loc
             trim = source.trim_frames(fps)
             if trim is None:
                 info = inp.media[source.path]
-                trim = max(1, int((Fraction(str(info.duration)) - source.start) * fps))
+                trim = max(1, int((Fraction(str(info.duration)) - source.start) * fps / source.speed))
             end = min(end, at + trim)  # footage without a length shows its trim, within the scene
         if end <= at:
             end = window.limit

@@ -12,6 +12,7 @@ planner (`toolkit.film.plan.layers`) checks boxes and times against the frame an
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,7 +31,7 @@ from toolkit.color import Color
 from toolkit.doc.errors import value_hint
 from toolkit.errors import AssetError
 from toolkit.film.assets import Asset, AssetKind, find_asset
-from toolkit.film.spec.base import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Hold, SpecModel, Volume
+from toolkit.film.spec.base import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Focus, Hold, SpecModel, Speed, Volume
 from toolkit.film.spec.units import Duration, PositiveTime, Time, parse_positive
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH
 
@@ -228,15 +229,22 @@ class VideoLayer(LayerBase):
     from_: Time = Field(default="0s", alias="from", description="Start point inside the footage.")
     to: Time | None = Field(default=None, description="End point inside the footage.")
     hold: Hold = Field(default="none", description="What fills a layer longer than its trim: last-frame or loop.")
-    audio: Literal["mute", "keep"] | Volume = Field(default="mute", description="The footage's own sound: mute "
-                                                    "(default), keep, or a volume such as 0.5.")
+    audio: Literal["mute", "keep", "tempo"] | Volume = Field(
+        default="mute", description="The footage's own sound: mute (default), keep, a volume such as 0.5, or tempo "
+        "(footage at another `speed`: its sound at that speed, pitch kept).")
+    speed: Speed = Field(default=Fraction(1), description="Playback speed 0.25–4 (50% is slow motion); without "
+                         "`until`/`for` the layer lasts the trim ÷ speed.")
+    reverse: bool = Field(default=False, description="Play the trim backwards, from `to` to `from` (needs `to`; a "
+                          "short trim, held in memory; silent).")
+    focus: Focus = Field(default=Fraction(1, 2), description="With `fit: cover`: which part of the picture the crop "
+                         "keeps (left, center, right, top, bottom, or 0–1).")
 
     _snd = field_validator("audio", mode="before")(lambda cls, v: _sound(v))
 
     @property
     def volume(self) -> float:
         """The level its sound plays at (0 when muted)."""
-        return 0.0 if self.audio == "mute" else 1.0 if self.audio == "keep" else float(self.audio)
+        return 0.0 if self.audio == "mute" else 1.0 if self.audio in ("keep", "tempo") else float(self.audio)
 
 
 class ImageLayer(LayerBase):
