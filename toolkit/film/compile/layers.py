@@ -56,12 +56,15 @@ _TO_BT709 = {"out_color_matrix": "bt709", "out_range": "tv"}
 
 
 def opens_decoder(layer: Layer) -> bool:
-    """True when the layer costs a decoder for as long as its filtergraph lives (footage, pictures).
+    """True when the layer holds a decoder of its source for as long as its filtergraph lives:
+    footage, or a picture decoded at its own size (`blur-fill`). `pieces.chunks` counts these.
 
-    Colours and gradients are generated small and scaled once; their masks and rings are one
-    small grey/RGBA frame each. `pieces.chunks` counts the layers for which this is True.
+    A still fitted cover/contain is read from `layer_art`'s drawing at the picture's size (at
+    most one 1080×1920 RGBA frame, 8 MB, for a full-frame one; 0.4 MB for a 300×300 sticker);
+    colours and gradients are generated small and scaled once; masks and rings are one small
+    frame each. None of those grows like a footage decoder (4–50 MB at 1080×1920).
     """
-    return isinstance(layer.source, VideoSource | ImageSource)
+    return isinstance(layer.source, VideoSource) or (isinstance(layer.source, ImageSource) and not bakes_picture(layer))
 
 
 def composite_layers(picture: Stream, timeline: Timeline, art: Sequence[LayerArt], first: int, frames: int,

@@ -82,13 +82,14 @@ def pieces(segments: Sequence[Segment]) -> list[Piece]:
 def chunks(timeline: Timeline, max_segments: int = CHUNK_SEGMENTS) -> list[list[Piece]]:
     """The film's pieces grouped so that no group touches more than `max_segments` segments.
 
-    Layers count too (`Timeline.layers`): each footage or picture layer showing in a group's
-    frames is one more input held open (`layers.opens_decoder`; colour and gradient layers are
-    generated small and do not count). A body piece is cut where such a layer starts or ends, so
-    a chunk can end inside a segment and the next one reopens the segment (and the layers still
-    showing) from their own frames. A piece whose own frames need more inputs than the bound (a
-    transition under three footage layers with the default 4) gets a chunk to itself: the planner
-    is expected to keep segments plus footage/picture layers showing at once within the bound.
+    Layers count too (`Timeline.layers`): each layer showing in a group's frames that holds a
+    decoder of its source (footage, or a `blur-fill` picture: `layers.opens_decoder`) is one
+    more input held open; stills drawn at their box's size, colours and gradients do not count.
+    A body piece is cut where such a layer starts or ends, so a chunk can end inside a segment
+    and the next one reopens the segment (and the layers still showing) from their own frames.
+    A piece whose own frames need more inputs than the bound (a transition under three footage
+    layers with the default 4) gets a chunk to itself: the planner is expected to keep segments
+    plus footage layers showing at once within the bound.
     """
     if max_segments < 2:
         raise ValueError("a chunk must hold at least the two sides of a transition")
