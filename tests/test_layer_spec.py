@@ -372,7 +372,8 @@ def test_unknown_asset_and_kind_get_a_did_you_mean(media):
     found = problems(media, TALK + "      - {asset: hart}\n      - {vidoe: broll.mp4}\n      - {asset: ping}\n")
     one(found, "6:17: scenes[0].layers[0].asset", "no asset called `hart` in the library; did you mean `heart`?")
     one(found, "7:9: scenes[0].layers[1]", "a layer needs one of `video:`, `image:`, `asset:`, `color:`, "
-                                           "`gradient:` or `progress:` (or just a file name); did you mean `video`")
+                                           "`gradient:`, `progress:` or `python:` (or just a file name); did you mean "
+                                           "`video`")
     one(found, "8:17: scenes[0].layers[2].asset",
         "asset `ping` is a sound; here it must be a sticker or lower-third or graphic")
 

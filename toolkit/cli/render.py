@@ -19,6 +19,10 @@ _COMMON = [
 ]
 
 
+_ALLOW_PYTHON = click.option("--allow-python", is_flag=True, help="Run the storyboard's python layers (Python code "
+                             "from its folder, run with your rights): only for storyboards you trust.")
+
+
 def common(func):
     """The options every storyboard command shares."""
     for option in reversed(_COMMON):
@@ -85,10 +89,11 @@ def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path |
               "replacing the previous draft of the same storyboard.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the result and problems.")
 @click.option("--dry-run", is_flag=True, help="Print the render's steps and the exact ffmpeg commands, and stop.")
+@_ALLOW_PYTHON
 @common
 @_field_option()
 def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, draft: bool, force: bool,
-           quiet: bool, dry_run: bool, template: str | None, allow_outside: bool, strict: bool,
+           quiet: bool, dry_run: bool, allow_python: bool, template: str | None, allow_outside: bool, strict: bool,
            fields: dict[str, str]) -> None:
     """Render storyboards to 9:16 MP4 films, each ending on its helpline end card.
 
@@ -128,7 +133,7 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
                     _print_commands(prepared, target, draft)
                     continue
                 result = _with_progress(lambda cb, p=prepared, t=target: render_film(
-                    p, t, draft=draft, force=force, on_progress=cb), prepared, quiet)
+                    p, t, draft=draft, force=force, on_progress=cb, allow_python=allow_python), prepared, quiet)
         except KeyboardInterrupt as exc:
             # Ctrl-C, SIGTERM or SIGHUP (see toolkit.cli.signals); the terminal may be gone.
             saved = _identity(target) not in (before, None)  # a film moved into place just before
@@ -233,9 +238,10 @@ def _summary(results: list[tuple[Path, Path | None, str]]) -> None:
 @click.option("-o", "--output", type=PathArg(), required=True, help="PNG to write.")
 @click.option("--draft", is_flag=True, help="At draft size (540×960).")
 @click.option("--force", is_flag=True, help="Overwrite an existing image.")
+@_ALLOW_PYTHON
 @common
 @_field_option()
-def still(storyboard: Path, at: str, output: Path, draft: bool, force: bool, template: str | None,
+def still(storyboard: Path, at: str, output: Path, draft: bool, force: bool, allow_python: bool, template: str | None,
           allow_outside: bool, strict: bool, fields: dict[str, str]) -> None:
     """Render the single frame the film shows at --at, as a PNG."""
     from toolkit.film.pipeline import DRAFT_WIDTH, prepare
@@ -256,7 +262,7 @@ def still(storyboard: Path, at: str, output: Path, draft: bool, force: bool, tem
         if seconds >= float(prepared.timeline.duration):
             raise click.BadParameter(f"the film is {float(prepared.timeline.duration):.2f}s long",
                                      param_hint="--at")
-        render_still(prepared, seconds, output, force=force)
+        render_still(prepared, seconds, output, force=force, allow_python=allow_python)
     secho(f"{output}: frame at {seconds:.2f}s", fg="green")
 
 
@@ -264,10 +270,11 @@ def still(storyboard: Path, at: str, output: Path, draft: bool, force: bool, tem
 @click.argument("storyboard", type=PathArg())
 @click.option("-o", "--output", type=PathArg(), required=True, help="PNG to write.")
 @click.option("--force", is_flag=True, help="Overwrite an existing image.")
+@_ALLOW_PYTHON
 @common
 @_field_option()
-def sheet(storyboard: Path, output: Path, force: bool, template: str | None, allow_outside: bool, strict: bool,
-          fields: dict[str, str]) -> None:
+def sheet(storyboard: Path, output: Path, force: bool, allow_python: bool, template: str | None, allow_outside: bool,
+          strict: bool, fields: dict[str, str]) -> None:
     """A contact sheet: one labelled thumbnail per scene, slate and end card, with the safe zone drawn."""
     from toolkit.film.pipeline import prepare
     from toolkit.film.run.atomic import check_output
@@ -278,5 +285,5 @@ def sheet(storyboard: Path, output: Path, force: bool, template: str | None, all
     with target_lock(output):
         prepared = prepare(storyboard, template=template, width=540, allow_outside=allow_outside, strict=strict,
                            fields=fields)
-        render_sheet(prepared, output, force=force)
+        render_sheet(prepared, output, force=force, allow_python=allow_python)
     secho(f"{output}: {len(prepared.timeline.segments)} thumbnails", fg="green")

@@ -1,7 +1,7 @@
 """The build pipeline's back half: run the render steps (`toolkit.film.steps`) of a Prepared film.
 
 `render_film` runs, in order, the list `toolkit.film.steps.plan_render` builds and `reel render
---dry-run` prints: text → proxies (drafts) → loudness → render → check → flash gate → end card.
+--dry-run` prints: text → python layers → proxies (drafts) → loudness → render → check → flash gate → end card.
 Each stage lives in its own package and can be called (and tested) alone. Nothing here spawns
 ffmpeg directly: `toolkit.film.run.runner` does.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from toolkit.care.flash import FlashReport, check_clip
 from toolkit.errors import Issue, PolicyError
+from toolkit.film import pylayers
 from toolkit.film.cardcheck import CardCheck, check_card
 from toolkit.film.compile.graph import compile_frames
 from toolkit.film.compile.loudness import AudioGain
@@ -25,6 +26,7 @@ from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import ImageSource, Timeline, VideoSource
 from toolkit.film.proxy import cached_gain, make_proxy
 from toolkit.film.run.drafts import replaces_draft_of
+from toolkit.film.run.pylayers import render_python_layer
 from toolkit.film.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg, run_render
 from toolkit.film.run.verify import VerifyReport, verify_output
 from toolkit.film.steps import (
@@ -35,6 +37,7 @@ from toolkit.film.steps import (
     MakeProxies,
     MeasureLoudness,
     Render,
+    RenderPythonLayers,
     RenderSteps,
     cache_dir,
     plan_render,
@@ -63,6 +66,7 @@ class RenderResult:
 def inputs_of(prepared: Prepared) -> list[Path]:
     """Every file the film reads: the storyboard and all its media (never to be overwritten)."""
     paths = [prepared.loaded.path, *prepared.inputs.media.keys(), *prepared.loaded.caption_files.keys()]
+    paths += [layer.source.path for _, layer in pylayers.python_layers(prepared.timeline)]  # type: ignore[union-attr]
     for seg in prepared.timeline.segments:
         if isinstance(seg.source, VideoSource | ImageSource):
             paths.append(seg.source.path)
@@ -70,7 +74,8 @@ def inputs_of(prepared: Prepared) -> list[Path]:
 
 
 def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force: bool = False,
-                on_progress: ProgressCallback | None = None, settings: Settings | None = None) -> RenderResult:
+                on_progress: ProgressCallback | None = None, settings: Settings | None = None,
+                allow_python: bool = False) -> RenderResult:
     """Render `prepared` to `output` atomically; return only when the film passed every gate.
 
     Runs the steps `toolkit.film.steps.plan_render` lists (the list `reel render --dry-run`
@@ -78,10 +83,12 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
     `output`, probed against the plan, and run through the WCAG 2.3.1 flash gate and the
     end-card check (its own card read back from the pixels, `toolkit.film.cardcheck`) before it
     is renamed into place. A failing film never appears at `output`: `VerifyError` or
-    `PolicyError` (flashing, an unreadable or wrong end card) is raised instead.
+    `PolicyError` (flashing, an unreadable or wrong end card) is raised instead. A film with
+    python layers is refused (`PolicyError`, before anything runs) unless `allow_python`.
     """
     settings = settings or Settings()
     started = time.perf_counter()
+    pylayers.require_allowed(prepared, allow_python)
     plan = plan_render(prepared, Path(output), draft=draft, settings=settings)
     return _run(plan, prepared, force=force, on_progress=on_progress, settings=settings, started=started)
 
@@ -103,6 +110,10 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
                 on_progress(step.name, Progress(0, None, 0.0, None, False))  # the stage starts
             if isinstance(step, DrawText):
                 continue  # drawn while the list was built (the render command names the pictures)
+            if isinstance(step, RenderPythonLayers):
+                for job in step.make:
+                    render_python_layer(job, step.folder, ffmpeg=settings.ffmpeg)
+                continue
             if isinstance(step, MakeProxies):
                 failed = {job for job in step.make if not make_proxy(job, lambda argv, job: run_ffmpeg(
                     argv, stage="proxy", ffmpeg=settings.ffmpeg, on_progress=report("proxies")))}
@@ -176,23 +187,26 @@ def _flash_issue(prepared: Prepared, interval) -> Issue:
 
 
 def render_frames(prepared: Prepared, frames: list[int], folder: Path,
-                  settings: Settings | None = None) -> list[Path]:
-    """PNG images of the given output frames (what the film shows there), in sorted frame order."""
+                  settings: Settings | None = None, *, allow_python: bool = False) -> list[Path]:
+    """PNG images of the given output frames (what the film shows there), in sorted frame order.
+
+    Python layers are rendered (or taken from the cache) first, and only with `allow_python`."""
     settings = settings or Settings()
-    raster: RasterPlan = rasterise(prepared.timeline, cache_dir())
+    timeline = pylayers.resolve_python_layers(prepared, prepared.timeline, allow=allow_python, settings=settings)
+    raster: RasterPlan = rasterise(timeline, cache_dir())
     pattern = folder / "frame_%04d.png"
-    for argv in compile_frames(prepared.timeline, raster, frames=frames, output=pattern):
+    for argv in compile_frames(timeline, raster, frames=frames, output=pattern):
         run_ffmpeg(argv, stage="frames", ffmpeg=settings.ffmpeg)
     return [folder / f"frame_{i:04d}.png" for i in range(1, len(set(frames)) + 1)]
 
 
 def render_still(prepared: Prepared, seconds: float, output: Path, *, force: bool = False,
-                 settings: Settings | None = None) -> Path:
-    """One frame at `seconds` as a PNG, written atomically."""
+                 settings: Settings | None = None, allow_python: bool = False) -> Path:
+    """One frame at `seconds` as a PNG, written atomically (python layers only with `allow_python`)."""
     tl = prepared.timeline
     frame = min(tl.frames - 1, max(0, round(seconds * tl.canvas.fps)))
     with tempfile.TemporaryDirectory(prefix="reel-still-") as tmp, \
             atomic_output(Path(output), force=force, inputs=inputs_of(prepared), kind="image") as temp:
-        [png] = render_frames(prepared, [frame], Path(tmp), settings)
+        [png] = render_frames(prepared, [frame], Path(tmp), settings, allow_python=allow_python)
         Path(temp).write_bytes(png.read_bytes())
     return Path(output)

@@ -31,8 +31,9 @@ def moment(prepared: Prepared, seg: Segment) -> int:
     return seg.start + seg.length // 2
 
 
-def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, settings: Settings | None = None) -> Path:
-    """Write a PNG contact sheet of `prepared` to `output` (atomically)."""
+def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, settings: Settings | None = None,
+                 allow_python: bool = False) -> Path:
+    """Write a PNG contact sheet of `prepared` to `output` (atomically; python layers only with `allow_python`)."""
     tl = prepared.timeline
     frames = [moment(prepared, seg) for seg in tl.segments]
     font = _font(prepared, 15)
@@ -47,7 +48,8 @@ def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, setti
                          "(dashed: the platform safe zone)", fill=_INK, font=_font(prepared, 20))
     fps, tiles = tl.canvas.fps, []
     with tempfile.TemporaryDirectory(prefix="reel-sheet-") as tmp:
-        pngs = dict(zip(sorted(set(frames)), render_frames(prepared, frames, Path(tmp), settings), strict=True))
+        pngs = dict(zip(sorted(set(frames)), render_frames(prepared, frames, Path(tmp), settings,
+                                                             allow_python=allow_python), strict=True))
         for i, (seg, frame) in enumerate(zip(tl.segments, frames, strict=True)):
             with Image.open(pngs[frame]) as im:
                 thumb = im.convert("RGB").resize((THUMB_WIDTH, thumb_h), Image.Resampling.LANCZOS)

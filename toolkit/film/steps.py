@@ -1,7 +1,7 @@
 """The render as a list of steps: built once from a `Prepared` film, printed by `reel render
 --dry-run`, run by `toolkit.film.render.render_film`, so what is printed is what is run.
 
-    text → proxies (drafts) → loudness → render → check → flash gate → end card
+    text → python layers (films with them) → proxies (drafts) → loudness → render → check → flash gate → end card
 
 `plan_render` builds the list. Building it draws the text pictures (the render's command names
 them by their content, so they must exist to be named) and, for a draft, finds each clip's
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from toolkit.film import pylayers
 from toolkit.film.cardcheck import card_frames
 from toolkit.film.compile.graph import RenderCommands, compile_loudness_pass, compile_render
 from toolkit.film.compile.loudness import AudioGain
@@ -34,6 +35,7 @@ from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import Timeline
 from toolkit.film.proxy import ProxyJob, cached_gain_only, compile_proxy, plan_proxies, proxy_dir, with_proxies
 from toolkit.film.run.drafts import DRAFT_KEY, draft_tag
+from toolkit.film.run.pylayers import PythonLayerJob
 from toolkit.settings import Settings
 
 
@@ -74,6 +76,25 @@ class MakeProxies:
 
     def commands(self) -> tuple[tuple[str, ...], ...]:
         return tuple(tuple(compile_proxy(job, job.path)) for job in self.make)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderPythonLayers:
+    """Python layers rendered once to files with transparency (`toolkit.film.pylayers`): `make` are
+    missing from the cache, `cached` are there. Runs Python, only with --allow-python."""
+
+    name: ClassVar[str] = "python layers"
+    make: tuple[PythonLayerJob, ...]
+    cached: tuple[PythonLayerJob, ...]
+    folder: Path
+
+    def describe(self) -> str:
+        names = ", ".join(sorted({job.name for job in (*self.make, *self.cached)}))
+        return (f"{_count(len(self.make), 'layer')} to draw with MoviePy, {len(self.cached)} already drawn ({names}), "
+                f"in {self.folder}; the render reads those files (lossless, with transparency)")
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return ()  # Python feeds ffmpeg's standard input frame by frame: no command line shows that
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +194,7 @@ class CardReadBack:
         return ()
 
 
-Step = DrawText | MakeProxies | MeasureLoudness | Render | Check | FlashGate | CardReadBack
+Step = DrawText | RenderPythonLayers | MakeProxies | MeasureLoudness | Render | Check | FlashGate | CardReadBack
 GATES = (Check, FlashGate, CardReadBack)
 
 
@@ -206,8 +227,9 @@ class RenderSteps:
             return self
         kept = [job for job in (*proxies.make, *proxies.cached) if job not in failed]
         rebuilt = with_proxies(original, kept)
-        render = dataclasses.replace(self.render, timeline=dataclasses.replace(
-            rebuilt, metadata=self.render.timeline.metadata))  # keeps the draft's `reel_draft` tag
+        render = dataclasses.replace(self.render, timeline=dataclasses.replace(  # proxies touch segments only:
+            rebuilt, metadata=self.render.timeline.metadata,  # keeps the draft's `reel_draft` tag
+            layers=self.render.timeline.layers))  # and the python layers' rendered files
         return dataclasses.replace(self, steps=tuple(render if isinstance(s, Render) else s for s in self.steps))
 
     def shell(self) -> str:
@@ -239,8 +261,13 @@ def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
     if draft:  # a draft names its storyboard, so the next draft of it may replace this one (run.drafts)
         timeline = dataclasses.replace(timeline, metadata=(*timeline.metadata,
                                                            (DRAFT_KEY, draft_tag(prepared.loaded.path))))
+    timeline, jobs = pylayers.planned(timeline)  # the files python layers are drawn into
     text = draw_text(timeline)
     steps: list[Step] = [text]
+    if jobs:
+        made = [job for job in jobs.values() if pylayers.intermediate_path(job, pylayers.cache_dir()).is_file()]
+        steps.append(RenderPythonLayers(tuple(j for j in jobs.values() if j not in made), tuple(made),
+                                        pylayers.cache_dir()))
     keep_in: Path | None = None
     known: AudioGain | None = None
     if draft:

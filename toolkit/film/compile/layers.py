@@ -11,6 +11,8 @@ How each layer is made:
 * footage, colours, gradients and `blur-fill` pictures: `video.build_segment` at the picture's
   size, so footage is decoded exactly as a segment is (opened at its first needed frame, never a
   frame outside its trim, hold/loop, speed, reverse and focus as `video.py` does them);
+* footage with transparency (`VideoSource.alpha`: a python layer's rendered file, an animated
+  GIF): `layer_alpha.alpha_footage`, kept in yuva420p; corners and opacity multiply its alpha;
 * still images fitted `cover`/`contain`: one RGBA frame drawn by `layer_art` (own alpha, corners,
   border and opacity baked in), repeated;
 * corners and opacity: `alphamerge` of a grey mask drawn once; the border: `overlay` of an RGBA
@@ -33,6 +35,7 @@ import dataclasses
 from collections.abc import Sequence
 from fractions import Fraction
 
+from toolkit.film.compile.layer_alpha import alpha_footage
 from toolkit.film.compile.layer_art import LayerArt, bakes_picture, picture_rect
 from toolkit.film.compile.nodes import Graph, Stream, rate, seconds, timebase
 from toolkit.film.compile.video import build_segment
@@ -109,17 +112,27 @@ def layer_stream(layer: Layer, art: LayerArt, canvas: Canvas, graph: Graph, firs
         stream = stream.filter("setpts", f"N+{first}" if first else "N")
         alpha = True
     else:
-        stream = build_segment(_as_segment(layer, rect, canvas), _box_canvas(rect, canvas), graph, first, count)
-        if first:
-            stream = stream.filter("setpts", f"PTS+{first}")
+        own = isinstance(layer.source, VideoSource) and layer.source.alpha  # footage with transparency
+        if own:
+            assert isinstance(layer.source, VideoSource)
+            stream = alpha_footage(layer.source, rect, canvas, graph, first, count)
+        else:
+            stream = build_segment(_as_segment(layer, rect, canvas), _box_canvas(rect, canvas), graph, first, count)
+            if first:
+                stream = stream.filter("setpts", f"PTS+{first}")
         if ((layer.radius > 0 or layer.opacity < 1) and art.mask is None) or (layer.border > 0 and art.ring is None):
             raise ValueError(f"layer {layer.id!r}: its corners or border were not drawn: rasterise the timeline first")
         if art.ring is not None:
             ring = graph.input(art.ring, threads=1)["v"].filter("scale", **_TO_BT709).filter("format", "yuva420p")
             stream = graph.filter([stream, ring], "overlay", x=0, y=0, format="yuv420")
-        alpha = art.mask is not None
-        if alpha:
+        alpha = own or art.mask is not None
+        if art.mask is not None:
             mask = graph.input(art.mask, threads=1)["v"].filter("format", "gray")
+            if own:
+                # the picture's own alpha times the corners and opacity (alphamerge alone would replace it)
+                kept, plane = graph.split(stream, 2)
+                mask = graph.filter([plane.filter("alphaextract"), mask], "blend", all_mode="multiply")
+                stream = kept
             stream = graph.filter([stream, mask], "alphamerge")
     fps = canvas.fps
     if "fade" in (layer.enter.kind, layer.exit.kind) and not alpha:

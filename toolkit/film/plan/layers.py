@@ -27,13 +27,14 @@ from toolkit.film.plan.timeline import (
     ImageSource,
     Layer,
     LayerMotion,
+    LayerSource,
     Overlay,
+    PythonSource,
     Segment,
-    Source,
     TextBlock,
     VideoSource,
 )
-from toolkit.film.spec.layer_media import is_animated
+from toolkit.film.spec.layer_media import has_alpha, is_animated
 from toolkit.film.spec.layers import (
     PROGRESS_HEIGHT,
     AssetLayer,
@@ -44,6 +45,7 @@ from toolkit.film.spec.layers import (
     MotionSpec,
     Point,
     ProgressLayer,
+    PythonLayer,
     Size,
     VideoLayer,
 )
@@ -179,8 +181,8 @@ def _say(frames: int, fps: Fraction) -> str:
 # ------------------------------------------------------------------ sources
 
 
-def _source(inp: PlanInputs, spec: LayerBase) -> tuple[Source, tuple[int, int] | None]:
-    """The layer's picture, and its own size (None for colours and gradients)."""
+def _source(inp: PlanInputs, spec: LayerBase) -> tuple[LayerSource, tuple[int, int] | None]:
+    """The layer's picture, and its own size (None for colours, gradients and python layers)."""
     fps = inp.canvas.fps
     if isinstance(spec, VideoLayer):
         path = inp.asset(spec.video)
@@ -200,8 +202,14 @@ def _source(inp: PlanInputs, spec: LayerBase) -> tuple[Source, tuple[int, int] |
             # an animated GIF is footage that loops; its length is the container's, or its frames at its rate
             seconds = Fraction(str(info.duration)) or (Fraction(v.frames or 1) / (v.fps or Fraction(10)) if v
                                                        else Fraction(1))
-            return VideoSource(path, Fraction(0), spec.fit, *size, False, end=seconds, hold="loop"), size
+            # composited with its transparency when its decoded pictures carry any (an opaque GIF's alpha is
+            # all 255: the same picture)
+            return VideoSource(path, Fraction(0), spec.fit, *size, False, end=seconds, hold="loop",
+                               alpha=bool(v and has_alpha(v.pix_fmt))), size
         return ImageSource(path, spec.fit, "none", *size), size
+    if isinstance(spec, PythonLayer):
+        # drawn at the layer's box size when rendered (`toolkit.film.pylayers`): no size of its own
+        return PythonSource(inp.asset(spec.file), spec.func), None
     if isinstance(spec, GradientLayer):
         return GradientSource((spec.gradient[0][:7], spec.gradient[1][:7]), spec.direction), None
     assert isinstance(spec, ColorLayer | ProgressLayer)
@@ -211,7 +219,7 @@ def _source(inp: PlanInputs, spec: LayerBase) -> tuple[Source, tuple[int, int] |
 # ------------------------------------------------------------------ time
 
 
-def _span(inp: PlanInputs, spec: LayerBase, source: Source, window: _Window, loc: Loc,
+def _span(inp: PlanInputs, spec: LayerBase, source: LayerSource, window: _Window, loc: Loc,
           issues: list[LocIssue]) -> tuple[int, int] | None:
     """(first frame from the window's start, length) of the layer, or None after an error."""
     fps = inp.canvas.fps
@@ -285,11 +293,13 @@ def _box(spec: LayerBase, natural: tuple[int, int] | None, loc: Loc, issues: lis
             return None
         return _inside(spec, FRAME, loc, issues)
     if spec.size is not None:
-        size = _sized(spec.size, natural, loc, issues)
+        size = _sized(spec.size, natural, loc, issues,
+                      "a python layer" if isinstance(spec, PythonLayer) else "a colour or gradient box")
         if size is None:
             return None
     elif natural is None:
-        issues.append(LocIssue((*loc, "size"), "a colour or gradient box needs a size: `size: {w, h}` in pixels of "
+        what = "a python layer" if isinstance(spec, PythonLayer) else "a colour or gradient box"
+        issues.append(LocIssue((*loc, "size"), f"{what} needs a size: `size: {{w, h}}` in pixels of "
                                                "the 1080×1920 frame (or `position: full`)"))
         return None
     else:
@@ -301,13 +311,14 @@ def _box(spec: LayerBase, natural: tuple[int, int] | None, loc: Loc, issues: lis
     return _inside(spec, _anchor(placed, *size), loc, issues)
 
 
-def _sized(size: Size, natural: tuple[int, int] | None, loc: Loc, issues: list[LocIssue]) -> tuple[int, int] | None:
+def _sized(size: Size, natural: tuple[int, int] | None, loc: Loc, issues: list[LocIssue],
+           what: str) -> tuple[int, int] | None:
     w = round(REFERENCE_WIDTH * size.share / 100) if size.share is not None else size.w
     h = size.h
     if w is not None and h is not None:
         return max(1, w), h
     if natural is None or not natural[0] or not natural[1]:
-        issues.append(LocIssue((*loc, "size"), "a colour or gradient box has no shape of its own to follow: give "
+        issues.append(LocIssue((*loc, "size"), f"{what} has no shape of its own to follow: give "
                                                "both `w` and `h` (pixels of the 1080×1920 frame)"))
         return None
     nw, nh = natural

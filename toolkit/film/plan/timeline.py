@@ -75,6 +75,7 @@ class VideoSource:
     speed: Fraction = Fraction(1)
     reverse: bool = False
     focus: Fraction = Fraction(1, 2)
+    alpha: bool = False  # the footage carries transparency: composited with it (layers only)
 
     def trim_frames(self, fps: Fraction) -> int | None:
         """Canvas frames inside the trim (those at `start + k·speed/fps < end`), or None without an end."""
@@ -126,6 +127,21 @@ class GradientSource:
 
 
 Source = VideoSource | ImageSource | ColorSource | GradientSource
+
+
+@dataclass(frozen=True, slots=True)
+class PythonSource:
+    """A layer drawn by the function `func` in the Python file `path` (a `python:` layer).
+
+    Never compiled as it is: before a render, still or sheet, `toolkit.film.pylayers` renders it
+    to a file with transparency and puts a `VideoSource` with `alpha` in its place.
+    """
+
+    path: Path
+    func: str
+
+
+LayerSource = Source | PythonSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +260,7 @@ class Layer:
     """
 
     id: str
-    source: Source
+    source: LayerSource
     start: int
     length: int
     box: Box
@@ -416,6 +432,7 @@ def _layer_line(layer: Layer) -> str:
     kind = _TAGS[type(layer.source)]
     src = layer.source
     what = _trim(src) if isinstance(src, VideoSource) else f" — {src.path.name}" if isinstance(src, ImageSource) \
+        else f" — {src.path.name}:{src.func}" if isinstance(src, PythonSource) \
         else f" {src.color}" if isinstance(src, ColorSource) else f" {src.colors[0]}→{src.colors[1]}"
     b = layer.box
     moves = "".join(f", {side} {m.kind} {m.frames}f" for side, m in (("in", layer.enter), ("out", layer.exit))
@@ -429,4 +446,4 @@ _DERIVED = ("version", "frames", "duration_seconds")
 
 # Members of unions get a "type" tag in JSON so a reader can tell a VideoSource from an ImageSource.
 _TAGS: dict[type, str] = {VideoSource: "video", ImageSource: "image", ColorSource: "color",
-                          GradientSource: "gradient", TextBlock: "text", ImageBlock: "image"}
+                          GradientSource: "gradient", PythonSource: "python", TextBlock: "text", ImageBlock: "image"}

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from toolkit.errors import ProbeError
 from toolkit.film.plan.timeline import LOOP_MEMORY_BYTES
-from toolkit.film.spec.layers import AssetLayer, ImageLayer, LayerBase, VideoLayer
+from toolkit.film.spec.layers import AssetLayer, ImageLayer, LayerBase, PythonLayer, VideoLayer
 from toolkit.media.probe import MediaInfo, probe
 
 
@@ -26,6 +26,8 @@ class _AssetChecker(Protocol):
     media: dict[Path, MediaInfo]
 
     def probe(self, rel: Path, loc: tuple) -> MediaInfo | None: ...
+
+    def resolve(self, rel: Path, loc: tuple) -> Path | None: ...
 
     def _error(self, loc: tuple, message: str, severity: str = "error") -> None: ...
 
@@ -60,6 +62,10 @@ def check_layers(checker: _AssetChecker, layers: Sequence[LayerBase], loc: tuple
             info = checker.probe(layer.image, (*at, "image"))
             if info is not None:
                 _picture(checker, layer, info, f"`{layer.image}`", (*at, "image"))
+        elif isinstance(layer, PythonLayer):
+            # through the path gate like any media, and never run here: only a render with
+            # --allow-python runs it (`toolkit.film.pylayers`)
+            checker.resolve(layer.file, (*at, "python"))
         elif isinstance(layer, AssetLayer) and layer._asset is not None:
             info = _library(checker, layer.library.path, (*at, "asset"))
             if info is not None:

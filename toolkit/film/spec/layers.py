@@ -326,15 +326,64 @@ class ProgressLayer(LayerBase):
         return value
 
 
-LAYER_KINDS = ("video", "image", "asset", "color", "gradient", "progress")
+class PythonLayer(LayerBase):
+    """Motion graphics drawn by a Python function beside the storyboard (`python: FILE.py:func`).
+
+    The function is called as `func(width, height, duration, fps)` and returns a MoviePy clip;
+    Reel renders it once to a lossless file with transparency and overlays that
+    (`toolkit.film.pylayers`). Reading the storyboard never runs it: a render, still or sheet runs
+    it only with `--allow-python`. Full frame unless placed; no size of its own.
+    """
+
+    python: str = Field(description="`FILE.py:function`: a Python file beside the storyboard and the function in "
+                        "it that returns a MoviePy clip (called with width, height, duration, fps). Runs only with "
+                        "`--allow-python`.")
+
+    @field_validator("python")
+    @classmethod
+    def _reference(cls, value: str) -> str:
+        return check_python_reference(value)
+
+    @property
+    def file(self) -> Path:
+        """The Python file, relative to the storyboard's folder."""
+        return Path(self.python.rpartition(":")[0])
+
+    @property
+    def func(self) -> str:
+        """The function's name in `file`."""
+        return self.python.rpartition(":")[2]
+
+
+def check_python_reference(value: str) -> str:
+    """`FILE.py:func` as written, or a `ValueError` saying which half is wrong."""
+    file, colon, func = value.rpartition(":")
+    example = "write it as `FILE.py:function`, e.g. `effects.py:sparkles` (the file beside the storyboard)"
+    if not colon or not file.strip():
+        raise ValueError(f"{_shown(value)} names no function: {example}")
+    if not file.endswith(".py") or file == ".py":
+        raise ValueError(f"{_shown(file)} is not a Python file name (it must end in `.py`): {example}")
+    if not func.isidentifier() or func.startswith("__"):
+        raise ValueError(f"{_shown(func)} is not a Python function name (letters, digits and `_`, not starting "
+                         f"with a digit or `__`): {example}")
+    return value
+
+
+def _shown(text: str) -> str:
+    """`text` quoted for a message: control characters escaped, long text shortened."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return f"`{out if len(out) <= 60 else out[:30] + '…' + out[-24:]}`"
+
+
+LAYER_KINDS = ("video", "image", "asset", "color", "gradient", "progress", "python")
 _MODELS: dict[type, str] = {VideoLayer: "video", ImageLayer: "image", AssetLayer: "asset", ColorLayer: "color",
-                            GradientLayer: "gradient", ProgressLayer: "progress"}
+                            GradientLayer: "gradient", ProgressLayer: "progress", PythonLayer: "python"}
 
 
 def _layer_tag(value: Any) -> str | None:
     if isinstance(value, dict):
         # `progress` first: a progress bar also has a `color`
-        for key in ("progress", "video", "image", "asset", "gradient", "color"):
+        for key in ("progress", "python", "video", "image", "asset", "gradient", "color"):
             if key in value:
                 return key
         return None
@@ -349,12 +398,13 @@ LayerSpec = Annotated[
     | Annotated[AssetLayer, Tag("asset")]
     | Annotated[ColorLayer, Tag("color")]
     | Annotated[GradientLayer, Tag("gradient")]
-    | Annotated[ProgressLayer, Tag("progress")],
+    | Annotated[ProgressLayer, Tag("progress")]
+    | Annotated[PythonLayer, Tag("python")],
     Discriminator(
         _layer_tag,
         custom_error_type="layer_kind",
-        custom_error_message="a layer needs one of `video:`, `image:`, `asset:`, `color:`, `gradient:` or "
-        "`progress:` (or just a file name)",
+        custom_error_message="a layer needs one of `video:`, `image:`, `asset:`, `color:`, `gradient:`, "
+        "`progress:` or `python:` (or just a file name)",
     ),
 ]
 
@@ -379,8 +429,8 @@ def layers_shorthand(value: Any) -> Any:
 
 
 LAYERS_DESCRIPTION = ("Pictures over the scene, drawn in order under all text: `video:`, `image:`, `asset:`, "
-                      "`color:`, `gradient:` or `progress: bar`, with at/until/for, position, size, fit, opacity, "
-                      "radius, border, enter/exit, text.")
+                      "`color:`, `gradient:`, `progress: bar` or `python: FILE.py:func`, with at/until/for, "
+                      "position, size, fit, opacity, radius, border, enter/exit, text.")
 # JSON Schema for editors: a list item may also be a bare file name (see `layers_shorthand`)
 LAYERS_SCHEMA = {"type": "array", "items": {"anyOf": [{"type": "string"}, *(
     {"x-reel-ref": m.__name__} for m in _MODELS)]}}
