@@ -297,3 +297,72 @@ def test_alpha_layer_argv_matches_golden() -> None:
     assert argv == json.loads(path.read_text())["argv"]
     text = json.dumps(argv)
     assert "alphaextract" in text and "blend=all_mode=multiply" in text and "yuva420p" in text
+
+
+# ------------------------------------------------------------------ compiled and read back
+
+INDEXED = '''\
+import numpy as np
+from moviepy import VideoClip
+
+
+def indexed(width, height, duration, fps):
+    """Grey 16 + 3·k on frame k (so every frame shown names its frame), opaque on the left half only."""
+    def frame(t):
+        return np.full((height, width, 3), 16 + 3 * round(t * fps), np.uint8)
+
+    def mask(t):
+        m = np.zeros((height, width))
+        m[:, : width // 2] = 1.0
+        return m
+
+    return VideoClip(frame, duration=duration).with_mask(VideoClip(mask, is_mask=True, duration=duration))
+'''
+
+
+@pytest.mark.render
+def test_alpha_layers_show_the_same_frames_whole_and_chunked(tmp_path):
+    from toolkit.film.compile.graph import compile_frames
+    from toolkit.film.compile.raster import rasterise
+    from toolkit.film.run.pylayers import PythonLayerJob, render_python_layer
+    from toolkit.film.run.runner import run_ffmpeg
+
+    (tmp_path / "fx.py").write_text(INDEXED, encoding="utf-8")
+    drawn = render_python_layer(PythonLayerJob(tmp_path / "fx.py", "indexed", 216, 384, 60, Fraction(10)),
+                                tmp_path / "cache")
+    frames = []
+    for i in range(4):
+        im = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+        im.paste((255, 255, 0, 255), (0, 0, 20, 40))
+        im.putpixel((30, 2 + i), (0, 255, 0, 255))
+        frames.append(im)
+    frames[0].save(tmp_path / "dot.gif", save_all=True, append_images=frames[1:], duration=100, loop=0, disposal=2)
+    timeline = _alpha_timeline()
+    layers = (dataclasses.replace(timeline.layers[0], source=dataclasses.replace(timeline.layers[0].source,
+                                                                                 path=drawn)),
+              dataclasses.replace(timeline.layers[1], source=dataclasses.replace(timeline.layers[1].source,
+                                                                                 path=tmp_path / "dot.gif")))
+    timeline = dataclasses.replace(timeline, layers=layers)
+    raster = rasterise(timeline, tmp_path / "work")
+    wanted = [10, 23, 24, 25, 30, 34, 35, 44, 50, 60, 64, 69]
+
+    def stills(folder: Path, max_segments: int) -> list[np.ndarray]:
+        folder.mkdir()
+        for argv in compile_frames(timeline, raster, frames=wanted, output=folder / "f_%04d.png",
+                                   max_segments=max_segments):
+            run_ffmpeg(argv, stage="frames")
+        return [np.asarray(Image.open(folder / f"f_{i:04d}.png").convert("RGB")).astype(int)
+                for i in range(1, len(wanted) + 1)]
+
+    whole, chunked = stills(tmp_path / "whole", 8), stills(tmp_path / "chunked", 2)
+    for n, a, b in zip(wanted, whole, chunked, strict=True):
+        assert np.array_equal(a, b), f"frame {n} differs between one graph and chunks"
+        k = n - 10  # the python layer's own frame
+        if k < 55:  # before its fade-out: the left half is its frame, the right half the scene underneath
+            assert abs(a[300, 40, 0] - (16 + 3 * k)) <= 4, (n, a[300, 40])
+            assert abs(a[300, 180, 0] - (16 + 3 * k)) > 12
+    # the GIF (frames 44-73 at x 20-80, y 40-100): its opaque half at half opacity, its clear half the picture under
+    # over the python layer's opaque half (grey 16 + 3·40 at frame 50)
+    still, under = whole[wanted.index(50)], np.array([136, 136, 136])
+    assert np.abs(still[90, 70] - under).max() <= 6  # clear pixels show what is under them
+    assert np.abs(still[90, 30] - (under + np.array([255, 255, 0])) / 2).max() <= 8  # yellow at opacity 0.5
