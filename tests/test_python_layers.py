@@ -21,10 +21,13 @@ import av
 import media_factory as mf
 import numpy as np
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from toolkit.cli import cli
-from toolkit.errors import SpecError
+from toolkit.errors import IssuesError, SpecError
 from toolkit.film.compile.graph import compile_render
 from toolkit.film.compile.layer_art import LayerArt
 from toolkit.film.compile.output import EncodeSettings
@@ -237,6 +240,7 @@ def test_a_gif_with_transparency_shows_the_background_through_its_clear_pixels(r
     ("missing.py:half", "file not found: missing.py"),
     ("../fx.py:half", "`../fx.py` points outside the storyboard's folder"),
     ("fx\\0.py:half", "contains a NUL byte"),
+    ("fx.py:nope", "`fx.py` has no function `nope`; it defines half, strobe"),
 ])
 def test_a_bad_python_reference_is_a_located_error(film, value, message):
     film.with_name("fx.py").write_text(FX, encoding="utf-8")
@@ -248,6 +252,23 @@ def test_a_bad_python_reference_is_a_located_error(film, value, message):
     assert message in issue.message
     assert (issue.line, issue.col) == (7, 18)
     assert issue.path == "scenes[0].layers[0].python"
+
+
+def test_a_file_that_is_not_python_is_a_located_error_without_running_it(film):
+    film.with_name("fx.py").write_text("import os\nos.remove('x')\ndef half(:\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_storyboard(film)
+    [issue] = caught.value.issues
+    assert "`fx.py` is not valid Python (line 3: " in issue.message and (issue.line, issue.col) == (7, 18)
+
+
+def test_a_function_bound_by_an_import_or_under_an_if_is_found(film):
+    film.with_name("helpers.py").write_text(FX, encoding="utf-8")
+    film.with_name("fx.py").write_text("from helpers import half as half\nif True:\n    def other(w, h, d, f):\n"
+                                       "        return None\n", encoding="utf-8")
+    load_storyboard(film)
+    film.write_text(FILM.replace("fx.py:half", "fx.py:other"), encoding="utf-8")
+    load_storyboard(film)
 
 
 def test_a_placed_python_layer_needs_a_size(film):
@@ -366,3 +387,31 @@ def test_alpha_layers_show_the_same_frames_whole_and_chunked(tmp_path):
     still, under = whole[wanted.index(50)], np.array([136, 136, 136])
     assert np.abs(still[90, 70] - under).max() <= 6  # clear pixels show what is under them
     assert np.abs(still[90, 30] - (under + np.array([255, 255, 0])) / 2).max() <= 8  # yellow at opacity 0.5
+
+
+_HOSTILE = st.one_of(st.text(max_size=30), st.sampled_from([
+    "fx.py:half", "fx.py:nothere", "fx.py:half:half", ":half", "fx.py:__init__", "fx.py:half ", " fx.py:half",
+    "/etc/passwd.py:x", "../../fx.py:half", "sub/../fx.py:half", "fx.py:h\u00e4lf", "fx.py:\u202ehalf",
+    "x" * 300 + ".py:a",
+    "fx.PY:half", ".py:half", "fx.py\n:half", "fx.py:half\x00"]))
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=60,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=_HOSTILE)
+def test_whatever_python_names_it_plans_or_is_a_located_error_and_never_runs(film, value):
+    marker = film.with_name("ran.txt")
+    film.with_name("fx.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n" + FX, encoding="utf-8")
+    doc = {"title": "Fuzz", "region": "IE", "scenes": [{"background": "navy", "duration": "1s",
+                                                        "layers": [{"python": value}]}]}
+    film.write_text(yaml.safe_dump(doc, allow_unicode=True, width=10**9), encoding="utf-8")
+    try:
+        timeline = prepare(film).timeline
+    except IssuesError as exc:
+        errors = [i for i in exc.issues if i.severity == "error"]
+        assert errors and all(i.line is not None and i.path.startswith("scenes[0].layers[0]") for i in errors), \
+            [i.format() for i in errors]
+    else:
+        [layer] = timeline.layers
+        assert isinstance(layer.source, PythonSource) and layer.source.path.parent == film.parent.resolve()
+    assert not marker.exists()

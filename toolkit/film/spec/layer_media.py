@@ -8,7 +8,8 @@ path gate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ast
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
@@ -64,8 +65,11 @@ def check_layers(checker: _AssetChecker, layers: Sequence[LayerBase], loc: tuple
                 _picture(checker, layer, info, f"`{layer.image}`", (*at, "image"))
         elif isinstance(layer, PythonLayer):
             # through the path gate like any media, and never run here: only a render with
-            # --allow-python runs it (`toolkit.film.pylayers`)
-            checker.resolve(layer.file, (*at, "python"))
+            # --allow-python runs it (`toolkit.film.pylayers`); read, its function is looked for
+            path = checker.resolve(layer.file, (*at, "python"))
+            problem = None if path is None else python_problem(path, layer)
+            if problem is not None:
+                checker._error((*at, "python"), problem)
         elif isinstance(layer, AssetLayer) and layer._asset is not None:
             info = _library(checker, layer.library.path, (*at, "asset"))
             if info is not None:
@@ -145,3 +149,57 @@ def _video(checker: _AssetChecker, layer: VideoLayer, at: tuple) -> None:
     if info.video.variable_frame_rate:
         checker._error((*at, "video"), f"`{layer.video}` has a variable frame rate (phone footage); it will "
                                        "be converted to constant 30 fps", severity="info")
+
+
+# A python layer's file is parsed (never run) to find its function; past this size it is left to the render.
+PYTHON_PARSE_BYTES = 1024 * 1024
+
+
+def python_problem(path: Path, layer: PythonLayer) -> str | None:
+    """What is wrong with the python layer's file, read but never run: not Python, or no such
+    function bound at its top level. None when the function may be there (a star import, a file
+    too large or too deep to parse here: the render says)."""
+    try:
+        if path.stat().st_size > PYTHON_PARSE_BYTES:
+            return None
+        tree = ast.parse(path.read_bytes(), filename=layer.file.name)
+    except SyntaxError as exc:
+        return (f"`{layer.file}` is not valid Python (line {exc.lineno}: {exc.msg}), so its function cannot run; "
+                "fix the file")
+    except (OSError, ValueError, RecursionError, MemoryError):
+        return None
+    names, functions, star = _bound(tree.body)
+    if star or layer.func in names:
+        return None
+    listed = [n for n in functions if not n.startswith("_")]
+    found = f"; it defines {', '.join(listed)}" if listed else "; it defines no function"
+    return f"`{layer.file}` has no function `{layer.func}`{found}"
+
+
+def _bound(body: Iterable[ast.stmt]) -> tuple[set[str], list[str], bool]:
+    """Names a module's top level binds (inside `if`, `try`, `with` too), its functions in order, and
+    whether it star-imports (then any name may be bound)."""
+    names: set[str] = set()
+    functions: list[str] = []
+    star = False
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            if not isinstance(node, ast.ClassDef):
+                functions.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                star = star or alias.name == "*"
+                names.add(alias.asname or alias.name.split(".")[0])
+        for block in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(node, block, None)
+            if inner and not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                more = [h for b in inner for h in (b.body if isinstance(b, ast.ExceptHandler) else [b])]
+                n, f, s = _bound(more)
+                names |= n
+                functions += f
+                star = star or s
+    return names, functions, star
