@@ -415,3 +415,16 @@ def test_whatever_python_names_it_plans_or_is_a_located_error_and_never_runs(fil
         [layer] = timeline.layers
         assert isinstance(layer.source, PythonSource) and layer.source.path.parent == film.parent.resolve()
     assert not marker.exists()
+
+
+def test_a_function_file_gone_since_the_plan_is_a_clear_error(film):
+    from toolkit.errors import RenderError
+    from toolkit.film.pylayers import resolve_python_layers
+    from toolkit.film.steps import plan_render
+
+    prepared = prepare(film, width=DRAFT_WIDTH)
+    film.with_name("fx.py").unlink()
+    with pytest.raises(RenderError, match=r"fx.py:half: cannot read .*fx.py: No such file"):
+        plan_render(prepared, film.with_name("f.mp4"), draft=True)
+    with pytest.raises(RenderError, match=r"fx.py:half: cannot read"):
+        resolve_python_layers(prepared, prepared.timeline, allow=True)

@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 
-from toolkit.errors import PolicyError
+from toolkit.errors import PolicyError, RenderError
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import Layer, PythonSource, Timeline, VideoSource
-from toolkit.film.run.pylayers import PythonLayerJob, intermediate_path, render_python_layer
+from toolkit.film.run.pylayers import STAGE, PythonLayerJob, intermediate_path, render_python_layer
 from toolkit.settings import Settings
 
 ALLOW_OPTION = "--allow-python"
@@ -85,7 +85,13 @@ def planned(timeline: Timeline, folder: Path | None = None) -> tuple[Timeline, d
     """`timeline` reading each python layer's file in `folder` (default the cache), and the jobs that make them."""
     folder = folder or cache_dir()
     jobs = python_jobs(timeline)
-    return with_python_layers(timeline, {i: intermediate_path(job, folder) for i, job in jobs.items()}), jobs
+    files: dict[int, Path] = {}
+    for i, job in jobs.items():
+        try:
+            files[i] = intermediate_path(job, folder)
+        except OSError as exc:  # moved or deleted since the storyboard was read
+            raise RenderError(STAGE, f"{job.name}: cannot read {job.source}: {exc.strerror or exc}") from None
+    return with_python_layers(timeline, files), jobs
 
 
 def resolve_python_layers(prepared: Prepared, timeline: Timeline, *, allow: bool,

@@ -91,7 +91,8 @@ class RenderPythonLayers:
     def describe(self) -> str:
         names = ", ".join(sorted({job.name for job in (*self.make, *self.cached)}))
         return (f"{_count(len(self.make), 'layer')} to draw with MoviePy, {len(self.cached)} already drawn ({names}), "
-                f"in {self.folder}; the render reads those files (lossless, with transparency)")
+                f"in {self.folder}; the render reads those files (lossless, with transparency)"
+                + ("; drawing runs the storyboard's Python: only with --allow-python" if self.make else ""))
 
     def commands(self) -> tuple[tuple[str, ...], ...]:
         return ()  # Python feeds ffmpeg's standard input frame by frame: no command line shows that
