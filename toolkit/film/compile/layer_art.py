@@ -4,7 +4,7 @@ A layer's rounded corners, border and opacity never change from frame to frame, 
 drawn here with Pillow (4× supersampled, like the caption backings) into small PNGs in the raster
 workdir, and the compiler (`layers.py`) lays them on with one cheap filter each: `alphamerge` of
 the grey **mask** (the rounded shape × opacity) and `overlay` of the RGBA **ring** (the border).
-Nothing is computed per pixel per frame in an expression (a `geq` corner mask costs ≈ 40× more).
+Nothing is computed per pixel per frame in an expression (as a `geq` corner mask would be).
 
 A still picture (`ImageSource` fitted `cover` or `contain`) is drawn here whole: fitted to its
 rectangle, bordered, its own alpha multiplied by the corner mask and the opacity, so a sticker
