@@ -264,3 +264,20 @@ def _writers_of(path: Path | str) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def test_a_filtergraph_longer_than_linux_allows_one_argument_still_runs(tmp_path: Path) -> None:
+    """A film of many scenes, layers and sounds can compile a graph over Linux's 128 KiB limit for
+    one argument (MAX_ARG_STRLEN); the runner hands such a value to ffmpeg through memory."""
+    label = "x" * 70_000  # long link labels: a long graph that costs ffmpeg nothing to build
+    graph = f"[0:v]null[{label}];[{label}]null[out]"  # 140 KB
+    assert len(graph) > 128 * 1024
+    before = set(os.listdir("/proc/self/fd"))
+    out = tmp_path / "long.mp4"
+    argv = _encode(str(out), extra=("-filter_complex", graph, "-map", "[out]"))
+    run_ffmpeg(argv, stage="render", total_frames=30)
+    assert out.stat().st_size > 0
+    assert set(os.listdir("/proc/self/fd")) <= before  # no descriptor left open
+    with pytest.raises(RenderError) as caught:  # a failing long command still reports the graph as written
+        run_ffmpeg([*argv[:-1], "-nosuchoption", str(out)], stage="render")
+    assert graph in caught.value.argv

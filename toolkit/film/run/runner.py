@@ -46,6 +46,9 @@ LOUDNESS_TOLERANCE = 0.3  # LU: close enough to the target to stop correcting
 # A bigger pipe between producers and the encoder: fewer wake-ups per 3 MB frame. Linux lets any
 # process grow a pipe to /proc/sys/fs/pipe-max-size (1 MiB by default).
 PIPE_BYTES = 1 << 20
+# Option values longer than this go to ffmpeg through memory (`_spill_long_arguments`): well
+# under Linux's 128 KiB limit for one argument.
+ARG_SPILL = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,19 +211,50 @@ class _Running:
 def _start(command: list[str] | Sequence[str], ffmpeg: str | None, stage: str, *, stdin: int = subprocess.DEVNULL,
            stdout: int = subprocess.PIPE) -> tuple[subprocess.Popen[str], _Running]:
     """Start one ffmpeg with stderr drained into a log; start failures become `RenderError`."""
-    command = _command(command, ffmpeg)
+    command, fds = _spill_long_arguments(_command(command, ffmpeg))
     try:
         process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, text=True,
-                                   encoding="utf-8", errors="replace", preexec_fn=_die_with_parent())
+                                   encoding="utf-8", errors="replace", preexec_fn=_die_with_parent(),
+                                   pass_fds=fds)
     except FileNotFoundError:
         raise RenderError(stage, f"ffmpeg not found at {command[0]}: unset REEL_FFMPEG or reinstall "
                           "imageio-ffmpeg", command) from None
     except PermissionError:
         raise RenderError(stage, f"cannot run {command[0]}: permission denied", command) from None
+    finally:
+        for fd in fds:  # the child has its own copy; ours is not needed once it has started
+            os.close(fd)
     log = _Log()
     drain = threading.Thread(target=log.consume, args=(process.stderr,), daemon=True)
     drain.start()
     return process, _Running(log, drain)
+
+
+def _spill_long_arguments(command: list[str]) -> tuple[list[str], tuple[int, ...]]:
+    """`command` with every option value longer than `ARG_SPILL` passed through memory instead.
+
+    Linux refuses a single argument over 128 KiB (MAX_ARG_STRLEN), which a filtergraph of a film
+    with many scenes, layers and sounds can reach. ffmpeg reads an option's value from a file
+    when the option is written `-/name`; the file is an anonymous in-memory one (`memfd`) the
+    child inherits, so nothing is left on disk even if Reel is killed. Returns the command and
+    the descriptors to hand to the child (the caller closes them after the start).
+    """
+    if not any(len(arg) > ARG_SPILL for arg in command) or not hasattr(os, "memfd_create"):
+        return command, ()
+    out, fds = [command[0]], []
+    for i in range(1, len(command)):
+        arg, option = command[i], command[i - 1]
+        if len(arg) > ARG_SPILL and option.startswith("-") and not option.startswith("-/") and i > 1:
+            fd = os.memfd_create("reel-argument", 0)
+            data = memoryview(arg.encode("utf-8"))
+            while data:
+                data = data[os.write(fd, data):]
+            fds.append(fd)
+            out[-1] = "-/" + option[1:]
+            out.append(f"/dev/fd/{fd}")
+        else:
+            out.append(arg)
+    return out, tuple(fds)
 
 
 def measure_loudness_pass(argv: Sequence[str], *, ffmpeg: str | None = None,
