@@ -336,3 +336,11 @@ def test_an_odd_sized_box_is_drawn_on_even_pixels(layered, tmp_path: Path) -> No
     odd = dataclasses.replace(timeline, layers=(dataclasses.replace(layer, start=30),))
     [frame] = _stills(odd, rasterise(odd, tmp_path / "work"), [32], tmp_path)
     assert _close(frame[80, 70], GREEN, 12) and _close(frame[41, 70], WHITE, 24) and _close(frame[40, 20], RED, 24)
+
+
+def test_stills_open_only_the_layers_up_to_the_last_wanted_frame() -> None:
+    [early] = compile_frames(_golden_timeline(), RASTER, frames=[10], output=Path("/o/f_%03d.png"))
+    opened = {arg for arg in early if arg.startswith("/")}
+    assert "/work/layer-still-sticker.png" not in opened and "/work/layer-ring-pip.png" not in opened
+    [later] = compile_frames(_golden_timeline(), RASTER, frames=[10, 35], output=Path("/o/f_%03d.png"))
+    assert {"/work/layer-still-sticker.png", "/work/layer-ring-pip.png"} <= set(later)
