@@ -10,7 +10,7 @@ layout checks see the composite as they see any other picture.
 The cache key is the content of the function's file, the function's name, the size, length and
 rate asked for, MoviePy's version and `INTERMEDIATE_VERSION`. A function that reads other files
 (its own images, another module) is not re-rendered when only those change: edit its file, or
-clear the cache (`reel cache clear`), to force it.
+delete the cache folder (`Settings.cache_root()/python`, `~/.cache/reel/python`), to force it.
 
 Python code in a storyboard runs with the user's rights, so a render only runs it when the user
 says so (`--allow-python`; the pipeline enforces that before anything here is called).
