@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Discriminator,
     Field,
     PrivateAttr,
@@ -31,7 +32,16 @@ from toolkit.color import Color
 from toolkit.doc.errors import value_hint
 from toolkit.errors import AssetError
 from toolkit.film.assets import Asset, AssetKind, find_asset
-from toolkit.film.spec.base import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Focus, Hold, SpecModel, Speed, Volume
+from toolkit.film.spec.base import (
+    IMAGE_SUFFIXES,
+    VIDEO_SUFFIXES,
+    Focus,
+    Hold,
+    SpecModel,
+    Speed,
+    Volume,
+    shorthands,
+)
 from toolkit.film.spec.units import Duration, PositiveTime, Time, parse_positive
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH
 
@@ -178,8 +188,16 @@ def _sound(value: Any) -> Any:
     return value
 
 
+_MOTION_STR = {"type": "string", "pattern": r"^\s*(" + "|".join(MOTIONS) + r")(\s+\S.*)?$",
+               "examples": ["fade", "slide-up 0.4s"]}
+_SHARE_STR = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$", "examples": ["40%"]}
+
+
 class LayerBase(SpecModel):
     """What every layer has: when it shows, where, and how it comes and goes."""
+
+    # editors (and the JSON schema) take the short forms the validators expand: `fade 0.3s`, `40%`
+    model_config = ConfigDict(json_schema_extra=shorthands(enter=_MOTION_STR, exit=_MOTION_STR, size=_SHARE_STR))
 
     at: Time | None = Field(default=None, description="When it appears, from the start of its scene (film-level "
                             "layers: of the film). Default 0s.")
