@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from toolkit.contact import Tile, draw_grid, outline_safe_zone
 from toolkit.film.pipeline import Prepared
-from toolkit.film.plan.timeline import Segment
+from toolkit.film.plan.timeline import ColorSource, Layer, PythonSource, Segment
 from toolkit.film.render import render_frames
 from toolkit.film.run.runner import atomic_output
 from toolkit.settings import Settings
@@ -41,7 +42,7 @@ def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, setti
     thumb_h = THUMB_WIDTH * tl.canvas.height // tl.canvas.width
     cols = min(COLUMNS, len(frames))
     rows = -(-len(frames) // cols)
-    pad, label_h, head = 16, 44, 56
+    pad, label_h, head = 16, 62, 56
     sheet = Image.new("RGB", (pad + cols * (THUMB_WIDTH + pad), head + rows * (thumb_h + label_h + pad)), _PAPER)
     draw = ImageDraw.Draw(sheet)
     draw.text((pad, 14), f"{tl.title} — {float(tl.duration):.1f}s, {len(tl.segments)} segments "
@@ -56,12 +57,34 @@ def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, setti
             outline_safe_zone(thumb, tl.canvas.safe.scaled(Fraction(THUMB_WIDTH, tl.canvas.width)))
             tr = "" if seg.transition_in.kind == "cut" else f" · {seg.transition_in.kind} in"
             tiles.append(Tile(thumb, (f"{i + 1}. {seg.name}"[:30],
-                                      f"{_clock(seg.start / fps)}–{_clock(seg.end / fps)}{tr}")))
+                                      f"{_clock(seg.start / fps)}–{_clock(seg.end / fps)}{tr}",
+                                      layers_line(tl.layers, seg))))
+    grey = (85, 88, 92)
     draw_grid(sheet, tiles, left=pad, top=head, columns=cols, gap=pad, label_height=label_h + pad,
-              fonts=(font, small), fills=(_INK, (85, 88, 92)), line_offsets=(4, 24))
+              fonts=(font, small, small), fills=(_INK, grey, grey), line_offsets=(4, 24, 42))
     with atomic_output(Path(output), force=force, inputs=(), kind="image") as temp:
         sheet.save(temp, format="PNG")
     return Path(output)
+
+
+def layers_line(layers: Sequence[Layer], seg: Segment, width: int = 34) -> str:
+    """What the segment has over its picture, e.g. `+ street.mp4, heart.png` (empty without layers):
+    a tile shows one moment, so a cutaway or sticker at another moment is named here."""
+    names = [_layer_name(layer) for layer in layers if layer.start < seg.end and layer.end > seg.start]
+    if not names:
+        return ""
+    line = "+ " + ", ".join(dict.fromkeys(names))
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _layer_name(layer: Layer) -> str:
+    source = layer.source
+    path = getattr(source, "path", None)
+    if isinstance(source, PythonSource):
+        return f"{source.path.name}:{source.func}"
+    if path is not None:
+        return Path(path).name
+    return "colour box" if isinstance(source, ColorSource) else "gradient box"
 
 
 def _clock(seconds) -> str:
