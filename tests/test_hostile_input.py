@@ -319,3 +319,31 @@ def test_files_named_on_the_command_line_are_never_pipes_or_devices(tmp_path, mo
     assert result.exit_code == 2, result.output
     assert ("is a pipe (FIFO), not a file; give a file saved on disk" in result.output
             or "is a device, not a file; give a file saved on disk" in result.output)
+
+
+def _png_header_only(path: Path, width: int, height: int) -> None:
+    """A PNG that claims `width`×`height` (a decompression bomb's header) with a few rows of data."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = zlib.compress((b"\x00" + b"\x00" * 4 * width) * 4, 9)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+                     + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("where", ["background", "layer"])
+def test_a_picture_too_large_to_decode_is_a_located_error(tmp_path, where):
+    """A 20,000×20,000 PNG passed validation and failed in ffmpeg with 'damaged input'; now it is refused
+    where it is named, saying why (libav will not decode past about 16,000 × 16,000 pixels)."""
+    _png_header_only(tmp_path / "huge.png", 20_000, 20_000)
+    scene = ("  - background: huge.png\n    duration: 2s\n" if where == "background" else
+             "  - background: navy\n    duration: 2s\n    layers:\n      - {image: huge.png, position: center, "
+             "size: 30%}\n")
+    [msg] = issues(write(tmp_path, HEAD + "scenes:\n" + scene))
+    field = "scenes[0].background" if where == "background" else "scenes[0].layers[0].image"
+    assert msg.startswith(f"film.yaml:{4 if where == 'background' else 7}:")
+    assert f"{field}: huge.png: the picture's size cannot be read: the file is damaged or larger than ffmpeg " \
+           "decodes (about 16,000 × 16,000 pixels)" in msg

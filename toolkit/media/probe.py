@@ -127,6 +127,13 @@ def probe(path: Path) -> MediaInfo:
         fmt = container.format.name
         audio = _audio(container)
         video = _video(container, fmt)
+        if video is not None and (video.width <= 0 or video.height <= 0):
+            # libav gives no size for a picture it cannot decode: damaged, or past its limit
+            # ((w+128)·(h+128) under 2^28: about 16,000 × 16,000 pixels), as a decompression bomb is
+            if audio is None:
+                raise ProbeError(f"{path}: the picture's size cannot be read: the file is damaged or larger "
+                                 "than ffmpeg decodes (about 16,000 × 16,000 pixels); export it smaller")
+            video = None
         if video is None and audio is None:
             raise ProbeError(f"{path}: contains no video or audio stream")
         duration = container.duration / 1_000_000 if container.duration else 0.0
