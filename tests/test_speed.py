@@ -309,7 +309,8 @@ def test_compiled_argv_matches_golden(case: str, chunk: int | None) -> None:
     text = json.dumps(argv)
     assert "setpts=PTS*1/2" in text and "setpts=PTS*4/1" in text and "reverse" in text
     assert "atempo=2" in text and "atempo=0.5" in text
-    assert "crop=216:384:(iw-ow)*0:(ih-oh)*0" in text and "crop=216:384:(iw-ow)*1:(ih-oh)*1" in text
+    # focus 0 and 1: the crop window (cut from the source before scaling) at the left/top and right/bottom
+    assert ":(iw-ow)*0:(ih-oh)*0[" in text and ":(iw-ow)*1:(ih-oh)*1[" in text
 
 
 # ------------------------------------------------------------------ bad input
