@@ -40,6 +40,19 @@ def trim_frames(inp: PlanInputs, bg: VideoBackground) -> int:
     return -(-(span * fps / bg.speed) // 1)
 
 
+def reverse_too_long(frames: int, fps: Fraction, speed: Fraction, loc: tuple) -> LocIssue | None:
+    """The error for reversed footage playing `frames` frames past `REVERSE_MAX_FRAMES`, else None
+    (one message for backgrounds and layers)."""
+    if frames <= REVERSE_MAX_FRAMES:
+        return None
+    most = Fraction(REVERSE_MAX_FRAMES) / fps
+    return LocIssue(loc, f"reversing holds every frame of the trim in memory: at most {REVERSE_MAX_FRAMES} frames "
+                         f"({shape.say(most)} on screen, {LOOP_MEMORY_BYTES // 2**20} MB at 1080×1920); this trim "
+                         f"plays for {shape.say(Fraction(frames) / fps)}. Shorten `from`–`to` to at most "
+                         f"{shape.say(most * speed)} of footage" + (f" at {speed_text(speed)}" if speed != 1 else ""),
+                    code="reverse-too-long")
+
+
 def check(inp: PlanInputs, e: Entry, bg: VideoBackground, issues: list[LocIssue]) -> None:
     """Located problems with a scene's speed, reverse and focus (see the module docstring)."""
     scene = e.scene
@@ -63,16 +76,9 @@ def check(inp: PlanInputs, e: Entry, bg: VideoBackground, issues: list[LocIssue]
                                "reversed clip starts from (it plays from `to` back to `from`)",
                                code="reverse-needs-end"))
         return
-    frames = trim_frames(inp, bg)
-    if frames > REVERSE_MAX_FRAMES:
-        most = Fraction(REVERSE_MAX_FRAMES) / fps
-        issues.append(LocIssue((*where, "reverse"), f"reversing holds every frame of the trim in memory: at most "
-                               f"{REVERSE_MAX_FRAMES} frames ({shape.say(most)} on screen, "
-                               f"{LOOP_MEMORY_BYTES // 2**20} MB at 1080×1920); this trim plays for "
-                               f"{shape.say(Fraction(frames) / fps)}. Shorten `from`–`to` to at most "
-                               f"{shape.say(most * bg.speed)} of footage"
-                               + (f" at {speed_text(bg.speed)}" if bg.speed != 1 else ""),
-                               code="reverse-too-long"))
+    too_long = reverse_too_long(trim_frames(inp, bg), fps, bg.speed, (*where, "reverse"))
+    if too_long is not None:
+        issues.append(too_long)
     if keeps_sound:
         issues.append(LocIssue((*where, "reverse"), "reversed footage is silent: its sound is not played "
                                "backwards (say `audio: mute` to silence this note)", severity="info",

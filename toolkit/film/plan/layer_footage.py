@@ -11,9 +11,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from toolkit.film.plan import shape
-from toolkit.film.plan.footage import REVERSE_MAX_FRAMES
+from toolkit.film.plan.footage import reverse_too_long
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
-from toolkit.film.plan.timeline import LOOP_MEMORY_BYTES, Source, VideoSource, loop_plan
+from toolkit.film.plan.timeline import Source, VideoSource, loop_plan
 from toolkit.film.spec.base import speed_text
 from toolkit.film.spec.layers import LayerBase, VideoLayer
 from toolkit.geometry import Box
@@ -85,15 +85,9 @@ def _retimed(inp: PlanInputs, spec: VideoLayer, source: VideoSource, loc: Loc, i
                                                   "clip starts from (it plays from `to` back to `from`)",
                                code="reverse-needs-end"))
         return False
-    frames = source.trim_frames(fps) or 0
-    if frames > REVERSE_MAX_FRAMES:
-        most = Fraction(REVERSE_MAX_FRAMES) / fps
-        issues.append(LocIssue((*loc, "reverse"), f"reversing holds every frame of the trim in memory: at most "
-                                                  f"{REVERSE_MAX_FRAMES} frames ({shape.say(most)} on screen, "
-                                                  f"{LOOP_MEMORY_BYTES // 2**20} MB at 1080×1920); this trim plays "
-                                                  f"for {_say(frames, fps)}. Shorten `from`–`to` to at most "
-                                                  f"{shape.say(most * spec.speed)} of footage",
-                               code="reverse-too-long"))
+    too_long = reverse_too_long(source.trim_frames(fps) or 0, fps, spec.speed, (*loc, "reverse"))
+    if too_long is not None:
+        issues.append(too_long)
         return False
     if source.has_audio and spec.volume > 0:
         issues.append(LocIssue((*loc, "reverse"), "reversed footage is silent: its sound is not played backwards "
