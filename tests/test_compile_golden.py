@@ -225,7 +225,7 @@ def test_a_film_without_audio_has_no_loudness_pass_and_a_silent_track() -> None:
 def test_gain_needs_a_limiter_only_when_the_peak_would_exceed_the_ceiling() -> None:
     mix = AudioMix(target_lufs=-14.0, true_peak=-1.0)
     quiet_speech = LoudnessMeasurement(integrated=-30.0, true_peak=-8.0, lra=6.0, threshold=-40.0)
-    assert AudioGain.for_target(quiet_speech, mix) == AudioGain(16.0, -1.5)
+    assert AudioGain.for_target(quiet_speech, mix) == AudioGain(16.0, -2.5)
     gentle = LoudnessMeasurement(integrated=-20.0, true_peak=-12.0, lra=3.0, threshold=-30.0)
     assert AudioGain.for_target(gentle, mix) == AudioGain(6.0, None)
     silence = LoudnessMeasurement(integrated=-70.0, true_peak=float("-inf"), lra=0.0, threshold=-80.0)
