@@ -8,7 +8,7 @@ storyboard="${1:-storyboards/psychosis-three-things.yaml}"
 if [ ! -x .venv/bin/reel ]; then
   python3 -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[test]'
+  .venv/bin/python -m pip install --quiet -e '.[test,moviepy]'
 fi
 mkdir -p out
 .venv/bin/reel validate "$storyboard"
