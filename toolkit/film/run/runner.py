@@ -34,6 +34,7 @@ from toolkit.film.compile.graph import RenderCommands, compile_loudness_pass
 from toolkit.film.compile.loudness import AudioGain, LoudnessMeasurement
 from toolkit.film.compile.output import FFMPEG
 from toolkit.film.plan.timeline import Timeline
+from toolkit.film.run.arguments import spill_long_arguments
 from toolkit.film.run.atomic import atomic_output
 
 __all__ = ["Progress", "atomic_output", "loudness_gain", "measure_loudness_pass", "run_ffmpeg", "run_render"]
@@ -46,9 +47,6 @@ LOUDNESS_TOLERANCE = 0.3  # LU: close enough to the target to stop correcting
 # A bigger pipe between producers and the encoder: fewer wake-ups per 3 MB frame. Linux lets any
 # process grow a pipe to /proc/sys/fs/pipe-max-size (1 MiB by default).
 PIPE_BYTES = 1 << 20
-# Option values longer than this go to ffmpeg through memory (`_spill_long_arguments`): well
-# under Linux's 128 KiB limit for one argument.
-ARG_SPILL = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +209,7 @@ class _Running:
 def _start(command: list[str] | Sequence[str], ffmpeg: str | None, stage: str, *, stdin: int = subprocess.DEVNULL,
            stdout: int = subprocess.PIPE) -> tuple[subprocess.Popen[str], _Running]:
     """Start one ffmpeg with stderr drained into a log; start failures become `RenderError`."""
-    command, fds = _spill_long_arguments(_command(command, ffmpeg))
+    command, fds = spill_long_arguments(_command(command, ffmpeg))
     try:
         process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, text=True,
                                    encoding="utf-8", errors="replace", preexec_fn=_die_with_parent(),
@@ -228,33 +226,6 @@ def _start(command: list[str] | Sequence[str], ffmpeg: str | None, stage: str, *
     drain = threading.Thread(target=log.consume, args=(process.stderr,), daemon=True)
     drain.start()
     return process, _Running(log, drain)
-
-
-def _spill_long_arguments(command: list[str]) -> tuple[list[str], tuple[int, ...]]:
-    """`command` with every option value longer than `ARG_SPILL` passed through memory instead.
-
-    Linux refuses a single argument over 128 KiB (MAX_ARG_STRLEN), which a filtergraph of a film
-    with many scenes, layers and sounds can reach. ffmpeg reads an option's value from a file
-    when the option is written `-/name`; the file is an anonymous in-memory one (`memfd`) the
-    child inherits, so nothing is left on disk even if Reel is killed. Returns the command and
-    the descriptors to hand to the child (the caller closes them after the start).
-    """
-    if not any(len(arg) > ARG_SPILL for arg in command) or not hasattr(os, "memfd_create"):
-        return command, ()
-    out, fds = [command[0]], []
-    for i in range(1, len(command)):
-        arg, option = command[i], command[i - 1]
-        if len(arg) > ARG_SPILL and option.startswith("-") and not option.startswith("-/") and i > 1:
-            fd = os.memfd_create("reel-argument", 0)
-            data = memoryview(arg.encode("utf-8"))
-            while data:
-                data = data[os.write(fd, data):]
-            fds.append(fd)
-            out[-1] = "-/" + option[1:]
-            out.append(f"/dev/fd/{fd}")
-        else:
-            out.append(arg)
-    return out, tuple(fds)
 
 
 def measure_loudness_pass(argv: Sequence[str], *, ffmpeg: str | None = None,
