@@ -88,8 +88,7 @@ def make_context(*, region: str | None = None, topics: Iterable[str] = (), story
     source = ""
     customs: tuple[CardService, ...] = ()
     if storyboard is not None:
-        sb_region, sb_topics, language, plan, plan_problem = _from_storyboard(Path(storyboard))
-        customs = _custom_services(Path(storyboard))
+        sb_region, sb_topics, language, plan, plan_problem, customs = _from_storyboard(Path(storyboard))
         region = region or sb_region
         chosen_topics = chosen_topics or list(sb_topics)
         if plan is not None:
@@ -103,8 +102,10 @@ def make_context(*, region: str | None = None, topics: Iterable[str] = (), story
                         captions_file=captions_file, custom_services=customs)
 
 
-def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary | None, str | None]:
-    """Region, topics, language and the plan, from one `prepare` (the same front half a render runs)."""
+def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary | None, str | None,
+                                          tuple[CardService, ...]]:
+    """Region, topics, language, the plan and the custom services, from one `prepare` (the same
+    front half a render runs)."""
     from toolkit.film.pipeline import prepare
     from toolkit.film.plan.text_map import text_map
 
@@ -120,7 +121,7 @@ def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary
         errors = [i for i in exc.issues if i.severity == "error"] if isinstance(exc, IssuesError) else []
         first = errors[0].format() if errors else str(exc).splitlines()[0]  # issues come in line order, notes too
         return (alone.region, tuple(normalize_topic(t) for t in alone.topics), alone.language, None,
-                f"the storyboard could not be planned here: {first}")
+                f"the storyboard could not be planned here: {first}", _custom_services(alone))
     sb = prepared.loaded.storyboard
     topics = tuple(normalize_topic(t) for t in sb.topics)
     timeline = prepared.timeline
@@ -135,16 +136,12 @@ def _from_storyboard(path: Path) -> tuple[str, tuple[str, ...], str, PlanSummary
         else:
             events.append(Cue(start, end, words, len(events) + 1))
     summary = PlanSummary(float(timeline.duration), len(timeline.segments), tuple(events), text_map(timeline))
-    return sb.region, topics, sb.language, summary, None
+    return sb.region, topics, sb.language, summary, None, _custom_services(sb)
 
 
-def _custom_services(path: Path) -> tuple[CardService, ...]:
-    """The storyboard's custom services as the card reader knows them (none if its model is invalid:
-    `_from_storyboard` has raised for that already)."""
-    alone = _storyboard_alone(path)
-    if alone is None:
-        return ()
-    return tuple(custom_service(c.name, call=c.call, text=c.text, web=c.web) for c in alone.end_card.custom_services)
+def _custom_services(sb: Storyboard) -> tuple[CardService, ...]:
+    """The storyboard's own local services (`end_card.custom_services`) as the card reader knows them."""
+    return tuple(custom_service(c.name, call=c.call, text=c.text, web=c.web) for c in sb.end_card.custom_services)
 
 
 def _storyboard_alone(path: Path) -> Storyboard | None:
