@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from toolkit.errors import IssuesError, ReelError, SpecError
 from toolkit.film import assets as library
 from toolkit.film.pipeline import prepare
+from toolkit.film.plan.describe import describe
 from toolkit.film.plan.timeline import ColorSource, ImageSource, Layer, LayerMotion, Timeline, VideoSource
 from toolkit.geometry import Box
 from toolkit.media import synth
@@ -111,7 +112,7 @@ def test_broll_cutaway_covers_the_picture_while_the_speaker_is_heard(media):
     # muted by default: the only footage sound is the speaker's, under the whole scene
     [speaker] = [c for c in tl.audio if c.role == "source"]
     assert speaker.path == media / "talk.mp4" and (speaker.start, speaker.length) == (0, 180)
-    assert "[   60-  150) layer    scenes[0].layers[0]: video — broll.mp4 0s–end, box 0,0 1080x1920" in str(tl)
+    assert "[   60-  150) layer    scenes[0].layers[0]: video — broll.mp4 0s–end, box 0,0 1080x1920" in describe(tl)
 
 
 def test_picture_in_picture(media):

@@ -28,6 +28,7 @@ from toolkit.film.compile.output import EncodeSettings
 from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.compile.video import build_segment
 from toolkit.film.pipeline import Prepared, prepare
+from toolkit.film.plan.describe import describe
 from toolkit.film.plan.timeline import AudioCue, Box, Segment, Transition, VideoSource
 from toolkit.film.render import cache_dir, render_film, render_frames
 from toolkit.film.run.runner import atomic_output, run_ffmpeg, run_render
@@ -383,7 +384,7 @@ def test_a_slowed_trim_too_short_for_its_scene_says_how_long_it_plays(folder: Pa
 
 
 def test_reel_plan_names_speed_reverse_and_focus(film: Prepared) -> None:
-    text = str(film.timeline)
+    text = describe(film.timeline)
     assert "fast — idx.mp4 0.4s–2.4s, speed 200%\n" in text
     assert "idx.mp4 1.2s–2.2s, hold last-frame, speed 200%, reversed\n" in text
     assert "left — halves.mp4 0s–0.5s, focus 0\n" in text

@@ -28,6 +28,7 @@ from toolkit.film.compile.pieces import chunks, pieces
 from toolkit.film.compile.raster import rasterise
 from toolkit.film.compile.video import build_segment
 from toolkit.film.pipeline import Prepared, prepare
+from toolkit.film.plan.describe import describe
 from toolkit.film.plan.timeline import Segment, VideoSource
 from toolkit.film.render import cache_dir, render_film, render_frames, render_still
 from toolkit.film.run.runner import atomic_output, run_ffmpeg, run_render
@@ -149,8 +150,8 @@ def test_the_storyboard_plans_as_intended(film: Prepared) -> None:
     assert [s.length for s in tl.segments[:5]] == [20, 17, 5, 13, 15]
     assert len(chunks(tl)) == 2, "six segments: the default render is chunked"
     # `reel plan` shows each trim and its hold
-    assert "held — idx.mp4 1s–1.5s, hold last-frame" in str(tl)
-    assert "plain — idx.mp4 2s–2.5s\n" in str(tl)
+    assert "held — idx.mp4 1s–1.5s, hold last-frame" in describe(tl)
+    assert "plain — idx.mp4 2s–2.5s\n" in describe(tl)
 
 
 def test_final_render_shows_only_trimmed_frames(film: Prepared, tmp_path: Path) -> None:

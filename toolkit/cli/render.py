@@ -55,7 +55,9 @@ def plan(storyboard: Path, json_to: str | Path | None, draft: bool, template: st
     if json_to is not None:
         emit_json(prepared.timeline.to_dict(), json_to, inputs=(storyboard,))
         return
-    click.echo(str(prepared.timeline))
+    from toolkit.film.plan.describe import describe
+
+    click.echo(describe(prepared.timeline))
 
 
 def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, template: str | None,

@@ -2,7 +2,7 @@
 
 The planner builds it from a validated storyboard, the template and probed media; the
 rasteriser turns its text overlays into images; the compiler turns it into one ffmpeg
-command. `reel plan --json` prints it (`Timeline.to_dict`).
+command. `reel plan --json` prints it (`Timeline.to_dict`); `reel plan` prints `describe.describe(timeline)`.
 
 Coordinates are output pixels on `canvas` (origin top-left). Frame numbers are positions on
 the output timeline; `length` values are frame counts. Source trims are seconds (`Fraction`)
@@ -371,7 +371,7 @@ class Timeline:
 
         `version` is `JSON_VERSION`; `frames` and `duration_seconds` are derived, for readers.
         """
-        return ({"version": JSON_VERSION} | to_jsonable(self, _TAGS)
+        return ({"version": JSON_VERSION} | to_jsonable(self, TYPE_TAGS)
                 | {"frames": self.frames, "duration_seconds": float(self.duration)})
 
     @classmethod
@@ -386,7 +386,7 @@ class Timeline:
             raise TimelineFormatError(f"this plan {said}; this Reel reads plan JSON version {JSON_VERSION}: "
                                       "make it again with `reel plan --json`", version=version)
         try:
-            timeline = from_jsonable(cls, {k: v for k, v in data.items() if k not in _DERIVED}, _TAGS)
+            timeline = from_jsonable(cls, {k: v for k, v in data.items() if k not in _DERIVED}, TYPE_TAGS)
         except CodecError as exc:
             raise TimelineFormatError(str(exc), field=exc.path or None) from None
         for key, derived in (("frames", timeline.frames), ("duration_seconds", float(timeline.duration))):
@@ -395,55 +395,10 @@ class Timeline:
                                           field=key)
         return timeline
 
-    def __str__(self) -> str:
-        fps = self.canvas.fps
-        lines = [f"Timeline {self.title!r}: {self.canvas.width}x{self.canvas.height} @ {fps} fps, "
-                 f"{self.frames} frames ({float(self.duration):.2f}s)"]
-        for s in self.segments:
-            tr = "" if s.transition_in.kind == "cut" else f" <{s.transition_in.kind} {s.transition_in.frames}f>"
-            lines.append(f"  [{s.start:>5}-{s.end:>5}) {s.kind:<8} {s.name}{tr}{_trim(s.source)}")
-        lines.extend(_layer_line(layer) for layer in self.layers)
-        for cue in self.audio:
-            if cue.role in ("voice", "music", "effect"):
-                # a music cue also says where in its file it starts (its in-point)
-                inpoint = f", from {float(cue.source_start):g}s of the file" if cue.source_start else ""
-                lines.append(f"  {cue.role} {cue.path.name} from frame {cue.start} "
-                             f"({float(self.canvas.seconds(cue.start)):.2f}s) for {cue.length}f"
-                             f"{inpoint if cue.role == 'music' else ''}")
-        lines.append(f"  {len(self.overlays)} overlays, {len(self.audio)} audio cues")
-        return "\n".join(lines)
-
-
-def _trim(source: Source) -> str:
-    """` — walk.mp4 1s–1.5s, hold last-frame` for footage (what `reel plan` prints), with its
-    speed, `reversed` and focus when they are not the defaults (`, speed 50%, reversed, focus 0`)."""
-    if not isinstance(source, VideoSource):
-        return ""
-    span = f"{float(source.start):g}s–" + (f"{float(source.end):g}s" if source.end is not None else "end")
-    notes = [f"hold {source.hold}"] if source.hold != "none" else []
-    notes += [f"speed {float(source.speed * 100):g}%"] if source.speed != 1 else []
-    notes += ["reversed"] if source.reverse else []
-    notes += [f"focus {float(source.focus):g}"] if source.focus != Fraction(1, 2) and source.fit == "cover" else []
-    return f" — {source.path.name} {span}" + "".join(f", {note}" for note in notes)
-
-
-def _layer_line(layer: Layer) -> str:
-    """`  [   60-  150) layer    scenes[1].layers[0]: video — broll.mp4 0s–3s, box 0,0 216x384` for `reel plan`."""
-    kind = _TAGS[type(layer.source)]
-    src = layer.source
-    what = _trim(src) if isinstance(src, VideoSource) else f" — {src.path.name}" if isinstance(src, ImageSource) \
-        else f" — {src.path.name}:{src.func}" if isinstance(src, PythonSource) \
-        else f" {src.color}" if isinstance(src, ColorSource) else f" {src.colors[0]}→{src.colors[1]}"
-    b = layer.box
-    moves = "".join(f", {side} {m.kind} {m.frames}f" for side, m in (("in", layer.enter), ("out", layer.exit))
-                    if m.kind != "cut")
-    return (f"  [{layer.start:>5}-{layer.end:>5}) layer    {layer.id}: {kind}{what}, box {b.x},{b.y} {b.w}x{b.h}"
-            f"{moves}{', text' if layer.bears_text else ''}")
-
 
 # Keys `to_dict` adds beside the fields: its version and values derived from the segments.
 _DERIVED = ("version", "frames", "duration_seconds")
 
 # Members of unions get a "type" tag in JSON so a reader can tell a VideoSource from an ImageSource.
-_TAGS: dict[type, str] = {VideoSource: "video", ImageSource: "image", ColorSource: "color",
+TYPE_TAGS: dict[type, str] = {VideoSource: "video", ImageSource: "image", ColorSource: "color",
                           GradientSource: "gradient", PythonSource: "python", TextBlock: "text", ImageBlock: "image"}

@@ -1,0 +1,63 @@
+"""The Timeline as `reel plan` prints it: a line per segment, layer and voice, music or effect cue."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from toolkit.film.plan.timeline import (
+    TYPE_TAGS,
+    ColorSource,
+    ImageSource,
+    Layer,
+    PythonSource,
+    Source,
+    Timeline,
+    VideoSource,
+)
+
+
+def describe(timeline: Timeline) -> str:
+    """The plan in lines: the canvas, then segments (with their footage trims), layers and cues."""
+    fps = timeline.canvas.fps
+    lines = [f"Timeline {timeline.title!r}: {timeline.canvas.width}x{timeline.canvas.height} @ {fps} fps, "
+             f"{timeline.frames} frames ({float(timeline.duration):.2f}s)"]
+    for s in timeline.segments:
+        tr = "" if s.transition_in.kind == "cut" else f" <{s.transition_in.kind} {s.transition_in.frames}f>"
+        lines.append(f"  [{s.start:>5}-{s.end:>5}) {s.kind:<8} {s.name}{tr}{_trim(s.source)}")
+    lines.extend(_layer_line(layer) for layer in timeline.layers)
+    for cue in timeline.audio:
+        if cue.role in ("voice", "music", "effect"):
+            # a music cue also says where in its file it starts (its in-point)
+            inpoint = f", from {float(cue.source_start):g}s of the file" if cue.source_start else ""
+            lines.append(f"  {cue.role} {cue.path.name} from frame {cue.start} "
+                         f"({float(timeline.canvas.seconds(cue.start)):.2f}s) for {cue.length}f"
+                         f"{inpoint if cue.role == 'music' else ''}")
+    lines.append(f"  {len(timeline.overlays)} overlays, {len(timeline.audio)} audio cues")
+    return "\n".join(lines)
+
+
+def _trim(source: Source) -> str:
+    """` — walk.mp4 1s–1.5s, hold last-frame` for footage (what `reel plan` prints), with its
+    speed, `reversed` and focus when they are not the defaults (`, speed 50%, reversed, focus 0`)."""
+    if not isinstance(source, VideoSource):
+        return ""
+    span = f"{float(source.start):g}s–" + (f"{float(source.end):g}s" if source.end is not None else "end")
+    notes = [f"hold {source.hold}"] if source.hold != "none" else []
+    notes += [f"speed {float(source.speed * 100):g}%"] if source.speed != 1 else []
+    notes += ["reversed"] if source.reverse else []
+    notes += [f"focus {float(source.focus):g}"] if source.focus != Fraction(1, 2) and source.fit == "cover" else []
+    return f" — {source.path.name} {span}" + "".join(f", {note}" for note in notes)
+
+
+def _layer_line(layer: Layer) -> str:
+    """`  [   60-  150) layer    scenes[1].layers[0]: video — broll.mp4 0s–3s, box 0,0 216x384` for `reel plan`."""
+    kind = TYPE_TAGS[type(layer.source)]
+    src = layer.source
+    what = _trim(src) if isinstance(src, VideoSource) else f" — {src.path.name}" if isinstance(src, ImageSource) \
+        else f" — {src.path.name}:{src.func}" if isinstance(src, PythonSource) \
+        else f" {src.color}" if isinstance(src, ColorSource) else f" {src.colors[0]}→{src.colors[1]}"
+    b = layer.box
+    moves = "".join(f", {side} {m.kind} {m.frames}f" for side, m in (("in", layer.enter), ("out", layer.exit))
+                    if m.kind != "cut")
+    return (f"  [{layer.start:>5}-{layer.end:>5}) layer    {layer.id}: {kind}{what}, box {b.x},{b.y} {b.w}x{b.h}"
+            f"{moves}{', text' if layer.bears_text else ''}")
