@@ -26,7 +26,7 @@ def plan_schema() -> dict[str, Any]:
     from toolkit.film.plan import timeline as module
 
     defs: dict[str, Any] = {}
-    tags: dict[type, str] = module._TAGS
+    tags: dict[type, str] = module.TYPE_TAGS
     _object(module.Timeline, tags, defs)
     top = defs.pop("Timeline")
     top["properties"] = {"version": {"const": module.JSON_VERSION}, **top["properties"],
