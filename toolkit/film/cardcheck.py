@@ -17,7 +17,6 @@ template) when the right text was drawn wrongly.
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from toolkit.errors import Issue, PolicyError
 from toolkit.film.pipeline import Prepared, card_text_location
 from toolkit.film.plan.timeline import TextBlock, Timeline
 from toolkit.media.frames import frames_at
-from toolkit.media.ocr import OcrEngine, read_picture
+from toolkit.media.ocr import OcrEngine, read_picture, shared_engine
 
 READABLE_WIDTH = 540  # narrower renders are read too, but a refusal says to render wider
 _SAME_PICTURE = 2.0  # mean grey-level difference under which two card frames are the same picture
@@ -47,13 +46,6 @@ class CardCheck:
     lines: tuple[tuple[str, ...], ...]
     services: tuple[str, ...]  # names of the services read on every frame
     seconds: float
-
-
-@functools.cache
-def shared_engine() -> OcrEngine:
-    """One OCR engine per process: loading its models takes about a second, so renders of
-    several films share it."""
-    return OcrEngine()
 
 
 def card_frames(timeline: Timeline) -> tuple[int, ...]:

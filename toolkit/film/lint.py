@@ -21,6 +21,7 @@ from toolkit.care.lint import LintHit, RuleSet, find_topics, lint_text, load_rul
 from toolkit.care.warnings import FLAGGED_TOPICS, normalize_topic, warning_text_problems
 from toolkit.doc.loader import Document
 from toolkit.errors import Issue
+from toolkit.film.picture_words import PictureWords, outside_safe
 from toolkit.film.plan.timeline import TextBlock, Timeline
 from toolkit.film.spec.models import ReviewedException, Slate
 from toolkit.film.spec.texts import ScreenText, TextPositions, raw_text, screen_texts, template_texts
@@ -35,7 +36,7 @@ _FIELD = re.compile(r"\{\{(.*?)\}\}", re.S)
 
 def lint_storyboard(loaded: LoadedStoryboard, *, timeline: Timeline | None = None,
                     template: ResolvedTemplate | None = None, fields: Mapping[str, str] | None = None,
-                    rules: RuleSet | None = None) -> list[Issue]:
+                    rules: RuleSet | None = None, pictures: Sequence[PictureWords] = ()) -> list[Issue]:
     """Located safe-messaging issues for a film (see the module doc).
 
     `loaded` is the storyboard with merge fields filled; `template` the applied template;
@@ -43,6 +44,9 @@ def lint_storyboard(loaded: LoadedStoryboard, *, timeline: Timeline | None = Non
     every text the storyboard (and template) writes. A hit covered by a `reviewed_exceptions`
     entry (same rule, the flagged words inside its quoted text) is kept as `info` so the decision
     stays visible. A language without rules gives one "not checked" warning, never a silent pass.
+    `pictures` are the words read from the film's pictures (`toolkit.film.picture_words`): they
+    are linted too, located at the field naming the picture, and words a layer shows outside
+    the platform-safe box are warned about.
     """
     doc, sb = loaded.document, loaded.storyboard
     rules = rules or load_rules()
@@ -64,6 +68,8 @@ def lint_storyboard(loaded: LoadedStoryboard, *, timeline: Timeline | None = Non
         for hit in lint_text(item.text, language=sb.language, rules=rules).hits:
             issues.append(_hit_issue(place, item, hit, hit.start, sb.reviewed_exceptions, used))
     issues.extend(_across_captions(items, place, rules, sb.language, sb.reviewed_exceptions, used))
+    issues.extend(_picture_issues(doc, pictures, rules, sb.language, sb.topics, sb.reviewed_exceptions, used,
+                                  timeline))
     for n, ex in enumerate(sb.reviewed_exceptions):
         if n not in used:
             issues.append(doc.issue(("reviewed_exceptions", n, "text"), (
@@ -256,3 +262,44 @@ def _missing_topics(items: list[ScreenText], place: _Placer, rules: RuleSet, top
                 f"list `{topic}`: add `{topic}` to `topics:`, which adds the content-warning slate and the "
                 f"{topic.replace('-', ' ')} helplines"), "error", "topic-missing"))
     return out
+
+
+def _picture_issues(doc: Document, pictures: Sequence[PictureWords], rules: RuleSet, language: str,
+                    topics: Sequence[str], exceptions: Sequence[ReviewedException], used: set[int],
+                    timeline: Timeline | None) -> list[Issue]:
+    """The lint over words read from pictures, each located at the field that names its picture."""
+    out: list[Issue] = []
+    missing = FLAGGED_TOPICS - {normalize_topic(t) for t in topics}
+    for words in pictures:
+        field = words.picture.field
+        for text in words.texts():
+            said = f"the picture shows “{_short(text)}” (read from its pixels): "
+            for hit in lint_text(text, language=language, rules=rules).hits:
+                severity, message = hit.severity, said + hit.message
+                ex = excusing(hit, exceptions) if severity == "error" else None
+                if ex is not None:
+                    used.add(next(n for n, e in enumerate(exceptions) if e is ex))
+                    severity, message = "info", f"reviewed exception ({ex.reviewer}: {ex.reason}): {message}"
+                out.append(doc.issue(field, message, severity=severity, code=hit.rule_id))
+            for topic, start, end in find_topics(text, rules):
+                if topic in missing:
+                    missing = missing - {topic}
+                    out.append(doc.issue(field, (
+                        f"{said}it talks about {topic.replace('-', ' ')} (“{text[start:end]}”) but `topics` does not "
+                        f"list `{topic}`: add `{topic}` to `topics:`, which adds the content-warning slate and the "
+                        f"{topic.replace('-', ' ')} helplines"), code="topic-missing"))
+        layer = words.picture.layer
+        if timeline is not None and layer is not None and not layer.bears_text:
+            lines = outside_safe(words, timeline.canvas.safe)
+            if lines:
+                shown = "; ".join(f"“{_short(line)}”" for line in lines[:3])
+                out.append(doc.issue(field, (
+                    f"this picture shows words outside the platform-safe box, where the app's buttons and captions "
+                    f"cover them ({shown}): place the layer inside the safe box and mark it `text: yes`, or use a "
+                    "picture without words there"), severity="warning", code="picture-words-outside-safe"))
+    return out
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"

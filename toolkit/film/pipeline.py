@@ -8,6 +8,7 @@ Rendering (compile → run → verify) continues from `Prepared` in `toolkit.fil
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,13 +21,15 @@ from toolkit.care.endcard import MAX_SERVICES, EndCardSelection, card_seconds, e
 from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.phones import custom_service_problems
 from toolkit.care.reading import reading_time
-from toolkit.errors import Issue, IssuesError, PolicyError, ProbeError, SpecError, TemplateError
+from toolkit.errors import Issue, IssuesError, PolicyError, ProbeError, ReelError, SpecError, TemplateError
 from toolkit.film.compile.shaping import layout_issues
 from toolkit.film.lint import lint_storyboard
+from toolkit.film.picture_words import PictureWords, pictures_of, read_words
 from toolkit.film.plan.inputs import EndCardContent, EndCardService, PlanInputs, make_canvas
 from toolkit.film.plan.overlays import text_fit
 from toolkit.film.plan.planner import PlanFailed, plan
 from toolkit.film.plan.timeline import Timeline
+from toolkit.film.spec.models import Storyboard
 from toolkit.film.spec.validate import LoadedStoryboard, check_storyboard, in_file_order
 from toolkit.film.template.apply import apply_brand
 from toolkit.film.template.glyphs import glyph_issues
@@ -135,7 +138,14 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
     else:
         run.skipped("the end card, layout and timing were not checked")
 
-    lint = lint_storyboard(loaded, timeline=timeline, template=branded.template if branded else None, fields=fields)
+    pictures: list[PictureWords] = []
+    if timeline is not None:
+        try:
+            pictures = read_words(pictures_of(timeline, functools.partial(picture_field, sb)))
+        except ReelError as exc:
+            run.add(SpecError, [Issue(f"the words in the film's pictures could not be read: {exc}")])
+    lint = lint_storyboard(loaded, timeline=timeline, template=branded.template if branded else None, fields=fields,
+                           pictures=pictures)
     run.add(PolicyError, lint, summary=LINT_SUMMARY)
     run.finish(strict)
     assert branded is not None and selection is not None and timeline is not None
@@ -303,6 +313,18 @@ def _card_problems(loaded: LoadedStoryboard, directory: Directory, selection: En
                                  "could call it. The card's numbers must be the helplines' own",
                                  code="end-card-foreign-number"))
     return out
+
+
+def picture_field(storyboard: Storyboard, loc: tuple[str | int, ...], source: object) -> tuple[str | int, ...]:
+    """The storyboard field that names a layer's picture (`image`, `asset`, `video`, `python`), for
+    locating what is read from it; the layer itself when `loc` leads nowhere."""
+    node: object = storyboard
+    try:
+        for part in loc:
+            node = node[part] if isinstance(part, int) else getattr(node, part)  # type: ignore[index]
+    except (AttributeError, IndexError, TypeError):
+        return loc
+    return next(((*loc, name) for name in ("image", "asset", "video", "python") if getattr(node, name, None)), loc)
 
 
 def card_text_location(loaded: LoadedStoryboard, number: str) -> list[str | int]:

@@ -16,6 +16,7 @@ reading order.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ import numpy as np
 from toolkit.errors import ReelError
 
 __all__ = ["DETECTOR_MODEL", "MIN_SCORE", "RECOGNISER_MODEL", "OcrEngine", "ReadLine", "load_cv2", "model_files",
-           "read_picture"]
+           "read_picture", "shared_engine"]
 
 MIN_SCORE = 0.6  # recogniser confidence below which a reading is treated as noise
 # Width the recogniser's crops are taken at: a 36 px line (the end card's smallest size at
@@ -163,6 +164,13 @@ class OcrEngine:
         _, recogniser = self._load()
         result = recogniser(TextRecInput(img=[np.ascontiguousarray(c) for c in crops]))
         return [(str(text).strip(), float(score)) for text, score in zip(result.txts, result.scores, strict=True)]
+
+
+@functools.cache
+def shared_engine() -> OcrEngine:
+    """One engine per process: loading its models takes about a second, so the end-card check and
+    the reading of pictures' words (several films in one process too) share it."""
+    return OcrEngine()
 
 
 @dataclass(frozen=True, slots=True)
