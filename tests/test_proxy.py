@@ -190,3 +190,72 @@ def test_loudness_gain_is_measured_once_per_mix(tmp_path: Path) -> None:
     mf.make_tone(voice, seconds=2, level_db=-20)  # the voice changed: measure again
     cached_gain(timeline, root, measure)
     assert len(measured) == 2
+
+
+def test_a_cover_proxy_keeps_the_focus_the_final_shows(tmp_path: Path) -> None:
+    # landscape footage, red on the left half: `focus: 0` keeps the left edge in a 9:16 frame
+    clip = mf.make_halves(tmp_path / "halves.mp4", size=(384, 216), first="red", second="blue", seconds=1)
+    timeline = mf.timeline([(VideoSource(clip, Fraction(0), "cover", 384, 216, False, focus=Fraction(0)), 5,
+                             Transition("cut", 0))])
+    drafted, _ = proxied(timeline, tmp_path / "proxy", Calls())
+    _, direct = render(timeline, tmp_path, "direct.mp4")
+    _, proxy = render(drafted, tmp_path, "proxy.mp4")
+    for frames in (direct, proxy):
+        red = centre(frames[2])
+        assert red[0] > 150 and red[2] < 100, red  # red, not the blue of a centre crop's right side
+    centred = mf.timeline([(VideoSource(clip, Fraction(0), "cover", 384, 216, False), 5, Transition("cut", 0))])
+    assert plan_proxies(centred, tmp_path / "proxy") != plan_proxies(timeline, tmp_path / "proxy")
+
+
+def test_footage_layers_are_proxied_at_their_box_size(tmp_path: Path) -> None:
+    import dataclasses
+
+    from toolkit.film.plan.timeline import Layer
+    from toolkit.geometry import Box
+
+    steps = colour_steps(tmp_path / "steps.mp4")
+    base = mf.timeline([(ColorSource("#202020"), 20, Transition("cut", 0))])
+    broll = VideoSource(steps, Fraction(1), "cover", 384, 216, False)
+    layer = Layer("broll", broll, 0, 20, Box(0, 0, base.canvas.width, base.canvas.height))
+    timeline = dataclasses.replace(base, layers=(layer,))
+    calls = Calls()
+    drafted, made = proxied(timeline, tmp_path / "proxy", calls)
+    [job] = calls.jobs
+    assert made == 1 and (job.width, job.height) == (base.canvas.width, base.canvas.height)
+    proxied_layer = drafted.layers[0].source
+    assert isinstance(proxied_layer, VideoSource) and proxied_layer.path == job.path
+    _, direct = render(timeline, tmp_path, "direct.mp4")
+    _, proxy = render(drafted, tmp_path, "proxy.mp4")
+    # trimmed from 1.0 s: green for 10 frames, then blue, through the proxy as through the original
+    for index, colour in ((2, GREEN), (12, BLUE)):
+        assert np.abs(centre(proxy[index]) - colour).max() <= 12, index
+        assert np.abs(centre(proxy[index]) - centre(direct[index])).max() <= 6, index
+
+
+def test_blur_fill_of_footage_that_fills_the_frame_skips_the_hidden_backdrop(tmp_path: Path) -> None:
+    from toolkit.film.compile.video import fills_canvas
+
+    clip = mf.make_halves(tmp_path / "tall.mp4", size=(216, 384), first="red", second="blue", seconds=1)
+    known = mf.timeline([(VideoSource(clip, Fraction(0), "blur-fill", 216, 384, False), 5, Transition("cut", 0))])
+    unknown = mf.timeline([(VideoSource(clip, Fraction(0), "blur-fill", 0, 0, False), 5, Transition("cut", 0))])
+    assert fills_canvas(216, 384, known.canvas) and not fills_canvas(384, 216, known.canvas)
+    assert fills_canvas(1080, 1920, dataclasses_replace(known.canvas, 1080, 1920))
+    assert not fills_canvas(1080, 1900, dataclasses_replace(known.canvas, 1080, 1920))
+
+    def argv(timeline: Timeline) -> str:
+        raster = rasterise(timeline, tmp_path / "text")
+        return " ".join(compile_render(timeline, raster, output=tmp_path / "x.mp4", encode=EncodeSettings.draft(),
+                                       gain=None).encoder)
+
+    assert "gblur" not in argv(known) and "gblur" in argv(unknown)
+    _, fast = render(known, tmp_path, "fast.mp4")
+    _, full = render(unknown, tmp_path, "full.mp4")
+    assert len(fast) == len(full)
+    for a, b in zip(fast[:5], full[:5], strict=True):
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
+
+
+def dataclasses_replace(canvas, width: int, height: int):
+    import dataclasses
+
+    return dataclasses.replace(canvas, width=width, height=height)

@@ -205,5 +205,5 @@ def test_a_clip_that_cannot_be_proxied_is_drafted_from_its_original(tmp_path: Pa
     [ran] = spawned
     assert str(clip) in ran and str(planned.steps[1].make[0].path) not in ran
     # exactly the render the list gives once that proxy is dropped
-    fallback = planned.without_proxies(set(planned.steps[1].make), prepared.timeline)
+    fallback = planned.without_proxies(set(planned.steps[1].make))
     assert_same(spawned, [list(fallback.render.compile(None).encoder)])

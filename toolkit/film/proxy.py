@@ -2,11 +2,11 @@
 
 A draft decodes every clip at full size only to shrink it to 540×960 straight away; on 1080p
 phone footage that decoding is most of a draft's cost. `proxied` therefore transcodes each
-video source once into a proxy already fitted for the draft canvas and cheap to decode, and
-returns the Timeline with its segments pointing at the proxies:
+video source once into a proxy already fitted for the draft canvas (a layer's: its box) and cheap
+to decode, and returns the Timeline with its segments and footage layers pointing at the proxies:
 
-* `cover` footage becomes exactly canvas-sized (centre-cropped, then scaled), so the render's
-  own cover step is an identity; `contain` and `blur-fill` footage is scaled to fit inside the
+* `cover` footage becomes exactly canvas-sized (cropped where its `focus` says, then scaled), so
+  the render's own cover step is an identity; `contain` and `blur-fill` footage is scaled to fit inside the
   canvas (the size the render shows it at; blur-fill's background is made from it too).
 * The whole file is transcoded (not just the used span), with rotation applied and every frame
   at its source timestamp (no frame-rate change), so a trim (`VideoSource.start`–`end`) picks
@@ -71,6 +71,8 @@ class ProxyJob:
     height: int
     fps: Fraction
     path: Path
+    focus: Fraction = Fraction(1, 2)  # where a cover crop sits across the overflow (`VideoSource.focus`)
+    source_size: tuple[int, int] = (0, 0)  # the footage's own size, restored when the proxy cannot be made
 
 
 def proxy_dir(text_cache: Path) -> Path:
@@ -112,21 +114,44 @@ def content_digest(path: Path, memo_dir: Path) -> str:
     return value
 
 
-def plan_proxies(timeline: Timeline, root: Path) -> dict[tuple[Path, ProxyMode], ProxyJob]:
-    """The proxy each video source of `timeline` needs, keyed by (source path, mode)."""
-    canvas = timeline.canvas
-    jobs: dict[tuple[Path, ProxyMode], ProxyJob] = {}
-    for seg in timeline.segments:
-        src = seg.source
-        if not isinstance(src, VideoSource) or (src.path, proxy_mode(src)) in jobs:
+def plan_proxies(timeline: Timeline, root: Path) -> dict[ProxyKey, ProxyJob]:
+    """The proxy each video source of `timeline` needs (segments and footage layers), keyed by
+    `proxy_key`: one per file, mode, size and cover focus, whatever the trims."""
+    jobs: dict[ProxyKey, ProxyJob] = {}
+    for src, area in _footage(timeline):
+        key = proxy_key(src, area)
+        if key in jobs:
             continue
         mode = proxy_mode(src)
-        width, height = proxy_size(src, canvas)
-        recipe = f"v{PROXY_VERSION}|{mode}|{width}x{height}|crf{_PROXY_CRF}"
-        key = hashlib.blake2b(f"{content_digest(src.path, root / 'digests')}|{recipe}".encode(),
-                              digest_size=16).hexdigest()
-        jobs[(src.path, mode)] = ProxyJob(src.path, mode, width, height, canvas.fps, root / f"{key}.mp4")
+        width, height = proxy_size(src, area)
+        focus = src.focus if mode == "cover" else Fraction(1, 2)
+        recipe = f"v{PROXY_VERSION}|{mode}|{width}x{height}|crf{_PROXY_CRF}" + (
+            f"|focus{focus}" if focus != Fraction(1, 2) else "")
+        digest = hashlib.blake2b(f"{content_digest(src.path, root / 'digests')}|{recipe}".encode(),
+                                 digest_size=16).hexdigest()
+        jobs[key] = ProxyJob(src.path, mode, width, height, area.fps, root / f"{digest}.mp4", focus,
+                             (src.width, src.height))
     return jobs
+
+
+ProxyKey = tuple[Path, ProxyMode, int, int, Fraction]
+
+
+def proxy_key(src: VideoSource, area: Canvas) -> ProxyKey:
+    """What a proxy depends on besides the file's bytes: its mode, size and (for cover) focus."""
+    mode = proxy_mode(src)
+    return (src.path, mode, *proxy_size(src, area), src.focus if mode == "cover" else Fraction(1, 2))
+
+
+def _footage(timeline: Timeline) -> list[tuple[VideoSource, Canvas]]:
+    """Every proxiable video source with the area it is fitted into: the canvas for a segment, the
+    box for a layer. Footage with transparency (an animated GIF, a python layer's file) is not
+    proxied: the proxy's codec has no alpha, and such clips are small."""
+    canvas = timeline.canvas
+    out = [(seg.source, canvas) for seg in timeline.segments if isinstance(seg.source, VideoSource)]
+    out += [(layer.source, dataclasses.replace(canvas, width=layer.box.w, height=layer.box.h))
+            for layer in timeline.layers if isinstance(layer.source, VideoSource) and not layer.source.alpha]
+    return out
 
 
 def compile_proxy(job: ProxyJob, output: Path) -> list[str]:
@@ -137,8 +162,12 @@ def compile_proxy(job: ProxyJob, output: Path) -> list[str]:
     stream = graph.input(job.source)["v"]
     fit = {"out_color_matrix": "bt709", "out_range": "tv"}
     if job.mode == "cover":
-        stream = (stream.filter("scale", job.width, job.height, force_original_aspect_ratio="increase", **fit)
-                  .filter("crop", job.width, job.height))
+        stream = stream.filter("scale", job.width, job.height, force_original_aspect_ratio="increase", **fit)
+        if job.focus == Fraction(1, 2):
+            stream = stream.filter("crop", job.width, job.height)
+        else:  # the render's cover crop keeps this part of the overflow; so must the proxy
+            f = float(job.focus)
+            stream = stream.filter("crop", job.width, job.height, f"(iw-ow)*{f:g}", f"(ih-oh)*{f:g}")
     else:
         stream = stream.filter("scale", job.width, job.height, **fit)
     stream = stream.filter("format", "yuv420p").filter("setsar", 1)
@@ -191,17 +220,37 @@ def make_proxy(job: ProxyJob, run: Runner) -> bool:
 
 
 def with_proxies(timeline: Timeline, jobs: Iterable[ProxyJob]) -> Timeline:
-    """`timeline` with each video source that has a job in `jobs` pointing at that proxy (pure)."""
-    by_source = {(job.source, job.mode): job for job in jobs}
-    segments = []
-    for seg in timeline.segments:
-        src = seg.source
-        if isinstance(src, VideoSource) and (src.path, proxy_mode(src)) in by_source:
-            job = by_source[(src.path, proxy_mode(src))]
-            src = dataclasses.replace(src, path=job.path, width=job.width, height=job.height)
-            seg = dataclasses.replace(seg, source=src)
-        segments.append(seg)
-    return dataclasses.replace(timeline, segments=tuple(segments))
+    """`timeline` with each video source (segment or layer) that has a job in `jobs` pointing at
+    that proxy (pure)."""
+    by_key = {(job.source, job.mode, job.width, job.height, job.focus): job for job in jobs}
+    canvas = timeline.canvas
+
+    def swap(src: object, area: Canvas) -> object:
+        if not isinstance(src, VideoSource) or (isinstance(src, VideoSource) and src.alpha):
+            return src
+        job = by_key.get(proxy_key(src, area))
+        return src if job is None else dataclasses.replace(src, path=job.path, width=job.width, height=job.height)
+
+    segments = tuple(dataclasses.replace(seg, source=swap(seg.source, canvas)) for seg in timeline.segments)
+    layers = tuple(dataclasses.replace(layer, source=swap(layer.source, dataclasses.replace(
+        canvas, width=layer.box.w, height=layer.box.h))) for layer in timeline.layers)
+    return dataclasses.replace(timeline, segments=segments, layers=layers)
+
+
+def without_proxies(timeline: Timeline, failed: Iterable[ProxyJob]) -> Timeline:
+    """`timeline` (already pointing at proxies) with the sources of `failed` jobs back on their
+    original footage: drafted slower, never wrong (pure)."""
+    back = {job.path: job for job in failed}
+
+    def restore(src: object) -> object:
+        if isinstance(src, VideoSource) and src.path in back:
+            job = back[src.path]
+            return dataclasses.replace(src, path=job.source, width=job.source_size[0], height=job.source_size[1])
+        return src
+
+    return dataclasses.replace(
+        timeline, segments=tuple(dataclasses.replace(s, source=restore(s.source)) for s in timeline.segments),
+        layers=tuple(dataclasses.replace(layer, source=restore(layer.source)) for layer in timeline.layers))
 
 
 def cached_gain_only(timeline: Timeline, root: Path) -> AudioGain | None:

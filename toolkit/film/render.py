@@ -117,7 +117,7 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
             if isinstance(step, MakeProxies):
                 failed = {job for job in step.make if not make_proxy(job, lambda argv, job: run_ffmpeg(
                     argv, stage="proxy", ffmpeg=settings.ffmpeg, on_progress=report("proxies")))}
-                plan = plan.without_proxies(failed, prepared.timeline)
+                plan = plan.without_proxies(failed)
             elif isinstance(step, MeasureLoudness):
                 gain = _gain(step, plan.render.timeline, settings, report("loudness"))
             elif isinstance(step, Render):

@@ -33,7 +33,15 @@ from toolkit.film.compile.output import EncodeSettings
 from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import Timeline
-from toolkit.film.proxy import ProxyJob, cached_gain_only, compile_proxy, plan_proxies, proxy_dir, with_proxies
+from toolkit.film.proxy import (
+    ProxyJob,
+    cached_gain_only,
+    compile_proxy,
+    plan_proxies,
+    proxy_dir,
+    with_proxies,
+    without_proxies,
+)
 from toolkit.film.run.drafts import DRAFT_KEY, draft_tag
 from toolkit.film.run.pylayers import PythonLayerJob
 from toolkit.settings import Settings
@@ -221,16 +229,12 @@ class RenderSteps:
         """Every ffmpeg argv the steps run, in order (the render's without a pending gain)."""
         return [argv for step in self.steps for argv in step.commands()]
 
-    def without_proxies(self, failed: set[ProxyJob], original: Timeline) -> RenderSteps:
-        """These steps with the clips whose proxy could not be made drafted from `original`'s footage."""
+    def without_proxies(self, failed: set[ProxyJob]) -> RenderSteps:
+        """These steps with the clips whose proxy could not be made drafted from their original footage."""
         proxies = next((s for s in self.steps if isinstance(s, MakeProxies)), None)
         if not failed or proxies is None:
             return self
-        kept = [job for job in (*proxies.make, *proxies.cached) if job not in failed]
-        rebuilt = with_proxies(original, kept)
-        render = dataclasses.replace(self.render, timeline=dataclasses.replace(  # proxies touch segments only:
-            rebuilt, metadata=self.render.timeline.metadata,  # keeps the draft's `reel_draft` tag
-            layers=self.render.timeline.layers))  # and the python layers' rendered files
+        render = dataclasses.replace(self.render, timeline=without_proxies(self.render.timeline, failed))
         return dataclasses.replace(self, steps=tuple(render if isinstance(s, Render) else s for s in self.steps))
 
     def shell(self) -> str:

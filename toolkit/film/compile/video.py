@@ -364,7 +364,24 @@ def _fit(src: VideoSource, stream: Stream, canvas: Canvas, graph: Graph) -> Stre
     """Footage fitted by its `fit`, a cover crop placed at its `focus`."""
     if src.fit == "cover":
         return _cover(stream, canvas, graph, src.focus)
+    if src.fit == "blur-fill" and fills_canvas(src.width, src.height, canvas):
+        # 9:16 phone footage in a 9:16 frame: the whole picture already fills it, so the blurred
+        # backdrop would be drawn only to be covered (4.7 ms a frame at 1080×1920). `contain`'s pad
+        # is a no-op then, and keeps the frame canvas-sized if the file's pixels are not square.
+        return _contain(stream, canvas, graph)
     return FITS[src.fit](stream, canvas, graph)
+
+
+def fills_canvas(width: int, height: int, canvas: Canvas) -> bool:
+    """Whether a `width`×`height` picture scaled to fit inside `canvas` (as `_contained` does,
+    with ffmpeg's rounding and even sizes) covers all of it."""
+    if width <= 0 or height <= 0:
+        return False
+    w, h = canvas.width, canvas.height
+    # ffmpeg's av_rescale rounds half up; force_divisible_by=2 then rounds down to even
+    fit_w = min(w, (h * width * 2 + height) // (2 * height)) // 2 * 2
+    fit_h = min(h, (w * height * 2 + width) // (2 * width)) // 2 * 2
+    return (fit_w, fit_h) == (w, h)
 
 
 # ------------------------------------------------------------------ helpers
