@@ -74,6 +74,24 @@ def half(width, height, duration, fps):
     return VideoClip(frame, duration=duration).with_mask(VideoClip(mask, is_mask=True, duration=duration))
 
 
+def words(width, height, duration, fps):
+    # black words on a clear layer: unreadable over black, so the check must look over white too
+    from PIL import Image, ImageDraw, ImageFont
+    import fontpkg_atkinson_hyperlegible as pkg
+
+    font = ImageFont.truetype(str(Path(pkg.__file__).parent / "files" / "AtkinsonHyperlegible-Bold.ttf"),
+                              max(12, width // 12))
+    ink = Image.new("L", (width, height), 0)
+    ImageDraw.Draw(ink).text((width // 10, height // 2), "He committed suicide", font=font, fill=255)
+    alpha = np.asarray(ink, dtype=np.float64) / 255.0
+
+    def frame(t):
+        return np.zeros((height, width, 3), np.uint8)
+
+    return VideoClip(frame, duration=duration).with_mask(VideoClip(lambda t: alpha, is_mask=True,
+                                                                   duration=duration))
+
+
 def strobe(width, height, duration, fps):
     def frame(t):
         return np.full((height, width, 3), 255 if int(t * 20) % 2 else 0, np.uint8)
@@ -199,6 +217,20 @@ def test_a_flashing_python_layer_is_refused_by_the_flash_gate(runner, film):
     assert not out.exists()
 
 
+@pytest.mark.render
+def test_words_a_python_layer_draws_are_read_from_its_pixels_and_refused(runner, film):
+    film.write_text(FILM.replace("fx.py:half", "fx.py:words"), encoding="utf-8")
+    out = film.with_name("film.mp4")
+    result = runner.invoke(cli, ["render", str(film), "--draft", "-q", "--allow-python", "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "film.yaml:7:18" in result.output and "scenes[0].layers[0].python" in result.output
+    assert "(read from its pixels)" in result.output and "committed suicide" in result.output
+    assert not out.exists()
+    png = film.with_name("still.png")
+    still = runner.invoke(cli, ["still", str(film), "--at", "0.5s", "--draft", "--allow-python", "-o", str(png)])
+    assert still.exit_code == 1 and "read from its pixels" in still.output and not png.exists()
+
+
 def test_without_moviepy_the_error_names_the_extra(runner, film, monkeypatch):
     monkeypatch.setattr("toolkit.film.run.pylayers.moviepy_version", lambda: None)
     result = runner.invoke(cli, ["still", str(film), "--at", "0.5s", "--allow-python", "-o",
@@ -240,7 +272,7 @@ def test_a_gif_with_transparency_shows_the_background_through_its_clear_pixels(r
     ("missing.py:half", "file not found: missing.py"),
     ("../fx.py:half", "`../fx.py` points outside the storyboard's folder"),
     ("fx\\0.py:half", "contains a NUL byte"),
-    ("fx.py:nope", "`fx.py` has no function `nope`; it defines half, strobe"),
+    ("fx.py:nope", "`fx.py` has no function `nope`; it defines half, words, strobe"),
 ])
 def test_a_bad_python_reference_is_a_located_error(film, value, message):
     film.with_name("fx.py").write_text(FX, encoding="utf-8")

@@ -264,6 +264,15 @@ def _missing_topics(items: list[ScreenText], place: _Placer, rules: RuleSet, top
     return out
 
 
+def picture_lint(loaded: LoadedStoryboard, pictures: Sequence[PictureWords], timeline: Timeline | None = None,
+                 rules: RuleSet | None = None) -> list[Issue]:
+    """The safe-messaging issues of words read from `pictures` alone (pictures known only after
+    planning, such as python layers once drawn), located as `lint_storyboard` locates them."""
+    sb = loaded.storyboard
+    return _picture_issues(loaded.document, pictures, rules or load_rules(), sb.language, sb.topics,
+                           sb.reviewed_exceptions, set(), timeline)
+
+
 def _picture_issues(doc: Document, pictures: Sequence[PictureWords], rules: RuleSet, language: str,
                     topics: Sequence[str], exceptions: Sequence[ReviewedException], used: set[int],
                     timeline: Timeline | None) -> list[Issue]:

@@ -36,7 +36,7 @@ from toolkit.geometry import Box
 from toolkit.media.ocr import DETECTOR_MODEL, RECOGNISER_MODEL, OcrEngine, ReadLine, read_picture, shared_engine
 from toolkit.settings import Settings
 
-__all__ = ["Picture", "PictureWords", "cache_dir", "outside_safe", "pictures_of", "read_words"]
+__all__ = ["Picture", "PictureWords", "cache_dir", "outside_safe", "pictures_of", "read_words", "sample_times"]
 
 _VERSION = 1  # bump when what is read (flattening, sampling, reader settings) changes
 SAMPLE_EVERY = Fraction(1)  # seconds between the frames read of moving pictures
@@ -55,6 +55,7 @@ class Picture:
     times: tuple[Fraction, ...]
     layer: Layer | None
     size: tuple[int, int]  # the picture's own pixels
+    alpha: bool = False  # moving pictures with transparency are read over black and over white
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +90,10 @@ def pictures_of(timeline: Timeline, field_of: Any = None) -> list[Picture]:
     seen: set[tuple[Path, tuple[Fraction, ...], tuple[str | int, ...]]] = set()
 
     def add(field: tuple[str | int, ...], path: Path, times: tuple[Fraction, ...], layer: Layer | None,
-            size: tuple[int, int]) -> None:
+            size: tuple[int, int], alpha: bool = False) -> None:
         if (path, times, field) not in seen:
             seen.add((path, times, field))
-            out.append(Picture(field, path, times, layer, size))
+            out.append(Picture(field, path, times, layer, size, alpha))
 
     for seg in timeline.segments:
         if isinstance(seg.source, ImageSource) and seg.loc:
@@ -105,12 +106,12 @@ def pictures_of(timeline: Timeline, field_of: Any = None) -> list[Picture]:
             add(field, src.path, (), layer, (src.width, src.height))
         elif isinstance(src, VideoSource) and (layer.bears_text or field[-1:] in (("image",), ("asset",))):
             # an animated GIF (named by `image:`/`asset:`) is read like footage marked `text: yes`
-            add(field, src.path, _sample_times(src, Fraction(layer.length) / timeline.canvas.fps), layer,
-                (src.width, src.height))
+            add(field, src.path, sample_times(src, Fraction(layer.length) / timeline.canvas.fps), layer,
+                (src.width, src.height), src.alpha)
     return out
 
 
-def _sample_times(src: VideoSource, shown: Fraction) -> tuple[Fraction, ...]:
+def sample_times(src: VideoSource, shown: Fraction) -> tuple[Fraction, ...]:
     """Source seconds to read: once a second across the part of the trim that is shown."""
     span = shown * src.speed
     if src.end is not None:
@@ -161,6 +162,8 @@ def _load(stored: Path) -> tuple[tuple[ReadLine, ...], ...] | None:
 def _read(picture: Picture, engine: OcrEngine) -> tuple[tuple[ReadLine, ...], ...]:
     if not picture.times:
         return (_read_still(picture.path, engine),)
+    if picture.alpha:
+        return tuple(_read_flattened(rgba, engine) for rgba in _rgba_frames(picture))
     from toolkit.media.frames import frames_at, video_fps
     from toolkit.media.probe import ProbeError
 
@@ -173,6 +176,46 @@ def _read(picture: Picture, engine: OcrEngine) -> tuple[tuple[ReadLine, ...], ..
     return tuple(read_picture(engine, frame.rgb) for frame in frames)
 
 
+def _rgba_frames(picture: Picture) -> list[np.ndarray]:
+    """The frames at `picture.times` with their transparency (an animated GIF, a python layer's
+    file): decoded in order, keeping only the sampled ones (such clips are short and small)."""
+    import av
+
+    wanted = sorted(picture.times)
+    out: list[np.ndarray] = []
+    try:
+        with av.open(str(picture.path)) as container:
+            stream = container.streams.video[0]
+            last = None
+            for frame in container.decode(stream):
+                t = Fraction(frame.pts * stream.time_base) if frame.pts is not None else Fraction(0)
+                while wanted and t > wanted[0] and last is not None:
+                    out.append(last)
+                    wanted.pop(0)
+                if not wanted:
+                    break
+                last = frame.to_ndarray(format="rgba")
+            if wanted and last is not None:
+                out.append(last)  # past the end: the last picture is what shows
+    except (av.error.FFmpegError, IndexError, ValueError) as exc:
+        raise ReelError(f"{picture.path}: its words could not be read: {exc}") from None
+    return out
+
+
+def _read_flattened(rgba: np.ndarray, engine: OcrEngine) -> tuple[ReadLine, ...]:
+    """Lines read on a transparent picture laid over black and over white (white words vanish on
+    one, black words on the other), each line once."""
+    pixels = rgba.astype(np.float32)
+    alpha = pixels[..., 3:4] / 255.0
+    lines: list[ReadLine] = []
+    for colour in _FLATTEN:
+        flat = pixels[..., :3] * alpha + np.asarray(colour, dtype=np.float32) * (1.0 - alpha)
+        for line in read_picture(engine, np.ascontiguousarray(flat.round().astype(np.uint8))):
+            if not any(line.text == kept.text for kept in lines):
+                lines.append(line)
+    return tuple(lines)
+
+
 def _read_still(path: Path, engine: OcrEngine) -> tuple[ReadLine, ...]:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -183,15 +226,7 @@ def _read_still(path: Path, engine: OcrEngine) -> tuple[ReadLine, ...]:
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise ReelError(f"{path}: its words could not be read: {exc}") from None
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[..., 3:4] / 255.0
-        lines: list[ReadLine] = []
-        for colour in _FLATTEN:
-            flat = rgba[..., :3] * alpha + np.asarray(colour, dtype=np.float32) * (1.0 - alpha)
-            for line in read_picture(engine, np.ascontiguousarray(flat.round().astype(np.uint8))):
-                if not any(line.text == kept.text for kept in lines):
-                    lines.append(line)
-        return tuple(lines)
+        return _read_flattened(np.asarray(image.convert("RGBA")), engine)
     return read_picture(engine, np.asarray(image.convert("RGB")))
 
 

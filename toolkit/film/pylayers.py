@@ -107,4 +107,31 @@ def resolve_python_layers(prepared: Prepared, timeline: Timeline, *, allow: bool
     ready, jobs = planned(timeline, folder)
     for job in jobs.values():
         render_python_layer(job, folder, ffmpeg=settings.ffmpeg)
+    check_words(prepared, ready)
     return ready
+
+
+def check_words(prepared: Prepared, timeline: Timeline) -> None:
+    """Read the words each python layer drew (its rendered file, once a second) and raise a
+    `PolicyError` at the layer's `python:` field when the safe-messaging lint refuses them.
+
+    The storyboard's other pictures were read when it was validated; a python layer's pixels
+    exist only once it has run, so its words are checked here, before anything shows them.
+    """
+    from toolkit.film.lint import picture_lint
+    from toolkit.film.picture_words import Picture, read_words, sample_times
+
+    pictures = []
+    for i, layer in python_layers(prepared.timeline):
+        drawn = timeline.layers[i]
+        src = drawn.source
+        if not isinstance(src, VideoSource):
+            continue  # not drawn yet: nothing shows it
+        times = sample_times(src, Fraction(drawn.length) / timeline.canvas.fps)
+        pictures.append(Picture((*layer.loc, "python"), src.path, times, drawn, (drawn.box.w, drawn.box.h), alpha=True))
+    if not pictures:
+        return
+    issues = picture_lint(prepared.loaded, read_words(pictures), timeline)
+    if any(i.severity == "error" for i in issues):
+        raise PolicyError(issues, summary="a python layer draws wording the safe-messaging check refuses; the film "
+                                          "was not made (its words are read from the pixels it drew)")
