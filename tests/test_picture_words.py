@@ -148,3 +148,14 @@ def test_an_edited_picture_is_read_again(folder: Path) -> None:
     prepare(path)
     picture(message, ["committed suicide"])  # same name, new words
     assert any(i.code == "committed-suicide" for i in failure(path).issues)
+
+
+@pytest.mark.parametrize("size", [(8000, 2), (2, 8000), (1, 1), (60, 6000)])
+def test_pictures_of_any_shape_are_read_without_failing(folder: Path, size: tuple[int, int]) -> None:
+    # a banner shrunk for detection once became 540×0 pixels (OpenCV refused it), and a thin strip
+    # would have been enlarged to 1080 px wide (a 60×6000 strip to 1080×108,000)
+    import numpy as np
+
+    rgb = np.full((size[1], size[0], 3), 255, np.uint8)
+    rgb[::7, ::3] = 0
+    assert isinstance(ocr.read_picture(ocr.shared_engine(), rgb), tuple)

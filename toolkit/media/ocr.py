@@ -35,6 +35,7 @@ MIN_SCORE = 0.6  # recogniser confidence below which a reading is treated as noi
 # 1080×1920) is then tall enough to read; smaller pictures are upscaled to it.
 READ_WIDTH = 1080
 DETECT_WIDTH = 540  # lines are found at this width (a 36 px reference line is 18 px tall: found reliably)
+_MAX_READ_PIXELS = 2 * 1080 * 1920
 _ROW = 24  # reading order: lines whose tops are within about this many (reading-size) px share a row
 DETECTOR_MODEL = "PP-OCRv6_det_small.onnx"  # both inside the rapidocr wheel (models/)
 RECOGNISER_MODEL = "PP-OCRv6_rec_small.onnx"
@@ -200,13 +201,15 @@ def read_picture(engine: OcrEngine, rgb: np.ndarray, *, min_score: float = MIN_S
     # 1080×1920 frame at full size (its limit jumps to 2000 px), which took 3× the memory
     # (665 MB peak against 347 MB) and time for the same boxes.
     shrink = min(1.0, DETECT_WIDTH / w)
-    small = picture if shrink == 1.0 else cv2.resize(picture, (round(w * shrink), round(h * shrink)),
+    # at least a pixel each way: a 8000×2 banner shrinks to 540×0 otherwise, which OpenCV refuses
+    small = picture if shrink == 1.0 else cv2.resize(picture, (max(1, round(w * shrink)), max(1, round(h * shrink))),
                                                       interpolation=cv2.INTER_AREA)
     boxes = [(int(x0 / shrink), int(y0 / shrink), min(w, int(np.ceil(x1 / shrink))), min(h, int(np.ceil(y1 / shrink))))
              for x0, y0, x1, y1 in engine.detect(small)]
     if not boxes:
         return ()
-    factor = max(1.0, read_width / w)
+    # never enlarge past twice a 1080×1920 frame: a 20×4000 strip would otherwise become 1080×216000
+    factor = max(1.0, min(read_width / w, (_MAX_READ_PIXELS / (w * h)) ** 0.5))
     big = picture if factor == 1.0 else cv2.resize(picture, (round(w * factor), round(h * factor)),
                                                     interpolation=cv2.INTER_CUBIC)
     crops = []
