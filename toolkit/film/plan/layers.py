@@ -35,18 +35,20 @@ from toolkit.film.plan.timeline import (
     VideoSource,
 )
 from toolkit.film.spec.layer_media import has_alpha, is_animated
-from toolkit.film.spec.layers import (
+from toolkit.film.spec.layer_parts import (
     PROGRESS_HEIGHT,
+    MotionSpec,
+    Point,
+    Size,
+)
+from toolkit.film.spec.layers import (
     AssetLayer,
     ColorLayer,
     GradientLayer,
     ImageLayer,
     LayerBase,
-    MotionSpec,
-    Point,
     ProgressLayer,
     PythonLayer,
-    Size,
     VideoLayer,
 )
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_SAFE, REFERENCE_WIDTH, Box, describe_safe_zone
