@@ -67,28 +67,80 @@ def soft_breaks(text: str) -> str:
 
 
 def wrap(text: str, max_width: int, style: Style, measurer: Measurer) -> list[str]:
-    """Greedy word wrap at reference scale; explicit newlines are kept; numbers never split.
+    """Break `text` into lines no wider than `max_width` (reference px), measured with the real font.
+
+    Explicit newlines are kept. Within a paragraph the fewest lines that fit are used (as many
+    as a greedy wrap needs, so text that fits on one line stays one line), and among the ways
+    to break into that many lines the most even one is chosen, so a short word is not left
+    alone on the last line when a better break exists. Numbers and U+00A0 no-break spaces are
+    never broken; breaking after a one-letter word ("a", "I", "Ó"), between the words of a
+    name ("Seán Ó Briain") or before a number ("Call 116 123") is avoided whenever the same
+    number of lines allows it. Lines stay in logical order, so right-to-left text wraps too.
 
     Raises `TextDoesNotFit` when a single word (or number) is wider than `max_width`.
     """
     lines: list[str] = []
     for paragraph in protect_numbers(text).split("\n"):
-        words = paragraph.split(" ")
-        current = ""
-        for word in words:
-            if not word:
+        lines.extend(_break_paragraph([w for w in paragraph.split(" ") if w], max_width, style, measurer))
+    return lines if any(lines) else []
+
+
+def _break_paragraph(words: list[str], max_width: int, style: Style, measurer: Measurer) -> list[str]:
+    """The best lines for one paragraph: fewest lines, then least raggedness plus break penalties."""
+    if not words:
+        return [""]
+    n = len(words)
+    avoid = max_width * max_width  # a discouraged break costs as much as a whole empty line
+    # best[j] = (lines, cost, start of the last line) for words[:j]
+    best: list[tuple[int, int, int] | None] = [(0, 0, 0)] + [None] * n
+    for j in range(1, n + 1):
+        for i in range(j - 1, -1, -1):
+            width = measurer.width(style.font, style.size, " ".join(words[i:j]))
+            if width > max_width:
+                if i == j - 1:
+                    raise TextDoesNotFit(f"`{words[i].replace(chr(160), ' ')}` is too wide for one line")
+                break  # a longer line only gets wider
+            before = best[i]
+            if before is None:
                 continue
-            trial = f"{current} {word}" if current else word
-            if measurer.width(style.font, style.size, trial) <= max_width:
-                current = trial
-                continue
-            if current:
-                lines.append(current)
-            if measurer.width(style.font, style.size, word) > max_width:
-                raise TextDoesNotFit(f"`{word.replace(chr(160), ' ')}` is too wide for one line")
-            current = word
-        lines.append(current)
-    return [ln for ln in lines] if any(lines) else []
+            cost = before[1] + (max_width - width) ** 2
+            if j < n:
+                cost += avoid * _break_penalty(words[j - 1], words[j])
+                if words[j - 1][-1:] in _CLAUSE_END:
+                    cost -= avoid // 8  # BBC §3.4: break at punctuation
+            trial = (before[0] + 1, cost, i)
+            current = best[j]
+            if current is None or trial[:2] < current[:2]:
+                best[j] = trial
+    out: list[str] = []
+    j = n
+    while j > 0:
+        entry = best[j]
+        assert entry is not None  # every word fits on a line of its own, so every prefix can be broken
+        out.append(" ".join(words[entry[2]:j]))
+        j = entry[2]
+    return out[::-1]
+
+
+_CLAUSE_END = frozenset(",.;:!?\u2013\u2014\u060c\u061b\u061f\u06d4\u0964")  # Latin, Arabic, Devanagari
+
+
+def _capitalised(word: str) -> bool:
+    letter = next((ch for ch in word if ch.isalpha()), "")
+    return letter.isupper()
+
+
+def _break_penalty(left: str, right: str) -> int:
+    """How many typographic rules a line break between `left` and `right` breaks."""
+    letters = [ch for ch in left if ch.isalpha()]
+    penalty = 0
+    if len(letters) == 1 and len(left.strip("\"'“”‘’(")) == 1:
+        penalty += 1  # "a", "I", "Ó": a one-letter word belongs with the word after it
+    if _capitalised(left) and _capitalised(right) and left[-1:].isalpha():
+        penalty += 1  # "Seán Ó Briain", "Harbour Youth Line": a name reads as one
+    if right.lstrip("+")[:1].isdigit():
+        penalty += 1  # "Call 116 123", "to 85258": a number stays with the word that introduces it
+    return penalty
 
 
 def _pad(style: Style) -> tuple[int, int]:
