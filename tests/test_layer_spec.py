@@ -241,8 +241,8 @@ def test_speed_reverse_and_focus_mistakes(media):
     one(found, "6:35: scenes[0].layers[0].speed", "`broll.mp4` has sound and plays at 200%: say what its sound does: "
                                                    "`audio: tempo`")
     one(found, "7:37: scenes[0].layers[1].reverse", "`reverse: yes` needs `to:`")
-    one(found, "8:55: scenes[0].layers[2].reverse", "reversing holds every frame of the trim in memory: at most 43 "
-                                                    "frames")
+    # a 3 s reversed trim is fine: it is made once into a file before the render (the bound is 60 s of footage)
+    assert not [m for m in found if "layers[2]" in m], found
 
 
 def test_held_footage_layer_keeps_to_its_trim(media):

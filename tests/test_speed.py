@@ -360,13 +360,12 @@ def test_sped_up_footage_with_sound_must_say_what_its_sound_does(folder: Path) -
     assert "plays at 200%" in issue.message
 
 
-def test_reverse_needs_an_end_and_a_short_trim(folder: Path) -> None:
+def test_reverse_needs_an_end(folder: Path) -> None:
     [issue] = _planned(write(folder, "  - background:\n      video: idx.mp4\n      reverse: yes\n    audio: mute\n"))
     assert issue.line == 6 and "`reverse: yes` needs `to:`" in issue.message
+    # 2 s reversed (past the old in-memory bound of 1.43 s) plans: it is made once before the render
     long = "  - background:\n      video: idx.mp4\n      to: 2s\n      reverse: yes\n    audio: mute\n"
-    [issue] = _planned(write(folder, long))
-    assert issue.line == 7 and "at most 43 frames (1.43s on screen, 128 MB at 1080×1920)" in issue.message
-    assert "this trim plays for 2s" in issue.message and "Shorten `from`–`to` to at most 1.43s" in issue.message
+    assert _planned(write(folder, long)) == []
 
 
 def test_focus_with_another_fit_is_ignored_with_a_warning(folder: Path) -> None:

@@ -1,7 +1,8 @@
 """The build pipeline's back half: run the render steps (`toolkit.film.steps`) of a Prepared film.
 
 `render_film` runs, in order, the list `toolkit.film.steps.plan_render` builds and `reel render
---dry-run` prints: text → python layers → proxies (drafts) → loudness → render → check → flash gate → end card.
+--dry-run` prints: text → python layers → reversed footage → proxies (drafts) → loudness → render
+→ check → flash gate → end card.
 Each stage lives in its own package and can be called (and tested) alone. Nothing here spawns
 ffmpeg directly: `toolkit.film.run.runner` does.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from toolkit.care.flash import FlashReport, check_clip
 from toolkit.errors import Issue, PolicyError
-from toolkit.film import pylayers
+from toolkit.film import pylayers, reversing
 from toolkit.film.cardcheck import CardCheck, check_card
 from toolkit.film.compile.graph import compile_frames
 from toolkit.film.compile.loudness import AudioGain
@@ -27,6 +28,7 @@ from toolkit.film.plan.timeline import ImageSource, Timeline, VideoSource
 from toolkit.film.proxy import cached_gain, make_proxy
 from toolkit.film.run.drafts import replaces_draft_of
 from toolkit.film.run.pylayers import render_python_layer
+from toolkit.film.run.reversing import make_reversed
 from toolkit.film.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg, run_render
 from toolkit.film.run.verify import VerifyReport, verify_output
 from toolkit.film.steps import (
@@ -39,14 +41,16 @@ from toolkit.film.steps import (
     Render,
     RenderPythonLayers,
     RenderSteps,
+    ReverseFootage,
     cache_dir,
     plan_render,
 )
 from toolkit.settings import Settings
 
 ProgressCallback = Callable[[str, Progress], None]
-"""Called with a step's name (`toolkit.film.steps`: "text", "proxies", "loudness", "render", "check",
-"flash gate", "end card") when it starts (frame 0, no total), then with the progress ffmpeg reports."""
+"""Called with a step's name (`toolkit.film.steps`: "text", "python layers", "reversed footage", "proxies",
+"loudness", "render", "check", "flash gate", "end card") when it starts (frame 0, no total), then with the
+progress ffmpeg reports."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,10 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
             if isinstance(step, RenderPythonLayers):
                 for job in step.make:
                     render_python_layer(job, step.folder, ffmpeg=settings.ffmpeg)
+                continue
+            if isinstance(step, ReverseFootage):
+                for job in step.make:
+                    make_reversed(job, ffmpeg=settings.ffmpeg, on_progress=report("reversed footage"))
                 continue
             if isinstance(step, MakeProxies):
                 failed = {job for job in step.make if not make_proxy(job, lambda argv, job: run_ffmpeg(
@@ -190,9 +198,11 @@ def render_frames(prepared: Prepared, frames: list[int], folder: Path,
                   settings: Settings | None = None, *, allow_python: bool = False) -> list[Path]:
     """PNG images of the given output frames (what the film shows there), in sorted frame order.
 
-    Python layers are rendered (or taken from the cache) first, and only with `allow_python`."""
+    Python layers are rendered (or taken from the cache) first, and only with `allow_python`;
+    reversed footage is made (or taken from the cache) as for a render."""
     settings = settings or Settings()
     timeline = pylayers.resolve_python_layers(prepared, prepared.timeline, allow=allow_python, settings=settings)
+    timeline = reversing.resolve_reversed(timeline, settings=settings)
     raster: RasterPlan = rasterise(timeline, cache_dir())
     pattern = folder / "frame_%04d.png"
     for argv in compile_frames(timeline, raster, frames=frames, output=pattern):

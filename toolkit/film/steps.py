@@ -1,7 +1,8 @@
 """The render as a list of steps: built once from a `Prepared` film, printed by `reel render
 --dry-run`, run by `toolkit.film.render.render_film`, so what is printed is what is run.
 
-    text → python layers (films with them) → proxies (drafts) → loudness → render → check → flash gate → end card
+    text → python layers (films with them) → reversed footage (films with it) → proxies (drafts)
+    → loudness → render → check → flash gate → end card
 
 `plan_render` builds the list. Building it draws the text pictures (the render's command names
 them by their content, so they must exist to be named) and, for a draft, finds each clip's
@@ -25,12 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from toolkit.film import pylayers
+from toolkit.film import pylayers, reversing
 from toolkit.film.cardcheck import card_frames
 from toolkit.film.compile.graph import RenderCommands, compile_loudness_pass, compile_render
 from toolkit.film.compile.loudness import AudioGain
 from toolkit.film.compile.output import EncodeSettings
 from toolkit.film.compile.raster import RasterPlan, rasterise
+from toolkit.film.compile.reversing import ReverseJob, compile_reverse
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import Timeline
 from toolkit.film.proxy import (
@@ -104,6 +106,26 @@ class RenderPythonLayers:
 
     def commands(self) -> tuple[tuple[str, ...], ...]:
         return ()  # Python feeds ffmpeg's standard input frame by frame: no command line shows that
+
+
+@dataclass(frozen=True, slots=True)
+class ReverseFootage:
+    """Reversed footage made once into files played forwards (`toolkit.film.reversing`): `make` are
+    missing from the cache, `cached` are there."""
+
+    name: ClassVar[str] = "reversed footage"
+    make: tuple[ReverseJob, ...]
+    cached: tuple[ReverseJob, ...]
+    folder: Path
+
+    def describe(self) -> str:
+        names = ", ".join(sorted({job.source.path.name for job in (*self.make, *self.cached)}))
+        seconds = sum(job.trim for job in self.make) / float(self.make[0].fps) if self.make else 0.0
+        return (f"{_count(len(self.make), 'reversed clip')} to make ({seconds:.1f} s of frames), "
+                f"{len(self.cached)} cached ({names}), in {self.folder}; the render plays those files forwards")
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(argv for job in self.make for argv in _flat(compile_reverse(job, job.path)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +225,8 @@ class CardReadBack:
         return ()
 
 
-Step = DrawText | RenderPythonLayers | MakeProxies | MeasureLoudness | Render | Check | FlashGate | CardReadBack
+Step = (DrawText | RenderPythonLayers | ReverseFootage | MakeProxies | MeasureLoudness | Render | Check | FlashGate
+        | CardReadBack)
 GATES = (Check, FlashGate, CardReadBack)
 
 
@@ -244,6 +267,8 @@ class RenderSteps:
             lines.append(f"# step {number} of {len(self.steps)}: {step.name} — {step.describe()}")
             if isinstance(step, Render):
                 lines.append(step.compile(None if step.gain_pending else step.gain).shell())
+            elif isinstance(step, ReverseFootage):  # each clip's blocks piped into its encoder
+                lines.extend(compile_reverse(job, job.path).shell() for job in step.make)
             else:
                 lines.extend(shlex.join(argv) for argv in step.commands())
         return "\n".join(lines)
@@ -273,11 +298,16 @@ def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
         made = [job for job in jobs.values() if pylayers.intermediate_path(job, pylayers.cache_dir()).is_file()]
         steps.append(RenderPythonLayers(tuple(j for j in jobs.values() if j not in made), tuple(made),
                                         pylayers.cache_dir()))
+    timeline, flips = reversing.planned(timeline)  # the files reversed footage is played from
+    if flips:
+        steps.append(ReverseFootage(tuple(j for j in flips if not j.path.is_file()),
+                                    tuple(j for j in flips if j.path.is_file()), reversing.cache_dir()))
     keep_in: Path | None = None
     known: AudioGain | None = None
     if draft:
         keep_in = proxy_dir(text.folder)
-        jobs = tuple(plan_proxies(timeline, keep_in).values())
+        # a reversed clip made by this render is not there to be named yet: this draft reads it as it is
+        jobs = tuple(plan_proxies(reversing.without_pending(timeline, flips), keep_in).values())
         steps.append(MakeProxies(tuple(j for j in jobs if not j.path.exists()),
                                  tuple(j for j in jobs if j.path.exists())))
         timeline = with_proxies(timeline, jobs)

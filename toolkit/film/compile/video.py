@@ -30,6 +30,7 @@ from typing import TypeVar
 from toolkit.film.compile.moves import MOVES
 from toolkit.film.compile.nodes import Graph, Stream, hex_color, lavfi, rate, timebase
 from toolkit.film.plan.timeline import (
+    LOOP_MEMORY_BYTES,
     Canvas,
     ColorSource,
     Fit,
@@ -62,6 +63,10 @@ _LEAD_SECONDS = Fraction(1, 2)
 
 # Decoder threads per input (see the module docstring).
 _DECODE_THREADS = 1
+
+# The most frames the in-graph `reverse` filter may hold: LOOP_MEMORY_BYTES of 1080×1920 yuv420p
+# (43). Longer reversed trims must be played from `toolkit.film.reversing`'s intermediate.
+IN_GRAPH_REVERSE_FRAMES = LOOP_MEMORY_BYTES // (1080 * 1920 * 3 // 2)
 
 _S = TypeVar("_S")
 
@@ -213,12 +218,18 @@ def _clip(src: VideoSource, canvas: Canvas, graph: Graph, first: int, count: int
 
     Reversed frame k is forward frame `trim - 1 - k`, so the part is forward frames
     `trim - first - count`… decoded, fitted and then reversed: the `reverse` filter holds `count`
-    canvas-sized frames (the planner bounds reversed trims, `footage.REVERSE_MAX_FRAMES`).
+    canvas-sized frames. Renders, stills and sheets never come here: they play reversed footage
+    from a file made before the render (`toolkit.film.reversing`); a Timeline compiled without
+    that may reverse in the graph only trims within `IN_GRAPH_REVERSE_FRAMES`.
     """
     if not src.reverse:
         return _fit(src, _sped(src, canvas, graph, first, count), canvas, graph)
     trim = src.trim_frames(canvas.fps)
     assert trim is not None
+    if trim > IN_GRAPH_REVERSE_FRAMES:
+        raise ValueError(f"{src.path.name}: a reversed trim of {trim} frames would hold them all in memory; "
+                         f"reverse it first with toolkit.film.reversing (in the graph: at most "
+                         f"{IN_GRAPH_REVERSE_FRAMES} frames)")
     stream = _owned(src, _fit(src, _sped(src, canvas, graph, trim - first - count, count), canvas, graph))
     stream = stream.filter("format", "yuv420p").filter("reverse")
     return stream.filter("settb", timebase(canvas.fps)).filter("setpts", "N")

@@ -1,8 +1,8 @@
 """Footage played at another speed, backwards, or framed off-centre: what the planner checks.
 
 `speed:` divides the trim's length (a scene without `duration` lasts trim ÷ speed); the footage's
-sound must be told what to do (`audio: tempo` or `audio: mute`); `reverse:` plays a bounded trim
-backwards; `focus:` moves a `cover` crop and means nothing for other fits.
+sound must be told what to do (`audio: tempo` or `audio: mute`); `reverse:` plays a trim of at
+most `REVERSE_MAX_SECONDS` backwards; `focus:` moves a `cover` crop and means nothing for other fits.
 """
 
 from __future__ import annotations
@@ -12,19 +12,17 @@ from typing import TYPE_CHECKING
 
 from toolkit.film.plan import shape
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
-from toolkit.film.plan.timeline import LOOP_MEMORY_BYTES
 from toolkit.film.spec.base import speed_text
 from toolkit.film.spec.models import VideoBackground
-from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH
 
 if TYPE_CHECKING:
     from toolkit.film.plan.entry import Entry
 
-# Reversing needs every frame of the part it plays in memory (the `reverse` filter emits
-# nothing until its input ends). The bound is the looped-trim bound: no more held frames than
-# LOOP_MEMORY_BYTES of 1080×1920 yuv420p (43 frames), judged at the reference size so a draft
-# and the final agree.
-REVERSE_MAX_FRAMES = LOOP_MEMORY_BYTES // (REFERENCE_WIDTH * REFERENCE_HEIGHT * 3 // 2)
+# Reversed footage is made once into a file in the cache before the render (`film.reversing`),
+# in blocks that bound its memory, so its length costs disk and time, not memory. This bound
+# keeps those in proportion to a short film: a minute of 1080p footage reversed is ≈ 1800 frames
+# to decode and encode once, a few hundred MB of cache at CRF 10.
+REVERSE_MAX_SECONDS = Fraction(60)
 
 
 def trim_end(inp: PlanInputs, bg: VideoBackground) -> Fraction:
@@ -40,17 +38,15 @@ def trim_frames(inp: PlanInputs, bg: VideoBackground) -> int:
     return -(-(span * fps / bg.speed) // 1)
 
 
-def reverse_too_long(frames: int, fps: Fraction, speed: Fraction, loc: tuple) -> LocIssue | None:
-    """The error for reversed footage playing `frames` frames past `REVERSE_MAX_FRAMES`, else None
-    (one message for backgrounds and layers)."""
-    if frames <= REVERSE_MAX_FRAMES:
+def reverse_too_long(span: Fraction, loc: tuple) -> LocIssue | None:
+    """The error for a reversed trim of `span` seconds of footage past `REVERSE_MAX_SECONDS`, else
+    None (one message for backgrounds and layers)."""
+    if span <= REVERSE_MAX_SECONDS:
         return None
-    most = Fraction(REVERSE_MAX_FRAMES) / fps
-    return LocIssue(loc, f"reversing holds every frame of the trim in memory: at most {REVERSE_MAX_FRAMES} frames "
-                         f"({shape.say(most)} on screen, {LOOP_MEMORY_BYTES // 2**20} MB at 1080×1920); this trim "
-                         f"plays for {shape.say(Fraction(frames) / fps)}. Shorten `from`–`to` to at most "
-                         f"{shape.say(most * speed)} of footage" + (f" at {speed_text(speed)}" if speed != 1 else ""),
-                    code="reverse-too-long")
+    return LocIssue(loc, f"a reversed trim is made once into a file before the render, so it may be at most "
+                         f"{shape.say(REVERSE_MAX_SECONDS)} of footage; this trim is {shape.say(span)} "
+                         "(`from`–`to`). Shorten `from`–`to` to at most "
+                         f"{shape.say(REVERSE_MAX_SECONDS)}", code="reverse-too-long")
 
 
 def check(inp: PlanInputs, e: Entry, bg: VideoBackground, issues: list[LocIssue]) -> None:
@@ -76,7 +72,7 @@ def check(inp: PlanInputs, e: Entry, bg: VideoBackground, issues: list[LocIssue]
                                "reversed clip starts from (it plays from `to` back to `from`)",
                                code="reverse-needs-end"))
         return
-    too_long = reverse_too_long(trim_frames(inp, bg), fps, bg.speed, (*where, "reverse"))
+    too_long = reverse_too_long(trim_end(inp, bg) - bg.from_.to_seconds(fps), (*where, "reverse"))
     if too_long is not None:
         issues.append(too_long)
     if keeps_sound:

@@ -2,8 +2,8 @@
 
 Nothing outside `from`–`to` is ever shown: a layer longer than its trim (at its speed) must say
 what fills the rest (`hold:`), a loop must fit the memory bound of `hold: loop`, a reversed trim
-the bound of `reverse:`, and footage played at another speed must say what its kept sound does
-(`audio: tempo` or `audio: mute`).
+the bound of `reverse:` (`footage.REVERSE_MAX_SECONDS` of footage), and footage played at another
+speed must say what its kept sound does (`audio: tempo` or `audio: mute`).
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ def fits(inp: PlanInputs, spec: LayerBase, source: Source, length: int, box: Box
 
 def _retimed(inp: PlanInputs, spec: VideoLayer, source: VideoSource, loc: Loc, issues: list[LocIssue]) -> bool:
     """Speed, reverse and focus as for a background (`plan.footage.check`); False after an error."""
-    fps = inp.canvas.fps
     ok = True
     if source.speed != 1 and source.has_audio and spec.volume > 0 and spec.audio != "tempo" and not spec.reverse:
         issues.append(LocIssue((*loc, "speed"), f"`{spec.video}` has sound and plays at {speed_text(spec.speed)}: say "
@@ -85,7 +84,7 @@ def _retimed(inp: PlanInputs, spec: VideoLayer, source: VideoSource, loc: Loc, i
                                                   "clip starts from (it plays from `to` back to `from`)",
                                code="reverse-needs-end"))
         return False
-    too_long = reverse_too_long(source.trim_frames(fps) or 0, fps, spec.speed, (*loc, "reverse"))
+    too_long = reverse_too_long((source.end or source.start) - source.start, (*loc, "reverse"))
     if too_long is not None:
         issues.append(too_long)
         return False
