@@ -124,8 +124,8 @@ class VideoLayer(LayerBase):
         "(footage at another `speed`: its sound at that speed, pitch kept).")
     speed: Speed = Field(default=Fraction(1), description="Playback speed 0.25–4 (50% is slow motion); without "
                          "`until`/`for` the layer lasts the trim ÷ speed.")
-    reverse: bool = Field(default=False, description="Play the trim backwards, from `to` to `from` (needs `to`; a "
-                          "short trim, held in memory; silent).")
+    reverse: bool = Field(default=False, description="Play the trim backwards, from `to` to `from` (needs `to`; at "
+                          "most 60 s of footage, made once into a cached file before the render; silent).")
     focus: Focus = Field(default=Fraction(1, 2), description="With `fit: cover`: which part of the picture the crop "
                          "keeps (left, center, right, top, bottom, or 0–1).")
 

@@ -132,7 +132,8 @@ class VideoBackground(SpecModel):
                          "or 200% twice as fast); without `duration` the scene lasts the trim ÷ speed. Footage "
                          "with sound needs the scene's `audio: tempo` or `audio: mute`.")
     reverse: bool = Field(default=False, description="Play the trim backwards, from `to` back to `from` (needs "
-                          "`to`; at most a short trim, held in memory; the footage's sound is not played).")
+                          "`to`; at most 60 s of footage, made once into a cached file before the render; the "
+                          "footage's sound is not played).")
     focus: Focus = Field(default="center", description="With `fit: cover`: which part of the picture the crop "
                          "keeps (left, center, right, top, bottom, or 0–1), e.g. `left` keeps a speaker on the "
                          "left of a landscape interview in the 9:16 frame.")
