@@ -187,6 +187,30 @@ def test_final_then_draft_render_show_the_planned_frames_and_make_each_clip_once
     assert (len(step.make), sorted(j.path for j in step.cached)) == (0, made)
 
 
+def test_a_first_draft_reads_the_new_files_and_the_next_draft_proxies_them(folder: Path, tmp_path: Path,
+                                                                           monkeypatch) -> None:
+    # a proxy is named by the bytes it proxies, so the draft that makes an intermediate cannot name
+    # its proxy yet: it reads the intermediate itself; the next draft proxies it
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    sb = folder / "draft-first.yaml"
+    sb.write_text("title: Draft\nregion: UK\nscenes:\n  - background: {video: idx.mp4, from: 0.5s, to: 3.5s, "
+                  "reverse: yes}\n    audio: mute\n", encoding="utf-8")
+    film = prepare(sb, width=WIDTH, fps=Fraction(FPS))
+    first = plan_render(film, tmp_path / "d.mp4", draft=True)
+    [proxies] = [s for s in first.steps if s.name == "proxies"]
+    assert (proxies.make, proxies.cached) == ((), ())
+    assert "reversed-" in str(first.render.timeline.segments[0].source.path)
+    result = render_film(film, tmp_path / "d.mp4", draft=True)
+    pictures = frames(result.output)
+    src = film.timeline.segments[0].source
+    assert [read(pictures[k], Box(0, 0, WIDTH, 960)) for k in range(30)] == [expected(src, k) for k in range(30)]
+    [made] = intermediates(tmp_path / "cache")
+    again = plan_render(film, tmp_path / "d.mp4", draft=True)
+    [proxies] = [s for s in again.steps if s.name == "proxies"]
+    assert [Path(j.source) for j in proxies.make] == [made]
+    assert "proxy" in str(again.render.timeline.segments[0].source.path)
+
+
 def test_a_chunked_render_and_stills_match_the_whole(film: Prepared, cache: Path, tmp_path: Path) -> None:
     tl = reversing.resolve_reversed(film.timeline)
     assert not reversed_parts(tl), "every reversed source reads its intermediate"
