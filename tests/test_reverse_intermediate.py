@@ -312,6 +312,26 @@ def test_an_intermediate_made_in_small_blocks_is_the_same_reversed_trim(folder: 
     assert shown == [expected(src, k) for k in range(40)] == list(range(44, 4, -1))
 
 
+@pytest.mark.parametrize("alpha", [False, True], ids=["odd-size", "transparent"])
+def test_odd_sized_and_transparent_footage_is_reversed_losslessly(tmp_path: Path, alpha: bool) -> None:
+    # x264 cannot take an odd size, nor transparency: FFV1 in NUT (a time base of exactly the rate)
+    clip = tmp_path / ("alpha.mkv" if alpha else "odd.mkv")
+    lum = f"geq=r='10*N':g='10*N':b='10*N':a='{'100+5*N' if alpha else '255'}'"
+    mf.ffmpeg("-f", "lavfi", "-i", f"color=c=black:s=63x35:r={FPS}:d=2,format=rgba,{lum}", "-c:v", "ffv1",
+              "-pix_fmt", "bgra" if alpha else "yuv444p", str(clip))
+    src = VideoSource(clip, Fraction(1, 2), "cover", 63, 35, False, end=Fraction(3, 2), reverse=True, alpha=alpha)
+    job = reversing.job_for(src, Fraction(FPS), tmp_path / "cache")
+    assert job.lossless and job.path.suffix == ".nut"
+    made = make_reversed(job)
+    with av.open(str(made)) as container:
+        pictures = [f.to_ndarray(format="rgba") for f in container.decode(video=0)]
+    assert len(pictures) == 10 and all(p.shape == (35, 63, 4) for p in pictures)
+    shown = [round(float(p[..., 1].mean()) / 10) for p in pictures]
+    assert shown == list(range(14, 4, -1)), shown  # source frames 14 … 5
+    if alpha:
+        assert [round(float(p[..., 3].mean())) for p in pictures] == [100 + 5 * n for n in range(14, 4, -1)]
+
+
 # ------------------------------------------------------------------ plan, dry run
 
 
