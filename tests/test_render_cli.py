@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from test_sidecars import validate_sidecars
 
 from toolkit.cli import cli
 from toolkit.film.pipeline import DRAFT_WIDTH, prepare
@@ -30,6 +31,7 @@ def test_every_example_renders_in_draft(runner, tmp_path, storyboard):
     assert abs(info.duration - float(plan.duration)) <= 1 / 30 + 0.03  # ±1 frame (+ AAC packet rounding)
     assert info.audio is not None and info.audio.sample_rate == 48000 and info.audio.channels == 2
     assert not list(tmp_path.glob(".*reel-tmp*")), "no temporary file may be left behind"
+    validate_sidecars(out, plan)  # film.srt and film.vtt: parse, in order, inside the film, with text
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +134,7 @@ def test_flashing_film_is_refused_and_not_saved(runner, tmp_path):
     result = runner.invoke(cli, ["render", str(sb), "--draft", "-q", "-o", str(out)])
     assert result.exit_code == 1
     assert "WCAG 2.3.1" in result.output and "general flashing from" in result.output
-    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["strobe.yaml"]  # no film, no caption files
 
 
 def test_batch_continues_past_a_failing_film_and_summarises(runner, tmp_path, small_film):
@@ -193,6 +195,6 @@ def test_dry_run_prints_the_commands_and_renders_nothing(runner, small_film, tmp
     out = tmp_path / "never.mp4"
     result = runner.invoke(cli, ["render", str(small_film), "--dry-run", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "# step 3 of 6: render" in result.output and "-filter_complex" in result.output
+    assert "# step 4 of 7: render" in result.output and "-filter_complex" in result.output
     assert "libx264" in result.output and str(out) in result.output
     assert not out.exists()

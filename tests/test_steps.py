@@ -100,7 +100,7 @@ def test_a_silent_film_runs_exactly_the_printed_commands(tmp_path: Path, spawned
     prepared = prepare(storyboard(tmp_path), width=DRAFT_WIDTH)
     out = tmp_path / "film.mp4"
     text = plan_render(prepared, out, draft=draft).shell()
-    assert "# step 4 of 7: render" in text or "# step 3 of 6: render" in text
+    assert "# step 5 of 8: render" in text or "# step 4 of 7: render" in text
     stages: list[str] = []
     render_film(prepared, out, draft=draft, on_progress=lambda stage, p: stages.append(stage))
     printed = printed_commands(text)
@@ -176,7 +176,7 @@ def test_reel_render_dry_run_prints_the_list(runner, tmp_path: Path) -> None:
         assert not out.exists()
     names = [line.split(":")[1].split(" —")[0].strip() for line in result.output.splitlines()
              if line.startswith("# step")]
-    assert names == ["text", "proxies", "loudness", "render", "check", "flash gate", "end card"]
+    assert names == ["text", "proxies", "loudness", "captions", "render", "check", "flash gate", "end card"]
 
 
 def test_the_checks_cannot_be_left_out(tmp_path: Path) -> None:

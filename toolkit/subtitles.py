@@ -1,4 +1,5 @@
-"""Subtitle files (.srt, .vtt): one reader and one cue type for the storyboard, `reel lint` and the grader.
+"""Subtitle files (.srt, .vtt): one reader, one writer and one cue type for the storyboard, `reel lint`,
+the grader and the captions written beside every film.
 
 Formats are pysubs2's job; Reel never hand-parses SRT or WebVTT. Times are exact (`Fraction`
 seconds from pysubs2's milliseconds), so a cue lands on the same frame wherever it is read.
@@ -6,11 +7,17 @@ seconds from pysubs2's milliseconds), so a cue lands on the same frame wherever 
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Literal
 
 from toolkit.errors import ReelError
+
+_SSA_CODE = re.compile(r"\\([nNh])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +85,28 @@ def read_subtitles(path: Path | str) -> tuple[Cue, ...]:
     return tuple(Cue(Fraction(event.start, 1000), Fraction(event.end, 1000), event.plaintext.strip(), number,
                      event.text)
                  for number, event in enumerate(events, 1) if event.plaintext.strip())
+
+
+def format_subtitles(cues: Sequence[Cue], fmt: Literal["srt", "vtt"]) -> str:
+    """`cues` as the text of an .srt or .vtt file, written by pysubs2 (the inverse of `read_subtitles`).
+
+    Times are rounded to the nearest millisecond (both formats count milliseconds). A cue's
+    `text` is written as it is, its line breaks kept and blank lines dropped (a blank line
+    ends a cue in both formats); SSA styling codes are never read into it, so braces stay
+    braces. In WebVTT, `&`, `<` and `>` are written as character references, as the format
+    requires (a bare `<` starts a tag, `-->` a timing line).
+    """
+    import pysubs2  # loaded on use, as in read_subtitles
+
+    subs = pysubs2.SSAFile()
+    for cue in cues:
+        lines = [line.strip() for line in cue.text.splitlines() if line.strip()]
+        # pysubs2 reads \N, \n and \h as SSA codes even with keep_ssa_tags: an invisible word
+        # joiner after a written backslash keeps such a pair as the two characters the viewer saw
+        lines = [_SSA_CODE.sub("\\\\\u2060\\1", line) for line in lines]
+        if fmt == "vtt":
+            lines = [html.escape(line, quote=False) for line in lines]
+        event = pysubs2.SSAEvent(start=round(cue.start * 1000), end=round(cue.end * 1000))
+        event.text = "\\N".join(lines)  # pysubs2's line break; with keep_ssa_tags nothing else is rewritten
+        subs.append(event)
+    return subs.to_string(fmt, keep_ssa_tags=True)

@@ -110,6 +110,7 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
     from toolkit.film.run.atomic import check_output
     from toolkit.film.run.drafts import draft_tag, is_draft_of
     from toolkit.film.run.ownership import target_lock
+    from toolkit.film.run.sidecars import check_sidecars, replaces_sidecar_of
 
     targets = _outputs(storyboards, output, out_dir, template, draft)
     if out_dir is not None:
@@ -126,6 +127,8 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
             # the same film (its lock is held until this film is saved or abandoned).
             # A draft may replace the previous draft of this storyboard (run.drafts); a final never.
             check_output(target, kind="film", force=force or dry_run or (draft and is_draft_of(target, draft_tag(sb))))
+            # its caption files (FILM.srt, FILM.vtt) too: written with it, refused the same way
+            check_sidecars(target, force=force or dry_run, replaces=replaces_sidecar_of(sb, target) if draft else None)
             with contextlib.nullcontext() if dry_run else target_lock(target):
                 prepared = prepare(sb, template=template, width=DRAFT_WIDTH if draft else None,
                                    allow_outside=allow_outside, strict=strict, fields=fields)
@@ -158,7 +161,8 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
                                    and (w.code.startswith("glyph") or w.code == "loudness-short")], printed))
         gain = f", loudness {result.gain.describe()}" if result.gain else ", silent"
         secho(f"{target}: {float(result.timeline.duration):.1f}s, {result.verify.width}x"
-              f"{result.verify.height}{gain}, flash gate passed, rendered in {result.seconds:.1f}s",
+              f"{result.verify.height}{gain}, flash gate passed, rendered in {result.seconds:.1f}s"
+              + (f"; captions in {', '.join(p.name for p in result.captions)}" if result.captions else ""),
               fg="green")
         results.append((sb, target, ""))
     if len(storyboards) > 1:

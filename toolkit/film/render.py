@@ -1,8 +1,9 @@
 """The build pipeline's back half: run the render steps (`toolkit.film.steps`) of a Prepared film.
 
 `render_film` runs, in order, the list `toolkit.film.steps.plan_render` builds and `reel render
---dry-run` prints: text → python layers → reversed footage → proxies (drafts) → loudness → render
-→ check → flash gate → end card.
+--dry-run` prints: text → python layers → reversed footage → proxies (drafts) → loudness → captions
+→ render → check → flash gate → end card. The film's caption files (`FILM.srt`, `FILM.vtt`) are
+written beside it with it, and appear only with a film that passed every check.
 Each stage lives in its own package and can be called (and tested) alone. Nothing here spawns
 ffmpeg directly: `toolkit.film.run.runner` does.
 """
@@ -26,10 +27,12 @@ from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import ImageSource, Timeline, VideoSource
 from toolkit.film.proxy import cached_gain, make_proxy
+from toolkit.film.run.atomic import Output, atomic_outputs
 from toolkit.film.run.drafts import replaces_draft_of
 from toolkit.film.run.pylayers import render_python_layer
 from toolkit.film.run.reversing import make_reversed
 from toolkit.film.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg, run_render
+from toolkit.film.run.sidecars import replaces_sidecar_of
 from toolkit.film.run.verify import VerifyReport, verify_output
 from toolkit.film.steps import (
     CardReadBack,
@@ -42,6 +45,7 @@ from toolkit.film.steps import (
     RenderPythonLayers,
     RenderSteps,
     ReverseFootage,
+    WriteCaptions,
     cache_dir,
     plan_render,
 )
@@ -65,6 +69,7 @@ class RenderResult:
     warnings: tuple[Issue, ...]
     seconds: float
     card: CardCheck | None = None  # what the end-card check read back from the film
+    captions: tuple[Path, ...] = ()  # the caption files written beside the film (FILM.srt, FILM.vtt)
 
 
 def inputs_of(prepared: Prepared) -> list[Path]:
@@ -108,6 +113,7 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
     verified: VerifyReport | None = None
     flash: FlashReport | None = None
     card: CardCheck | None = None
+    captions: WriteCaptions | None = None
     with contextlib.ExitStack() as stack:
         for step in plan.steps:
             if on_progress:
@@ -117,6 +123,7 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
             if isinstance(step, RenderPythonLayers):
                 for job in step.make:
                     render_python_layer(job, step.folder, ffmpeg=settings.ffmpeg)
+                pylayers.check_words(prepared, plan.render.timeline)
                 continue
             if isinstance(step, ReverseFootage):
                 for job in step.make:
@@ -128,11 +135,11 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
                 plan = plan.without_proxies(failed)
             elif isinstance(step, MeasureLoudness):
                 gain = _gain(step, plan.render.timeline, settings, report("loudness"))
+            elif isinstance(step, WriteCaptions):
+                captions = step  # written with the film, under the same atomic move
             elif isinstance(step, Render):
                 render = plan.render  # rebuilt when a proxy could not be made
-                temp = stack.enter_context(atomic_output(
-                    render.output, force=force, inputs=inputs_of(prepared), kind="film",
-                    replaces=replaces_draft_of(prepared.loaded.path) if plan.draft else None))
+                temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft)
                 run_render(render.compile(gain, temp), stage="render", total_frames=render.timeline.frames,
                            ffmpeg=settings.ffmpeg, on_progress=report("render"))
             elif isinstance(step, Check):
@@ -152,7 +159,22 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
     raster = plan.steps[0].raster if isinstance(plan.steps[0], DrawText) else None
     return RenderResult(output=plan.render.output, timeline=prepared.timeline, verify=verified, flash=flash,
                         gain=gain, warnings=prepared.warnings + (raster.warnings if raster else ())
-                        + _quiet_warning(prepared, gain), seconds=time.perf_counter() - started, card=card)
+                        + _quiet_warning(prepared, gain), seconds=time.perf_counter() - started, card=card,
+                        captions=captions.files if captions else ())
+
+
+def _open_outputs(stack: contextlib.ExitStack, output: Path, captions: WriteCaptions | None, prepared: Prepared,
+                  *, force: bool, draft: bool) -> Path:
+    """The film's temporary path, its caption files already written beside it under theirs; all
+    are moved into place together (the film last) when `stack` closes without an error."""
+    sb = prepared.loaded.path
+    files = captions.files if captions else ()
+    outputs = [*(Output(path, "captions", replaces_sidecar_of(sb, output) if draft else None) for path in files),
+               Output(output, "film", replaces_draft_of(sb) if draft else None)]
+    *texts, film = stack.enter_context(atomic_outputs(outputs, force=force, inputs=inputs_of(prepared)))
+    for temp, data in zip(texts, captions.contents() if captions else (), strict=True):
+        temp.write_bytes(data)
+    return film
 
 
 def _gain(step: MeasureLoudness, timeline: Timeline, settings: Settings,

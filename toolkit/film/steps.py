@@ -2,7 +2,7 @@
 --dry-run`, run by `toolkit.film.render.render_film`, so what is printed is what is run.
 
     text → python layers (films with them) → reversed footage (films with it) → proxies (drafts)
-    → loudness → render → check → flash gate → end card
+    → loudness → captions → render → check → flash gate → end card
 
 `plan_render` builds the list. Building it draws the text pictures (the render's command names
 them by their content, so they must exist to be named) and, for a draft, finds each clip's
@@ -34,6 +34,7 @@ from toolkit.film.compile.output import EncodeSettings
 from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.compile.reversing import ReverseJob, compile_reverse
 from toolkit.film.pipeline import Prepared
+from toolkit.film.plan.sidecar import film_cues
 from toolkit.film.plan.timeline import Timeline
 from toolkit.film.proxy import (
     ProxyJob,
@@ -46,7 +47,9 @@ from toolkit.film.proxy import (
 )
 from toolkit.film.run.drafts import DRAFT_KEY, draft_tag
 from toolkit.film.run.pylayers import PythonLayerJob
+from toolkit.film.run.sidecars import CAPTIONS_KEY, captions_tag, sidecar_paths
 from toolkit.settings import Settings
+from toolkit.subtitles import Cue, format_subtitles
 
 
 def cache_dir() -> Path:
@@ -156,6 +159,29 @@ class MeasureLoudness:
 
 
 @dataclass(frozen=True, slots=True)
+class WriteCaptions:
+    """The film's captions as SubRip and WebVTT files beside it (`plan.sidecar`): written with the
+    film under temporary names and moved into place with it (`run.sidecars`)."""
+
+    name: ClassVar[str] = "captions"
+    cues: tuple[Cue, ...]
+    files: tuple[Path, ...]  # FILM.srt, FILM.vtt
+
+    def contents(self) -> tuple[bytes, ...]:
+        """What each of `files` holds (UTF-8)."""
+        return tuple(format_subtitles(self.cues, "vtt" if path.suffix == ".vtt" else "srt").encode("utf-8")
+                     for path in self.files)
+
+    def describe(self) -> str:
+        return (f"{_count(len(self.cues), 'cue')} (each caption, then the helpline end card) timed to the film -> "
+                f"{', '.join(str(path) for path in self.files)} (written beside the film, moved into place with it "
+                "when every check passed)")
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
 class Render:
     """The film: one ffmpeg command, or chunk producers piped into one encoder (`RenderCommands`)."""
 
@@ -225,8 +251,8 @@ class CardReadBack:
         return ()
 
 
-Step = (DrawText | RenderPythonLayers | ReverseFootage | MakeProxies | MeasureLoudness | Render | Check | FlashGate
-        | CardReadBack)
+Step = (DrawText | RenderPythonLayers | ReverseFootage | MakeProxies | MeasureLoudness | WriteCaptions | Render | Check
+        | FlashGate | CardReadBack)
 GATES = (Check, FlashGate, CardReadBack)
 
 
@@ -288,9 +314,11 @@ def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
     """The steps that render `prepared` to `output`: what `--dry-run` prints and `render_film` runs."""
     settings = settings or Settings()
     timeline = prepared.timeline
-    if draft:  # a draft names its storyboard, so the next draft of it may replace this one (run.drafts)
+    captions = WriteCaptions(film_cues(timeline), sidecar_paths(Path(output)))
+    if draft:  # a draft names its storyboard and its caption files, so the next draft may replace them (run.drafts)
         timeline = dataclasses.replace(timeline, metadata=(*timeline.metadata,
-                                                           (DRAFT_KEY, draft_tag(prepared.loaded.path))))
+                                                           (DRAFT_KEY, draft_tag(prepared.loaded.path)),
+                                                           (CAPTIONS_KEY, captions_tag(captions.contents()))))
     timeline, jobs = pylayers.planned(timeline)  # the files python layers are drawn into
     text = draw_text(timeline)
     steps: list[Step] = [text]
@@ -315,7 +343,7 @@ def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
     measure = compile_loudness_pass(timeline)
     loudness = MeasureLoudness(None if measure is None else tuple(measure), known, keep_in)
     encode = EncodeSettings.draft(settings.threads) if draft else EncodeSettings.final(settings.threads)
-    steps += [loudness, Render(timeline, text.raster, encode, Path(output), known, loudness.needed),
+    steps += [loudness, captions, Render(timeline, text.raster, encode, Path(output), known, loudness.needed),
               Check(), FlashGate(), CardReadBack(card_frames(timeline))]
     return RenderSteps(tuple(steps), draft)
 

@@ -16,6 +16,10 @@ is flushed and moved into place:
   the render fails instead and says so;
 * with `force`, with `rename`, which replaces atomically (the last render wins).
 
+`atomic_outputs` does the same for files written together (a film and its caption files): all
+checked and locked before the block, moved into place in order when it succeeds, and those
+already moved taken back when a later one cannot be.
+
 Any exception, Ctrl-C and the CLI's SIGTERM/SIGHUP included, deletes the temporary file. If the
 process is killed outright (SIGKILL, power loss) the target is untouched; only the temporary
 file (and the released lock file) remains, and the next write to the same target removes them.
@@ -27,21 +31,23 @@ import contextlib
 import ctypes
 import errno
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from toolkit.errors import OutputError, RenderError
 from toolkit.film.run.ownership import remove_stale_temps, target_lock, temp_name, this_process
 
-OutputKind = Literal["film", "image"]
+OutputKind = Literal["film", "image", "captions"]
 
 # What Reel writes, by kind. Films are MP4 only: the house spec (H.264/AAC, faststart, no edit
 # lists) is what every platform takes and what `verify` checks; a `.mov` or `.m4v` name would
 # switch ffmpeg to another muxer whose output is not checked, for no gain (rename it instead).
-SUFFIXES: dict[str, tuple[str, ...]] = {"film": (".mp4",), "image": (".png",)}
-_EXAMPLE = {"film": "film.mp4", "image": "still.png"}
-_WHAT = {"film": "films are written as MP4", "image": "stills and contact sheets are written as PNG images"}
+SUFFIXES: dict[str, tuple[str, ...]] = {"film": (".mp4",), "image": (".png",), "captions": (".srt", ".vtt")}
+_EXAMPLE = {"film": "film.mp4", "image": "still.png", "captions": "film.srt"}
+_WHAT = {"film": "films are written as MP4", "image": "stills and contact sheets are written as PNG images",
+         "captions": "caption files are written as SubRip (.srt) or WebVTT (.vtt)"}
 # Extensions replaced (not appended to) when suggesting the right name.
 _MEDIA_SUFFIXES = {".mkv", ".mov", ".m4v", ".webm", ".avi", ".gif", ".mpg", ".mpeg", ".ts", ".wmv", ".flv", ".3gp",
                    ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".mp4", ".mp3", ".wav"}
@@ -87,6 +93,17 @@ def check_output(target: Path | str, *, kind: OutputKind | None = None, force: b
     return target
 
 
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file of a group written together (`atomic_outputs`): its path, what it is (the
+    extension `check_output` expects) and, without `force`, which file already there it may
+    replace (see `atomic_output`)."""
+
+    path: Path
+    kind: OutputKind | None = None
+    replaces: Callable[[Path], bool] | None = None
+
+
 @contextlib.contextmanager
 def atomic_output(target: Path, *, force: bool, inputs: Iterable[Path], kind: OutputKind | None = None,
                   replaces: Callable[[Path], bool] | None = None) -> Iterator[Path]:
@@ -98,26 +115,65 @@ def atomic_output(target: Path, *, force: bool, inputs: Iterable[Path], kind: Ou
     except one that `replaces(target)` accepts, asked before the block and again just before
     the move (a draft replacing the previous draft of its storyboard: `run.drafts`).
     """
-    target = check_output(target, kind=kind, force=force or _replaceable(target, replaces))
-    resolved = target.resolve()
-    for source in inputs:
-        if _same_file(resolved, Path(source)):
-            raise OutputError(f"{target} is also an input of this film: choose another output file name")
-    with target_lock(target):
-        if not force and os.path.lexists(target) and not _replaceable(target, replaces):
-            # another render finished while we prepared
-            raise OutputError(f"{target} already exists: use --force to replace it, or choose another name")
-        remove_stale_temps(target)
-        temp = _create_temp(target)
+    with atomic_outputs([Output(target, kind, replaces)], force=force, inputs=inputs) as (temp,):
+        yield temp
+
+
+@contextlib.contextmanager
+def atomic_outputs(outputs: Sequence[Output], *, force: bool, inputs: Iterable[Path]) -> Iterator[tuple[Path, ...]]:
+    """`atomic_output` for files that appear together or not at all (a film and its caption files).
+
+    Every output is checked and locked before the block runs, and one temporary path per
+    output is yielded. When the block succeeds they are moved into place in the order given
+    (put the main file last: the others never appear without it); when one cannot be moved,
+    those this call had already moved are deleted again and the error is raised. Any error
+    in the block deletes every temporary file and moves nothing.
+    """
+    inputs = list(inputs)
+    outputs = [Output(check_output(o.path, kind=o.kind, force=force or _replaceable(Path(o.path), o.replaces)),
+                      o.kind, o.replaces) for o in outputs]
+    for output in outputs:
+        resolved = output.path.resolve()
+        for source in inputs:
+            if _same_file(resolved, Path(source)):
+                raise OutputError(f"{output.path} is also an input of this film: choose another output file name")
+    with contextlib.ExitStack() as held:
+        for output in outputs:
+            held.enter_context(target_lock(output.path))
+        for output in outputs:
+            if not force and os.path.lexists(output.path) and not _replaceable(output.path, output.replaces):
+                # another render finished while we prepared
+                raise OutputError(f"{output.path} already exists: use --force to replace it, or choose another name")
+        temps: list[Path] = []
         try:
-            yield temp
-            _flush(temp)
-            _place(temp, target, force=force or _replaceable(target, replaces))
+            for output in outputs:
+                remove_stale_temps(output.path)
+                temps.append(_create_temp(output.path))
+            yield tuple(temps)
+            for temp in temps:
+                _flush(temp)
+            _place_all(outputs, temps, force=force)
         except BaseException:
-            with contextlib.suppress(OSError):
-                temp.unlink()
+            for temp in temps:
+                with contextlib.suppress(OSError):
+                    temp.unlink()
             raise
-    _flush(target.parent)
+    for folder in dict.fromkeys(output.path.parent for output in outputs):
+        _flush(folder)
+
+
+def _place_all(outputs: Sequence[Output], temps: Sequence[Path], *, force: bool) -> None:
+    """Move each temporary file into place, in order; on a failure, take back the ones moved."""
+    placed: list[Path] = []
+    try:
+        for output, temp in zip(outputs, temps, strict=True):
+            _place(temp, output.path, force=force or _replaceable(output.path, output.replaces))
+            placed.append(output.path)
+    except BaseException:
+        for path in placed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
 
 
 def _replaceable(target: Path, replaces: Callable[[Path], bool] | None) -> bool:
