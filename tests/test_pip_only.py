@@ -1,21 +1,24 @@
-"""Pip-only, proven: what Reel needs from the system, and what happens when it is missing.
+"""Pip-only, proven: Reel needs no system library to draw any script or to read its end card.
 
-Pillow's complex text layout (raqm) loads the system libfribidi at run time; without it
-right-to-left and complex-script text would be drawn wrongly with exit 0, so Reel refuses that
-text, located (`toolkit.film.compile.shaping`). OCR runs on the headless OpenCV build with the
-models inside the rapidocr wheel, so `reel grade` and the render's end-card check need neither
-the system libGL nor the network.
+Pillow's complex text layout (raqm) loads the system libfribidi at run time, and without it
+right-to-left and complex-script text would be drawn wrongly with exit 0. Reel does not use it:
+lines that need bidi ordering or shaping are laid out by Reel itself (`compile.textline`:
+python-bidi, HarfBuzz, FreeType, all inside their wheels), so they draw the same pixels with or
+without libfribidi. OCR runs on the headless OpenCV build with the models inside the rapidocr
+wheel, so `reel grade` and the render's end-card check need neither the system libGL nor the
+network.
 
 The last test proves it on this machine: in a mount namespace (`unshare -m`, root only) the
 system's libfribidi and libGL are hidden behind /dev/null, and in a network namespace (`-n`)
-nothing can be downloaded; then `reel validate`/`reel render --draft` of Arabic and Devanagari
-captions must fail with the clear error, a Latin film must render (its end card read back by
-OCR), and `reel grade` must read that film's end card.
+nothing can be downloaded; then Arabic, Hebrew, Urdu, Devanagari, Bengali and emoji lines must
+rasterise to exactly the pixels they have here, a film with Arabic and Devanagari captions must
+render (its end card read back by OCR), and `reel grade` must read that film's end card.
 """
 
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import os
 import shlex
@@ -25,21 +28,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from media_factory import timeline
+from PIL import Image, ImageFont
 
-from toolkit.errors import ReelError, RenderError
-from toolkit.film.compile import shaping
+from toolkit.errors import ReelError
 from toolkit.film.compile.raster import rasterise
-from toolkit.film.compile.shaping import LayoutSupport, layout_message, needs_layout
-from toolkit.film.plan.timeline import ColorSource, Overlay, TextBlock, TextLine, TextRun, Transition
-from toolkit.geometry import Box
+from toolkit.film.compile.shaping import needs_layout
 from toolkit.media import ocr
 
 ROOT = Path(__file__).resolve().parent.parent
-NO_FRIBIDI = LayoutSupport(raqm=False, fribidi=False, harfbuzz=False,
-                           fribidi_error="libfribidi.so.0: cannot open shared object file: No such file or directory")
 ARABIC = "مرحبا، أنت لست وحدك"
 DEVANAGARI = "आप अकेले नहीं हैं"
+# Lines Reel lays out itself (right to left with numbers, complex scripts, colour emoji sequences)
+LINES = ("اتصل على 116 123 الآن.", "התקשרו 116 123 עכשיו.", "مدد کے لیے 116 123 پر کال کریں۔", DEVANAGARI,
+         "আপনি একা নন", "Tiếng Việt 👨‍👩‍👧 👍🏽 🇬🇧")
 STORYBOARD = """title: Scripts
 region: UK
 scenes:
@@ -79,59 +80,30 @@ def test_text_basic_layout_draws_correctly_needs_nothing(text) -> None:
     assert needs_layout(text) is None
 
 
-def test_the_refusal_names_the_text_the_script_and_what_to_install() -> None:
-    message = layout_message(ARABIC, needs_layout(ARABIC), NO_FRIBIDI)
-    assert f"“{ARABIC}” is Arabic text, which must be ordered right to left and its letters joined" in message
-    assert "Pillow could not load libfribidi (libfribidi.so.0: cannot open shared object file" in message
-    assert "apt install libfribidi0" in message and "brew install fribidi" in message
-    assert "unjoined and in reverse order" in message
-    other = layout_message(DEVANAGARI, needs_layout(DEVANAGARI), LayoutSupport(False, True, False, ""))
-    assert "Devanagari text, whose letters must be shaped" in other
-    assert "pip install --force-reinstall pillow" in other  # fribidi loads: this Pillow lacks raqm itself
+def line_digests(folder: Path, lines=LINES) -> dict[str, str]:
+    """Each line rasterised as a caption by the real rasteriser, as the sha256 of its pixels."""
+    from media_factory import text_block
+    from media_factory import timeline as film
+
+    from toolkit.film.plan.timeline import ColorSource, Overlay, Transition
+    from toolkit.geometry import Box
+
+    out = {}
+    for i, text in enumerate(lines):
+        block = text_block(text, Box(4, 150, 208, 30), size=14)
+        overlay = Overlay("cap", "caption", 0, 4, (block,), loc=("scenes", 0, "captions"))
+        plan = rasterise(film([(ColorSource("#000000"), 4, Transition("cut", 0))], overlays=(overlay,)),
+                         folder / f"line-{i}")
+        with Image.open(plan.images[0].path) as image:
+            out[text] = hashlib.sha256(image.tobytes()).hexdigest()
+    return out
 
 
-def test_this_machine_reports_its_layout_once() -> None:
-    assert shaping.layout_support() is shaping.layout_support()
-
-
-# ------------------------------------------------------------------ refused at validate, and in the rasteriser
-
-
-def test_validate_refuses_complex_text_without_the_layout_at_the_caption(tmp_path, monkeypatch) -> None:
-    from toolkit.errors import SpecError
-    from toolkit.film.pipeline import prepare
-
-    monkeypatch.setattr(shaping, "layout_support", lambda: NO_FRIBIDI)
-    path = tmp_path / "scripts.yaml"
-    path.write_text(STORYBOARD.format(first=ARABIC, second="Latin words only"), encoding="utf-8")
-    with pytest.raises(SpecError) as caught:
-        prepare(path, width=216)
-    [issue] = [i for i in caught.value.issues if i.code == "text-layout-missing"]
-    assert (issue.path, issue.file, issue.line, issue.col) == ("scenes[0].captions", path, 6, 15)
-    assert issue.severity == "error"
-    assert f"“{ARABIC}” is Arabic text" in issue.message and "libfribidi" in issue.message
-
-
-def test_latin_films_still_validate_without_the_layout(tmp_path, monkeypatch) -> None:
-    from toolkit.film.pipeline import prepare
-
-    monkeypatch.setattr(shaping, "layout_support", lambda: NO_FRIBIDI)
-    path = tmp_path / "latin.yaml"
-    path.write_text(STORYBOARD.format(first="Café au lait", second="Ελπίδα και 你好"), encoding="utf-8")
-    assert prepare(path, width=216).timeline.overlays
-
-
-def test_the_rasteriser_refuses_too(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(shaping, "layout_support", lambda: NO_FRIBIDI)
-    from media_factory import FONT
-
-    block = TextBlock((TextLine(Box(10, 10, 196, 30), (TextRun(DEVANAGARI, 14, "#ffffff"),)),), FONT, 16, None, 4, 4,
-                      Box(10, 10, 196, 30))
-    film = timeline([(ColorSource("#336699"), 20, Transition("cut", 0))],
-                    overlays=(Overlay("cap", "caption", 0, 10, (block,), loc=("scenes", 0, "captions")),))
-    with pytest.raises(RenderError) as caught:
-        rasterise(film, tmp_path)
-    assert "scenes[0].captions: “आप अकेले नहीं हैं” is Devanagari text" in str(caught.value)
+def test_lines_draw_the_same_pixels_whether_pillow_has_raqm_or_not(tmp_path, monkeypatch) -> None:
+    with_raqm = line_digests(tmp_path / "raqm")
+    # Pillow picks its layout engine from core.HAVE_RAQM when a font is loaded: as if libraqm were missing
+    monkeypatch.setattr(ImageFont.core, "HAVE_RAQM", False, raising=False)
+    assert line_digests(tmp_path / "basic") == with_raqm
 
 
 # ------------------------------------------------------------------ OCR: headless, models in the wheel
@@ -213,23 +185,22 @@ def test_render_and_grade_with_libfribidi_and_libgl_hidden(tmp_path) -> None:
                                    "except OSError: print('no libGL')"], tmp_path)
     assert probe.stdout.split() == ["False", "False", "no", "libGL"], probe.stdout + probe.stderr
 
+    # the same lines, rasterised here and with the libraries hidden: the same pixels
+    digests = _hidden(prefix, hide, [sys.executable, "-c", "import json, sys; from pathlib import Path\n"
+                                     "sys.path[:0] = [sys.argv[1]]\n"
+                                     "from test_pip_only import line_digests\n"
+                                     "print(json.dumps(line_digests(Path('hidden'))))", str(ROOT / "tests")], tmp_path)
+    assert digests.returncode == 0, digests.stdout + digests.stderr
+    assert json.loads(digests.stdout.strip().splitlines()[-1]) == line_digests(tmp_path / "here")
+
     scripts = tmp_path / "scripts.yaml"
     scripts.write_text(STORYBOARD.format(first=ARABIC, second=DEVANAGARI), encoding="utf-8")
-    for command in (["validate", str(scripts)], ["render", "--draft", "-q", str(scripts)]):
-        refused = _hidden(prefix, hide, [*reel, *command], tmp_path)
-        output = refused.stdout + refused.stderr
-        assert refused.returncode == 1, output
-        assert "Traceback" not in output
-        assert f"scripts.yaml:6:15: scenes[0].captions: “{ARABIC}” is Arabic text" in output
-        assert f"scripts.yaml:9:15: scenes[1].captions: “{DEVANAGARI}” is Devanagari text" in output
-        assert "Pillow could not load libfribidi" in output and "apt install libfribidi0" in output
-    assert not list(tmp_path.glob("*.mp4")), "a refused film leaves nothing behind"
-
-    latin = tmp_path / "latin.yaml"
-    latin.write_text(STORYBOARD.format(first="You are not alone", second="Café, naïve, Ελπίδα"), encoding="utf-8")
-    rendered = _hidden(prefix, hide, [*reel, "render", "--draft", "-q", str(latin)], tmp_path)
+    validated = _hidden(prefix, hide, [*reel, "validate", str(scripts)], tmp_path)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    rendered = _hidden(prefix, hide, [*reel, "render", "--draft", "-q", str(scripts)], tmp_path)
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr  # its end card was read back by OCR
-    film = tmp_path / "latin.draft.mp4"
+    assert "Traceback" not in rendered.stderr
+    film = tmp_path / "scripts.draft.mp4"
     assert film.exists()
 
     graded = _hidden(prefix, hide, [*reel, "grade", str(film), "--json", "-"], tmp_path)

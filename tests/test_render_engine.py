@@ -301,7 +301,7 @@ def test_hostile_and_multilingual_caption_text_renders_with_fallback_warnings(tm
             warnings[w.code] = warnings.get(w.code, "") + w.message + "\n"
     assert "'你' (U+4F60)" in warnings["glyph-missing"] or _installed("manimgx_fonts_cjk")
     if has_noto:
-        assert "'😀' (U+1F600)" in warnings["glyph-fallback"] and "NotoEmoji" in warnings["glyph-fallback"]
+        assert "'😀' (U+1F600)" in warnings["glyph-fallback"] and "OpenMoji" in warnings["glyph-fallback"]
         assert "'م' (U+0645)" in warnings["glyph-fallback"]
     else:
         assert "'😀' (U+1F600)" in warnings["glyph-missing"]

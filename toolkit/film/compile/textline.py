@@ -1,0 +1,231 @@
+"""Lines Reel lays out itself: right-to-left, complex scripts and colour emoji.
+
+Pillow's own layout orders and shapes text only through raqm, which loads the system
+libfribidi at run time, and it shapes one font run at a time, so a line mixing Arabic words with
+a number drawn from another font came out in logical order. A line that needs more than
+Pillow's basic layout (`needs_own_layout`) is laid out here with libraries that are inside their
+wheels, so the result is the same on every machine:
+
+1. each character gets its font (`FontBook.pieces`: the block's font, else the fallback chain);
+2. python-bidi gives each character its embedding level (`compile.bidi`), with the block's
+   paragraph direction;
+3. the line is cut into items of one level and one font, each shaped by HarfBuzz (uharfbuzz) in
+   its own direction with the whole line as context (Arabic joining, Indic conjuncts and reordered
+   vowel signs, marks on their base, emoji ZWJ sequences, skin tones and flags as one glyph);
+4. the items are placed in visual order (UAX #9 rule L2) and every glyph is drawn by FreeType
+   (freetype-py) at HarfBuzz's position, colour fonts (COLR) in their own colours.
+
+Widths measured here (`shape_line(...).width`) are what the planner wraps with, so the drawn line
+matches the planned one. Other text keeps Pillow's drawing (unchanged pixels for existing films).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import freetype
+import uharfbuzz as hb
+from PIL import Image, ImageChops, ImageDraw
+
+from toolkit.film.compile import bidi
+from toolkit.film.compile.fonts import FontBook, default_fallbacks
+from toolkit.film.compile.shaping import needs_layout
+
+__all__ = ["Glyph", "ShapedLine", "draw_line", "draw_shaped", "needs_own_layout", "shape_line", "text_width"]
+
+_LOAD = freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_NO_BITMAP
+_LOAD_COLOR = freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_COLOR
+
+
+@dataclass(frozen=True, slots=True)
+class Glyph:
+    """One positioned glyph: `x` from the line's start and `y` up from the baseline, in pixels."""
+
+    font: Path
+    gid: int
+    x: float
+    y: float
+    cluster: int  # index of the first character of the line it comes from
+    advance: float = 0.0  # how far it moves the pen
+
+
+@dataclass(frozen=True, slots=True)
+class ShapedLine:
+    """A line in visual order: its glyphs, its advance width and the characters no font has."""
+
+    glyphs: tuple[Glyph, ...]
+    width: float
+    missing: tuple[str, ...]
+
+
+def needs_own_layout(book: FontBook, text: str, primary: Path) -> bool:
+    """True when `text` must be laid out here: bidi or shaping needed, or a colour font draws part of it."""
+    if needs_layout(text) is not None:
+        return True
+    return any(p.font is not None and book.is_colour(p.font) for p in book.pieces(text, primary))
+
+
+def text_width(book: FontBook, text: str, font: Path, size: int) -> float:
+    """Advance width of `text` as the rasteriser will draw it (fallbacks included), in pixels.
+
+    The planner measures with this (`pipeline.FontMeasurer`), so line breaks match what is drawn:
+    a line Reel lays out itself is measured from its shaping, any other from Pillow's advances.
+    """
+    if needs_own_layout(book, text, font):
+        return shape_line(book, text, font, size).width
+    return sum(book.face(p.font, size, font).getlength(p.text) for p in book.pieces(text, font)
+               if p.font is not None)
+
+
+def shape_line(book: FontBook, text: str, primary: Path, size: int, *, rtl: bool | None = None) -> ShapedLine:
+    """Lay out one line of `text` (logical order) with `primary` and its fallbacks at `size` pixels.
+
+    `rtl` is the paragraph direction (None: from this line's first strong character). Results are
+    kept in the book: the planner measures the same candidate lines many times while wrapping.
+    """
+    key = ("line", text, primary, size, rtl)
+    if key not in book.native:
+        book.native[key] = _shape(book, text, primary, size, rtl)
+    return book.native[key]
+
+
+def _shape(book: FontBook, text: str, primary: Path, size: int, rtl: bool | None) -> ShapedLine:
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    if not text:
+        return ShapedLine((), 0.0, ())
+    fonts: list[Path | None] = []
+    for piece in book.pieces(text, primary):
+        fonts += [piece.font] * len(piece.text)
+    rtl = bidi.paragraph_rtl(text) if rtl is None else rtl
+    levels = bidi.levels(text, rtl)
+    position = {index: rank for rank, index in enumerate(bidi.visual_order(text, rtl))}
+    items: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or (levels[i], fonts[i]) != (levels[start], fonts[start]):
+            items.append((start, i))
+            start = i
+    # items are contiguous in display order: sort by where any of their characters is displayed
+    items.sort(key=lambda item: min((position[i] for i in range(*item) if i in position), default=item[0]))
+    codepoints = [ord(c) for c in text]
+    glyphs: list[Glyph] = []
+    missing: list[str] = []
+    pen = 0.0
+    for start, end in items:
+        font = fonts[start]
+        if font is None:
+            missing += [c for c in text[start:end] if not c.isspace()]
+            continue
+        hb_font = _hb_font(book, font, primary, size)
+        buffer = hb.Buffer()
+        buffer.add_codepoints(codepoints, start, end - start)
+        buffer.direction = "rtl" if levels[start] % 2 else "ltr"
+        buffer.guess_segment_properties()
+        hb.shape(hb_font, buffer)
+        for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True):
+            glyphs.append(Glyph(font, info.codepoint, pen + pos.x_offset / 64, pos.y_offset / 64, info.cluster,
+                                pos.x_advance / 64))
+            pen += pos.x_advance / 64
+    return ShapedLine(tuple(glyphs), pen, tuple(missing))
+
+
+def draw_shaped(image: Image.Image, line: ShapedLine, book: FontBook, primary: Path, size: int,
+                origin: tuple[float, float], colors: list[tuple[int, int, int, int]]) -> None:
+    """Draw `line` on `image` with its start at `origin` (x, baseline y).
+
+    `colors[i]` is the colour of the line's character i (a highlighted word has its own); a glyph
+    takes the colour of its cluster's first character. Colour-font glyphs keep their own colours,
+    with the text colour's opacity.
+    """
+    masks: dict[tuple[int, int, int, int], Image.Image] = {}
+    pictures: list[tuple[Image.Image, int, int]] = []
+    for glyph in line.glyphs:
+        face = _ft_face(book, glyph.font, primary, size)
+        colour = book.is_colour(glyph.font)
+        face.load_glyph(glyph.gid, _LOAD_COLOR if colour else _LOAD)
+        face.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
+        bitmap = face.glyph.bitmap
+        if bitmap.width == 0 or bitmap.rows == 0:
+            continue
+        x = round(origin[0] + glyph.x) + face.glyph.bitmap_left
+        y = round(origin[1] - glyph.y) - face.glyph.bitmap_top
+        fill = colors[min(glyph.cluster, len(colors) - 1)]
+        if bitmap.pixel_mode == freetype.FT_PIXEL_MODE_BGRA:
+            picture = Image.frombuffer("RGBA", (bitmap.width, bitmap.rows), bytes(bitmap.buffer), "raw",
+                                       "BGRA", bitmap.pitch, 1)
+            picture = _unpremultiply(picture)
+            if fill[3] < 255:
+                picture.putalpha(picture.getchannel("A").point(lambda v, a=fill[3]: v * a // 255))
+            pictures.append((picture, x, y))
+            continue
+        glyph_mask = Image.frombuffer("L", (bitmap.width, bitmap.rows), bytes(bitmap.buffer), "raw", "L",
+                                      bitmap.pitch, 1)
+        mask = masks.setdefault(fill, Image.new("L", image.size, 0))
+        region = (x, y, x + bitmap.width, y + bitmap.rows)
+        # overlapping glyphs (marks on their base, joined letters) take the darker coverage, not the sum
+        mask.paste(ImageChops.lighter(mask.crop(region), glyph_mask), region)
+    draw = ImageDraw.Draw(image)
+    for fill, mask in masks.items():
+        box = mask.getbbox()
+        if box is not None:  # draw only where there is ink: the mask is the whole canvas
+            draw.bitmap(box[:2], mask.crop(box), fill=fill)
+    for picture, x, y in pictures:
+        _paste(image, picture, x, y)
+
+
+def _unpremultiply(picture: Image.Image) -> Image.Image:
+    # FreeType's BGRA bitmaps are premultiplied by alpha; Pillow's RGBA is not
+    rgba = picture.convert("RGBa")
+    return rgba.convert("RGBA")
+
+
+def _paste(base: Image.Image, picture: Image.Image, x: int, y: int) -> None:
+    left, top = max(0, -x), max(0, -y)
+    right, bottom = min(picture.width, base.width - x), min(picture.height, base.height - y)
+    if right > left and bottom > top:
+        base.alpha_composite(picture, dest=(x + left, y + top), source=(left, top, right, bottom))
+
+
+def _hb_font(book: FontBook, path: Path, primary: Path, size: int) -> hb.Font:
+    key = ("hb", path, book.weight_for(path, primary), size)
+    if key not in book.native:
+        font = hb.Font(hb.Face(book.data(path)))
+        font.scale = (size * 64, size * 64)
+        weight = book.weight_for(path, primary)
+        if weight is not None:
+            font.set_variations({"wght": weight})
+        book.native[key] = font
+    return book.native[key]
+
+
+def _ft_face(book: FontBook, path: Path, primary: Path, size: int) -> freetype.Face:
+    key = ("ft", path, book.weight_for(path, primary), size)
+    if key not in book.native:
+        face = freetype.Face(str(path))
+        face.set_char_size(size * 64)
+        weight = book.weight_for(path, primary)
+        if weight is not None:
+            axes = face.get_variation_info().axes
+            face.set_var_design_coords(tuple(weight if a.tag == "wght" else a.default for a in axes))
+        book.native[key] = face
+    return book.native[key]
+
+
+def draw_line(image: Image.Image, xy: tuple[float, float], text: str, font: Path, size: int,
+              fill: tuple[int, ...], book: FontBook | None = None) -> float:
+    """Draw one line of any script with its top-left at `xy` (like Pillow's `draw.text`); returns its width.
+
+    For headers and labels outside the film (the contact sheet): the same layout as captions,
+    fallback fonts, bidi, shaping and colour emoji included.
+    """
+    book = FontBook(default_fallbacks()) if book is None else book
+    rgba = (*fill[:3], fill[3] if len(fill) > 3 else 255)
+    ascent = book.face(font, size).getmetrics()[0]
+    line = shape_line(book, text, font, size)
+    target = image if image.mode == "RGBA" else Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw_shaped(target, line, book, font, size, (xy[0], xy[1] + ascent), [rgba] * max(1, len(text)))
+    if target is not image:
+        image.paste(target.convert(image.mode), (0, 0), target)
+    return line.width
