@@ -15,6 +15,7 @@ OCR cannot read most of these scripts, so each line is compared with references 
 
 from __future__ import annotations
 
+import random
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from bidi import get_display
 from media_factory import canvas, timeline
 from PIL import Image, ImageDraw, features
 
+from toolkit.film.compile import bidi
 from toolkit.film.compile.bidi import for_bidi
 from toolkit.film.compile.fonts import FontBook, default_fallbacks
 from toolkit.film.compile.raster import rasterise
@@ -200,6 +202,35 @@ def test_a_highlighted_word_in_a_right_to_left_line_is_the_right_word(book, tmp_
     x, _ = _find(line, _alone("على", book, rtl=True))
     word = _alone("على", book, rtl=True).shape[1]
     assert columns.size and x - 1 <= columns.min() and columns.max() <= x + word + 1
+
+
+def test_brackets_pair_and_levels_come_from_the_rust_implementation(book) -> None:
+    # a helpline's number in brackets after its Latin name, inside an Arabic sentence (UAX #9 rule N0)
+    text = "اتصل بـ Mind (0300 123 3393)"
+    assert bidi.rust_levels(bidi.for_bidi(text), True) is not None  # python-bidi's printout parsed
+    shaped = shape_line(book, text, BOLD, SIZE)
+    x = {text[g.cluster]: g.x for g in shaped.glyphs if text[g.cluster] in "M()"}
+    assert x["M"] < x["("] < x[")"] < next(g.x for g in shaped.glyphs if g.cluster == 0)
+
+
+POOL = [*"abc XYZ 012 ٣٤٥ ۱۲ אבג ابت .,:;!?()[]{}<>-+/%$€#@&*'\"",
+    "\u200d", "\u200c", "\u0301", "\u064e", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066",
+    "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c", "\u2029", "\u00a0", "\t", "😀", "🇬", "🏽",
+    "\ufe0f", "\u0300", "क", "्", "ि", "\n", "\x00"]
+
+
+@pytest.mark.parametrize("rust", [True, False])
+def test_any_text_is_laid_out_without_error(rust, book, monkeypatch) -> None:
+    if not rust:  # the fallback, should python-bidi's printout ever stop parsing
+        monkeypatch.setattr(bidi, "rust_levels", lambda text, rtl: None)
+    generator = random.Random(15)
+    for _ in range(300):
+        text = "".join(generator.choice(POOL) for _ in range(generator.randint(0, 12)))
+        for rtl in (False, True):
+            order = bidi.visual_order(text, rtl)
+            assert sorted(order) == list(range(len(text)))
+            shaped = shape_line(book, text, BOLD, 20, rtl=rtl)
+            assert shaped.width >= 0 and all(0 <= g.cluster < len(text) for g in shaped.glyphs)
 
 
 # ------------------------------------------------------------------ letter shapes against Pillow's raqm
