@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.care.reading import SECONDS_PER_WORD, count_words, reading_time
 from toolkit.color import parse_color
+from toolkit.film.plan.card_layout import card_parts, lay_out_card
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.layout import (
     Measurer,
@@ -319,23 +320,11 @@ def _slate(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue]) 
 
 
 def _end_card(inp: PlanInputs, seg: Segment, issues: list[LocIssue]) -> Overlay:
-    tpl, card = inp.template, inp.end_card
-    look = tpl.end_card
-    text_color = (look.color or tpl.palette.text)[:7]
-    number_color = (look.number_color or tpl.palette.accent)[:7]
-    heading_color = (look.heading_color or tpl.palette.text)[:7]
     bg = seg.source.color  # type: ignore[union-attr]
-    parts: list[tuple[str, Style]] = [(card.heading, Style(inp.fonts.heading, look.heading_size, heading_color))]
-    if card.message:
-        parts.append((card.message, Style(inp.fonts.body, look.size, text_color)))
-    for service in card.services:
-        parts.append((service.name, Style(inp.fonts.heading, look.size, text_color)))
-        parts.append(("\n".join(service.contacts), Style(inp.fonts.heading, look.size, number_color)))
-        if service.hours:
-            parts.append((service.hours, Style(inp.fonts.body, int(look.size * 0.8), text_color)))
-    for _, st in parts:
-        _check_contrast(inp, st, bg, ("end_card",), issues)
-    blocks = _stack(inp, parts, ("end_card",), issues, "helpline end card", min_size=36)
+    parts = card_parts(inp.end_card, inp.template, inp.fonts)
+    for part in parts:
+        _check_contrast(inp, part.style, bg, ("end_card",), issues)
+    blocks = lay_out_card(inp, parts, issues)  # designed sizes kept while the services fit
     return Overlay("end-card", "end_card", seg.start, seg.length, blocks or (), ("end_card",))
 
 
