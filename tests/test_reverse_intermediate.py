@@ -345,7 +345,7 @@ def test_reel_render_dry_run_lists_the_step_and_runs_what_it_printed(folder: Pat
     assert result.exit_code == 0, result.output
     names = [line.split(":")[1].split(" —")[0].strip() for line in result.output.splitlines()
              if line.startswith("# step")]
-    assert names == ["text", "reversed footage", "loudness", "render", "check", "flash gate", "end card"]
+    assert names == ["text", "reversed footage", "loudness", "captions", "render", "check", "flash gate", "end card"]
     [line] = [line for line in result.output.splitlines() if line.startswith("# step 2")]
     assert "1 reversed clip to make (2.5 s of frames), 0 cached (idx.mp4), in " in line
     printed = result.output.split("# step 2", 1)[1].split("# step 3", 1)[0].splitlines()[1]
