@@ -93,6 +93,19 @@ def test_every_card_variant_is_read_back_from_the_pixels(tmp_path: Path, case: s
 
 
 @pytest.mark.render
+def test_a_card_grouped_tight_keeps_its_hours_and_is_read_back(tmp_path: Path) -> None:
+    # a requested line with a two-line name, two contacts and limited hours: the services' lines
+    # close up (no gap inside a service) and every line keeps its designed size, "Open 24/7" too
+    path = storyboard(tmp_path, "end_card:\n  services: [uk-rethink-advice]\n")
+    lines = card_text(prepare(path).timeline)
+    assert {size for size, _ in lines} == {64, 50, 40}
+    assert [text for _, text in lines].count("Open 24/7") == 2
+    result = render_film(prepare(path, width=DRAFT_WIDTH), tmp_path / "tight.mp4", draft=True)
+    assert result.card is not None
+    assert result.card.services == ("Samaritans", "Shout", "Rethink Mental Illness Advice Service")
+
+
+@pytest.mark.render
 def test_a_card_that_must_shrink_stays_readable_and_is_read_back(tmp_path: Path) -> None:
     # two crisis lines, a topic line and a requested line with two contacts, limited hours and a
     # two-line name: the fullest card the UK directory makes. It shrinks, never below the minimums.
