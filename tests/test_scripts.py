@@ -331,7 +331,9 @@ def test_fallback_glyphs_take_the_weight_of_the_text_around_them(char, book) -> 
 # ------------------------------------------------------------------ emoji in colour
 
 
-EMOJI = {"family (ZWJ)": "👨‍👩‍👧", "skin tone": "👍🏽", "flag": "🇬🇧", "rainbow flag (ZWJ)": "🏳️‍🌈", "heart": "❤️"}
+EMOJI = {"family (ZWJ)": "👨‍👩‍👧", "skin tone": "👍🏽", "flag": "🇬🇧", "rainbow flag (ZWJ)": "🏳️‍🌈", "heart": "❤️",
+         "Wales flag (tags)": "🏴\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f",
+         "couple, two skin tones": "👩🏽‍❤️‍👨🏻", "keycap": "1️⃣", "emoji presentation (VS16)": "☺️"}
 
 
 @pytest.mark.parametrize("name", sorted(EMOJI))

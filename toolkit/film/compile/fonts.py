@@ -47,7 +47,9 @@ _FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
 # Joiners, variation selectors and skin-tone modifiers belong to the character before them.
 _ATTACHED = frozenset([0x200C, 0x200D, *range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400),
-                       *range(0xE0020, 0xE0080)])
+                       *range(0xE0020, 0xE0080), 0x20E3])
+# After a character, these ask for its emoji (colour) form: VS16 and the keycap (1️⃣, ☺️, ❤️).
+_EMOJI_PRESENTATION = ("\ufe0f", "\u20e3")
 
 
 def default_fallbacks() -> tuple[Path, ...]:
@@ -79,9 +81,14 @@ def _colour_emoji() -> Path | None:
 
 def font_label(path: Path) -> str:
     """How warnings name a font file: its name (OpenMoji's colour font by its project's name)."""
-    if path.parent.parent.name == "openmoji":  # CC BY-SA 4.0 artwork: the film must credit it
-        return "OpenMoji (colour emoji, CC BY-SA 4.0: credit OpenMoji where the film is published)"
-    return path.name
+    return f"OpenMoji ({credit(path)})" if credit(path) else path.name
+
+
+def credit(path: Path) -> str:
+    """What a film drawn with this font must say where it is published ("" for the OFL fonts)."""
+    if path.parent.parent.name == "openmoji":  # CC BY-SA 4.0 artwork, not an OFL font
+        return "colour emoji, CC BY-SA 4.0: credit OpenMoji where the film is published"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +190,13 @@ class FontBook:
         text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
         fonts: list[Path | None] = [None] * len(text)
         for i, char in enumerate(text):
-            if _neutral(char) or ord(char) in _ATTACHED or unicodedata.combining(char):
+            if ord(char) in _ATTACHED or unicodedata.combining(char):
+                continue
+            if text[i + 1:i + 2] in _EMOJI_PRESENTATION:
+                fonts[i] = next((f for f in chain if self.is_colour(f) and self.covers(f, char)), None)
+                if fonts[i] is not None:
+                    continue
+            if _neutral(char):
                 continue
             fonts[i] = next((f for f in chain if self.covers(f, char)), None)
             if fonts[i] is None:

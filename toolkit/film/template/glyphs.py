@@ -15,7 +15,7 @@ from pathlib import Path
 
 from toolkit.doc.loader import Document
 from toolkit.errors import Issue
-from toolkit.film.compile.fonts import FontBook, default_fallbacks
+from toolkit.film.compile.fonts import FontBook, credit, default_fallbacks
 from toolkit.film.plan.timeline import TextBlock, Timeline
 
 _JOINERS = frozenset([0x200C, 0x200D, *range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400)])
@@ -73,6 +73,6 @@ def _issues(book: FontBook, doc: Document, loc: tuple, font: Path, chars: list[s
             out.append(doc.issue(loc, message, severity="warning", code="glyph-missing"))
         else:
             message = f"{name} has no {shown}; {'they' if len(cs) > 1 else 'it'} will be drawn with " \
-                      f"{font_name(book, fallback)}"
+                      f"{font_name(book, fallback)}" + (f" ({credit(fallback)})" if credit(fallback) else "")
             out.append(doc.issue(loc, message, severity="warning", code="glyph-fallback"))
     return out
