@@ -366,6 +366,22 @@ def test_skin_tones_are_drawn_differently(book) -> None:
     assert np.abs(light - dark).sum() > 0.05 * np.abs(light).sum()
 
 
+def test_direction_marks_and_isolates_draw_nothing_and_are_not_missing(book) -> None:
+    for text in ("שלום\u200f 123", "\u2068أمل\u2069 — 12.0s", "a\u200eb", "\u202bמימין\u202c"):
+        shaped = shape_line(book, text, BOLD, SIZE)
+        assert shaped.missing == (), text
+        visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
+        assert abs(shaped.width - shape_line(book, visible, BOLD, SIZE, rtl=bidi.paragraph_rtl(text)).width) < 1
+
+
+def test_an_isolated_title_keeps_the_numbers_after_it_in_place(book) -> None:
+    # the contact sheet's header isolates the film's title (FSI…PDI): "12.0s" stays after it
+    text = "\u2068أمل\u2069 — 12.0s"
+    glyphs = shape_line(book, text, BOLD, SIZE).glyphs
+    arabic = max(g.x for g in glyphs if g.cluster in (1, 2, 3))
+    assert all(g.x > arabic for g in glyphs if text[g.cluster] in "12.0s")
+
+
 def test_contact_sheet_header_draws_emoji_and_arabic(book) -> None:
     sheet = Image.new("RGB", (600, 60), (244, 243, 239))
     width = draw_line(sheet, (10, 14), "Hope 🌈 أمل", REGULAR, 20, (27, 27, 27), book)

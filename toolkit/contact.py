@@ -6,7 +6,7 @@ a film) and `reel templates preview` (a panel per moment of a template's sample 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
@@ -14,6 +14,9 @@ from PIL import Image, ImageDraw, ImageFont
 from toolkit.geometry import Box
 
 Fill = str | tuple[int, ...]
+# draws one line of text with its top-left at (x, y): Pillow's by default; `reel sheet` passes the
+# film's own text layout, so names in any script or with emoji draw as they do in captions
+TextDrawer = Callable[[Image.Image, tuple[int, int], str, ImageFont.FreeTypeFont, Fill], object]
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,13 @@ def outline_safe_zone(image: Image.Image, box: Box, *, dash: int = 8, width: int
 
 def draw_grid(sheet: Image.Image, tiles: Sequence[Tile], *, left: int, top: int, columns: int, gap: int,
               label_height: int, fonts: Sequence[ImageFont.FreeTypeFont], fills: Sequence[Fill],
-              line_offsets: Sequence[int], frame: Fill | None = None) -> int:
+              line_offsets: Sequence[int], frame: Fill | None = None, text: TextDrawer | None = None) -> int:
     """Place `tiles` on `sheet` in rows of `columns`, each picture's lines under it; returns the y below.
 
     All pictures are the size of the first. Columns are `gap` apart; rows are a picture and
     `label_height` apart. Line k of a tile is drawn `line_offsets[k]` below its picture in
-    `fonts[k]` and `fills[k]`; `frame` draws a one-pixel border around each picture.
+    `fonts[k]` and `fills[k]`; `frame` draws a one-pixel border around each picture; `text`
+    replaces Pillow's `draw.text` for the lines.
     """
     if not tiles:
         return top
@@ -59,6 +63,9 @@ def draw_grid(sheet: Image.Image, tiles: Sequence[Tile], *, left: int, top: int,
         if frame is not None:
             draw.rectangle([x - 1, y - 1, x + width, y + height], outline=frame)
         for line, font, fill, offset in zip(tile.lines, fonts, fills, line_offsets, strict=False):
-            draw.text((x, y + height + offset), line, font=font, fill=fill)
+            if text is None:
+                draw.text((x, y + height + offset), line, font=font, fill=fill)
+            else:
+                text(sheet, (x, y + height + offset), line, font, fill)
     rows = -(-len(tiles) // columns)
     return top + rows * (height + label_height)

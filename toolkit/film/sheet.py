@@ -10,6 +10,7 @@ from pathlib import Path
 from PIL import Image, ImageFont
 
 from toolkit.contact import Tile, draw_grid, outline_safe_zone
+from toolkit.film.compile.fonts import FontBook, default_fallbacks
 from toolkit.film.compile.textline import draw_line
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import ColorSource, Layer, PythonSource, Segment
@@ -45,9 +46,12 @@ def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, setti
     rows = -(-len(frames) // cols)
     pad, label_h, head = 16, 62, 56
     sheet = Image.new("RGB", (pad + cols * (THUMB_WIDTH + pad), head + rows * (thumb_h + label_h + pad)), _PAPER)
-    # the title may be in any script or have emoji: drawn like captions (bidi, shaping, colour emoji)
-    draw_line(sheet, (pad, 14), f"{tl.title} — {float(tl.duration):.1f}s, {len(tl.segments)} segments "
-              "(dashed: the platform safe zone)", prepared.inputs.fonts.body, 20, _INK)
+    # the title and the scene names may be in any script or have emoji: drawn like captions
+    # (bidi, shaping, colour emoji), with one font book for the whole sheet
+    book = FontBook(default_fallbacks())
+    # the title is isolated (FSI…PDI, UAX #9) so an Arabic title does not pull the numbers after it
+    draw_line(sheet, (pad, 14), f"\u2068{tl.title}\u2069 — {float(tl.duration):.1f}s, {len(tl.segments)} segments "
+              "(dashed: the platform safe zone)", prepared.inputs.fonts.body, 20, _INK, book)
     fps, tiles = tl.canvas.fps, []
     with tempfile.TemporaryDirectory(prefix="reel-sheet-") as tmp:
         pngs = dict(zip(sorted(set(frames)), render_frames(prepared, frames, Path(tmp), settings,
@@ -57,12 +61,14 @@ def render_sheet(prepared: Prepared, output: Path, *, force: bool = False, setti
                 thumb = im.convert("RGB").resize((THUMB_WIDTH, thumb_h), Image.Resampling.LANCZOS)
             outline_safe_zone(thumb, tl.canvas.safe.scaled(Fraction(THUMB_WIDTH, tl.canvas.width)))
             tr = "" if seg.transition_in.kind == "cut" else f" · {seg.transition_in.kind} in"
-            tiles.append(Tile(thumb, (f"{i + 1}. {seg.name}"[:30],
+            tiles.append(Tile(thumb, (f"{i + 1}. \u2068{seg.name[:26]}\u2069",
                                       f"{_clock(seg.start / fps)}–{_clock(seg.end / fps)}{tr}",
                                       layers_line(tl.layers, seg))))
     grey = (85, 88, 92)
     draw_grid(sheet, tiles, left=pad, top=head, columns=cols, gap=pad, label_height=label_h + pad,
-              fonts=(font, small, small), fills=(_INK, grey, grey), line_offsets=(4, 24, 42))
+              fonts=(font, small, small), fills=(_INK, grey, grey), line_offsets=(4, 24, 42),
+              text=lambda image, xy, line, face, fill: draw_line(image, xy, line, Path(face.path), face.size,
+                                                                 fill, book))
     with atomic_output(Path(output), force=force, inputs=(), kind="image") as temp:
         sheet.save(temp, format="PNG")
     return Path(output)

@@ -190,7 +190,7 @@ class FontBook:
         text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
         fonts: list[Path | None] = [None] * len(text)
         for i, char in enumerate(text):
-            if ord(char) in _ATTACHED or unicodedata.combining(char):
+            if _attached(char):
                 continue
             if text[i + 1:i + 2] in _EMOJI_PRESENTATION:
                 fonts[i] = next((f for f in chain if self.is_colour(f) and self.covers(f, char)), None)
@@ -204,7 +204,7 @@ class FontBook:
         for i, char in enumerate(text):
             if fonts[i] is not None:
                 continue
-            if ord(char) in _ATTACHED or unicodedata.combining(char):
+            if _attached(char):
                 fonts[i] = _previous(fonts, i) or primary
                 continue
             before, after = _previous(fonts, i), _next(fonts, i)
@@ -235,6 +235,12 @@ _MISSING = Path("\0missing")
 
 def _neutral(char: str) -> bool:
     return unicodedata.category(char)[0] in "ZP"
+
+
+def _attached(char: str) -> bool:
+    """Joiners, selectors, marks and invisible format characters (direction marks and isolates):
+    they go with the character before them and draw nothing of their own font."""
+    return ord(char) in _ATTACHED or bool(unicodedata.combining(char)) or unicodedata.category(char) == "Cf"
 
 
 def _after_letter(text: str, i: int) -> bool:

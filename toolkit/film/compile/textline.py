@@ -27,7 +27,7 @@ from pathlib import Path
 
 import freetype
 import uharfbuzz as hb
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageChops, ImageColor, ImageDraw
 
 from toolkit.film.compile import bidi
 from toolkit.film.compile.fonts import FontBook, default_fallbacks
@@ -214,18 +214,24 @@ def _ft_face(book: FontBook, path: Path, primary: Path, size: int) -> freetype.F
 
 
 def draw_line(image: Image.Image, xy: tuple[float, float], text: str, font: Path, size: int,
-              fill: tuple[int, ...], book: FontBook | None = None) -> float:
+              fill: str | tuple[int, ...], book: FontBook | None = None) -> float:
     """Draw one line of any script with its top-left at `xy` (like Pillow's `draw.text`); returns its width.
 
     For headers and labels outside the film (the contact sheet): the same layout as captions,
     fallback fonts, bidi, shaping and colour emoji included.
     """
     book = FontBook(default_fallbacks()) if book is None else book
+    fill = ImageColor.getrgb(fill) if isinstance(fill, str) else fill
     rgba = (*fill[:3], fill[3] if len(fill) > 3 else 255)
-    ascent = book.face(font, size).getmetrics()[0]
+    ascent, descent = book.face(font, size).getmetrics()
     line = shape_line(book, text, font, size)
-    target = image if image.mode == "RGBA" else Image.new("RGBA", image.size, (0, 0, 0, 0))
-    draw_shaped(target, line, book, font, size, (xy[0], xy[1] + ascent), [rgba] * max(1, len(text)))
-    if target is not image:
-        image.paste(target.convert(image.mode), (0, 0), target)
+    # drawn on a picture the size of the line (a margin of one em for overhangs), then placed
+    pad = size
+    target = Image.new("RGBA", (int(line.width) + 2 * pad, ascent + descent + 2 * pad), (0, 0, 0, 0))
+    draw_shaped(target, line, book, font, size, (pad, pad + ascent), [rgba] * max(1, len(text)))
+    x, y = round(xy[0]) - pad, round(xy[1]) - pad
+    if image.mode == "RGBA":
+        _paste(image, target, x, y)
+    else:
+        image.paste(target.convert(image.mode), (x, y), target)
     return line.width
