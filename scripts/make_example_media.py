@@ -31,6 +31,59 @@ def _message(path: Path) -> None:
     image.save(path, optimize=True)
 
 
+def voices() -> None:
+    """The examples' voiceovers as speech (espeak-ng, needed only here): each scene's untimed
+    captions said where that scene's voice is heard, so Reel's alignment has the words to find.
+    `voiceover.m4a` carries loneliness-layers-and-sound's two scene voiceovers (0–7 s and 8–14 s);
+    `narration.m4a` is psychosis-three-things' film voiceover, its timed captions said at their `at`."""
+    import subprocess
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(MEDIA.parent.parent / "tests"))
+    import speech_factory as sf
+
+    from toolkit.film.pipeline import prepare
+    from toolkit.film.speech import _speech_cue
+    from toolkit.settings import Settings
+
+    for storyboard, name in (("loneliness-layers-and-sound.yaml", "voiceover"),
+                             ("psychosis-three-things.yaml", "narration")):
+        prepared = prepare(MEDIA.parent / storyboard)
+        inp, tl = prepared.inputs, prepared.timeline
+        fps = inp.canvas.fps
+        lines: list[tuple[float, str]] = []  # (earliest start in the file, text)
+        for seg in tl.segments:
+            scene = inp.storyboard.scenes[int(seg.loc[1])] if seg.kind == "scene" else None
+            cue = _speech_cue(inp, scene, seg, tl.audio) if scene is not None else None
+            if cue is None or scene.captions is None or scene.captions.lines is None:
+                continue
+            start = float(cue.source_start + (seg.start - cue.start) / fps * cue.speed)  # the scene's start in the file
+            for k, line in enumerate(scene.captions.lines):
+                at = start + (float(line.at.to_seconds(fps)) if line.at is not None else 0.1 if k == 0 else 0.0)
+                lines.append((at, line.text))
+        with tempfile.TemporaryDirectory() as tmp:
+            lengths = [sf.join(Path(tmp) / "one.wav", [text], gap=0.0, lead=0.0, rate=200).duration
+                       for _, text in lines]
+            # each line after the one before it: 0.4 s later at least, and late enough that the caption
+            # before it, shown from its first word to the next caption, gets its 0.3 s a word to be read
+            starts: list[float] = []
+            for earliest, _ in lines:
+                if starts:
+                    words = len(lines[len(starts) - 1][1].split())
+                    earliest = max(earliest, starts[-1] + max(lengths[len(starts) - 1] + 0.4, 0.3 * words + 0.1))
+                starts.append(earliest)
+            gaps = [b - a - n for a, b, n in zip(starts, starts[1:], lengths, strict=False)] + [1.0]
+            spoken = sf.join(Path(tmp) / "voice.wav", [t for _, t in lines], gap=0.0, gaps=gaps, lead=starts[0],
+                             rate=200)
+            end = starts[-1] + lengths[-1] + 1.0
+            subprocess.run([Settings().ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", str(spoken.path),
+                            "-af", f"atrim=0:{end:.3f}", "-ar", "48000", "-c:a", "aac", "-b:a", "48k", "-ac", "1",
+                            str(MEDIA / f"{name}.m4a")], check=True)
+        print(f"{name}.m4a: {len(lines)} lines said for {storyboard}, {end:.1f}s; "
+              + ", ".join(f"{s:.1f}s" for s in starts))
+
+
 def main() -> None:
     MEDIA.mkdir(parents=True, exist_ok=True)
     # Landscape footage, as trainees usually have: shows off blur-fill.
@@ -42,7 +95,7 @@ def main() -> None:
                   colors=("0x6d597a", "0xb56576"), sound=False)
     synth.still(MEDIA / "sunrise.jpg", width=720, height=960)
     _message(MEDIA / "message.png")
-    synth.speech_tone(MEDIA / "voiceover.m4a", seconds=20)
+    voices()  # the voiceovers: speech of the examples' captions (needs espeak-ng)
     synth.music_bed(MEDIA / "music.m4a", seconds=12)
     total = sum(p.stat().st_size for p in MEDIA.iterdir())
     print(f"wrote {len(list(MEDIA.iterdir()))} files, {total / 1e6:.2f} MB, in {MEDIA}")

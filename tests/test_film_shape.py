@@ -127,7 +127,8 @@ def test_nothing_to_hear_or_read_before_the_end_card_is_a_warning_when_the_film_
     read = write(tmp_path, "title: T\nregion: UK\nvoiceover: vo.wav\nscenes:\n  - background: navy\n"
                            "    duration: 6s\n    captions: [One thing at a time., Then the next thing.]\n"
                            "  - slate: signpost\n")
-    assert not [w for w in prepare(read).warnings if w.severity == "warning"]
+    # (the tone voiceover is no speech: the captions' alignment says so, a warning of its own)
+    assert not [w for w in prepare(read).warnings if w.severity == "warning" and w.code != "caption-not-spoken"]
     # a film with no sound at all is silent by design
     silent = write(tmp_path, "title: T\nregion: UK\nscenes:\n  - background: navy\n    duration: 2s\n"
                              "    captions: Hello.\n  - background: clip.mp4\n    audio: mute\n")

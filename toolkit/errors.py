@@ -125,6 +125,10 @@ class ProbeError(AssetError):
     """A media file could not be probed or decoded."""
 
 
+class AlignError(ReelError):
+    """Caption words could not be aligned to speech: no model for the language, a span too long."""
+
+
 class RenderError(ReelError):
     """ffmpeg failed or was interrupted. Carries the stage, the command and the end of its log."""
 

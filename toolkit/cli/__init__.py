@@ -32,11 +32,12 @@ COMMANDS: dict[str, str] = {
     "grade": "toolkit.cli.grade:grade",
     "templates": "toolkit.cli.templates:templates",
     "assets": "toolkit.cli.assets:assets",
+    "captions": "toolkit.cli.captions:captions",
 }
 
 # `reel --help` lists the commands by who uses them; every command in COMMANDS appears once.
 AUDIENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Trainees (make a film)", ("new", "validate", "render", "still", "sheet", "lint", "helplines")),
+    ("Trainees (make a film)", ("new", "validate", "render", "still", "sheet", "lint", "helplines", "captions")),
     ("Editors (templates, plans, checks)", ("templates", "assets", "plan", "check-flash", "schema")),
     ("Tutors (grade exported clips)", ("grade",)),
 )

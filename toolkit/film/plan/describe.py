@@ -25,6 +25,7 @@ def describe(timeline: Timeline) -> str:
         tr = "" if s.transition_in.kind == "cut" else f" <{s.transition_in.kind} {s.transition_in.frames}f>"
         lines.append(f"  [{s.start:>5}-{s.end:>5}) {s.kind:<8} {s.name}{tr}{_trim(s.source)}")
     lines.extend(_layer_line(layer) for layer in timeline.layers)
+    lines.extend(_caption_lines(timeline))
     for cue in timeline.audio:
         if cue.role in ("voice", "music", "effect"):
             # a music cue also says where in its file it starts (its in-point)
@@ -61,3 +62,22 @@ def _layer_line(layer: Layer) -> str:
                     if m.kind != "cut")
     return (f"  [{layer.start:>5}-{layer.end:>5}) layer    {layer.id}: {kind}{what}, box {b.x},{b.y} {b.w}x{b.h}"
             f"{moves}{', text' if layer.bears_text else ''}")
+
+
+def _caption_lines(timeline: Timeline) -> list[str]:
+    """`  [   20-  113) caption  scenes[0].captions.lines[0]: “I stopped…”, 7 words from frame 20, 24, 37…`:
+    one line per caption (its word-by-word highlights folded in, each word's first frame listed)."""
+    captions: dict[str, list] = {}
+    for o in timeline.overlays:
+        if o.kind == "caption":
+            captions.setdefault(o.id.split("-w")[0], []).append(o)
+    out = []
+    for parts in captions.values():
+        first = parts[0]
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.loc).lstrip(".")
+        block = first.blocks[0] if first.blocks else None
+        text = " ".join("".join(r.text for r in line.runs) for line in getattr(block, "lines", ()))
+        text = text if len(text) <= 40 else text[:39] + "…"
+        words = f", {len(parts)} words from frame " + ", ".join(str(p.start) for p in parts) if len(parts) > 1 else ""
+        out.append(f"  [{first.start:>5}-{parts[-1].end:>5}) caption  {where}: “{text}”{words}")
+    return out

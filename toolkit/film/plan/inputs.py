@@ -80,6 +80,15 @@ class EndCardContent:
     service_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class SpokenCaption:
+    """When each word (whitespace-separated, as written) of one caption is spoken, as (start, end)
+    seconds from the scene's start; None for a word with no time (an emoji). From
+    `toolkit.film.speech`, which aligns the captions to the scene's speech."""
+
+    words: tuple[tuple[Fraction, Fraction] | None, ...]
+
+
 @dataclass(frozen=True)
 class Fonts:
     heading: Path
@@ -105,6 +114,8 @@ class PlanInputs:
     intro: Path | None = None
     outro: Path | None = None
     music: Path | None = None
+    # scene index -> per caption its spoken word times, None when not placed (reading-speed timing)
+    spoken: Mapping[int, tuple[SpokenCaption | None, ...]] = field(default_factory=dict)
 
     def asset(self, rel: Path) -> Path:
         """Absolute path of a storyboard asset."""

@@ -28,6 +28,7 @@ from toolkit.film.plan.layout import (
     word_spans,
     wrap,
 )
+from toolkit.film.plan.spoken import spoken_times, word_frames
 from toolkit.film.plan.timeline import ImageBlock, Overlay, Segment, TextBlock
 from toolkit.film.spec.models import Scene, Slate, VideoBackground
 from toolkit.film.template.models import CaptionLook
@@ -116,7 +117,10 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
         for n, cue in enumerate(inp.caption_files.get(inp.asset(track.file), ()), 1):  # type: ignore[arg-type]
             timed.append((cue.start, cue.end, soft_breaks(cue.text), (*entry.loc, "captions", "file")))
             labels[len(timed) - 1] = cue_label(track.file, n, cue.start)
-    if all(a is None and e is None for a, e, _, _ in timed):
+    aligned = spoken_times(inp, entry, timed, length) if all(a is None and e is None for a, e, _, _ in timed) else None
+    if aligned is not None:  # untimed captions with speech under them: timed by the words (plan/spoken.py)
+        timed = aligned
+    elif all(a is None and e is None for a, e, _, _ in timed):
         weights = [max(1, len(t.split())) for _, _, t, _ in timed]
         total = sum(weights)
         cursor = Fraction(0)
@@ -192,10 +196,13 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
             spans = word_spans(lines)
             weights = [max(1, e - s) + 1 for _, s, e in spans]
             total, acc = sum(weights), 0
+            spoken = word_frames(inp, entry, cloc, len(spans), start, end)  # the voice, when aligned
             for j, span in enumerate(spans):
                 w_start = start + (end - start) * acc // total
                 acc += weights[j]
                 w_end = start + (end - start) * acc // total
+                if spoken is not None:
+                    w_start, w_end = spoken[j], spoken[j + 1]
                 if w_end <= w_start:
                     continue
                 block = place_lines(lines, style, top=top, center_x=center, scale=inp.canvas.scale,
