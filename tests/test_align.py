@@ -246,3 +246,48 @@ def test_the_model_is_inside_the_installed_wheel() -> None:
     model = Path(pocketsphinx.get_model_path())
     assert model.is_relative_to(Path(pocketsphinx.__file__).parent), "the model ships in the package, not fetched"
     assert (model / "en-us" / "en-us").is_dir() and (model / "en-us" / "cmudict-en-us.dict").is_file()
+
+
+def test_kept_footage_sound_is_followed_through_its_trim(tmp_path: Path, sentences: sf.Spoken, face: Path) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    mf.ffmpeg("-i", str(face), "-i", str(sentences.path), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac",
+              "-shortest", str(folder / "talk.mp4"))
+    body = ("scenes:\n  - background: {video: talk.mp4, from: 0.4s}\n    captions:\n"
+            f"      - {FIRST}\n      - {SECOND}\n")
+    prepared = prepare(film(folder, body, vo=None))
+    fps = prepared.timeline.canvas.fps
+    first, second = captions(prepared)
+    # the picture (and its sound) starts 0.4 s into the file: every word 0.4 s earlier in the scene
+    assert abs(float(Fraction(first.start) / fps) - (sentences.onsets[0] - 0.4)) <= TOLERANCE
+    assert abs(float(Fraction(second.start) / fps) - (sentences.onsets[1] - 0.4)) <= TOLERANCE
+
+
+def test_a_scene_voiceover_is_followed_through_its_trim(tmp_path: Path, sentences: sf.Spoken, face: Path) -> None:
+    from_ = sentences.onsets[1] - 0.5  # the second sentence only, starting 0.5 s into the scene
+    body = ("scenes:\n  - background: face.mp4\n    voiceover: {file: vo.wav, from: " + f"{from_:.3f}s" + "}\n"
+            f"    captions:\n      - {SECOND}\n")
+    prepared = _scene_vo(tmp_path / "f", body, sentences.path, face)
+    fps = prepared.timeline.canvas.fps
+    [only] = captions(prepared)
+    assert abs(float(Fraction(only.start) / fps) - 0.5) <= TOLERANCE
+
+
+def _scene_vo(folder: Path, body: str, vo: Path, face: Path):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vo.wav").write_bytes(vo.read_bytes())
+    (folder / "face.mp4").write_bytes(face.read_bytes())
+    (folder / "film.yaml").write_text(HEAD + body, encoding="utf-8")
+    return prepare(folder / "film.yaml")
+
+
+def test_a_j_cut_lead_moves_the_words_earlier_in_the_scene(tmp_path: Path, sentences: sf.Spoken, face: Path) -> None:
+    from_ = sentences.onsets[1] - 0.8  # heard 0.8 s after the voice starts, which is 0.5 s before the picture
+    body = ("scenes:\n  - background: navy\n    duration: 2s\n  - background: face.mp4\n    audio: {lead: 0.5s}\n"
+            "    voiceover: {file: vo.wav, from: " + f"{from_:.3f}s" + "}\n"
+            f"    captions:\n      - {SECOND}\n")
+    prepared = _scene_vo(tmp_path / "f", body, sentences.path, face)
+    fps = prepared.timeline.canvas.fps
+    [only] = captions(prepared)
+    scene = prepared.timeline.segments[1]
+    assert abs(float(Fraction(only.start - scene.start) / fps) - 0.3) <= TOLERANCE
