@@ -291,3 +291,15 @@ def test_a_j_cut_lead_moves_the_words_earlier_in_the_scene(tmp_path: Path, sente
     [only] = captions(prepared)
     scene = prepared.timeline.segments[1]
     assert abs(float(Fraction(only.start - scene.start) / fps) - 0.3) <= TOLERANCE
+
+
+def test_reels_placeholder_voice_is_said_once_per_scene_as_information(tmp_path: Path, face: Path,
+                                                                       cache: Path) -> None:
+    from toolkit.media.synth import speech_tone
+
+    tone = speech_tone(tmp_path / "tone.m4a", seconds=8)
+    prepared = prepare(film(tmp_path / "f", talking_head("block"), vo=tone, face=face))
+    [info] = [w for w in prepared.warnings if w.code == "align-placeholder"]
+    assert (info.severity, info.path, info.line) == ("info", "scenes[0].captions", 7)
+    assert info.message.startswith("`vo.wav` is Reel's placeholder voice")
+    assert not [w for w in prepared.warnings if w.severity == "warning"] and not cache.exists()

@@ -28,6 +28,7 @@ from toolkit.film.plan.planner import PlanResult, plan
 from toolkit.film.plan.timeline import AudioCue, Segment, Timeline
 from toolkit.film.spec.models import Scene
 from toolkit.media.align import Alignment, align, model_for, spoken_words
+from toolkit.media.synth import is_placeholder_voice
 from toolkit.settings import Settings
 
 
@@ -93,6 +94,12 @@ def align_speech(inp: PlanInputs, timeline: Timeline, *, cache_dir: Path | None 
         return spoken, issues, reports
     cache = cache_dir if cache_dir is not None else Settings.cache_root() / "align"
     for index, _scene, seg, texts, cue in jobs:
+        if is_placeholder_voice(cue.path):
+            issues.append(LocIssue(("scenes", index, "captions"), f"`{_name(inp, cue.path)}` is Reel's placeholder "
+                                   "voice: the captions are spread by reading speed until it is replaced by a "
+                                   "recording, then they follow the speech", severity="info",
+                                   code="align-placeholder"))
+            continue
         report = _align_scene(inp, index, seg, texts, cue, cache)
         reports.append(report)
         loc = ("scenes", index, "captions")
@@ -216,7 +223,8 @@ def caption_report(inp: PlanInputs, timeline: Timeline) -> list[dict]:
             why = "the captions have written times (explicit times win)" if scene.captions.lines else \
                 "the captions come from a subtitle file with its own times"
         elif report is None:
-            why = next((i.message for i in issues if i.code == "align-no-model"),
+            why = next((i.message for i in issues if i.code == "align-no-model"
+                        or (i.code == "align-placeholder" and i.loc[:2] == ("scenes", index))),
                        "no speech under this scene (no voiceover, and no footage sound kept)")
         elif report.alignment is None:
             why = report.problem

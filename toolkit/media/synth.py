@@ -47,12 +47,29 @@ def still(path: Path, *, width: int, height: int, colors: tuple[str, str] = ("0x
     return path
 
 
+# The comment tag of a stand-in voiceover: captions are not aligned to it (it says no words), and
+# Reel says so once, as information, instead of warning that no caption was found in it.
+PLACEHOLDER_VOICE = "reel placeholder voice: replace with a recording"
+
+
 def speech_tone(path: Path, *, seconds: float, settings: Settings | None = None) -> Path:
-    """A stand-in voiceover: a low tone with a syllable-like tremolo (replace with a real recording)."""
+    """A stand-in voiceover: a low tone with a syllable-like tremolo (replace with a real recording),
+    tagged as a placeholder (`PLACEHOLDER_VOICE`)."""
     _run(["-f", "lavfi", "-i", f"sine=frequency=196:sample_rate=48000:duration={seconds}",
           "-af", "tremolo=f=4:d=0.7,volume=0.5,afade=t=in:d=0.2", "-c:a", "aac", "-b:a", "48k", "-ac", "1",
-          str(path)], settings)
+          "-metadata", f"comment={PLACEHOLDER_VOICE}", str(path)], settings)
     return path
+
+
+def is_placeholder_voice(path: Path) -> bool:
+    """Whether `path` is a stand-in voiceover made by `speech_tone` (its comment tag says so)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return container.metadata.get("comment") == PLACEHOLDER_VOICE
+    except (av.FFmpegError, OSError, UnicodeDecodeError):
+        return False
 
 
 def music_bed(path: Path, *, seconds: float, settings: Settings | None = None) -> Path:
