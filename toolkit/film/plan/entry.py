@@ -6,9 +6,12 @@ In its own module so those helpers can name it without importing the planner tha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from toolkit.film.plan.timeline import Source, Transition
 from toolkit.film.spec.models import Scene
+
+FilmCue = tuple[Fraction, Fraction, str, tuple[str | int, ...], str]
 
 
 @dataclass
@@ -25,3 +28,6 @@ class Entry:
     slate_kind: str | None = None
     slate_text: str | None = None
     start: int = 0
+    # the parts of the film's own caption track (`captions:` at the top) that fall in this scene:
+    # (start, end) seconds from the segment's start, text, location and label (`plan.film_captions`)
+    film_cues: list[FilmCue] | None = None

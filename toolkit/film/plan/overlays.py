@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.care.reading import SECONDS_PER_WORD, count_words, reading_time
 from toolkit.color import parse_color
+from toolkit.film.plan.caption_window import caption_window
 from toolkit.film.plan.card_layout import card_parts, lay_out_card
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.layout import (
@@ -64,11 +65,10 @@ def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
     """All overlays of the film, in drawing order."""
     out: list[Overlay] = []
     for i, (entry, seg) in enumerate(zip(entries, segments, strict=True)):
-        if entry.kind == "scene" and entry.scene is not None and entry.scene.captions is not None:
-            # During a transition two scenes share the screen; their captions must not.
-            lo = seg.start + seg.transition_in.frames
-            hi = seg.end - (segments[i + 1].transition_in.frames if i + 1 < len(segments) else 0)
-            out.extend(_clip(_captions(inp, entry, seg, issues), lo, hi))
+        if entry.kind == "scene" and entry.scene is not None and (entry.scene.captions is not None
+                                                                  or entry.film_cues):
+            lo, hi = caption_window(entries, segments, i)
+            out.extend(_clip(_captions(inp, entry, seg, issues, (lo - seg.start, hi - seg.start)), lo, hi))
         elif entry.kind == "slate":
             out.extend(_slate(inp, entry, seg, issues))
         elif entry.kind == "end_card":
@@ -90,19 +90,26 @@ def _clip(overlays: list[Overlay], lo: int, hi: int) -> list[Overlay]:
     return out
 
 
-def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
-                   issues: list[LocIssue]) -> list[tuple[int, int, str, tuple, str]]:
+def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue],
+                   window: tuple[int, int]) -> list[tuple[int, int, str, tuple, str]]:
     """(start, end) frames relative to the segment, text, loc and label (which cue of a subtitle
-    file, else ""), for each caption of a scene."""
+    file, else ""), for each caption of a scene. `window` is where its captions can be seen
+    (frames relative to the segment, `caption_window`): untimed captions share it, a first
+    caption without `at` starts there, and the reading-time check counts only the time inside it."""
     scene = entry.scene
-    assert scene is not None and scene.captions is not None
+    assert scene is not None
     fps = inp.canvas.fps
     length = Fraction(seg.length) / fps
+    seen_from, seen_to = Fraction(window[0]) / fps, Fraction(window[1]) / fps
     track = scene.captions
     loc = (*entry.loc, "captions", "lines")  # "lines" is skipped when YAML lists captions directly
     timed: list[tuple[Fraction | None, Fraction | None, str, tuple]] = []
     labels: dict[int, str] = {}  # a subtitle file's cues share one location: messages name the cue
-    if track.lines is not None:
+    if entry.film_cues:  # the film's own caption track, cut at this scene (plan/film_captions.py)
+        for at, end, text, cloc, label in entry.film_cues:
+            labels[len(timed)] = label
+            timed.append((at, end, text, cloc))
+    elif track is not None and track.lines is not None:
         for k, c in enumerate(track.lines):
             at = c.at.to_seconds(fps) if c.at is not None else None
             end = c.until.to_seconds(fps) if c.until is not None else None
@@ -113,7 +120,7 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
                     timed.append((None, -c.for_.to_seconds(fps), c.text, (*loc, k)))  # for: relative
                     continue
             timed.append((at, end, c.text, (*loc, k)))
-    else:
+    elif track is not None:
         for n, cue in enumerate(inp.caption_files.get(inp.asset(track.file), ()), 1):  # type: ignore[arg-type]
             timed.append((cue.start, cue.end, soft_breaks(cue.text), (*entry.loc, "captions", "file")))
             labels[len(timed) - 1] = cue_label(track.file, n, cue.start)
@@ -123,10 +130,10 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
     elif all(a is None and e is None for a, e, _, _ in timed):
         weights = [max(1, len(t.split())) for _, _, t, _ in timed]
         total = sum(weights)
-        cursor = Fraction(0)
+        cursor = seen_from
         spread = []
         for (_, _, text, cloc), w in zip(timed, weights, strict=True):
-            nxt = cursor + length * w / total
+            nxt = cursor + (seen_to - seen_from) * w / total
             spread.append((cursor, nxt, text, cloc))
             cursor = nxt
         timed = spread  # type: ignore[assignment]
@@ -138,7 +145,7 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
         def problem(message: str, severity: str = "error", code: str = "", cloc=cloc, label=label) -> LocIssue:
             return LocIssue(cloc, label + message, severity=severity, code=code)  # type: ignore[arg-type]
 
-        start = at if at is not None else prev_end
+        start = at if at is not None else prev_end if k else max(prev_end, seen_from)
         if end is not None and end < 0:  # `for` without `at`
             end = start - end
         if end is None:
@@ -155,8 +162,11 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment,
                                   "long; shorten it or lengthen the scene"))
             end = length
         words = count_words(text)
-        if end - start < reading_time(text):
-            issues.append(problem(f"shows for {float(end - start):.2f}s; {words} words need at least "
+        seen = max(Fraction(0), min(end, seen_to) - max(start, seen_from))  # transitions included, as drawn
+        if seen < reading_time(text) and not entry.film_cues:  # the film's track: checked whole (film_captions)
+            hidden = (f" of its {float(end - start):.2f}s (the rest falls in a transition into a slate, the end card "
+                      "or another scene's caption)" if seen < end - start else "")
+            issues.append(problem(f"shows for {float(seen):.2f}s{hidden}; {words} words need at least "
                                   f"{float(reading_time(text)):.1f}s to read ({float(SECONDS_PER_WORD)} s per word)",
                                   severity="warning", code="reading-speed"))
         result.append((round(start * fps), round(end * fps), text, cloc, label))
@@ -172,21 +182,24 @@ def _caption_style(inp: PlanInputs, look: CaptionLook) -> Style:
                  line_spacing=look.line_spacing)
 
 
-def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue]) -> list[Overlay]:
+def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue],
+              window: tuple[int, int]) -> list[Overlay]:
     scene = entry.scene
-    assert scene is not None and scene.captions is not None
+    track = scene.captions if scene is not None and scene.captions is not None else inp.storyboard.captions
+    assert scene is not None and track is not None  # the scene's captions, or the film's falling in it
+    where = (*entry.loc, "captions") if scene.captions is not None else ("captions",)
     look = scene_captions(inp.template.captions, scene.style)
     style = _caption_style(inp, look)
-    kind = scene.captions.style or inp.storyboard.caption_style or look.style
-    anchor = scene.captions.position or look.position
+    kind = track.style or inp.storyboard.caption_style or look.style
+    anchor = track.position or look.position
     pad_x = int(round(style.pad_x * style.size))
     max_width = REFERENCE_SAFE.w - 2 * pad_x
-    _check_contrast(inp, style, None if style.backing else _scene_colour(scene), (*entry.loc, "captions"), issues)
+    _check_contrast(inp, style, None if style.backing else _scene_colour(scene), where, issues)
     if kind == "word-by-word":  # the highlighted word is text too (WCAG 1.4.3)
         _check_contrast(inp, replace(style, color=look.highlight[:7]), None if style.backing else _scene_colour(scene),
-                        (*entry.loc, "captions"), issues)
+                        where, issues)
     out: list[Overlay] = []
-    for k, (start, end, text, cloc, label) in enumerate(_caption_times(inp, entry, seg, issues)):
+    for k, (start, end, text, cloc, label) in enumerate(_caption_times(inp, entry, seg, issues, window)):
         lines = _fit(text, cloc, label, look, style, max_width, inp.measurer, issues)
         if lines is None:
             continue

@@ -17,7 +17,7 @@ from fractions import Fraction
 from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
 from toolkit.film.plan import audio as audio_plan
-from toolkit.film.plan import footage, overlays, shape, text_map
+from toolkit.film.plan import film_captions, footage, overlays, shape, text_map
 from toolkit.film.plan import layers as layer_plan
 from toolkit.film.plan import music as music_plan
 from toolkit.film.plan.entry import Entry
@@ -82,6 +82,7 @@ def plan(inp: PlanInputs) -> PlanResult:
                 transition_in=entries[i - 1].transition_out if i else Transition("cut", 0), loc=e.loc)
         for i, e in enumerate(entries)
     )
+    film_captions.split(inp, entries, segments, issues)  # the film's own caption track, cut at the scenes
     ovs = overlays.build(inp, entries, segments, issues)
     cues = audio_plan.build(inp, entries, segments, issues)
     lays, layer_cues = layer_plan.build(inp, entries, segments, issues)

@@ -22,6 +22,7 @@ from pydantic import (
 from toolkit.care.warnings import normalize_topic
 from toolkit.color import Color
 from toolkit.film.spec.base import (
+    _CAPTION_REF,
     _STR,
     IMAGE_SUFFIXES,
     PLATFORMS,
@@ -44,6 +45,7 @@ from toolkit.film.spec.scenes import (
     Caption,
     CaptionTrack,
     ColorBackground,
+    FilmCaptions,
     GradientBackground,
     ImageBackground,
     Scene,
@@ -53,15 +55,16 @@ from toolkit.film.spec.scenes import (
     Sound,
     Transition,
     VideoBackground,
+    caption_shorthand,
 )
 from toolkit.film.spec.units import PositiveTime, Time
 from toolkit.film.template.style import FilmStyle
 
 __all__ = [
     "IMAGE_SUFFIXES", "PLATFORMS", "REGIONS", "SUBTITLE_SUFFIXES", "TOPICS", "VIDEO_SUFFIXES", "AnyScene",
-    "Background", "Caption", "CaptionTrack", "ColorBackground", "CustomService", "EndCard", "GradientBackground",
-    "ImageBackground", "Music", "ReviewedException", "Scene", "SceneAudio", "SceneVoiceover", "Slate", "Sound",
-    "Storyboard", "Transition", "VideoBackground", "Voiceover",
+    "Background", "Caption", "CaptionTrack", "ColorBackground", "CustomService", "EndCard", "FilmCaptions",
+    "GradientBackground", "ImageBackground", "Music", "ReviewedException", "Scene", "SceneAudio", "SceneVoiceover",
+    "Slate", "Sound", "Storyboard", "Transition", "VideoBackground", "Voiceover",
 ]
 
 
@@ -209,7 +212,9 @@ def _topic_name(value: Any) -> Any:
 class Storyboard(SpecModel):
     """A whole film: what it is about, where it will be shown, and its scenes in order."""
 
-    model_config = ConfigDict(json_schema_extra=shorthands(voiceover=_STR, music=_STR, layers=LAYERS_SCHEMA))
+    model_config = ConfigDict(json_schema_extra=shorthands(
+        voiceover=_STR, music=_STR, layers=LAYERS_SCHEMA,
+        captions={"anyOf": [_STR, {"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}]}))
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
     template: str = Field(default="default", description="A folder name in templates/.")
@@ -224,6 +229,9 @@ class Storyboard(SpecModel):
         default=None, description="A music bed (a file, or one cue), or a list of cues across the film.")
     sounds: list[Sound] = Field(default_factory=list, description="Sound effects at times in the film.")
     caption_style: CaptionStyle | None = Field(default=None, description="Default style for every scene.")
+    captions: FilmCaptions | None = Field(default=None, description="One caption track for the whole film, timed "
+                                          "from its start (a list, or an .srt/.vtt file); split at scene "
+                                          "boundaries. A scene with its own captions cannot have the film's too.")
     end_card: EndCard = Field(default_factory=EndCard)
     fields: dict[str, str] = Field(default_factory=dict, description="Values for the template's {{ merge fields }}.")
     style: FilmStyle | None = Field(default=None, description="Overrides of the template's look for this "
@@ -235,6 +243,7 @@ class Storyboard(SpecModel):
                                     "and under all text; they end before the end card.")
 
     _vo = field_validator("voiceover", "music", mode="before")(lambda cls, v: _file_shorthand(v))
+    _cap = field_validator("captions", mode="before")(lambda cls, v: caption_shorthand(v))
     _ly = field_validator("layers", mode="before")(lambda cls, v: layers_shorthand(v))
 
     @property

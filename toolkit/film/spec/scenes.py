@@ -257,6 +257,20 @@ class CaptionTrack(SpecModel):
         return self
 
 
+class FilmCaption(Caption):
+    """One caption of the film's own track: its text and when it shows, from the start of the film."""
+
+
+class FilmCaptions(CaptionTrack):
+    """One caption track for the whole film (the storyboard's top-level `captions:`): times from the
+    film's start; Reel splits each caption at the scene boundaries it crosses."""
+
+    lines: list[Annotated[FilmCaption, Field(json_schema_extra={"description": "text, or {text, at, until|for}"})]] \
+        | None = Field(default=None, description="Captions with `at` (and `until` or `for`) from the film's start; "
+                       "`at` defaults to when the previous one ends.")
+    file: Path | None = Field(default=None, description=".srt or .vtt file timed to the whole film.")
+
+
 def caption_shorthand(value: Any) -> Any:
     """A bare string is one caption for the whole scene; a list is a list of lines."""
     if isinstance(value, str):

@@ -62,6 +62,14 @@ def screen_texts(loaded: LoadedStoryboard) -> Iterator[ScreenText]:
             for k, cue in enumerate(cues):
                 yield ScreenText(("scenes", i, "captions", "file"), cue.text, "caption",
                                  f"caption {k + 1} in {track.file}", scene=i)
+    film = sb.captions  # one track for the whole film, split over the scenes when planned
+    if film is not None and film.lines is not None:
+        for k, cap in enumerate(film.lines):
+            yield ScreenText(("captions", "lines", k, "text"), cap.text, "caption")
+    elif film is not None and film.file is not None:
+        cues = loaded.caption_files.get((loaded.base_dir / film.file).resolve(), ())
+        for k, cue in enumerate(cues):
+            yield ScreenText(("captions", "file"), cue.text, "caption", f"caption {k + 1} in {film.file}")
     card = sb.end_card
     if card.heading:
         yield ScreenText(("end_card", "heading"), card.heading, "end card heading")

@@ -138,6 +138,8 @@ def check_storyboard(path: Path, *, allow_outside: bool = False) -> CheckedStory
             checker.audio(music.file, (*where, "file"))
         for n, effect in enumerate(storyboard.sounds):
             checker.sound(effect, ("sounds", n))
+        if storyboard.captions is not None and storyboard.captions.file is not None:  # timed to the whole film
+            checker._subtitles(storyboard.captions.file, ("captions", "file"))
     if storyboard is not None:
         check_layers(checker, storyboard.layers, ())
     sound: set[int] = set()

@@ -263,7 +263,13 @@ def _fill_storyboard(loaded: LoadedStoryboard, filler: _Filler) -> Storyboard:
                      for k, c in enumerate(track.lines)]
             scene = scene.model_copy(update={"captions": track.model_copy(update={"lines": lines})})
         scenes.append(scene)
-    return sb.model_copy(update={"title": filler(sb.title, at("title")), "end_card": new_card, "scenes": scenes})
+    film = sb.captions  # the film's own caption track
+    if film is not None and film.lines is not None:
+        film = film.model_copy(update={"lines": [
+            c.model_copy(update={"text": filler(c.text, at("captions", "lines", k, "text"))})
+            for k, c in enumerate(film.lines)]})
+    return sb.model_copy(update={"title": filler(sb.title, at("title")), "end_card": new_card, "scenes": scenes,
+                                 "captions": film})
 
 
 # ------------------------------------------------------------------ gradients and fonts
