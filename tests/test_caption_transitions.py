@@ -108,3 +108,29 @@ def test_a_first_caption_without_a_time_starts_when_it_can_be_seen(tmp_path):
 @pytest.mark.parametrize("storyboard", EXAMPLES, ids=lambda p: p.stem)
 def test_no_example_shows_two_texts_at_once(storyboard):
     assert_one_text_at_a_time(prepare(storyboard).timeline)
+
+
+@pytest.mark.render
+def test_the_caption_is_drawn_in_the_frames_of_the_transition(tmp_path):
+    """What is on screen: a frame in the middle of the fade out of a captioned scene shows its
+    caption's box (the picture there is a flat blend of the two colours)."""
+    from PIL import Image
+
+    from toolkit.film.pipeline import DRAFT_WIDTH
+    from toolkit.film.render import render_frames
+
+    prepared = prepare(film(tmp_path, scene(SIX, colour="'#ffffff'"), scene(None, colour="'#ffffff'")),
+                       width=DRAFT_WIDTH)
+    timeline = prepared.timeline
+    [caption] = [o for o in timeline.overlays if o.kind == "caption"]
+    fade = timeline.segments[1]
+    inside = fade.start + 20  # two thirds through the 30-frame fade, after the old clip would have ended
+    assert caption.start <= inside < caption.end == timeline.segments[0].end  # to the end of the fade
+    box = caption.blocks[0].lines[0].box  # the first line's backing box; its left padding has no glyph
+    [png] = render_frames(prepared, [inside], tmp_path)
+    with Image.open(png) as image:
+        rgb = image.convert("RGB")
+        inside_box = rgb.getpixel((box.x + 3, box.y + box.h // 2))
+        beside = rgb.getpixel((4, box.y + box.h // 2))
+    assert sum(beside) > 3 * 240  # white picture
+    assert sum(inside_box) < 3 * 120  # the caption's dark box over it

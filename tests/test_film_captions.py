@@ -122,3 +122,19 @@ def test_a_missing_subtitle_file_for_the_film_is_located(tmp_path):
 def test_merge_fields_fill_the_films_captions(tmp_path):
     path = film(tmp_path, "captions:\n  - {text: \"Hello {{ name }}\", at: 0s, until: 2s}\n" + TWO)
     assert film_cues(prepare(path, fields={"name": "Sam"}).timeline)[0].text == "Hello Sam"
+
+
+@pytest.mark.render
+def test_a_film_with_its_own_track_renders_and_its_caption_file_shows_the_parts(tmp_path, runner):
+    import pysubs2
+
+    from toolkit.cli import cli
+
+    (tmp_path / "film.srt").write_text(SRT, encoding="utf-8")
+    path = film(tmp_path, "captions: film.srt\n" + TWO)
+    result = runner.invoke(cli, ["render", str(path), "--draft", "-q"])
+    assert result.exit_code == 0, result.output
+    cues = [(e.start, e.end, e.plaintext.replace("\n", " ")) for e in pysubs2.load(str(tmp_path / "film.draft.srt"))]
+    assert cues[:4] == [(0, 2000, "First words of the film."), (2000, 3000, "This one crosses the cut."),
+                        (3000, 5000, "This one crosses the cut."), (5000, 7000, "And the last one.")]
+    assert "116" in cues[4][2] and cues[4][:2] == (7000, 15000)  # the helpline end card, to the film's end
