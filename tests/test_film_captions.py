@@ -138,3 +138,13 @@ def test_a_film_with_its_own_track_renders_and_its_caption_file_shows_the_parts(
     assert cues[:4] == [(0, 2000, "First words of the film."), (2000, 3000, "This one crosses the cut."),
                         (3000, 5000, "This one crosses the cut."), (5000, 7000, "And the last one.")]
     assert "116" in cues[4][2] and cues[4][:2] == (7000, 15000)  # the helpline end card, to the film's end
+
+
+def test_the_films_captions_are_fitted_even_when_a_scene_stops_the_plan(tmp_path):
+    long = ("Every morning I wrote three small things I could do that day, and every evening I ticked off the ones "
+            "I managed, even when it was only one of them, and slowly the list got longer again.")
+    path = film(tmp_path, f"captions:\n  - {{text: \"{long}\", at: 0s, until: 6s}}\n"
+                          "scenes:\n  - background: navy\n    duraton: 3s\n  - background: teal\n    duration: 4s\n")
+    found = [(e.line, e.path, e.message.split(";")[0].split(":")[0]) for e in errors(path)]
+    assert found == [(4, "captions[0]", "needs 9 lines at this size"),
+                     (7, "scenes[0].duraton", "unknown key `duraton`")]

@@ -43,6 +43,13 @@ class Cue:
         return f"{ms // 3_600_000}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
 
+def cue_label(file: object, number: int, start: Fraction) -> str:
+    """How a message names one cue of a subtitle file: "`subs.srt` caption 3 (at 0:00:04.500): "."""
+    ms = round(start * 1000)
+    clock = f"{ms // 3_600_000}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+    return f"`{file}` caption {number} (at {clock}): "
+
+
 class SubtitleError(ReelError):
     """A subtitle file that cannot be read. `reason` says why without the file's name, so a
     caller can place it (a storyboard key, a command-line argument); `empty` marks a file with

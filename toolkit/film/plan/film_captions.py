@@ -27,9 +27,9 @@ from toolkit.film.plan.caption_window import caption_window
 from toolkit.film.plan.entry import Entry
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.layout import soft_breaks
-from toolkit.film.plan.overlays import cue_label
 from toolkit.film.plan.timeline import Segment
 from toolkit.film.spec.scenes import FilmCaptions
+from toolkit.subtitles import cue_label
 
 _Cue = tuple[int, int, str, tuple[str | int, ...], str]  # frames [start, end), text, loc, label
 

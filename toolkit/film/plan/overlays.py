@@ -31,10 +31,11 @@ from toolkit.film.plan.layout import (
 )
 from toolkit.film.plan.spoken import spoken_times, word_frames
 from toolkit.film.plan.timeline import ImageBlock, Overlay, Segment, TextBlock
-from toolkit.film.spec.models import Scene, Slate, VideoBackground
+from toolkit.film.spec.models import CaptionTrack, Scene, Slate, VideoBackground
 from toolkit.film.template.models import CaptionLook
 from toolkit.film.template.style import scene_captions
 from toolkit.geometry import REFERENCE_SAFE, Box
+from toolkit.subtitles import cue_label
 
 if TYPE_CHECKING:
     from toolkit.film.plan.entry import Entry
@@ -244,16 +245,10 @@ def _fit(text: str, loc: tuple, label: str, look: CaptionLook, style: Style, max
     return lines
 
 
-def cue_label(file: object, number: int, start: Fraction) -> str:
-    """How a message names one cue of a subtitle file: "`subs.srt` caption 3 (at 0:00:04.500): "."""
-    ms = round(start * 1000)
-    clock = f"{ms // 3_600_000}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
-    return f"`{file}` caption {number} (at {clock}): "
-
-
 def text_fit(inp: PlanInputs, scenes: Iterable[int]) -> list[LocIssue]:
-    """Whether the captions and slate texts of the given scenes fit inside the safe box, each scene
-    on its own: for a storyboard that cannot be planned whole, layout needs no other scene."""
+    """Whether the captions and slate texts of the given scenes, and the film's own caption track
+    (at the template's caption look), fit inside the safe box, each on its own: for a storyboard
+    that cannot be planned whole, layout needs no other scene."""
     issues: list[LocIssue] = []
     for i in scenes:
         scene = inp.storyboard.scenes[i]
@@ -261,21 +256,24 @@ def text_fit(inp: PlanInputs, scenes: Iterable[int]) -> list[LocIssue]:
             if scene.text:
                 _stack(inp, _slate_parts(inp, scene.slate, scene.text), ("scenes", i, "text"), issues,
                        f"{scene.slate} slate")
-            continue
-        track = scene.captions
-        if track is None:
-            continue
-        look = scene_captions(inp.template.captions, scene.style)
-        style = _caption_style(inp, look)
-        max_width = REFERENCE_SAFE.w - 2 * int(round(style.pad_x * style.size))
-        if track.lines is not None:
-            for k, c in enumerate(track.lines):
-                _fit(c.text, ("scenes", i, "captions", "lines", k), "", look, style, max_width, inp.measurer, issues)
-        elif track.file is not None:
-            for n, cue in enumerate(inp.caption_files.get(inp.asset(track.file), ()), 1):
-                _fit(soft_breaks(cue.text), ("scenes", i, "captions", "file"), cue_label(track.file, n, cue.start),
-                     look, style, max_width, inp.measurer, issues)
+        elif scene.captions is not None:
+            _fit_track(inp, scene.captions, scene, ("scenes", i, "captions"), issues)
+    if inp.storyboard.captions is not None:
+        _fit_track(inp, inp.storyboard.captions, None, ("captions",), issues)
     return issues
+
+
+def _fit_track(inp: PlanInputs, track: CaptionTrack, scene: Scene | None, where: tuple, issues: list[LocIssue]) -> None:
+    look = scene_captions(inp.template.captions, scene.style if scene is not None else None)
+    style = _caption_style(inp, look)
+    max_width = REFERENCE_SAFE.w - 2 * int(round(style.pad_x * style.size))
+    if track.lines is not None:
+        for k, c in enumerate(track.lines):
+            _fit(c.text, (*where, "lines", k), "", look, style, max_width, inp.measurer, issues)
+    elif track.file is not None:
+        for n, cue in enumerate(inp.caption_files.get(inp.asset(track.file), ()), 1):
+            _fit(soft_breaks(cue.text), (*where, "file"), cue_label(track.file, n, cue.start), look, style, max_width,
+                 inp.measurer, issues)
 
 
 def _scene_colour(scene: Scene) -> str | None:
