@@ -20,11 +20,10 @@ Details that matter:
   the text is centred vertically on that box using the block font's ascent and descent. The
   boxes of one block are drawn as one shape (anti-aliased corners of `radius`), so where they
   touch or overlap the backing is not darker.
-* A line that needs bidi ordering, complex shaping or a colour emoji font is laid out by
-  `compile.textline` (python-bidi, HarfBuzz and FreeType from their wheels: the same pixels with
-  or without the system libfribidi); the planner measured it the same way. Its colours come from
-  the runs by character, so a highlighted word in a right-to-left line is the right word. Other
-  lines are drawn by Pillow run by run, as planned.
+* Every line is laid out by `compile.textline` (python-bidi, HarfBuzz and FreeType from their
+  wheels: the same pixels with or without the system libfribidi, in any script), from its first
+  run's pen; the planner measured it the same way. Its colours come from the runs by character,
+  so a highlighted word in a right-to-left line is the right word.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ from toolkit.errors import AssetError, Issue, RenderError
 from toolkit.film.compile import bidi
 from toolkit.film.compile.fonts import FontBook, default_fallbacks, font_label
 from toolkit.film.compile.layer_art import LayerArt, draw_layer_art
-from toolkit.film.compile.textline import draw_shaped, needs_own_layout, shape_line
+from toolkit.film.compile.textline import draw_shaped, shape_line
 from toolkit.film.plan.timeline import ImageBlock, Overlay, TextBlock, Timeline
 from toolkit.geometry import Box
 
@@ -235,45 +234,25 @@ def _draw_text(image: Image.Image, block: TextBlock, book: FontBook, fallback: d
     overflow = 0
     if block.backing is not None:
         _draw_backing(image, block)
-    draw = ImageDraw.Draw(image)
-    primary = book.face(block.font, block.size)
-    ascent, descent = primary.getmetrics()
+    ascent, descent = book.face(block.font, block.size).getmetrics()
     # the paragraph's direction comes from the whole block, so every wrapped line runs the same way
     rtl = bidi.paragraph_rtl(" ".join(line.text for line in block.lines))
     for line in block.lines:
-        baseline = line.box.y + (line.box.h + ascent - descent) / 2
-        if line.runs and needs_own_layout(book, line.text, block.font):
-            overflow = max(overflow, _draw_own_layout(image, line, block, book, baseline, rtl, fallback, missing))
+        if not line.runs:
             continue
-        for run in line.runs:
-            pen = float(run.x)
-            color = _rgba(run.color)
-            for piece in book.pieces(run.text, block.font):
-                if piece.font is None:
-                    missing += [c for c in piece.text if not c.isspace()]
-                    continue
-                if piece.font != block.font:
-                    fallback.setdefault(font_label(piece.font), []).extend(c for c in piece.text if not c.isspace())
-                face = book.face(piece.font, block.size, block.font)
-                draw.text((pen, baseline), piece.text, font=face, fill=color, anchor="ls")
-                pen += face.getlength(piece.text)
-            overflow = max(overflow, round(pen) - line.box.right)
+        baseline = line.box.y + (line.box.h + ascent - descent) / 2
+        text = line.text
+        shaped = shape_line(book, text, block.font, block.size, rtl=rtl)
+        missing += list(shaped.missing)
+        for piece in book.pieces(text, block.font):
+            if piece.font is not None and piece.font != block.font:
+                fallback.setdefault(font_label(piece.font), []).extend(c for c in piece.text if not c.isspace())
+        # one colour per character, from its run: a highlighted word is coloured wherever the line puts it
+        colors = [_rgba(run.color) for run in line.runs for _ in run.text]
+        x = float(line.runs[0].x)
+        draw_shaped(image, shaped, book, block.font, block.size, (x, baseline), colors)
+        overflow = max(overflow, round(x + shaped.width) - line.box.right)
     return overflow
-
-
-def _draw_own_layout(image: Image.Image, line, block: TextBlock, book: FontBook, baseline: float, rtl: bool,
-                     fallback: dict[str, list[str]], missing: list[str]) -> int:
-    """Draw one line with `compile.textline` from its first run's pen; returns its overflow in pixels."""
-    text = line.text
-    colors = [_rgba(run.color) for run in line.runs for _ in run.text]
-    shaped = shape_line(book, text, block.font, block.size, rtl=rtl)
-    missing += list(shaped.missing)
-    for piece in book.pieces(text, block.font):
-        if piece.font is not None and piece.font != block.font:
-            fallback.setdefault(font_label(piece.font), []).extend(c for c in piece.text if not c.isspace())
-    x = float(line.runs[0].x)
-    draw_shaped(image, shaped, book, block.font, block.size, (x, baseline), colors)
-    return round(x + shaped.width) - line.box.right
 
 
 def _draw_backing(image: Image.Image, block: TextBlock) -> None:

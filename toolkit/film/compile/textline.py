@@ -1,22 +1,25 @@
-"""Lines Reel lays out itself: right-to-left, complex scripts and colour emoji.
+"""Text lines laid out by Reel: any script, in visual order, with colour emoji.
 
 Pillow's own layout orders and shapes text only through raqm, which loads the system
-libfribidi at run time, and it shapes one font run at a time, so a line mixing Arabic words with
-a number drawn from another font came out in logical order. A line that needs more than
-Pillow's basic layout (`needs_own_layout`) is laid out here with libraries that are inside their
-wheels, so the result is the same on every machine:
+libfribidi at run time (without it Pillow draws Arabic unjoined and reversed, Devanagari
+unshaped, and Latin without its kerning, 1.7 % wider: different line breaks on another machine),
+and it lays out one font run at a time, so a line mixing Arabic words with a number drawn from
+another font came out in logical order. So every line is laid out here with libraries that are
+inside their wheels, and a film draws the same on every machine:
 
 1. each character gets its font (`FontBook.pieces`: the block's font, else the fallback chain);
 2. python-bidi gives each character its embedding level (`compile.bidi`), with the block's
    paragraph direction;
 3. the line is cut into items of one level and one font, each shaped by HarfBuzz (uharfbuzz) in
-   its own direction with the whole line as context (Arabic joining, Indic conjuncts and reordered
-   vowel signs, marks on their base, emoji ZWJ sequences, skin tones and flags as one glyph);
+   its own direction with the whole line as context (kerning and ligatures, Arabic joining, Indic
+   conjuncts and reordered vowel signs, marks on their base, emoji ZWJ sequences, skin tones and
+   flags as one glyph);
 4. the items are placed in visual order (UAX #9 rule L2) and every glyph is drawn by FreeType
    (freetype-py) at HarfBuzz's position, colour fonts (COLR) in their own colours.
 
-Widths measured here (`shape_line(...).width`) are what the planner wraps with, so the drawn line
-matches the planned one. Other text keeps Pillow's drawing (unchanged pixels for existing films).
+Widths measured here (`text_width`) are what the planner wraps with, so the drawn line matches
+the planned one; they equal Pillow's raqm widths (same HarfBuzz advances), so line breaks are
+the ones films had on a machine with libfribidi.
 """
 
 from __future__ import annotations
@@ -31,9 +34,8 @@ from PIL import Image, ImageChops, ImageColor, ImageDraw
 
 from toolkit.film.compile import bidi
 from toolkit.film.compile.fonts import FontBook, default_fallbacks
-from toolkit.film.compile.shaping import needs_layout
 
-__all__ = ["Glyph", "ShapedLine", "draw_line", "draw_shaped", "needs_own_layout", "shape_line", "text_width"]
+__all__ = ["Glyph", "ShapedLine", "draw_line", "draw_shaped", "shape_line", "text_width"]
 
 _LOAD = freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_NO_BITMAP
 _LOAD_COLOR = freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_COLOR
@@ -60,23 +62,12 @@ class ShapedLine:
     missing: tuple[str, ...]
 
 
-def needs_own_layout(book: FontBook, text: str, primary: Path) -> bool:
-    """True when `text` must be laid out here: bidi or shaping needed, or a colour font draws part of it."""
-    if needs_layout(text) is not None:
-        return True
-    return any(p.font is not None and book.is_colour(p.font) for p in book.pieces(text, primary))
-
-
 def text_width(book: FontBook, text: str, font: Path, size: int) -> float:
     """Advance width of `text` as the rasteriser will draw it (fallbacks included), in pixels.
 
-    The planner measures with this (`pipeline.FontMeasurer`), so line breaks match what is drawn:
-    a line Reel lays out itself is measured from its shaping, any other from Pillow's advances.
+    The planner measures with this (`pipeline.FontMeasurer`), so line breaks match what is drawn.
     """
-    if needs_own_layout(book, text, font):
-        return shape_line(book, text, font, size).width
-    return sum(book.face(p.font, size, font).getlength(p.text) for p in book.pieces(text, font)
-               if p.font is not None)
+    return shape_line(book, text, font, size).width
 
 
 def shape_line(book: FontBook, text: str, primary: Path, size: int, *, rtl: bool | None = None) -> ShapedLine:
@@ -139,40 +130,56 @@ def draw_shaped(image: Image.Image, line: ShapedLine, book: FontBook, primary: P
     takes the colour of its cluster's first character. Colour-font glyphs keep their own colours,
     with the text colour's opacity.
     """
-    masks: dict[tuple[int, int, int, int], Image.Image] = {}
+    inked: dict[tuple[int, int, int, int], list[tuple[Image.Image, int, int]]] = {}
     pictures: list[tuple[Image.Image, int, int]] = []
     for glyph in line.glyphs:
-        face = _ft_face(book, glyph.font, primary, size)
-        colour = book.is_colour(glyph.font)
-        face.load_glyph(glyph.gid, _LOAD_COLOR if colour else _LOAD)
-        face.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
-        bitmap = face.glyph.bitmap
-        if bitmap.width == 0 or bitmap.rows == 0:
+        rendered = _glyph_image(book, glyph, primary, size)
+        if rendered is None:
             continue
-        x = round(origin[0] + glyph.x) + face.glyph.bitmap_left
-        y = round(origin[1] - glyph.y) - face.glyph.bitmap_top
+        picture, left, top = rendered
+        x, y = round(origin[0] + glyph.x) + left, round(origin[1] - glyph.y) - top
         fill = colors[min(glyph.cluster, len(colors) - 1)]
-        if bitmap.pixel_mode == freetype.FT_PIXEL_MODE_BGRA:
-            picture = Image.frombuffer("RGBA", (bitmap.width, bitmap.rows), bytes(bitmap.buffer), "raw",
-                                       "BGRA", bitmap.pitch, 1)
-            picture = _unpremultiply(picture)
+        if picture.mode == "RGBA":  # a colour glyph: its own colours, at the text's opacity
             if fill[3] < 255:
+                picture = picture.copy()
                 picture.putalpha(picture.getchannel("A").point(lambda v, a=fill[3]: v * a // 255))
             pictures.append((picture, x, y))
-            continue
-        glyph_mask = Image.frombuffer("L", (bitmap.width, bitmap.rows), bytes(bitmap.buffer), "raw", "L",
-                                      bitmap.pitch, 1)
-        mask = masks.setdefault(fill, Image.new("L", image.size, 0))
-        region = (x, y, x + bitmap.width, y + bitmap.rows)
-        # overlapping glyphs (marks on their base, joined letters) take the darker coverage, not the sum
-        mask.paste(ImageChops.lighter(mask.crop(region), glyph_mask), region)
+        else:
+            inked.setdefault(fill, []).append((picture, x, y))
     draw = ImageDraw.Draw(image)
-    for fill, mask in masks.items():
-        box = mask.getbbox()
-        if box is not None:  # draw only where there is ink: the mask is the whole canvas
-            draw.bitmap(box[:2], mask.crop(box), fill=fill)
+    for fill, glyphs in inked.items():
+        # one mask per colour over just the glyphs; where glyphs overlap (marks on their base,
+        # joined letters) the coverage is the larger one, not the sum
+        x0, y0 = min(x for _, x, _ in glyphs), min(y for _, _, y in glyphs)
+        x1, y1 = max(x + m.width for m, x, _ in glyphs), max(y + m.height for m, _, y in glyphs)
+        mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+        for glyph_mask, x, y in glyphs:
+            region = (x - x0, y - y0, x - x0 + glyph_mask.width, y - y0 + glyph_mask.height)
+            mask.paste(ImageChops.lighter(mask.crop(region), glyph_mask), region)
+        draw.bitmap((x0, y0), mask, fill=fill)
     for picture, x, y in pictures:
         _paste(image, picture, x, y)
+
+
+def _glyph_image(book: FontBook, glyph: Glyph, primary: Path, size: int) -> tuple[Image.Image, int, int] | None:
+    """The glyph drawn by FreeType ("L" coverage, or "RGBA" for a colour glyph) and its bearings, once per book."""
+    key = ("glyph", glyph.font, book.weight_for(glyph.font, primary), size, glyph.gid)
+    if key not in book.native:
+        face = _ft_face(book, glyph.font, primary, size)
+        face.load_glyph(glyph.gid, _LOAD_COLOR if book.is_colour(glyph.font) else _LOAD)
+        face.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
+        bitmap = face.glyph.bitmap
+        rendered = None
+        if bitmap.width and bitmap.rows:
+            if bitmap.pixel_mode == freetype.FT_PIXEL_MODE_BGRA:
+                picture = _unpremultiply(Image.frombuffer("RGBA", (bitmap.width, bitmap.rows), bytes(bitmap.buffer),
+                                                          "raw", "BGRA", bitmap.pitch, 1))
+            else:
+                picture = Image.frombuffer("L", (bitmap.width, bitmap.rows), bytes(bitmap.buffer), "raw", "L",
+                                           bitmap.pitch, 1)
+            rendered = (picture, face.glyph.bitmap_left, face.glyph.bitmap_top)
+        book.native[key] = rendered
+    return book.native[key]
 
 
 def _unpremultiply(picture: Image.Image) -> Image.Image:
