@@ -44,7 +44,7 @@ def voices() -> None:
     import speech_factory as sf
 
     from toolkit.film.pipeline import prepare
-    from toolkit.film.speech import _speech_cue
+    from toolkit.film.speech import speech_cue
     from toolkit.settings import Settings
 
     for storyboard, name in (("loneliness-layers-and-sound.yaml", "voiceover"),
@@ -55,7 +55,7 @@ def voices() -> None:
         lines: list[tuple[float, str]] = []  # (earliest start in the file, text)
         for seg in tl.segments:
             scene = inp.storyboard.scenes[int(seg.loc[1])] if seg.kind == "scene" else None
-            cue = _speech_cue(inp, scene, seg, tl.audio) if scene is not None else None
+            cue = speech_cue(inp, scene, seg, tl.audio) if scene is not None else None
             if cue is None or scene.captions is None or scene.captions.lines is None:
                 continue
             start = float(cue.source_start + (seg.start - cue.start) / fps * cue.speed)  # the scene's start in the file

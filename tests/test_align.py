@@ -303,3 +303,11 @@ def test_reels_placeholder_voice_is_said_once_per_scene_as_information(tmp_path:
     assert (info.severity, info.path, info.line) == ("info", "scenes[0].captions", 7)
     assert info.message.startswith("`vo.wav` is Reel's placeholder voice")
     assert not [w for w in prepared.warnings if w.severity == "warning"] and not cache.exists()
+
+
+def test_reel_captions_align_on_a_broken_storyboard_names_the_place_and_exits_1(tmp_path: Path, runner) -> None:
+    path = tmp_path / "film.yaml"
+    path.write_text(HEAD + "scenes:\n  - background: navy\n    duration: 2s\n    captoins: Hello.\n", encoding="utf-8")
+    result = runner.invoke(cli, ["captions", "align", str(path)])
+    assert result.exit_code == 1
+    assert "film.yaml:6:5: scenes[0].captoins: unknown key `captoins`" in result.output

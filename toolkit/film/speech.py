@@ -82,7 +82,7 @@ def align_speech(inp: PlanInputs, timeline: Timeline, *, cache_dir: Path | None 
         if not isinstance(scene, Scene):
             continue
         texts = untimed_captions(scene)
-        cue = _speech_cue(inp, scene, seg, timeline.audio) if texts else None
+        cue = speech_cue(inp, scene, seg, timeline.audio) if texts else None
         if texts and cue is not None:
             jobs.append((index, scene, seg, texts, cue))
     if not jobs:
@@ -130,7 +130,7 @@ def align_speech(inp: PlanInputs, timeline: Timeline, *, cache_dir: Path | None 
     return spoken, issues, reports
 
 
-def _speech_cue(inp: PlanInputs, scene: Scene, seg: Segment, cues: tuple[AudioCue, ...] | list[AudioCue]
+def speech_cue(inp: PlanInputs, scene: Scene, seg: Segment, cues: tuple[AudioCue, ...] | list[AudioCue]
                 ) -> AudioCue | None:
     """The cue that carries the scene's speech under its picture: its voiceover, the film's
     voiceover, or its kept footage sound (not a neighbour's J/L-cut lead, not a looped trim)."""
