@@ -355,6 +355,23 @@ def test_emoji_sequences_are_one_colour_picture_at_the_text_size_on_the_baseline
     assert abs(rows[-1] - baseline) <= 0.3 * SIZE  # sits on the baseline (descends no lower than text does)
 
 
+def test_a_caption_of_emoji_only_is_drawn_in_colour_with_no_warning(book, tmp_path) -> None:
+    text = "👨‍👩‍👧 🇬🇧 👍🏽"
+    width = round(text_width(book, text, BOLD, SIZE))
+    box = Box(10, 10, width + 20, SIZE * 2)
+    block = TextBlock((TextLine(box, (TextRun(text, 20, "#ffffff"),)),), BOLD, SIZE, None, 0, 0, box)
+    film = replace(timeline([(ColorSource("#000000"), 4, Transition("cut", 0))],
+                            overlays=(Overlay("cap", "caption", 0, 4, (block,), loc=("scenes", 0, "captions")),)),
+                   canvas=canvas(10, width + 60, 384))
+    plan = rasterise(film, tmp_path)
+    assert not [w for w in plan.warnings
+                if w.path == "scenes[0].captions" and w.code in ("glyph-missing", "text-overflow")]
+    with Image.open(plan.images[0].path) as image:
+        pixels = np.asarray(image.convert("RGBA"), np.int16)
+    ink = pixels[..., 3] > 128
+    assert len(np.unique((pixels[..., :3][ink] // 32), axis=0)) >= 6  # three pictures in their colours
+
+
 def test_skin_tones_are_drawn_differently(book) -> None:
     def picture(emoji: str) -> np.ndarray:
         image = Image.new("RGBA", (SIZE * 2, SIZE * 2), (0, 0, 0, 0))
