@@ -63,7 +63,8 @@ def test_known_text_of_a_planned_storyboard_is_where_and_when_the_plan_draws_it(
         [(pytest.approx(k.start), pytest.approx(k.end), k.text) for k in captions]
     assert sum(o.kind == "caption" for o in timeline.overlays) > len(captions)
     one = next(k for k in captions if k.text == "One: psychosis is common.")
-    assert (one.start, one.end) == (pytest.approx(252 / 30), pytest.approx(303 / 30))
+    # from the middle of the 0.5 s fade into its scene (the previous scene's caption holds to there)
+    assert (one.start, one.end) == (pytest.approx(244 / 30), pytest.approx(303 / 30))
 
 
 def test_a_draft_describes_its_text_on_the_reference_frame() -> None:
