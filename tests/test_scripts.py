@@ -232,6 +232,49 @@ def test_any_text_is_laid_out_without_error(rust, book, monkeypatch) -> None:
             assert shaped.width >= 0 and all(0 <= g.cluster < len(text) for g in shaped.glyphs)
 
 
+FILM = """title: Scripts
+region: UK
+scenes:
+  - background: '#264653'
+    duration: 3s
+    captions: "{caption}"
+"""
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("caption", ["اتصل على 116 123 الآن.", "התקשרו 116 123 עכשיו."])
+def test_the_rendered_frame_shows_the_words_in_visual_order(caption, book, tmp_path) -> None:
+    # end to end: storyboard -> plan -> rasterised text -> ffmpeg's frame; the words are found in the
+    # frame's pixels (white text on the caption box) in the order python-bidi's Rust UBA displays them
+    from toolkit.film.pipeline import prepare
+    from toolkit.film.render import render_frames
+
+    path = tmp_path / "film.yaml"
+    path.write_text(FILM.format(caption=caption), encoding="utf-8")
+    prepared = prepare(path)
+    overlay = next(o for o in prepared.timeline.overlays if o.kind == "caption")
+    [block] = overlay.blocks
+    [png] = render_frames(prepared, [overlay.start + overlay.length // 2], tmp_path)
+    with Image.open(png) as frame:
+        luma = np.asarray(frame.convert("L"), np.float32)
+    ascent, descent = book.face(block.font, block.size).getmetrics()
+    for line in block.lines:
+        box = line.box
+        seen = np.where(luma[box.y:box.bottom, box.x:box.right] > 160, 255.0, 0.0)
+        found = []
+        for token in [_logical(t) for t in get_display(for_bidi(line.text), base_dir="R").split(" ")]:
+            image = Image.new("RGBA", (box.w, box.h), (0, 0, 0, 0))
+            draw_shaped(image, shape_line(book, token, block.font, block.size, rtl=True), book, block.font,
+                        block.size, (0, (box.h + ascent - descent) / 2), [WHITE] * len(token))
+            alpha = np.asarray(image.getchannel("A"), np.float32)
+            cols = np.nonzero(alpha.sum(axis=0))[0]
+            word = np.where(alpha[:, cols[0]:cols[-1] + 1] > 128, 255.0, 0.0)
+            x, error = _find(seen, word)
+            assert error < 0.25, f"{token!r} not found in the frame (error {error:.2f})"
+            found.append(x)
+        assert found == sorted(found), list(zip(line.text.split(" "), found, strict=False))
+
+
 # ------------------------------------------------------------------ letter shapes against Pillow's raqm
 
 
