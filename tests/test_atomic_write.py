@@ -48,3 +48,27 @@ def test_a_folder_in_the_way_is_an_os_error_and_a_typed_error_in_the_grader(tmp_
     with pytest.raises(OutputError, match=r"report\.json: cannot write the report"):
         write_text(tmp_path / "report.json", "{}")
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_half_written_cache_files_of_dead_processes_are_swept(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from toolkit.atomic import sweep_abandoned
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead = int(gone.stdout)  # a process that has exited: what kill -9 leaves behind looks like this
+    abandoned = [f".reversed-478c.{dead}.a5fdcdeb.partial.mp4", f".partial-{dead}-proxy.mp4",
+                 f".layer.{dead}.partial.nut", f".memo.json.{dead}.0a1b2c3d4e5f.tmp.json"]
+    live = [f".reversed-478c.{os.getpid()}.a5fdcdeb.partial.mp4", f".partial-{os.getppid()}-proxy.mp4"]
+    kept = ["reversed-478c.mp4", ".film.mp4.reel-lock", ".hidden", f"notes.{dead}.partial.txt"]
+    for name in abandoned + live + kept:
+        (tmp_path / name).write_bytes(b"x")
+    assert sweep_abandoned(tmp_path) == len(abandoned)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(live + kept)
+    old = tmp_path / live[1]
+    os.utime(old, (1, 1))  # a day old: abandoned whatever its process
+    assert sweep_abandoned(tmp_path) == 1 and not old.exists()
+    assert sweep_abandoned(tmp_path / "missing") == 0

@@ -42,7 +42,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-from toolkit.atomic import write_atomic
+from toolkit.atomic import sweep_abandoned, write_atomic
 from toolkit.errors import RenderError
 from toolkit.film.compile.graph import compile_loudness_pass
 from toolkit.film.compile.loudness import AudioGain
@@ -208,6 +208,7 @@ def make_proxy(job: ProxyJob, run: Runner) -> bool:
     it is renamed in only when complete. False when ffmpeg cannot proxy the clip (`RenderError`):
     that clip is then drafted from the original, slower but never wrong."""
     job.path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_abandoned(job.path.parent)  # what a killed draft left
     partial = job.path.with_name(f".partial-{os.getpid()}-{job.path.name}")
     try:
         run(compile_proxy(job, partial), job)

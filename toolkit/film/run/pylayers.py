@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from toolkit.atomic import sweep_abandoned
 from toolkit.errors import RenderError
 from toolkit.film.compile.output import FFMPEG
 from toolkit.film.run.runner import _start, explain, stop
@@ -109,6 +110,7 @@ def render_python_layer(job: PythonLayerJob, cache_dir: Path, *, ffmpeg: str | N
                                  "pip install 'reel[moviepy]'")
     clip = _call(job)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    sweep_abandoned(cache_dir)  # what a killed render left
     temp = target.with_name(f".{target.stem}.{os.getpid()}.partial{SUFFIX}")
     try:
         _encode(job, clip, temp, ffmpeg)
