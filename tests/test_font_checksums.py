@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.film.compile.fonts import default_fallbacks
+from toolkit.film.compile.fonts import default_fallbacks, italic_twin
 from toolkit.film.template.loader import (
     available_templates,
     load_template,
@@ -43,6 +43,7 @@ FONT_DISTRIBUTIONS = ("fontpkg-atkinson-hyperlegible", "fontpkg-lato", "manimgx-
 def drawn_with() -> dict[str, Path]:
     """Every font file Reel can draw with here, keyed by its path inside site-packages."""
     files = list(default_fallbacks())
+    files += [italic_twin(f) for f in default_fallbacks() if italic_twin(f) != f]  # drawn under italic text
     defaults = Fonts()
     files += [resolve_font(ref) for ref in (defaults.heading, defaults.body, defaults.captions)]
     for name in available_templates():

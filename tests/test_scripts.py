@@ -370,6 +370,27 @@ def test_fallback_glyphs_take_the_weight_of_the_text_around_them(char, book) -> 
     assert book.weight_for(piece.font, BOLD) == 700 and book.weight_for(piece.font, REGULAR) == 400
 
 
+def test_fallback_glyphs_take_the_style_of_the_text_around_them(book) -> None:
+    italic = BOLD.with_name("AtkinsonHyperlegible-BoldItalic.ttf")
+    assert book.is_italic(italic) and not book.is_italic(BOLD)
+    [upright] = book.pieces("ŵ", BOLD)
+    [slanted] = book.pieces("ŵ", italic)
+    assert upright.font.name == "NotoSans[wght].ttf" and slanted.font.name == "NotoSans-Italic[wght].ttf"
+    assert book.weight_for(slanted.font, italic) == 700  # bold italic: the italic file at the bold weight
+
+    def lean(font: Path, primary: Path) -> float:
+        # how far right the ink of the top half sits from the ink of the bottom half: italic leans right
+        image = Image.new("L", (SIZE * 2, SIZE * 2), 0)
+        ImageDraw.Draw(image).text((10, 10), "l", font=book.face(font, SIZE, primary), fill=255)
+        ink = np.asarray(image, np.float32)
+        rows = np.nonzero(ink.sum(axis=1))[0]
+        top, bottom = ink[rows[0]:rows[0] + len(rows) // 2], ink[rows[0] + len(rows) // 2:rows[-1] + 1]
+        columns = np.arange(ink.shape[1])
+        return float((top.sum(axis=0) @ columns) / top.sum() - (bottom.sum(axis=0) @ columns) / bottom.sum())
+
+    assert lean(slanted.font, italic) > lean(upright.font, BOLD) + 2
+
+
 # ------------------------------------------------------------------ emoji in colour
 
 

@@ -71,6 +71,14 @@ def default_fallbacks() -> tuple[Path, ...]:
     return tuple(chain)
 
 
+def italic_twin(path: Path) -> Path:
+    """The italic file of a fallback family beside it (`NotoSans-Italic[wght].ttf` for
+    `NotoSans[wght].ttf`), or `path` itself when the family has none."""
+    stem, bracket, axes = path.stem.partition("[")
+    twin = path.with_name(f"{stem}-Italic{bracket}{axes}{path.suffix}")
+    return twin if twin.is_file() else path
+
+
 def _colour_emoji() -> Path | None:
     spec = importlib.util.find_spec(_COLOUR_EMOJI[0])
     if spec is None or spec.origin is None:
@@ -163,6 +171,14 @@ class FontBook:
             self._tables[path] = table_offsets(self.data(path))
         return self._tables[path]
 
+    def is_italic(self, path: Path) -> bool:
+        """The font is italic or oblique (OS/2 fsSelection bit 0 or 9)."""
+        at = self._table_offsets(path).get(b"OS/2")
+        if at is None:
+            return False
+        (selection,) = struct.unpack_from(">H", self.data(path), at + 62)
+        return bool(selection & 0x0201)
+
     def _weight_class(self, path: Path) -> int:
         """OS/2 usWeightClass (400 regular, 700 bold); 400 when the font has no OS/2 table."""
         at = self._table_offsets(path).get(b"OS/2")
@@ -185,8 +201,13 @@ class FontBook:
         return None
 
     def pieces(self, text: str, primary: Path) -> list[Piece]:
-        """Split `text` into runs of one font each: the primary font wherever it has the glyph."""
-        chain = [primary, *[f for f in self.fallbacks if f != primary]]
+        """Split `text` into runs of one font each: the primary font wherever it has the glyph.
+
+        The fallbacks are taken in the primary's style: a fallback's italic file when the primary
+        is italic and the fallback family has one (Noto Sans Italic for Noto Sans).
+        """
+        italic = self.is_italic(primary)
+        chain = [primary, *[italic_twin(f) if italic else f for f in self.fallbacks if f != primary]]
         text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
         fonts: list[Path | None] = [None] * len(text)
         for i, char in enumerate(text):
