@@ -311,3 +311,17 @@ def test_reel_captions_align_on_a_broken_storyboard_names_the_place_and_exits_1(
     result = runner.invoke(cli, ["captions", "align", str(path)])
     assert result.exit_code == 1
     assert "film.yaml:6:5: scenes[0].captoins: unknown key `captoins`" in result.output
+
+
+def test_a_caption_whose_speech_is_cut_off_by_the_scene_end_is_not_forced_onto_other_words(
+        tmp_path: Path, words: sf.Spoken, face: Path) -> None:
+    # the scene ends at 7 s, inside the second sentence: its caption must not be stretched over the first
+    body = ("scenes:\n  - background: face.mp4\n    duration: 7s\n    captions:\n"
+            f"      - {FIRST}\n      - {SECOND}\n")
+    prepared = prepare(film(tmp_path / "f", body, vo=words.path, face=face))
+    fps = prepared.timeline.canvas.fps
+    first, second = captions(prepared)
+    assert abs(float(Fraction(first.start) / fps) - words.onsets[0]) <= TOLERANCE
+    [warning] = [w for w in prepared.warnings if w.code == "caption-not-spoken"]
+    assert warning.path == "scenes[0].captions[1]"  # `lines` is not written: the list is the captions
+    assert first.end == second.start and second.end == 210  # it reads from the first sentence's end to 7 s

@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +53,13 @@ NOISE_FLOOR = 10.0
 # that is not its own, and its caption is searched for again without it.
 MAX_WORD_SECONDS = 0.5
 MAX_PHONE_SECONDS = 0.2
+# A pause inside a caption longer than this whose level is over this fraction of the caption's
+# words (≈ -6 dB) is speech the search could not give to the caption's words: not a pause.
+PAUSE_SECONDS = 0.6
+SWALLOWED_RMS = 0.5
 MAX_RETRIES = 12  # captions tried one by one when the search dies (each try is one more decode)
 PAD_SECONDS = 0.5  # noise-floor padding before and after the span: silence to rest in at the edges
-ALGORITHM = "fsg-skip-1"  # bump when the grammar or the matching changes: old cache entries then miss
+ALGORITHM = "fsg-skip-3"  # bump when the grammar or the matching changes: old cache entries then miss
 SILENCE = "pau_"  # a dictionary word made of the model's silence phone
 _NOT_WORDS = {"<s>", "</s>", "<sil>", SILENCE}
 
@@ -189,14 +194,55 @@ def _align_samples(samples: np.ndarray, texts: Sequence[str], offset: float) -> 
             if found is not None:
                 break
     result, stretched = _match(texts, tokens, words, found or [])
-    if stretched:
+    suspect = sorted(set(stretched) | set(_swallowing(result, samples, offset)))
+    if suspect:
         # A caption forced over speech that is not its own (the speech it belongs to is cut off,
-        # or another caption is missing) has a word drawn out far past any spoken length: search
-        # again without it, and leave it unplaced.
-        fewer = [ts if k not in stretched else [] for k, ts in enumerate(tokens)]
+        # or another caption is missing) has a word drawn out far past any spoken length, or
+        # speech swallowed as "silence" between its words: search again without it, and leave
+        # it unplaced.
+        fewer = [ts if k not in suspect else [] for k, ts in enumerate(tokens)]
         words, found = _search(samples, fewer, offset, wide=True)
-        result, _ = _match(texts, tokens, words, found or [])
+        again, stretched = _match(texts, tokens, words, found or [])
+        doubtful = set(stretched) | set(_swallowing(again, samples, offset))
+        result = _merge(result, again, suspect, doubtful)
     return result
+
+
+def _merge(first: list[CaptionTiming], again: list[CaptionTiming], suspect: list[int],
+           doubtful: set[int]) -> list[CaptionTiming]:
+    """The first search's placements, without its suspect captions; plus the captions only the
+    second search placed (not doubtful there), when they fit between the first search's
+    placed neighbours. A second search never moves a caption the first placed well."""
+    out = [_unplaced(c.text, [w.word for w in c.words]) if k in suspect else c for k, c in enumerate(first)]
+    for k, c in enumerate(again):
+        if out[k].placed or k in suspect or k in doubtful or not c.placed:
+            continue
+        said = [w for w in c.words if w.start is not None]
+        before = [w.end for p in out[:k] if p.placed for w in p.words if w.end is not None]
+        after = [w.start for p in out[k + 1:] if p.placed for w in p.words if w.start is not None]
+        if (not before or said[0].start >= max(before)) and (not after or said[-1].end <= min(after)):
+            out[k] = c
+    return out
+
+
+def _swallowing(captions: list[CaptionTiming], samples: np.ndarray, offset: float) -> list[int]:
+    """Placed captions with a pause between two of their words longer than `PAUSE_SECONDS` that
+    is as loud as speech (RMS over `SWALLOWED_RMS` of the caption's words): the search put speech
+    there under silence, so the words around it are not where they were said."""
+    def rms(start: float, end: float) -> float:
+        part = samples[max(0, round((start - offset) * RATE)):max(0, round((end - offset) * RATE))]
+        return float(np.sqrt(np.mean(part.astype(np.float64) ** 2))) if len(part) else 0.0
+
+    out = []
+    for k, caption in enumerate(captions):
+        said = [(w.start, w.end) for w in caption.words if w.start is not None and w.end is not None]
+        if not caption.placed or len(said) < 2:
+            continue
+        level = float(np.median([rms(a, b) for a, b in said]))
+        gaps = [(a[1], b[0]) for a, b in pairwise(said) if b[0] - a[1] > PAUSE_SECONDS]
+        if level > 0 and any(rms(a, b) > SWALLOWED_RMS * level for a, b in gaps):
+            out.append(k)
+    return out
 
 
 def _search(samples: np.ndarray, tokens: list[list[str]], offset: float,
