@@ -221,3 +221,16 @@ def validate_sidecars(film: Path, timeline: Timeline) -> None:
             assert event.plaintext.strip(), (suffix, event)
             previous = event.end
         assert "\n".join(e.plaintext for e in subs).count("\n") >= 1
+
+
+def test_a_caption_file_the_film_reads_is_never_its_sidecar_even_with_force(runner, tmp_path):
+    # a subtitle file named like the storyboard: film.yaml reads film.srt, film.mp4 would write it
+    srt = tmp_path / "film.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:02,000\nHello there.\n", encoding="utf-8")
+    sb = write(tmp_path, "title: T\nregion: UK\nscenes:\n  - background: navy\n    duration: 2s\n"
+                         "    captions: {file: film.srt}\n", name="film.yaml")
+    result = runner.invoke(cli, ["render", str(sb), "--draft", "-q", "-o", str(tmp_path / "film.mp4"), "--force"])
+    assert result.exit_code == 1
+    assert (f"Error: {srt} is a file this film reads, and Reel writes the film's captions there, beside film.mp4: "
+            "give the film another name (-o), or rename that file") in result.output
+    assert files(tmp_path) == ["film.srt", "film.yaml"]

@@ -32,7 +32,7 @@ from toolkit.film.run.drafts import replaces_draft_of
 from toolkit.film.run.pylayers import render_python_layer
 from toolkit.film.run.reversing import make_reversed
 from toolkit.film.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg, run_render
-from toolkit.film.run.sidecars import replaces_sidecar_of
+from toolkit.film.run.sidecars import refuse_inputs, replaces_sidecar_of
 from toolkit.film.run.verify import VerifyReport, verify_output
 from toolkit.film.steps import (
     CardReadBack,
@@ -98,6 +98,7 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
     settings = settings or Settings()
     started = time.perf_counter()
     pylayers.require_allowed(prepared, allow_python)
+    refuse_inputs(Path(output), inputs_of(prepared))  # its caption files would replace a file it reads
     plan = plan_render(prepared, Path(output), draft=draft, settings=settings)
     return _run(plan, prepared, force=force, on_progress=on_progress, settings=settings, started=started)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from toolkit.errors import OutputError
@@ -63,6 +63,23 @@ def check_sidecars(film: Path, *, force: bool, replaces: Callable[[Path], bool] 
             raise OutputError(f"{path} already exists: Reel writes the film's captions there, beside "
                               f"{Path(film).name}; use --force to replace it, or choose another name for the film")
         check_output(path, kind="captions", force=True)
+
+
+def refuse_inputs(film: Path, inputs: Iterable[Path]) -> None:
+    """Refuse (OutputError) caption files beside `film` that are files the film reads (a subtitle
+    file named like the film): `--force` cannot help there, so say so before any work."""
+    for path in sidecar_paths(film):
+        for source in inputs:
+            if _same(path, Path(source)):
+                raise OutputError(f"{path} is a file this film reads, and Reel writes the film's captions there, "
+                                  f"beside {Path(film).name}: give the film another name (-o), or rename that file")
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _listed(film: Path, tag: str) -> set[str]:
