@@ -325,3 +325,16 @@ def test_a_caption_whose_speech_is_cut_off_by_the_scene_end_is_not_forced_onto_o
     [warning] = [w for w in prepared.warnings if w.code == "caption-not-spoken"]
     assert warning.path == "scenes[0].captions[1]"  # `lines` is not written: the list is the captions
     assert first.end == second.start and second.end == 210  # it reads from the first sentence's end to 7 s
+
+
+def test_without_the_aligner_installed_the_captions_fall_back_with_a_warning(tmp_path: Path, sentences: sf.Spoken,
+                                                                           face: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pocketsphinx", None)  # `import pocketsphinx` raises ImportError
+    prepared = prepare(film(tmp_path / "f", talking_head("block"), vo=sentences.path, face=face))
+    [warning] = [w for w in prepared.warnings if w.code == "align-failed"]
+    assert warning.path == "scenes[0].captions" and "pocketsphinx) is not installed" in warning.message
+    first, second = captions(prepared)
+    assert first.start == 0 and second.end == 360

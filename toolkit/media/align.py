@@ -99,9 +99,12 @@ def model_for(language: str) -> str | None:
     """The alignment model for a storyboard language ("en", "en-GB"), or None when there is none."""
     if language.split("-")[0].lower() != "en":
         return None
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    return f"pocketsphinx-{version('pocketsphinx')}/en-us"
+    try:
+        return f"pocketsphinx-{version('pocketsphinx')}/en-us"
+    except PackageNotFoundError:  # `align` says so, as an AlignError
+        return "pocketsphinx-missing/en-us"
 
 
 def spoken_words(token: str) -> list[str]:
@@ -130,6 +133,11 @@ def align(path: str | Path, texts: Sequence[str], *, start: float = 0.0, end: fl
     if end is not None and end - start > MAX_SPAN_SECONDS:
         raise AlignError(f"the speech to align is {end - start:.0f}s long; at most {MAX_SPAN_SECONDS:.0f}s is "
                          "aligned at once (a film is at most 180 s)")
+    try:
+        import pocketsphinx  # noqa: F401  (a declared dependency; an old environment may lack it)
+    except ImportError:
+        raise AlignError("the speech aligner (pocketsphinx) is not installed in this environment; reinstall "
+                         "Reel (`pip install -e .`)") from None
     texts = list(texts)
     cached = None
     if digest is not None and cache_dir is not None:
