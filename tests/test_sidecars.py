@@ -89,6 +89,8 @@ def test_subtitle_text_survives_what_the_formats_treat_as_markup():
     cues = (Cue(Fraction(1, 30), Fraction(2), text), Cue(Fraction(2), Fraction(3), "x"))
     srt = pysubs2.SSAFile.from_string(format_subtitles(cues, "srt"), keep_html_tags=True)
     assert srt[0].text.replace("\\N", "\n").replace("\u2060", "") == "a {b} <i>c</i> & d --> e \\N f\nsecond line"
+    arrows = [line for line in format_subtitles(cues, "srt").splitlines() if "-->" in line]
+    assert arrows == ["00:00:00,033 --> 00:00:02,000", "00:00:02,000 --> 00:00:03,000"]  # the timing lines only
     vtt = format_subtitles(cues, "vtt")
     assert "a {b} &lt;i&gt;c&lt;/i&gt; &amp; d --&gt; e" in vtt
     assert [(e.start, e.end) for e in pysubs2.SSAFile.from_string(vtt)] == [(33, 2000), (2000, 3000)]

@@ -101,7 +101,8 @@ def format_subtitles(cues: Sequence[Cue], fmt: Literal["srt", "vtt"]) -> str:
     `text` is written as it is, its line breaks kept and blank lines dropped (a blank line
     ends a cue in both formats); SSA styling codes are never read into it, so braces stay
     braces. In WebVTT, `&`, `<` and `>` are written as character references, as the format
-    requires (a bare `<` starts a tag, `-->` a timing line).
+    requires (a bare `<` starts a tag, `-->` a timing line); SubRip has no escapes, so an
+    invisible word joiner goes inside a written `-->`.
     """
     import pysubs2  # loaded on use, as in read_subtitles
 
@@ -113,6 +114,8 @@ def format_subtitles(cues: Sequence[Cue], fmt: Literal["srt", "vtt"]) -> str:
         lines = [_SSA_CODE.sub("\\\\\u2060\\1", line) for line in lines]
         if fmt == "vtt":
             lines = [html.escape(line, quote=False) for line in lines]
+        else:  # SubRip has no escapes; readers take a line with `-->` for a cue's timing line
+            lines = [line.replace("-->", "--\u2060>") for line in lines]
         event = pysubs2.SSAEvent(start=round(cue.start * 1000), end=round(cue.end * 1000))
         event.text = "\\N".join(lines)  # pysubs2's line break; with keep_ssa_tags nothing else is rewritten
         subs.append(event)
