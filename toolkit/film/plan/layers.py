@@ -95,7 +95,7 @@ def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
 
 
 # What a text overlay is called in a message.
-_TEXT_NAMES = {"caption": "caption", "slate": "slate", "title": "title", "end_card": "end card"}
+_TEXT_NAMES = {"caption": "caption", "slate": "slate", "title": "title", "end_card": "end card", "text": "text"}
 
 
 def check_under_text(layers: Sequence[Layer], overlays: Sequence[Overlay], issues: list[LocIssue]) -> None:

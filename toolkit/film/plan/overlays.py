@@ -175,7 +175,8 @@ def _caption_times(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[Loc
     return result
 
 
-def _caption_style(inp: PlanInputs, look: CaptionLook) -> Style:
+def caption_style(inp: PlanInputs, look: CaptionLook) -> Style:
+    """The layout style of a caption look (also the hook's, lower third's and texts')."""
     backing = None
     if look.box is not None:
         backing = look.box[:7] + f"{round(look.box_opacity * 255):02x}"
@@ -190,14 +191,14 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
     assert scene is not None and track is not None  # the scene's captions, or the film's falling in it
     where = (*entry.loc, "captions") if scene.captions is not None else ("captions",)
     look = scene_captions(inp.template.captions, scene.style)
-    style = _caption_style(inp, look)
+    style = caption_style(inp, look)
     kind = track.style or inp.storyboard.caption_style or look.style
     anchor = track.position or look.position
     pad_x = int(round(style.pad_x * style.size))
     max_width = REFERENCE_SAFE.w - 2 * pad_x
-    _check_contrast(inp, style, None if style.backing else _scene_colour(scene), where, issues)
+    _check_contrast(inp, style, None if style.backing else scene_colour(scene), where, issues)
     if kind == "word-by-word":  # the highlighted word is text too (WCAG 1.4.3)
-        _check_contrast(inp, replace(style, color=look.highlight[:7]), None if style.backing else _scene_colour(scene),
+        _check_contrast(inp, replace(style, color=look.highlight[:7]), None if style.backing else scene_colour(scene),
                         where, issues)
     out: list[Overlay] = []
     for k, (start, end, text, cloc, label) in enumerate(_caption_times(inp, entry, seg, issues, window)):
@@ -265,7 +266,7 @@ def text_fit(inp: PlanInputs, scenes: Iterable[int]) -> list[LocIssue]:
 
 def _fit_track(inp: PlanInputs, track: CaptionTrack, scene: Scene | None, where: tuple, issues: list[LocIssue]) -> None:
     look = scene_captions(inp.template.captions, scene.style if scene is not None else None)
-    style = _caption_style(inp, look)
+    style = caption_style(inp, look)
     max_width = REFERENCE_SAFE.w - 2 * int(round(style.pad_x * style.size))
     if track.lines is not None:
         for k, c in enumerate(track.lines):
@@ -276,7 +277,8 @@ def _fit_track(inp: PlanInputs, track: CaptionTrack, scene: Scene | None, where:
                  inp.measurer, issues)
 
 
-def _scene_colour(scene: Scene) -> str | None:
+def scene_colour(scene: Scene) -> str | None:
+    """The scene's solid background colour, or None (footage, pictures, gradients)."""
     bg = scene.background
     if bg is None or isinstance(bg, VideoBackground):
         return None

@@ -17,7 +17,7 @@ from fractions import Fraction
 from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
 from toolkit.film.plan import audio as audio_plan
-from toolkit.film.plan import film_captions, footage, overlays, shape, text_map
+from toolkit.film.plan import film_captions, footage, overlays, shape, text_map, text_tracks
 from toolkit.film.plan import layers as layer_plan
 from toolkit.film.plan import music as music_plan
 from toolkit.film.plan.entry import Entry
@@ -84,6 +84,7 @@ def plan(inp: PlanInputs) -> PlanResult:
     )
     film_captions.split(inp, entries, segments, issues)  # the film's own caption track, cut at the scenes
     ovs = overlays.build(inp, entries, segments, issues)
+    ovs += text_tracks.build(inp, entries, segments, ovs, issues)  # hooks, lower thirds, texts
     cues = audio_plan.build(inp, entries, segments, issues)
     lays, layer_cues = layer_plan.build(inp, entries, segments, issues)
     layer_plan.check_under_text(lays, ovs, issues)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 EMPTY_TAIL_SECONDS = Fraction(3)
 
 # Overlays that put words on the screen (a logo alone does not make a frame "not empty").
-_TEXT_KINDS = frozenset({"caption", "slate", "title", "end_card"})
+_TEXT_KINDS = frozenset({"caption", "slate", "title", "end_card", "text"})
 
 
 def limit(inp: PlanInputs) -> PlatformLimit:

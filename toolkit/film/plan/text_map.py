@@ -34,7 +34,7 @@ TAG_VERSION = 1
 MAX_TAG_BYTES = 16 * 1024  # also bounds the entries: about 700 at most, ~22 bytes each without words
 MAX_WORDS_CHARS = 1000
 # the overlay kinds, and `layer` for a picture layer that carries words (a screenshot)
-KINDS = frozenset({"caption", "slate", "title", "end_card", "logo", "layer"})
+KINDS = frozenset({"caption", "slate", "title", "end_card", "logo", "layer", "text"})
 
 _FPS = re.compile(r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")
 _MAX_FRAMES = 10_000_000  # ≈ 92 hours at 30 fps: far past any platform's limit

@@ -25,7 +25,7 @@ Hold = Literal["none", "last-frame", "loop"]
 Move = Literal["none", "zoom-in", "zoom-out", "pan-left", "pan-right", "pan-up", "pan-down"]
 TransitionKind = Literal["cut", "fade", "dip-to-black", "slide-left", "slide-up"]
 SegmentKind = Literal["scene", "slate", "end_card", "intro", "outro"]
-OverlayKind = Literal["caption", "slate", "end_card", "logo", "title"]
+OverlayKind = Literal["caption", "slate", "end_card", "logo", "title", "text"]
 AudioRole = Literal["source", "voice", "music", "effect"]
 LayerMotionKind = Literal["cut", "fade", "slide-left", "slide-right", "slide-up", "slide-down", "pop"]
 

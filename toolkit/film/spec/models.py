@@ -57,6 +57,7 @@ from toolkit.film.spec.scenes import (
     VideoBackground,
     caption_shorthand,
 )
+from toolkit.film.spec.text_tracks import HOOK_SCHEMA, TEXTS_SCHEMA, Hook, TextItem, text_shorthand, texts_shorthand
 from toolkit.film.spec.units import PositiveTime, Time
 from toolkit.film.template.style import FilmStyle
 
@@ -213,7 +214,7 @@ class Storyboard(SpecModel):
     """A whole film: what it is about, where it will be shown, and its scenes in order."""
 
     model_config = ConfigDict(json_schema_extra=shorthands(
-        voiceover=_STR, music=_STR, layers=LAYERS_SCHEMA,
+        voiceover=_STR, music=_STR, layers=LAYERS_SCHEMA, hook=HOOK_SCHEMA, texts=TEXTS_SCHEMA,
         captions={"anyOf": [_STR, {"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}]}))
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
@@ -241,10 +242,16 @@ class Storyboard(SpecModel):
     layers: list[LayerSpec] = Field(default_factory=list, description="Layers over the whole film (e.g. "
                                     "`progress: bar`), times from the film's start, drawn over the scenes' layers "
                                     "and under all text; they end before the end card.")
+    hook: Hook | None = Field(default=None, description="A short line at the top of the safe box for the first 3 s "
+                              "of the film's first scene; `at` counts from that scene's start.")
+    texts: list[TextItem] = Field(default_factory=list, description="Texts anywhere inside the safe box, times "
+                                  "from the film's start; they end before the end card.")
 
     _vo = field_validator("voiceover", "music", mode="before")(lambda cls, v: _file_shorthand(v))
     _cap = field_validator("captions", mode="before")(lambda cls, v: caption_shorthand(v))
     _ly = field_validator("layers", mode="before")(lambda cls, v: layers_shorthand(v))
+    _hk = field_validator("hook", mode="before")(lambda cls, v: text_shorthand(v))
+    _tx = field_validator("texts", mode="before")(lambda cls, v: texts_shorthand(v))
 
     @property
     def music_cues(self) -> tuple[tuple[tuple[str | int, ...], Music], ...]:

@@ -38,6 +38,16 @@ from toolkit.film.spec.base import (
     shorthands,
 )
 from toolkit.film.spec.layers import LAYER_KINDS, LAYERS_DESCRIPTION, LAYERS_SCHEMA, LayerSpec, layers_shorthand
+from toolkit.film.spec.text_tracks import (
+    HOOK_SCHEMA,
+    TEXTS_SCHEMA,
+    Hook,
+    LowerThird,
+    TextItem,
+    lower_third_shorthand,
+    text_shorthand,
+    texts_shorthand,
+)
 from toolkit.film.spec.units import PositiveTime, Time
 from toolkit.film.template.style import SceneStyle
 
@@ -309,6 +319,9 @@ class Scene(SpecModel):
         audio={"anyOf": [{"type": "boolean"}, {"enum": ["mute", "off", "tempo"]}]},
         voiceover=_STR,
         layers=LAYERS_SCHEMA,
+        hook=HOOK_SCHEMA,
+        lower_third=HOOK_SCHEMA,
+        texts=TEXTS_SCHEMA,
     ))
 
     name: str | None = Field(default=None, description="A label for contact sheets and errors.")
@@ -323,12 +336,21 @@ class Scene(SpecModel):
     transition: Transition | None = None
     style: SceneStyle | None = Field(default=None, description="This scene's caption look, over the template's.")
     layers: list[LayerSpec] = Field(default_factory=list, description=LAYERS_DESCRIPTION)
+    hook: Hook | None = Field(default=None, description="A short line at the top of the safe box for the scene's "
+                              "first 3 s: text, or `{text, at, until|for}`.")
+    lower_third: LowerThird | None = Field(default=None, description="Who speaks, above the captions at the "
+                                           "scene's start: a name, or `{name, about, at, until|for}`.")
+    texts: list[TextItem] = Field(default_factory=list, description="Texts anywhere inside the safe box: text, or "
+                                  "`{text, position, at, until|for}`.")
 
     _bg = field_validator("background", mode="before")(lambda cls, v: background_shorthand(v))
     _ly = field_validator("layers", mode="before")(lambda cls, v: layers_shorthand(v))
     _cap = field_validator("captions", mode="before")(lambda cls, v: caption_shorthand(v))
     _tr = field_validator("transition", mode="before")(lambda cls, v: transition_shorthand(v))
     _vo = field_validator("voiceover", mode="before")(lambda cls, v: _file_item(v))
+    _hk = field_validator("hook", mode="before")(lambda cls, v: text_shorthand(v))
+    _l3 = field_validator("lower_third", mode="before")(lambda cls, v: lower_third_shorthand(v))
+    _tx = field_validator("texts", mode="before")(lambda cls, v: texts_shorthand(v))
 
     @field_validator("audio", mode="before")
     @classmethod

@@ -50,6 +50,7 @@ def screen_texts(loaded: LoadedStoryboard) -> Iterator[ScreenText]:
                 yield ScreenText(("scenes", i, "text"), scene.text, f"{scene.slate} slate")
             continue
         assert isinstance(scene, Scene)
+        yield from _track_texts(scene, ("scenes", i))
         track = scene.captions
         if track is None:
             continue
@@ -62,6 +63,7 @@ def screen_texts(loaded: LoadedStoryboard) -> Iterator[ScreenText]:
             for k, cue in enumerate(cues):
                 yield ScreenText(("scenes", i, "captions", "file"), cue.text, "caption",
                                  f"caption {k + 1} in {track.file}", scene=i)
+    yield from _track_texts(sb, ())
     film = sb.captions  # one track for the whole film, split over the scenes when planned
     if film is not None and film.lines is not None:
         for k, cap in enumerate(film.lines):
@@ -85,6 +87,20 @@ def screen_texts(loaded: LoadedStoryboard) -> Iterator[ScreenText]:
             yield ScreenText((*at, key), "\n".join(contacts), "end card service contacts", authored=False)
         if custom.hours:
             yield ScreenText((*at, "hours"), custom.hours, "end card service hours", authored=False)
+
+
+def _track_texts(owner: Scene | Any, at: tuple[str | int, ...]) -> Iterator[ScreenText]:
+    """A scene's (or the film's) hook, lower third and texts: on screen like captions, linted like them
+    (each on its own: a phrase split between a hook and a caption is not one sentence)."""
+    if owner.hook is not None:
+        yield ScreenText((*at, "hook", "text"), owner.hook.text, "hook")
+    third = getattr(owner, "lower_third", None)
+    if third is not None:
+        yield ScreenText((*at, "lower_third", "name"), third.name, "lower third")
+        if third.about:
+            yield ScreenText((*at, "lower_third", "about"), third.about, "lower third")
+    for k, item in enumerate(owner.texts):
+        yield ScreenText((*at, "texts", k, "text"), item.text, "text")
 
 
 def template_texts(loaded: LoadedStoryboard, resolved: ResolvedTemplate) -> Iterator[ScreenText]:
