@@ -155,3 +155,16 @@ def test_the_hook_and_the_lower_third_are_read_back_from_a_draft_frame(tmp_path,
     # above the caption band (its top is 1248 - 8 - 3 lines' height, about 52 % down)
     assert 0.35 * height < lines["Sam Ortiz"].box[1] < lines["lived experience"].box[1] \
         < lines["I was nineteen."].box[1]
+
+
+def test_the_hook_starts_under_a_logo_at_the_top_and_a_text_over_the_logo_is_an_error(tmp_path):
+    tl = prepare(film(tmp_path, "template: harbour\nhook: Listen\nscenes:\n"
+                                "  - background: navy\n    duration: 4s\n")).timeline
+    [logo] = [o for o in tl.overlays if o.kind == "logo"]
+    hook = texts(tl)["hook-film"]
+    assert hook.blocks[0].bounds.y > logo.blocks[0].box.bottom  # harbour's logo is top-left
+    path = film(tmp_path, "template: harbour\nscenes:\n  - background: navy\n    duration: 4s\n"
+                          "    texts: [{text: Hi, position: top-left, for: 2s}]\n")
+    [issue] = failure(path)
+    assert (issue.line, issue.path) == (7, "scenes[0].texts[0]")
+    assert issue.message.startswith("the text “Hi” meets the template's logo on screen from 0.00s to 2.00s")

@@ -44,6 +44,7 @@ from toolkit.errors import AssetError, Issue, RenderError
 from toolkit.film.compile import bidi
 from toolkit.film.compile.fonts import FontBook, default_fallbacks, font_label
 from toolkit.film.compile.layer_art import LayerArt, draw_layer_art
+from toolkit.film.compile.text_effects import stroke_and_shadow
 from toolkit.film.compile.textline import draw_shaped, shape_line
 from toolkit.film.plan.timeline import ImageBlock, Overlay, TextBlock, Timeline
 from toolkit.geometry import Box
@@ -235,6 +236,8 @@ def _draw_text(image: Image.Image, block: TextBlock, book: FontBook, fallback: d
     if block.backing is not None:
         _draw_backing(image, block)
     ascent, descent = book.face(block.font, block.size).getmetrics()
+    # with an outline or a shadow the letters are drawn apart first: both are made from their shapes
+    target = image if block.outline is None and block.shadow is None else Image.new("RGBA", image.size, (0, 0, 0, 0))
     # the paragraph's direction comes from the whole block, so every wrapped line runs the same way
     rtl = bidi.paragraph_rtl(" ".join(line.text for line in block.lines))
     for line in block.lines:
@@ -250,8 +253,10 @@ def _draw_text(image: Image.Image, block: TextBlock, book: FontBook, fallback: d
         # one colour per character, from its run: a highlighted word is coloured wherever the line puts it
         colors = [_rgba(run.color) for run in line.runs for _ in run.text]
         x = float(line.runs[0].x)
-        draw_shaped(image, shaped, book, block.font, block.size, (x, baseline), colors)
+        draw_shaped(target, shaped, book, block.font, block.size, (x, baseline), colors)
         overflow = max(overflow, round(x + shaped.width) - line.box.right)
+    if target is not image:
+        stroke_and_shadow(image, target, block)
     return overflow
 
 

@@ -44,6 +44,8 @@ class Style:
     line_spacing: float = 1.25
     pad_x: float = 0.5  # em, BBC §9.2.4: 0.5 em each side
     pad_y: float = 0.08  # em
+    outline: tuple[int, str] | None = None  # reference px and "#rrggbb" of a stroke around the letters
+    shadow: tuple[int, int, str] | None = None  # reference px offset (right, down) and "#rrggbbaa"
 
 
 def protect_numbers(text: str) -> str:
@@ -205,8 +207,12 @@ def place_lines(
         bounds = Box(x0, y0, x1 - x0, y1 - y0)
     else:
         bounds = Box(int(center_x * scale), int(top * scale), 0, 0)
+    outline = (max(1, int(round(style.outline[0] * scale))), style.outline[1]) if style.outline else None
+    shadow = (int(round(style.shadow[0] * scale)), int(round(style.shadow[1] * scale)), style.shadow[2]) \
+        if style.shadow else None
     return TextBlock(lines=tuple(out_lines), font=style.font, size=size, backing=style.backing,
-                     padding=pad_x, radius=max(1, size // 4) if style.backing else 0, bounds=bounds)
+                     padding=pad_x, radius=max(1, size // 4) if style.backing else 0, bounds=bounds,
+                     outline=outline, shadow=shadow)
 
 
 def word_spans(lines: Sequence[str]) -> list[tuple[int, int, int]]:

@@ -180,8 +180,12 @@ def caption_style(inp: PlanInputs, look: CaptionLook) -> Style:
     backing = None
     if look.box is not None:
         backing = look.box[:7] + f"{round(look.box_opacity * 255):02x}"
+    shadow = look.shadow
     return Style(font=inp.fonts.captions, size=look.size, color=look.color[:7], backing=backing,
-                 line_spacing=look.line_spacing)
+                 line_spacing=look.line_spacing,
+                 outline=(look.outline.width, look.outline.color[:7]) if look.outline else None,
+                 shadow=(shadow.x, shadow.y, shadow.color[:7] + f"{round(shadow.opacity * 255):02x}")
+                 if shadow else None)
 
 
 def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue],
@@ -234,6 +238,7 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
 def _fit(text: str, loc: tuple, label: str, look: CaptionLook, style: Style, max_width: int, measurer: Measurer,
          issues: list[LocIssue]) -> list[str] | None:
     """The caption's wrapped lines, or None after saying why it cannot fit inside the safe box."""
+    text = text.upper() if look.uppercase else text  # drawn in capitals; linted as written
     try:
         lines = wrap(text, max_width, style, measurer)
     except TextDoesNotFit as exc:
@@ -386,9 +391,14 @@ def _logo(inp: PlanInputs, segments: Sequence[Segment], drawn: Sequence[Overlay]
 
 def _check_contrast(inp: PlanInputs, style: Style, background: str | None, loc: tuple,
                     issues: list[LocIssue]) -> None:
-    """WCAG 1.4.3: text against its box (composited over black and white) or its solid background."""
+    """WCAG 1.4.3: text against its outline (what lies directly behind its edges), else its box
+    (composited over black and white), else its solid background."""
     fg = parse_color(style.color).rgb
-    if style.backing:
+    behind = style.backing or background
+    if style.outline:
+        behind = f"its outline {style.outline[1]}"
+        worst = contrast_ratio(fg, parse_color(style.outline[1]).rgb)
+    elif style.backing:
         # a translucent box over footage: the worst the text can look over any picture
         worst = worst_case_contrast(fg, tuple(parse_color(style.backing)))
     elif background:
@@ -398,5 +408,5 @@ def _check_contrast(inp: PlanInputs, style: Style, background: str | None, loc: 
                                "give the template's captions a `box` colour", severity="warning", code="contrast"))
         return
     if worst < MIN_CONTRAST:
-        issues.append(LocIssue(loc, f"text colour {style.color} on {style.backing or background} has a contrast "
+        issues.append(LocIssue(loc, f"text colour {style.color} on {behind} has a contrast "
                                f"ratio of {worst:.2f}:1; at least 4.5:1 is needed (WCAG 1.4.3)", code="contrast"))

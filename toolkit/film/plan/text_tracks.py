@@ -96,9 +96,21 @@ def _hook(inp: PlanInputs, spec: Hook, loc: Loc, span: _Span, look: CaptionLook,
     _contrast(style, scene, (*loc, "text"), "hook", issues)
     if frames is None or lines is None:
         return []
-    top = anchored_top(REFERENCE_SAFE, block_height(len(lines), style), "top", MARGIN)
+    top = max(anchored_top(REFERENCE_SAFE, block_height(len(lines), style), "top", MARGIN), _below_logo(inp))
     block = _place(inp, lines, style, top, REFERENCE_SAFE.x + REFERENCE_SAFE.w // 2)
     return [Overlay(f"hook-{key}", "text", frames[0], frames[1] - frames[0], (block,), loc)]
+
+
+def _below_logo(inp: PlanInputs) -> int:
+    """Where a hook may start (reference px): under the template's logo when it sits in a top corner of
+    the scenes (as `overlays._logo` places it), so the brand and the hook share the top of the frame."""
+    logo = inp.template.logo
+    info = inp.media.get(inp.logo) if logo is not None and inp.logo is not None else None
+    if logo is None or "scene" not in logo.on or not logo.corner.startswith("top") or info is None \
+            or info.video is None:
+        return 0
+    height = max(1, round(logo.width * info.video.height / max(1, info.video.width)))
+    return REFERENCE_SAFE.y + 16 + height + MARGIN  # the logo's 16 px margin, then the hook's own
 
 
 def _lower_third(inp: PlanInputs, scene: Scene, loc: Loc, span: _Span, look: CaptionLook, key: int,
@@ -214,6 +226,7 @@ def _frames(inp: PlanInputs, spec: Hook | LowerThird | TextItem, loc: Loc, span:
 def _wrap(inp: PlanInputs, text: str, style: Style, width: int, look: CaptionLook, loc: Loc, what: str,
           issues: list[LocIssue]) -> list[str] | None:
     """The text's lines at the look's size inside `width` (reference px), or None after saying why not."""
+    text = text.upper() if look.uppercase else text  # drawn in capitals; linted as written
     try:
         lines = wrap(text, width - 2 * int(round(style.pad_x * style.size)), style, inp.measurer)
     except TextDoesNotFit as exc:
@@ -231,10 +244,15 @@ def _place(inp: PlanInputs, lines: list[str], style: Style, top: int, center_x: 
 
 
 def _contrast(style: Style, scene: Scene | None, loc: Loc, what: str, issues: list[LocIssue]) -> None:
-    """WCAG 1.4.3, as for captions: against the box (over black and white) or the scene's solid colour."""
+    """WCAG 1.4.3, as for captions: against the outline, else the box (over black and white), else the
+    scene's solid colour."""
     fg = parse_color(style.color).rgb
     background = scene_colour(scene) if scene is not None else None
-    if style.backing:
+    behind = style.backing or background
+    if style.outline:
+        behind = f"its outline {style.outline[1]}"
+        worst = contrast_ratio(fg, parse_color(style.outline[1]).rgb)
+    elif style.backing:
         worst = worst_case_contrast(fg, tuple(parse_color(style.backing)))
     elif background:
         worst = contrast_ratio(fg, parse_color(background).rgb)
@@ -244,7 +262,7 @@ def _contrast(style: Style, scene: Scene | None, loc: Loc, what: str, issues: li
                                severity="warning", code="contrast"))
         return
     if worst < MIN_CONTRAST:
-        issues.append(LocIssue(loc, f"the {what}'s colour {style.color} on {style.backing or background} has a "
+        issues.append(LocIssue(loc, f"the {what}'s colour {style.color} on {behind} has a "
                                f"contrast ratio of {worst:.2f}:1; at least 4.5:1 is needed (WCAG 1.4.3)",
                                code="contrast"))
 

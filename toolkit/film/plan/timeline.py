@@ -205,6 +205,8 @@ class TextBlock:
     padding: int  # backing-box padding around each line, pixels
     radius: int  # backing-box corner radius
     bounds: Box  # union of line boxes including padding: what must sit in the safe box
+    outline: tuple[int, str] | None = None  # width in pixels and "#rrggbb" of the stroke around the letters
+    shadow: tuple[int, int, str] | None = None  # offset right and down in pixels, "#rrggbbaa" of the drop shadow
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,8 +52,31 @@ class Fonts(TemplateModel):
     captions: FontRef = "atkinson-hyperlegible:bold"
 
 
+class Outline(TemplateModel):
+    """A stroke around every letter (`outline: 6` is 6 px of black). With an outline, the contrast check
+    judges the text against the outline's colour: it is what lies directly behind the letters' edges."""
+
+    width: Annotated[int, Field(ge=1, le=12, description="Px at 1080×1920, outside the letters.")] = 4
+    color: Color = "#000000"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _width_only(cls, value: Any) -> Any:
+        return {"width": value} if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Shadow(TemplateModel):
+    """A drop shadow under the letters (and their outline), offset down and to the right by default."""
+
+    x: Annotated[int, Field(ge=-24, le=24, description="Offset to the right, px at 1080×1920.")] = 4
+    y: Annotated[int, Field(ge=-24, le=24, description="Offset downwards, px at 1080×1920.")] = 4
+    color: Color = "#000000"
+    opacity: Opacity = 0.6
+
+
 class CaptionLook(TemplateModel):
-    """How captions look. Sizes are pixels on the 1080×1920 reference frame."""
+    """How captions (and hooks, lower thirds and texts) look. Sizes are pixels on the 1080×1920 reference
+    frame. The weight is the font's: `fonts.captions: atkinson-hyperlegible:bold` (or `:regular`)."""
 
     style: Literal["block", "word-by-word"] = "block"
     size: Annotated[int, Field(ge=36, le=140, description="Font size in px at 1080×1920.")] = 64
@@ -64,6 +87,11 @@ class CaptionLook(TemplateModel):
     position: Band = "bottom"
     max_lines: Annotated[int, Field(ge=1, le=3)] = 3
     line_spacing: Annotated[float, Field(ge=1.0, le=2.0)] = 1.25
+    outline: Outline | None = Field(default=None, description="A stroke around the letters: `{width, color}` or "
+                                    "a width; null for none.")
+    shadow: Shadow | None = Field(default=None, description="A drop shadow: `{x, y, color, opacity}`; null for none.")
+    uppercase: bool = Field(default=False, description="Draw the text in capitals (the words are linted as "
+                            "written).")
 
 
 class SlateLook(TemplateModel):

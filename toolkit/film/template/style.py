@@ -91,4 +91,5 @@ def scene_captions(look: tm.CaptionLook, style: SceneStyle | None) -> tm.Caption
     """The caption look for one scene: the film's look with the scene's `style.captions` over it."""
     if style is None or style.captions is None:
         return look
-    return look.model_copy(update=style.captions.model_dump(exclude_unset=True))
+    # validated again, so a nested override (`outline: {width: 6}`) becomes a model, not a dict
+    return tm.CaptionLook.model_validate({**look.model_dump(), **style.captions.model_dump(exclude_unset=True)})
