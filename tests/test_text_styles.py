@@ -104,3 +104,11 @@ def test_the_outline_is_drawn_around_the_letters_and_the_shadow_below_right(tmp_
     ys, xs = np.nonzero((shadowed[..., 2] > 200) & (shadowed[..., 0] < 60))
     ws, wx = np.nonzero((shadowed[..., 0] > 200) & (shadowed[..., 1] > 200) & (shadowed[..., 3] > 200))
     assert ys.mean() > ws.mean() + 6 and xs.mean() > wx.mean() + 6  # moved down and to the right
+
+
+def test_the_template_preview_judges_outlined_captions_against_the_outline():
+    from toolkit.film.template.models import Template
+    from toolkit.film.template.preview import contrast_rows
+
+    rows = dict(contrast_rows(Template(name="t", captions=CaptionLook(outline={"width": 4, "color": "#ffff66"}))))
+    assert round(rows["Captions on the outline"], 2) == 1.06

@@ -26,6 +26,7 @@ from toolkit.film.compile import audio
 from toolkit.film.compile.joins import join_pieces, overlay_text
 from toolkit.film.compile.layers import composite_layers
 from toolkit.film.compile.loudness import AudioGain
+from toolkit.film.compile.moving_text import overlay_moving
 from toolkit.film.compile.nodes import Graph, Stream, rate
 from toolkit.film.compile.output import (
     EncodeSettings,
@@ -115,7 +116,11 @@ def _with_layers(picture: Stream, group: Sequence[Piece], timeline: Timeline, ra
 
 
 def _with_text(picture: Stream, timeline: Timeline, raster: RasterPlan, graph: Graph, *,
-               frames: int | None = None) -> Stream:
+               frames: int | None = None, first: int = 0) -> Stream:
+    """The text over `picture` (timestamps in film frames; a stretch from `first`, `frames` long)."""
+    # texts that come in with a motion first (they never share the screen with the still text)
+    picture = overlay_moving(picture, raster.moving, timeline.canvas, graph, first,
+                             timeline.frames if frames is None else first + frames)
     concat = str(raster.concat) if raster.concat is not None else None
     return overlay_text(picture, concat, raster.box.x, raster.box.y, timeline.canvas, graph, frames=frames)
 
@@ -168,7 +173,7 @@ def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[i
         if first:
             # the text images are timed on the film: put the chunk's frames back at film time
             picture = picture.filter("setpts", f"PTS+{first}")
-        picture = _with_text(picture, timeline, raster, graph, frames=local[-1] + 1)
+        picture = _with_text(picture, timeline, raster, graph, frames=local[-1] + 1, first=first)
         picture = picture.filter("select", "+".join(f"eq(n,{n})" for n in local))
         body = graph.argv([picture], output)
         commands.append([*global_options(loglevel="warning"), "-y", *body[:-1], "-fps_mode", "passthrough",

@@ -44,6 +44,7 @@ from toolkit.errors import AssetError, Issue, RenderError
 from toolkit.film.compile import bidi
 from toolkit.film.compile.fonts import FontBook, default_fallbacks, font_label
 from toolkit.film.compile.layer_art import LayerArt, draw_layer_art
+from toolkit.film.compile.moving_text import MovingText, write_moving
 from toolkit.film.compile.text_effects import stroke_and_shadow
 from toolkit.film.compile.textline import draw_shaped, shape_line
 from toolkit.film.plan.timeline import ImageBlock, Overlay, TextBlock, Timeline
@@ -78,6 +79,7 @@ class RasterPlan:
     images: tuple[RasterImage, ...]
     warnings: tuple[Issue, ...] = ()
     layers: tuple[LayerArt, ...] = ()
+    moving: tuple[MovingText, ...] = ()  # overlays that come in with a motion, each a picture of its own
 
 
 @dataclass
@@ -101,9 +103,16 @@ def rasterise(timeline: Timeline, workdir: Path, *, fallback_fonts: Sequence[Pat
     canvas = (timeline.canvas.width, timeline.canvas.height)
     warnings: list[Issue] = []
     layers: dict[int, _Layer] = {}
+    moving: list[MovingText] = []
     for index, overlay in enumerate(timeline.overlays):
         layer = _draw_overlay(overlay, canvas, book, warnings)
-        if layer is not None:
+        if layer is not None and overlay.enter.kind != "cut" and overlay.enter.frames > 0:
+            try:
+                workdir.mkdir(parents=True, exist_ok=True)
+                moving.append(write_moving(workdir, layer.image, layer.x, layer.y, overlay, RENDERER_VERSION))
+            except OSError as exc:
+                raise _disk_error(exc, workdir) from None
+        elif layer is not None:
             layers[index] = layer
     intervals = _intervals(timeline.frames, timeline.overlays, set(layers))
     try:
@@ -111,7 +120,7 @@ def rasterise(timeline: Timeline, workdir: Path, *, fallback_fonts: Sequence[Pat
     except OSError as exc:
         raise _disk_error(exc, workdir) from None
     if not layers:
-        return RasterPlan(None, Box(0, 0, 0, 0), (), tuple(warnings), art)
+        return RasterPlan(None, Box(0, 0, 0, 0), (), tuple(warnings), art, tuple(moving))
     box = _union(layers.values(), canvas)
     try:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -120,7 +129,7 @@ def rasterise(timeline: Timeline, workdir: Path, *, fallback_fonts: Sequence[Pat
         concat = _write_concat(workdir, images, timeline.canvas.fps, timeline.frames)
     except OSError as exc:
         raise _disk_error(exc, workdir) from None
-    return RasterPlan(concat, box, images, tuple(warnings), art)
+    return RasterPlan(concat, box, images, tuple(warnings), art, tuple(moving))
 
 
 # ------------------------------------------------------------------ timing

@@ -11,11 +11,10 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.care.reading import SECONDS_PER_WORD, count_words, reading_time
-from toolkit.color import parse_color
 from toolkit.film.plan.caption_window import caption_window
 from toolkit.film.plan.card_layout import card_parts, lay_out_card
+from toolkit.film.plan.contrast import check_contrast
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.layout import (
     Measurer,
@@ -30,7 +29,7 @@ from toolkit.film.plan.layout import (
     wrap,
 )
 from toolkit.film.plan.spoken import spoken_times, word_frames
-from toolkit.film.plan.timeline import ImageBlock, Overlay, Segment, TextBlock
+from toolkit.film.plan.timeline import ImageBlock, LayerMotion, Overlay, Segment, TextBlock
 from toolkit.film.spec.models import CaptionTrack, Scene, Slate, VideoBackground
 from toolkit.film.template.models import CaptionLook
 from toolkit.film.template.style import scene_captions
@@ -39,9 +38,6 @@ from toolkit.subtitles import cue_label
 
 if TYPE_CHECKING:
     from toolkit.film.plan.entry import Entry
-
-MIN_CONTRAST = 4.5  # WCAG 1.4.3, never rounded
-
 
 def reading_seconds(scene: Scene, inp: PlanInputs) -> Fraction:
     """Enough time to read a scene's untimed captions: per caption max(1.5 s, 0.3 s/word + 0.5 s), ≥ 3 s."""
@@ -200,10 +196,12 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
     anchor = track.position or look.position
     pad_x = int(round(style.pad_x * style.size))
     max_width = REFERENCE_SAFE.w - 2 * pad_x
-    _check_contrast(inp, style, None if style.backing else scene_colour(scene), where, issues)
+    check_contrast(style, None if style.backing else scene_colour(scene), where, issues)
     if kind == "word-by-word":  # the highlighted word is text too (WCAG 1.4.3)
-        _check_contrast(inp, replace(style, color=look.highlight[:7]), None if style.backing else scene_colour(scene),
+        check_contrast(replace(style, color=look.highlight[:7]), None if style.backing else scene_colour(scene),
                         where, issues)
+    enter = track.enter or look.enter
+    motion = LayerMotion(enter.type, round(Fraction(str(enter.seconds)) * inp.canvas.fps))
     out: list[Overlay] = []
     for k, (start, end, text, cloc, label) in enumerate(_caption_times(inp, entry, seg, issues, window)):
         lines = _fit(text, cloc, label, look, style, max_width, inp.measurer, issues)
@@ -226,12 +224,14 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
                     continue
                 block = place_lines(lines, style, top=top, center_x=center, scale=inp.canvas.scale,
                                     measurer=inp.measurer, highlight=span, highlight_color=look.highlight[:7])
+                first = not any(o.id.startswith(f"cap-{seg.index}-{k}-w") for o in out)  # the caption comes in
                 out.append(Overlay(f"cap-{seg.index}-{k}-w{j}", "caption", seg.start + w_start,
-                                   w_end - w_start, (block,), cloc))
+                                   w_end - w_start, (block,), cloc, motion if first else LayerMotion("cut", 0)))
         else:
             block = place_lines(lines, style, top=top, center_x=center, scale=inp.canvas.scale,
                                 measurer=inp.measurer)
-            out.append(Overlay(f"cap-{seg.index}-{k}", "caption", seg.start + start, end - start, (block,), cloc))
+            out.append(Overlay(f"cap-{seg.index}-{k}", "caption", seg.start + start, end - start, (block,), cloc,
+                               motion))
     return out
 
 
@@ -337,7 +337,7 @@ def _slate(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue]) 
     bg = entry.source.color  # type: ignore[union-attr]
     parts = _slate_parts(inp, entry.slate_kind, entry.slate_text)
     for _, st in parts:
-        _check_contrast(inp, st, bg, (*entry.loc, "text"), issues)
+        check_contrast(st, bg, (*entry.loc, "text"), issues)
     blocks = _stack(inp, parts, (*entry.loc, "text"), issues, f"{entry.slate_kind} slate")
     if blocks is None:
         return []
@@ -348,7 +348,7 @@ def _end_card(inp: PlanInputs, seg: Segment, issues: list[LocIssue]) -> Overlay:
     bg = seg.source.color  # type: ignore[union-attr]
     parts = card_parts(inp.end_card, inp.template, inp.fonts)
     for part in parts:
-        _check_contrast(inp, part.style, bg, ("end_card",), issues)
+        check_contrast(part.style, bg, ("end_card",), issues)
     blocks = lay_out_card(inp, parts, issues)  # designed sizes kept while the services fit
     return Overlay("end-card", "end_card", seg.start, seg.length, blocks or (), ("end_card",))
 
@@ -384,29 +384,3 @@ def _logo(inp: PlanInputs, segments: Sequence[Segment], drawn: Sequence[Overlay]
         out.append(Overlay(f"logo-{seg.index}", "logo", seg.start, seg.length,
                            (ImageBlock(inp.logo, box, logo.opacity),), ("template",)))
     return out
-
-
-# ------------------------------------------------------------------ contrast
-
-
-def _check_contrast(inp: PlanInputs, style: Style, background: str | None, loc: tuple,
-                    issues: list[LocIssue]) -> None:
-    """WCAG 1.4.3: text against its outline (what lies directly behind its edges), else its box
-    (composited over black and white), else its solid background."""
-    fg = parse_color(style.color).rgb
-    behind = style.backing or background
-    if style.outline:
-        behind = f"its outline {style.outline[1]}"
-        worst = contrast_ratio(fg, parse_color(style.outline[1]).rgb)
-    elif style.backing:
-        # a translucent box over footage: the worst the text can look over any picture
-        worst = worst_case_contrast(fg, tuple(parse_color(style.backing)))
-    elif background:
-        worst = contrast_ratio(fg, parse_color(background).rgb)
-    else:
-        issues.append(LocIssue(loc, "captions without a backing box over footage: contrast cannot be guaranteed; "
-                               "give the template's captions a `box` colour", severity="warning", code="contrast"))
-        return
-    if worst < MIN_CONTRAST:
-        issues.append(LocIssue(loc, f"text colour {style.color} on {behind} has a contrast "
-                               f"ratio of {worst:.2f}:1; at least 4.5:1 is needed (WCAG 1.4.3)", code="contrast"))

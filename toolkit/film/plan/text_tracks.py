@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from toolkit.care.contrast import contrast_ratio, worst_case_contrast
 from toolkit.care.reading import SECONDS_PER_WORD, count_words, reading_time
 from toolkit.care.warnings import min_slate_seconds
-from toolkit.color import parse_color
+from toolkit.film.plan.contrast import check_contrast
 from toolkit.film.plan.entry import Entry
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.layout import (
@@ -26,8 +25,8 @@ from toolkit.film.plan.layout import (
     place_lines,
     wrap,
 )
-from toolkit.film.plan.overlays import MIN_CONTRAST, caption_style, scene_colour
-from toolkit.film.plan.timeline import ImageBlock, Overlay, Segment, TextBlock
+from toolkit.film.plan.overlays import caption_style, scene_colour
+from toolkit.film.plan.timeline import ImageBlock, LayerMotion, Overlay, Segment, TextBlock
 from toolkit.film.spec.layer_parts import Point
 from toolkit.film.spec.models import Scene
 from toolkit.film.spec.text_tracks import HOOK_SECONDS, Hook, LowerThird, TextItem
@@ -93,12 +92,12 @@ def _hook(inp: PlanInputs, spec: Hook, loc: Loc, span: _Span, look: CaptionLook,
     frames = _frames(inp, spec, loc, span, Fraction(HOOK_SECONDS), "hook", spec.text, issues)
     style = caption_style(inp, look)
     lines = _wrap(inp, spec.text, style, REFERENCE_SAFE.w - 2 * MARGIN, look, (*loc, "text"), "hook", issues)
-    _contrast(style, scene, (*loc, "text"), "hook", issues)
+    check_contrast(style, _background(scene), (*loc, "text"), issues, "hook")
     if frames is None or lines is None:
         return []
     top = max(anchored_top(REFERENCE_SAFE, block_height(len(lines), style), "top", MARGIN), _below_logo(inp))
     block = _place(inp, lines, style, top, REFERENCE_SAFE.x + REFERENCE_SAFE.w // 2)
-    return [Overlay(f"hook-{key}", "text", frames[0], frames[1] - frames[0], (block,), loc)]
+    return [Overlay(f"hook-{key}", "text", frames[0], frames[1] - frames[0], (block,), loc, _enter(inp, spec, look))]
 
 
 def _below_logo(inp: PlanInputs) -> int:
@@ -126,7 +125,7 @@ def _lower_third(inp: PlanInputs, scene: Scene, loc: Loc, span: _Span, look: Cap
     if spec.about:
         parts.append((_wrap(inp, spec.about, about_style, width, look, (*loc, "about"), "lower third's `about`",
                             issues), about_style))
-    _contrast(name_style, scene, (*loc, "name"), "lower third", issues)
+    check_contrast(name_style, _background(scene), (*loc, "name"), issues, "lower third")
     if frames is None or any(lines is None for lines, _ in parts):
         return []
     height = sum(block_height(len(lines), st) for lines, st in parts)  # type: ignore[arg-type]
@@ -144,7 +143,8 @@ def _lower_third(inp: PlanInputs, scene: Scene, loc: Loc, span: _Span, look: Cap
     for lines, st in parts:
         blocks.append(_place(inp, lines, st, top, REFERENCE_SAFE.x + REFERENCE_SAFE.w // 2))  # type: ignore[arg-type]
         top += block_height(len(lines), st)  # type: ignore[arg-type]
-    return [Overlay(f"lower-{key}", "text", frames[0], frames[1] - frames[0], tuple(blocks), loc)]
+    return [Overlay(f"lower-{key}", "text", frames[0], frames[1] - frames[0], tuple(blocks), loc,
+                    _enter(inp, spec, look))]
 
 
 def _text(inp: PlanInputs, spec: TextItem, loc: Loc, span: _Span, look: CaptionLook, scene: Scene | None, key: str,
@@ -163,7 +163,7 @@ def _text(inp: PlanInputs, spec: TextItem, loc: Loc, span: _Span, look: CaptionL
     else:
         width = safe.w - 2 * MARGIN
     lines = _wrap(inp, spec.text, style, width, look, (*loc, "text"), "text", issues)
-    _contrast(style, scene, (*loc, "text"), "text", issues)
+    check_contrast(style, _background(scene), (*loc, "text"), issues, "text")
     if frames is None or lines is None:
         return []
     pad_x = int(round(style.pad_x * style.size))
@@ -181,7 +181,7 @@ def _text(inp: PlanInputs, spec: TextItem, loc: Loc, span: _Span, look: CaptionL
         top = anchored_top(safe, h, "top" if "top" in placed else "bottom" if "bottom" in placed else "middle",
                            MARGIN)
     block = _place(inp, lines, style, top, x + w // 2)
-    return [Overlay(f"text-{key}", "text", frames[0], frames[1] - frames[0], (block,), loc)]
+    return [Overlay(f"text-{key}", "text", frames[0], frames[1] - frames[0], (block,), loc, _enter(inp, spec, look))]
 
 
 # ------------------------------------------------------------------ shared steps
@@ -239,32 +239,18 @@ def _wrap(inp: PlanInputs, text: str, style: Style, width: int, look: CaptionLoo
     return lines
 
 
+def _enter(inp: PlanInputs, spec: Hook | LowerThird | TextItem, look: CaptionLook) -> LayerMotion:
+    """How the text comes in: its own `enter`, else the caption look's."""
+    enter = spec.enter or look.enter
+    return LayerMotion(enter.type, round(Fraction(str(enter.seconds)) * inp.canvas.fps))
+
+
+def _background(scene: Scene | None) -> str | None:
+    return scene_colour(scene) if scene is not None else None
+
+
 def _place(inp: PlanInputs, lines: list[str], style: Style, top: int, center_x: int) -> TextBlock:
     return place_lines(lines, style, top=top, center_x=center_x, scale=inp.canvas.scale, measurer=inp.measurer)
-
-
-def _contrast(style: Style, scene: Scene | None, loc: Loc, what: str, issues: list[LocIssue]) -> None:
-    """WCAG 1.4.3, as for captions: against the outline, else the box (over black and white), else the
-    scene's solid colour."""
-    fg = parse_color(style.color).rgb
-    background = scene_colour(scene) if scene is not None else None
-    behind = style.backing or background
-    if style.outline:
-        behind = f"its outline {style.outline[1]}"
-        worst = contrast_ratio(fg, parse_color(style.outline[1]).rgb)
-    elif style.backing:
-        worst = worst_case_contrast(fg, tuple(parse_color(style.backing)))
-    elif background:
-        worst = contrast_ratio(fg, parse_color(background).rgb)
-    else:
-        issues.append(LocIssue(loc, f"a {what} without a backing box over footage (or over every scene): contrast "
-                               "cannot be guaranteed; give the template's captions a `box` colour",
-                               severity="warning", code="contrast"))
-        return
-    if worst < MIN_CONTRAST:
-        issues.append(LocIssue(loc, f"the {what}'s colour {style.color} on {behind} has a "
-                               f"contrast ratio of {worst:.2f}:1; at least 4.5:1 is needed (WCAG 1.4.3)",
-                               code="contrast"))
 
 
 # ------------------------------------------------------------------ meetings

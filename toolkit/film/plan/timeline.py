@@ -228,6 +228,8 @@ class Overlay:
     length: int
     blocks: tuple[TextBlock | ImageBlock, ...]
     loc: tuple[str | int, ...] = ()
+    # how it comes in (cut, fade, pop, slide-up): drawn as a picture of its own and moved by ffmpeg
+    enter: LayerMotion = field(default_factory=lambda: LayerMotion("cut", 0))
 
     @property
     def end(self) -> int:

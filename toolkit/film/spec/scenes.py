@@ -39,6 +39,7 @@ from toolkit.film.spec.base import (
 )
 from toolkit.film.spec.layers import LAYER_KINDS, LAYERS_DESCRIPTION, LAYERS_SCHEMA, LayerSpec, layers_shorthand
 from toolkit.film.spec.text_tracks import (
+    ENTER_STR,
     HOOK_SCHEMA,
     TEXTS_SCHEMA,
     Hook,
@@ -49,6 +50,7 @@ from toolkit.film.spec.text_tracks import (
     texts_shorthand,
 )
 from toolkit.film.spec.units import PositiveTime, Time
+from toolkit.film.template.models import Enter
 from toolkit.film.template.style import SceneStyle
 
 
@@ -246,12 +248,14 @@ class CaptionTrack(SpecModel):
     """Captions for a scene: inline lines or an .srt/.vtt file, and how they look."""
 
     model_config = ConfigDict(json_schema_extra=shorthands(
-        lines={"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}))
+        lines={"type": "array", "items": {"anyOf": [_STR, _CAPTION_REF]}}, enter=ENTER_STR))
 
     lines: list[CaptionItem] | None = None
     file: Path | None = Field(default=None, description=".srt or .vtt file; times are relative to the scene.")
     style: CaptionStyle | None = Field(default=None, description="block, or word-by-word highlighting.")
     position: CaptionPosition | None = None
+    enter: Enter | None = Field(default=None, description="How each caption comes in: fade, pop or slide-up, "
+                                "optionally with a length (`fade 0.4s`); default: the template's `captions.enter`.")
 
     @field_validator("lines", mode="before")
     @classmethod

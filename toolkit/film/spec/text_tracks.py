@@ -15,15 +15,24 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from toolkit.film.spec.base import _STR, SpecModel, shorthands
 from toolkit.film.spec.layer_parts import Position, _preset
 from toolkit.film.spec.units import PositiveTime, Time
+from toolkit.film.template.models import ENTRANCES, Enter
 
 HOOK_SECONDS = 3  # the issue's default for a hook: the first seconds of the film
 
 
+ENTER_STR: dict[str, Any] = {"type": "string", "pattern": r"^\s*(" + "|".join(ENTRANCES) + r")(\s+\S.*)?$",
+                             "examples": ["fade", "pop 0.4s"]}
+
+
 class _Timed(SpecModel):
+    model_config = ConfigDict(json_schema_extra=shorthands(enter=ENTER_STR))
+
     at: Time | None = Field(default=None, description="When it appears, from the start of its scene (the film's "
                             "`hook`: of its first scene; the film's `texts`: of the film). Default 0s.")
     until: Time | None = Field(default=None, description="When it disappears.")
     for_: PositiveTime | None = Field(default=None, alias="for", description="How long it shows.")
+    enter: Enter | None = Field(default=None, description="How it comes in: fade, pop or slide-up, optionally with "
+                                "a length (`pop 0.4s`); default: the template's `captions.enter`.")
 
     @field_validator("for_")
     @classmethod
@@ -53,7 +62,7 @@ class TextItem(_Timed):
     """A text anywhere inside the safe box: a preset position or `{x, y}` (its top-left corner in pixels of the
     1080×1920 frame). Default: centred, for the whole scene (film-level: until the end card)."""
 
-    model_config = ConfigDict(json_schema_extra=shorthands(position={"type": "string"}))
+    model_config = ConfigDict(json_schema_extra=shorthands(position={"type": "string"}, enter=ENTER_STR))
 
     text: Annotated[str, Field(min_length=1)]
     position: Position | None = Field(default=None, description="`top`, `center`, `bottom-left`… inside the safe "

@@ -74,6 +74,40 @@ class Shadow(TemplateModel):
     opacity: Opacity = 0.6
 
 
+ENTRANCES = ("cut", "fade", "pop", "slide-up")
+
+
+class Enter(TemplateModel):
+    """How a caption or text comes in: `fade`, `pop` (grows from 40 % of its size) or `slide-up` (rises half
+    its height while fading in), in `seconds` (`fade 0.4s`). Drawn by ffmpeg from the text's picture; one
+    change per text, never repeated, so nothing blinks (WCAG 2.3.1)."""
+
+    type: Literal["cut", "fade", "pop", "slide-up"] = "cut"
+    seconds: Annotated[float, Field(ge=0.2, le=1.0, description="How long the entrance takes (0.2–1 s: "
+                                    "shorter would read as a flash of text).")] = 0.3
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        kind, _, rest = value.strip().partition(" ")
+        if kind not in ENTRANCES:
+            close = difflib.get_close_matches(kind, ENTRANCES, n=1)
+            raise ValueError(f"{kind!r} is not an entrance; use one of {', '.join(ENTRANCES)}, optionally with a "
+                             f"length such as `fade 0.4s`" + (f"; did you mean `{close[0]}`?" if close else ""))
+        rest = rest.strip().removesuffix("s").strip()
+        if not rest:
+            return {"type": kind}
+        try:
+            seconds = float(rest)
+        except ValueError:
+            raise ValueError(f"{value.strip()!r}: the length must be seconds, such as `{kind} 0.4s`") from None
+        if not 0.2 <= seconds <= 1.0:
+            raise ValueError(f"an entrance takes 0.2–1 s (quicker, it would read as a flash of text), got {rest}s")
+        return {"type": kind, "seconds": seconds}
+
+
 class CaptionLook(TemplateModel):
     """How captions (and hooks, lower thirds and texts) look. Sizes are pixels on the 1080×1920 reference
     frame. The weight is the font's: `fonts.captions: atkinson-hyperlegible:bold` (or `:regular`)."""
@@ -92,6 +126,8 @@ class CaptionLook(TemplateModel):
     shadow: Shadow | None = Field(default=None, description="A drop shadow: `{x, y, color, opacity}`; null for none.")
     uppercase: bool = Field(default=False, description="Draw the text in capitals (the words are linted as "
                             "written).")
+    enter: Enter = Field(default_factory=Enter, description="How each caption (and hook, lower third, text) comes "
+                         "in: cut, fade, pop or slide-up, optionally with a length: `fade 0.4s`.")
 
 
 class SlateLook(TemplateModel):

@@ -23,7 +23,7 @@ from toolkit.color import parse_color
 from toolkit.contact import Tile, draw_grid, outline_safe_zone
 from toolkit.errors import Issue, IssuesError, OutputError, TemplateError
 from toolkit.film.compile.raster import RasterPlan
-from toolkit.film.plan.overlays import MIN_CONTRAST
+from toolkit.film.plan.contrast import MIN_CONTRAST
 from toolkit.film.plan.timeline import ColorSource, GradientSource, Segment, Source, Timeline
 from toolkit.film.template.apply import TEMPLATE_TEXTS
 from toolkit.film.template.fields import field_names
@@ -227,7 +227,11 @@ def contrast_rows(tpl: Template) -> list[tuple[str, float | None]]:
 
     rows: list[tuple[str, float | None]] = []
     box = tpl.captions.box
+    outline = tpl.captions.outline
     for what, colour in (("Captions", tpl.captions.color), ("Highlighted word", tpl.captions.highlight)):
+        if outline is not None:  # as the planner judges it: against what lies directly behind the letters
+            rows.append((f"{what} on the outline", ratio(colour, outline.color)))
+            continue
         rows.append((what, None if box is None else worst_case_contrast(
             parse_color(colour).rgb, (*parse_color(box).rgb, round(tpl.captions.box_opacity * 255)))))
     for kind in ("content-warning", "title", "signpost"):

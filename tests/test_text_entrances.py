@@ -1,0 +1,137 @@
+"""Entrance animations of captions and texts (issue 15 §3): `enter: fade | pop | slide-up`, drawn by ffmpeg
+from the text's own picture (no per-frame Python), one motion per text, never shorter than 0.2 s."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from toolkit.errors import IssuesError
+from toolkit.film.compile.graph import compile_frames
+from toolkit.film.compile.raster import rasterise
+from toolkit.film.pipeline import DRAFT_WIDTH, prepare
+from toolkit.film.plan.timeline import LayerMotion, Overlay
+
+BLUE = (74, 122, 176)
+
+
+def film(folder: Path, body: str, style: str = "") -> Path:
+    path = folder / "film.yaml"
+    path.write_text("title: Entrances\nregion: UK\n" + style + "scenes:\n  - background: '#4a7ab0'\n"
+                    "    duration: 3s\n" + body, encoding="utf-8")
+    return path
+
+
+def only(overlays: tuple[Overlay, ...], kind: str) -> list[Overlay]:
+    return [o for o in overlays if o.kind == kind]
+
+
+def test_the_entrance_comes_from_the_track_the_text_or_the_templates_look(tmp_path):
+    tl = prepare(film(tmp_path, "    captions: {lines: [One, Two], enter: fade 0.5s}\n"
+                                "    texts: [{text: Hi, position: top, enter: pop}]\n",
+                      "style:\n  captions: {enter: slide-up}\n")).timeline
+    assert [o.enter for o in only(tl.overlays, "caption")] == [LayerMotion("fade", 15)] * 2
+    [text] = only(tl.overlays, "text")
+    assert text.enter == LayerMotion("pop", 9)  # the template's 0.3 s at 30 fps
+    plain = prepare(film(tmp_path, "    captions: One two\n", "style:\n  captions: {enter: slide-up 0.4s}\n"))
+    assert only(plain.timeline.overlays, "caption")[0].enter == LayerMotion("slide-up", 12)
+
+
+def test_a_word_by_word_caption_comes_in_once_with_its_first_word(tmp_path):
+    tl = prepare(film(tmp_path, "    captions: {style: word-by-word, lines: [One two three], enter: fade}\n")).timeline
+    words = only(tl.overlays, "caption")
+    assert [o.enter.kind for o in words] == ["fade", "cut", "cut"]
+
+
+@pytest.mark.parametrize(("enter", "line", "col", "says"), [
+    ("blink", 6, 37, "'blink' is not an entrance; use one of cut, fade, pop, slide-up"),
+    ("fade 0.05s", 6, 37, "an entrance takes 0.2–1 s (quicker, it would read as a flash of text), got 0.05s"),
+    ("fdae", 6, 37, "did you mean `fade`?"),
+])
+def test_an_entrance_that_is_not_one_or_too_quick_is_located(tmp_path, enter, line, col, says):
+    path = film(tmp_path, f"    captions: {{lines: [One], enter: {enter}}}\n")
+    with pytest.raises(IssuesError) as caught:
+        prepare(path)
+    [issue] = [i for i in caught.value.issues if i.severity == "error"]
+    assert issue.path.startswith("scenes[0].captions.enter") and (issue.line, issue.col) == (line, col)
+    assert says in issue.message
+
+
+def test_a_film_without_entrances_draws_its_text_as_before(tmp_path, monkeypatch):
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    tl = prepare(film(tmp_path, "    captions: One two\n")).timeline
+    plan = rasterise(tl, tmp_path / "text")
+    assert plan.moving == () and plan.concat is not None
+
+
+def _frames(prepared, wanted: list[int], folder: Path) -> list[np.ndarray]:
+    from PIL import Image
+
+    from toolkit.film.render import render_frames
+
+    out = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for png in render_frames(prepared, wanted, folder):
+        with Image.open(png) as image:
+            out.append(np.asarray(image.convert("RGB")).astype(int))
+    return out
+
+
+def _box_pixels(frame: np.ndarray, overlay: Overlay) -> np.ndarray:
+    b = overlay.blocks[0].bounds
+    return frame[b.y:b.y + b.h, b.x:b.x + b.w]
+
+
+@pytest.mark.render
+def test_a_fading_caption_is_faint_then_whole_in_the_rendered_frames(tmp_path, monkeypatch):
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    prepared = prepare(film(tmp_path, "    captions: {lines: [Hold on], enter: fade 0.5s}\n"), width=DRAFT_WIDTH)
+    [caption] = only(prepared.timeline.overlays, "caption")
+    start, middle, done = _frames(prepared, [0, 7, 30], tmp_path)
+    darkness = [float((np.array(BLUE) - _box_pixels(f, caption)).clip(0).mean()) for f in (start, middle, done)]
+    # the box is black at 78 %: the picture darkens under it as its alpha fades from 0 to 1 over 15 frames
+    assert darkness[0] < 2
+    assert 0.3 * darkness[2] < darkness[1] < 0.7 * darkness[2]  # 7 of 15 frames: about half way
+
+
+@pytest.mark.render
+def test_a_sliding_caption_rises_into_place_and_a_popping_one_grows(tmp_path, monkeypatch):
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+
+    def rows_and_cols(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        white = frame.sum(axis=2) > 420  # the letters: brighter than the picture (372) even at 27 % alpha
+        return np.nonzero(white.any(axis=1))[0], np.nonzero(white.any(axis=0))[0]
+
+    slide = prepare(film(tmp_path, "    captions: {lines: [Hold on], enter: slide-up 0.5s}\n"), width=DRAFT_WIDTH)
+    early, done = _frames(slide, [4, 30], tmp_path / "slide")
+    rows_early, _ = rows_and_cols(early)
+    rows_done, _ = rows_and_cols(done)
+    assert rows_early.size and rows_done.size
+    # at frame 4 of 15 it is (1 - 4/15)³ = 39 % of half its height below its place (ease-out)
+    assert rows_early.min() > rows_done.min() + 4
+
+    pop = prepare(film(tmp_path, "    captions: {lines: [Hold on], enter: pop 0.5s}\n"), width=DRAFT_WIDTH)
+    small, whole = _frames(pop, [2, 30], tmp_path / "pop")
+    _, cols_small = rows_and_cols(small)
+    _, cols_whole = rows_and_cols(whole)
+    width_small, width_whole = np.ptp(cols_small), np.ptp(cols_whole)
+    assert 0.4 * width_whole <= width_small < 0.8 * width_whole  # grows from 40 % (ease-out)
+    assert abs((cols_small.min() + cols_small.max()) - (cols_whole.min() + cols_whole.max())) <= 4  # centred
+
+
+def test_the_moving_text_is_an_input_of_the_frame_command_with_its_expressions(tmp_path, monkeypatch):
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    tl = prepare(film(tmp_path, "    captions: {lines: [Hold on], enter: slide-up 0.5s}\n")).timeline
+    plan = rasterise(tl, tmp_path / "text")
+    [moving] = plan.moving
+    from PIL import Image
+
+    [still] = [i for i in plan.images if i.start <= 5 < i.end]
+    with Image.open(still.path) as picture:
+        assert picture.getchannel("A").getextrema() == (0, 0)  # the caption is not in the still text
+    [argv] = compile_frames(tl, plan, frames=[5], output=tmp_path / "f_%03d.png")
+    graph = argv[argv.index("-filter_complex") + 1]
+    assert str(moving.path) in argv
+    assert "fade=" in graph and "pow(1-" in graph  # the fade on its alpha and the ease-out rise
