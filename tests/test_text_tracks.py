@@ -168,3 +168,25 @@ def test_the_hook_starts_under_a_logo_at_the_top_and_a_text_over_the_logo_is_an_
     [issue] = failure(path)
     assert (issue.line, issue.path) == (7, "scenes[0].texts[0]")
     assert issue.message.startswith("the text “Hi” meets the template's logo on screen from 0.00s to 2.00s")
+
+
+def test_merge_fields_are_filled_in_hooks_lower_thirds_and_texts(tmp_path):
+    tl = prepare(film(tmp_path, "fields:\n  trainee: Sam Lee\n  topic: psychosis\nhook: 'By {{ trainee }}'\n"
+                                "scenes:\n  - background: navy\n    duration: 4s\n"
+                                "    lower_third: {name: '{{trainee}}', about: 'lived experience of {{ topic }}'}\n"
+                                "    texts: [{text: 'Made by {{ trainee }}', position: center, at: 3s}]\n")).timeline
+    shown = {o.id: " ".join(words(o)) for o in texts(tl).values()}
+    assert shown == {"hook-film": "By Sam Lee", "lower-0": "Sam Lee lived experience of psychosis",
+                     "text-0-0": "Made by Sam Lee"}
+
+
+def test_a_merge_field_without_a_value_in_a_lower_third_is_located(tmp_path):
+    from toolkit.errors import TemplateError
+
+    path = film(tmp_path, "scenes:\n  - background: navy\n    duration: 4s\n"
+                          "    lower_third: {name: '{{ trainee }}'}\n")
+    with pytest.raises(TemplateError) as caught:
+        prepare(path)
+    [issue] = [i for i in caught.value.issues if i.severity == "error"]
+    assert (issue.line, issue.path) == (6, "scenes[0].lower_third.name")
+    assert issue.message.startswith("merge field `trainee` has no value")

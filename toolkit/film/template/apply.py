@@ -262,14 +262,31 @@ def _fill_storyboard(loaded: LoadedStoryboard, filler: _Filler) -> Storyboard:
             lines = [c.model_copy(update={"text": filler(c.text, at("scenes", i, "captions", "lines", k, "text"))})
                      for k, c in enumerate(track.lines)]
             scene = scene.model_copy(update={"captions": track.model_copy(update={"lines": lines})})
-        scenes.append(scene)
+        scenes.append(scene.model_copy(update=_filled_texts(scene, ("scenes", i), filler, at)))
     film = sb.captions  # the film's own caption track
     if film is not None and film.lines is not None:
         film = film.model_copy(update={"lines": [
             c.model_copy(update={"text": filler(c.text, at("captions", "lines", k, "text"))})
             for k, c in enumerate(film.lines)]})
     return sb.model_copy(update={"title": filler(sb.title, at("title")), "end_card": new_card, "scenes": scenes,
-                                 "captions": film})
+                                 "captions": film, **_filled_texts(sb, (), filler, at)})
+
+
+def _filled_texts(owner: Scene | Storyboard, where: tuple[str | int, ...], filler: _Filler,
+                  at: Callable[..., Callable[[str], Issue]]) -> dict[str, Any]:
+    """The hook, lower third and texts of a scene (or the film) with their merge fields filled."""
+    update: dict[str, Any] = {}
+    if owner.hook is not None:
+        update["hook"] = owner.hook.model_copy(update={"text": filler(owner.hook.text, at(*where, "hook", "text"))})
+    third = getattr(owner, "lower_third", None)
+    if third is not None:
+        about = filler(third.about, at(*where, "lower_third", "about")) if third.about else third.about
+        update["lower_third"] = third.model_copy(update={
+            "name": filler(third.name, at(*where, "lower_third", "name")), "about": about})
+    if owner.texts:
+        update["texts"] = [t.model_copy(update={"text": filler(t.text, at(*where, "texts", k, "text"))})
+                           for k, t in enumerate(owner.texts)]
+    return update
 
 
 # ------------------------------------------------------------------ gradients and fonts
