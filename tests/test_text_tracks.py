@@ -190,3 +190,17 @@ def test_a_merge_field_without_a_value_in_a_lower_third_is_located(tmp_path):
     [issue] = [i for i in caught.value.issues if i.severity == "error"]
     assert (issue.line, issue.path) == (6, "scenes[0].lower_third.name")
     assert issue.message.startswith("merge field `trainee` has no value")
+
+
+def test_a_hook_too_long_to_fit_is_named_even_when_another_scene_stops_the_plan(tmp_path):
+    from toolkit.errors import SpecError
+
+    long = "Every morning I wrote three small things I could do that day and ticked off the ones I managed"
+    path = film(tmp_path, f"scenes:\n  - slate: signpost\n    txt: Part one\n  - background: navy\n"
+                          f"    duration: 4s\n    hook: {long}\n")
+    with pytest.raises(SpecError) as caught:
+        prepare(path)
+    errors = [(i.line, i.path, i.message) for i in caught.value.issues if i.severity == "error"]
+    assert errors[0][:2] == (5, "scenes[0].txt")
+    assert errors[1] == (8, "scenes[1].hook", "the hook needs 5 lines at this size; at most 3 fit (the template's "
+                                              "`captions.max_lines`): shorten it")

@@ -24,6 +24,7 @@ from toolkit.care.reading import reading_time
 from toolkit.errors import Issue, IssuesError, PolicyError, ProbeError, ReelError, SpecError, TemplateError
 from toolkit.film.lint import lint_storyboard
 from toolkit.film.picture_words import PictureWords, pictures_of, read_words
+from toolkit.film.plan import text_tracks
 from toolkit.film.plan.inputs import EndCardContent, EndCardService, PlanInputs, make_canvas
 from toolkit.film.plan.overlays import text_fit
 from toolkit.film.plan.planner import PlanFailed, plan
@@ -129,7 +130,8 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
             # Text fit needs only the scene, the template and the fonts: check it for every sound
             # scene. Timing, transitions and the film's length need every scene, so they wait.
             run.add(SpecError, [doc.issue(i.loc, i.message, severity=i.severity, code=i.code)
-                                for i in text_fit(inputs, sorted(checked.sound))])
+                                for i in [*text_fit(inputs, sorted(checked.sound)),
+                                          *text_tracks.text_fit(inputs, sorted(checked.sound))]])
             unchecked = ["timing (scene lengths, transitions, the film's length)"]
             unchecked += ["the layout of the scenes with errors"] if len(checked.sound) < len(sb.scenes) else []
             unchecked += ["the end card's layout"] if card is None else []

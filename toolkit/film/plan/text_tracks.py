@@ -8,9 +8,10 @@ meeting is an error at the text, naming both and when they meet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Any
 
 from toolkit.care.reading import SECONDS_PER_WORD, count_words, reading_time
 from toolkit.care.warnings import min_slate_seconds
@@ -82,6 +83,33 @@ def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
         out.extend(_text(inp, item, ("texts", k), film, inp.template.captions, None, f"film-{k}", issues))
     check_meetings(out, drawn, inp.canvas.fps, issues)
     return out
+
+
+def text_fit(inp: PlanInputs, scenes: Iterable[int]) -> list[LocIssue]:
+    """Whether the hooks, lower thirds and texts of the given scenes and of the film fit inside the safe
+    box (as `overlays.text_fit` for captions): for a storyboard that cannot be planned whole."""
+    issues: list[LocIssue] = []
+    sb = inp.storyboard
+    owners: list[tuple[Scene | None, Loc, Any]] = [(None, (), sb)]
+    owners += [(s, ("scenes", i), s) for i in scenes if isinstance(s := sb.scenes[i], Scene)]
+    width = REFERENCE_SAFE.w - 2 * MARGIN
+    for scene, at, owner in owners:
+        look = scene_captions(inp.template.captions, scene.style if scene is not None else None)
+        style = caption_style(inp, look)
+        if owner.hook is not None:
+            _wrap(inp, owner.hook.text, style, width, look, (*at, "hook", "text"), "hook", issues)
+        third = getattr(owner, "lower_third", None)
+        if third is not None:
+            _wrap(inp, third.name, style, width, look, (*at, "lower_third", "name"), "lower third's name", issues)
+            if third.about:
+                _wrap(inp, third.about, replace(style, font=inp.fonts.body), width, look,
+                      (*at, "lower_third", "about"), "lower third's `about`", issues)
+        for k, item in enumerate(owner.texts):
+            placed = item.position
+            room = REFERENCE_SAFE.right - placed.x if isinstance(placed, Point) else width
+            if room > 0:
+                _wrap(inp, item.text, style, room, look, (*at, "texts", k, "text"), "text", issues)
+    return issues
 
 
 # ------------------------------------------------------------------ the three kinds
