@@ -135,3 +135,24 @@ def test_the_moving_text_is_an_input_of_the_frame_command_with_its_expressions(t
     graph = argv[argv.index("-filter_complex") + 1]
     assert str(moving.path) in argv
     assert "fade=" in graph and "pow(1-" in graph  # the fade on its alpha and the ease-out rise
+
+
+def test_a_chunked_render_moves_the_text_in_the_encoder_over_the_whole_film(tmp_path, monkeypatch):
+    """Chunks make the picture; the text, moving or still, goes on once over the joined film."""
+    from toolkit.film.compile.graph import compile_render
+    from toolkit.film.compile.output import EncodeSettings
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "film.yaml"
+    path.write_text("title: Entrances\nregion: UK\nscenes:\n" + "".join(
+        f"  - background: navy\n    duration: 3s\n    captions: {{lines: [Part {n}], enter: pop}}\n"
+        for n in range(3)), encoding="utf-8")
+    tl = prepare(path).timeline
+    plan = rasterise(tl, tmp_path / "text")
+    assert [(m.start, m.enter) for m in plan.moving] == [(0, LayerMotion("pop", 9)), (90, LayerMotion("pop", 9)),
+                                                         (180, LayerMotion("pop", 9))]
+    commands = compile_render(tl, plan, output=tmp_path / "out.mp4", encode=EncodeSettings(), gain=None,
+                              max_segments=2)
+    assert len(commands.producers) > 1
+    assert not any(str(m.path) in p for m in plan.moving for p in commands.producers)
+    assert all(str(m.path) in commands.encoder for m in plan.moving)

@@ -204,3 +204,18 @@ def test_a_hook_too_long_to_fit_is_named_even_when_another_scene_stops_the_plan(
     assert errors[0][:2] == (5, "scenes[0].txt")
     assert errors[1] == (8, "scenes[1].hook", "the hook needs 5 lines at this size; at most 3 fit (the template's "
                                               "`captions.max_lines`): shorten it")
+
+
+def test_the_films_hook_waits_for_its_first_scene_and_its_texts_end_before_the_end_card(tmp_path):
+    tl = prepare(film(tmp_path, "hook: Listen\ntexts: [{text: A true story, position: bottom-left}]\nscenes:\n"
+                                "  - slate: title\n    text: My story\n"
+                                "  - background: navy\n    duration: 4s\n")).timeline
+    hook, text = texts(tl)["hook-film"], texts(tl)["text-film-0"]
+    scene = tl.segments[1]
+    assert (hook.start, hook.end) == (scene.start, scene.start + 90)  # not over the title slate
+    assert text.end == tl.segments[-1].start  # until the end card starts
+    path = film(tmp_path, "texts: [{text: A true story, position: top, until: 9s}]\nscenes:\n"
+                          "  - background: navy\n    duration: 4s\n")
+    [issue] = failure(path)
+    assert (issue.line, issue.path) == (3, "texts[0].until")
+    assert issue.message == "the text runs to 9.00s but the end card starts at 4.00s; end it earlier"
