@@ -156,3 +156,13 @@ def test_a_chunked_render_moves_the_text_in_the_encoder_over_the_whole_film(tmp_
     assert len(commands.producers) > 1
     assert not any(str(m.path) in p for m in plan.moving for p in commands.producers)
     assert all(str(m.path) in commands.encoder for m in plan.moving)
+
+
+def test_reel_plan_lists_hooks_lower_thirds_and_texts_with_their_entrances(tmp_path):
+    from toolkit.film.plan.describe import describe
+
+    text = describe(prepare(film(tmp_path, "    captions: {lines: [Hold on], enter: fade}\n"
+                                           "    lower_third: {name: Sam, about: peer supporter, enter: pop 0.4s}\n"))
+                    .timeline)
+    assert "  [    0-   90) caption  scenes[0].captions.lines[0]: “Hold on”, in fade 9f" in text
+    assert "  [    0-   90) text     scenes[0].lower_third: “Sam peer supporter”, in pop 12f" in text

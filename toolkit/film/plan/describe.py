@@ -66,18 +66,20 @@ def _layer_line(layer: Layer) -> str:
 
 def _caption_lines(timeline: Timeline) -> list[str]:
     """`  [   20-  113) caption  scenes[0].captions.lines[0]: “I stopped…”, 7 words from frame 20, 24, 37…`:
-    one line per caption (its word-by-word highlights folded in, each word's first frame listed)."""
+    one line per caption (its word-by-word highlights folded in, each word's first frame listed), and per
+    hook, lower third and text (`text     scenes[1].hook: “Listen”, in pop 9f`)."""
     captions: dict[str, list] = {}
     for o in timeline.overlays:
-        if o.kind == "caption":
+        if o.kind in ("caption", "text"):
             captions.setdefault(o.id.split("-w")[0], []).append(o)
     out = []
     for parts in captions.values():
         first = parts[0]
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.loc).lstrip(".")
-        block = first.blocks[0] if first.blocks else None
-        text = " ".join("".join(r.text for r in line.runs) for line in getattr(block, "lines", ()))
+        text = " ".join("".join(r.text for r in line.runs) for block in first.blocks  # a lower third has two
+                        for line in getattr(block, "lines", ()))
         text = text if len(text) <= 40 else text[:39] + "…"
         words = f", {len(parts)} words from frame " + ", ".join(str(p.start) for p in parts) if len(parts) > 1 else ""
-        out.append(f"  [{first.start:>5}-{parts[-1].end:>5}) caption  {where}: “{text}”{words}")
+        moves = f", in {first.enter.kind} {first.enter.frames}f" if first.enter.kind != "cut" else ""
+        out.append(f"  [{first.start:>5}-{parts[-1].end:>5}) {first.kind:<8} {where}: “{text}”{words}{moves}")
     return out
