@@ -166,3 +166,40 @@ def test_reel_plan_lists_hooks_lower_thirds_and_texts_with_their_entrances(tmp_p
                     .timeline)
     assert "  [    0-   90) caption  scenes[0].captions.lines[0]: “Hold on”, in fade 9f" in text
     assert "  [    0-   90) text     scenes[0].lower_third: “Sam peer supporter”, in pop 12f" in text
+
+
+def test_by_word_each_spoken_word_comes_in_over_the_words_before_it(tmp_path):
+    from toolkit.film.plan.sidecar import film_cues
+
+    tl = prepare(film(tmp_path, "    captions: {style: word-by-word, lines: ['Hold on, it gets easier'], "
+                                "enter: pop by word}\n")).timeline
+    parts = only(tl.overlays, "caption")
+    assert len(parts) == 10  # per word: the words before it (still) and the word itself (coming in)
+    still, word = parts[4], parts[5]  # while `it` is spoken
+    assert (still.id, still.enter, word.id, word.enter) == ("cap-0-0-w2", LayerMotion("cut", 0), "cap-0-0-w2",
+                                                            LayerMotion("pop", 9))
+    assert [(r.text, r.color) for r in still.blocks[0].lines[0].runs] == [("Hold on, ", "#ffffff"),
+                                                                       ("it gets easier", "#00000000")]
+    assert [(r.text, r.color) for r in word.blocks[0].lines[0].runs] == [
+        ("Hold on, ", "#00000000"), ("it", "#ffd166"), (" gets easier", "#00000000")]
+    assert still.blocks[0].backing is not None and word.blocks[0].backing is None
+    [cue, _card] = film_cues(tl)  # one caption, one cue, its whole text
+    assert (cue.text, cue.start, cue.end) == ("Hold on, it gets easier", 0, 3)
+
+
+@pytest.mark.render
+def test_by_word_the_next_words_are_not_drawn_until_spoken(tmp_path, monkeypatch):
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    prepared = prepare(film(tmp_path, "    captions: {style: word-by-word, lines: ['Hold on, it gets easier'], "
+                                      "enter: fade by word}\n"), width=DRAFT_WIDTH)
+    parts = only(prepared.timeline.overlays, "caption")
+    box = parts[0].blocks[0].bounds
+    first_word, last_word = parts[1].start, parts[-1].start
+    early, late = _frames(prepared, [first_word + 12, last_word + 12], tmp_path / "f")
+
+    def letters(frame: np.ndarray) -> np.ndarray:
+        inside = frame[box.y:box.y + box.h, box.x:box.x + box.w]
+        return np.nonzero((inside.sum(axis=2) > 420).any(axis=0))[0]  # columns with light letters on the box
+
+    assert letters(early).size and letters(late).size
+    assert letters(early).max() < 0.4 * letters(late).max()  # only "Hold" at first; the whole line at the end

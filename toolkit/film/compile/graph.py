@@ -118,11 +118,11 @@ def _with_layers(picture: Stream, group: Sequence[Piece], timeline: Timeline, ra
 def _with_text(picture: Stream, timeline: Timeline, raster: RasterPlan, graph: Graph, *,
                frames: int | None = None, first: int = 0) -> Stream:
     """The text over `picture` (timestamps in film frames; a stretch from `first`, `frames` long)."""
-    # texts that come in with a motion first (they never share the screen with the still text)
-    picture = overlay_moving(picture, raster.moving, timeline.canvas, graph, first,
-                             timeline.frames if frames is None else first + frames)
     concat = str(raster.concat) if raster.concat is not None else None
-    return overlay_text(picture, concat, raster.box.x, raster.box.y, timeline.canvas, graph, frames=frames)
+    picture = overlay_text(picture, concat, raster.box.x, raster.box.y, timeline.canvas, graph, frames=frames)
+    # texts that come in with a motion go on top: a word coming in sits on its caption's box
+    return overlay_moving(picture, raster.moving, timeline.canvas, graph, first,
+                          timeline.frames if frames is None else first + frames)
 
 
 def compile_loudness_pass(timeline: Timeline, gain: AudioGain | None = None) -> list[str] | None:

@@ -139,6 +139,8 @@ def draw_shaped(image: Image.Image, line: ShapedLine, book: FontBook, primary: P
         picture, left, top = rendered
         x, y = round(origin[0] + glyph.x) + left, round(origin[1] - glyph.y) - top
         fill = colors[min(glyph.cluster, len(colors) - 1)]
+        if fill[3] == 0:
+            continue  # a clear colour draws nothing: a word not shown yet keeps its place in the line
         if picture.mode == "RGBA":  # a colour glyph: its own colours, at the text's opacity
             if fill[3] < 255:
                 picture = picture.copy()

@@ -79,7 +79,8 @@ def _caption_lines(timeline: Timeline) -> list[str]:
         text = " ".join("".join(r.text for r in line.runs) for block in first.blocks  # a lower third has two
                         for line in getattr(block, "lines", ()))
         text = text if len(text) <= 40 else text[:39] + "…"
-        words = f", {len(parts)} words from frame " + ", ".join(str(p.start) for p in parts) if len(parts) > 1 else ""
+        starts = list(dict.fromkeys((p.id, p.start) for p in parts))  # a word coming in is two overlays
+        words = f", {len(starts)} words from frame " + ", ".join(str(s) for _, s in starts) if len(starts) > 1 else ""
         moves = f", in {first.enter.kind} {first.enter.frames}f" if first.enter.kind != "cut" else ""
         out.append(f"  [{first.start:>5}-{parts[-1].end:>5}) {first.kind:<8} {where}: “{text}”{words}{moves}")
     return out

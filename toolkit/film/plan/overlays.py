@@ -28,6 +28,7 @@ from toolkit.film.plan.layout import (
     word_spans,
     wrap,
 )
+from toolkit.film.plan.reveal import word_alone, words_before
 from toolkit.film.plan.spoken import spoken_times, word_frames
 from toolkit.film.plan.timeline import ImageBlock, LayerMotion, Overlay, Segment, TextBlock
 from toolkit.film.spec.models import CaptionTrack, Scene, Slate, VideoBackground
@@ -224,9 +225,19 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
                     continue
                 block = place_lines(lines, style, top=top, center_x=center, scale=inp.canvas.scale,
                                     measurer=inp.measurer, highlight=span, highlight_color=look.highlight[:7])
+                wid, at = f"cap-{seg.index}-{k}-w{j}", seg.start + w_start
+                if enter.by == "word" and motion.kind != "cut":  # the spoken word comes in, the words before stay
+                    plain = place_lines(lines, style, top=top, center_x=center, scale=inp.canvas.scale,
+                                        measurer=inp.measurer)
+                    word = word_alone(lines, style, span, look.highlight[:7], top=top, center_x=center,
+                                      scale=inp.canvas.scale, measurer=inp.measurer)
+                    out.append(Overlay(wid, "caption", at, w_end - w_start,
+                                       (words_before(plain, span, inp.measurer),), cloc))
+                    out.append(Overlay(wid, "caption", at, w_end - w_start, (word,), cloc, motion))
+                    continue
                 first = not any(o.id.startswith(f"cap-{seg.index}-{k}-w") for o in out)  # the caption comes in
-                out.append(Overlay(f"cap-{seg.index}-{k}-w{j}", "caption", seg.start + w_start,
-                                   w_end - w_start, (block,), cloc, motion if first else LayerMotion("cut", 0)))
+                out.append(Overlay(wid, "caption", at, w_end - w_start, (block,), cloc,
+                                   motion if first else LayerMotion("cut", 0)))
         else:
             block = place_lines(lines, style, top=top, center_x=center, scale=inp.canvas.scale,
                                 measurer=inp.measurer)

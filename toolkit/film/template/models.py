@@ -79,10 +79,13 @@ ENTRANCES = ("cut", "fade", "pop", "slide-up")
 
 class Enter(TemplateModel):
     """How a caption or text comes in: `fade`, `pop` (grows from 40 % of its size) or `slide-up` (rises half
-    its height while fading in), in `seconds` (`fade 0.4s`). Drawn by ffmpeg from the text's picture; one
-    change per text, never repeated, so nothing blinks (WCAG 2.3.1)."""
+    its height while fading in), in `seconds` (`fade 0.4s`); `by: word` (`pop by word`) brings a word-by-word
+    caption in word by word, each word as it is spoken. Drawn by ffmpeg from the text's picture; one change
+    per word or text, never repeated, so nothing blinks (WCAG 2.3.1)."""
 
     type: Literal["cut", "fade", "pop", "slide-up"] = "cut"
+    by: Literal["caption", "word"] = Field(default="caption", description="`word`: a word-by-word caption comes in "
+                                           "a word at a time, as each is spoken (other text comes in whole).")
     seconds: Annotated[float, Field(ge=0.2, le=1.0, description="How long the entrance takes (0.2–1 s: "
                                     "shorter would read as a flash of text).")] = 0.3
 
@@ -91,21 +94,24 @@ class Enter(TemplateModel):
     def _short_form(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        kind, _, rest = value.strip().partition(" ")
+        text, by = value.strip(), "caption"
+        if text.endswith(" by word"):
+            text, by = text.removesuffix(" by word"), "word"
+        kind, _, rest = text.partition(" ")
         if kind not in ENTRANCES:
             close = difflib.get_close_matches(kind, ENTRANCES, n=1)
             raise ValueError(f"{kind!r} is not an entrance; use one of {', '.join(ENTRANCES)}, optionally with a "
                              f"length such as `fade 0.4s`" + (f"; did you mean `{close[0]}`?" if close else ""))
         rest = rest.strip().removesuffix("s").strip()
         if not rest:
-            return {"type": kind}
+            return {"type": kind, "by": by}
         try:
             seconds = float(rest)
         except ValueError:
             raise ValueError(f"{value.strip()!r}: the length must be seconds, such as `{kind} 0.4s`") from None
         if not 0.2 <= seconds <= 1.0:
             raise ValueError(f"an entrance takes 0.2–1 s (quicker, it would read as a flash of text), got {rest}s")
-        return {"type": kind, "seconds": seconds}
+        return {"type": kind, "seconds": seconds, "by": by}
 
 
 class CaptionLook(TemplateModel):
