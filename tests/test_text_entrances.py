@@ -203,3 +203,24 @@ def test_by_word_the_next_words_are_not_drawn_until_spoken(tmp_path, monkeypatch
 
     assert letters(early).size and letters(late).size
     assert letters(early).max() < 0.4 * letters(late).max()  # only "Hold" at first; the whole line at the end
+
+
+def test_by_line_a_captions_lines_come_in_one_after_another(tmp_path):
+    from toolkit.film.plan.describe import describe
+    from toolkit.film.plan.sidecar import film_cues
+
+    long = "Reaching out first felt impossible to me, and then it was not"
+    tl = prepare(film(tmp_path, f"    captions: {{lines: ['{long}'], enter: fade 0.4s by line}}\n")).timeline
+    parts = only(tl.overlays, "caption")
+    lines = parts[0].blocks[0].lines
+    n = len(lines)
+    assert n == 3 and len(parts) == 2 * n  # per line: the lines before it (still) and the line coming in
+    assert [(p.start, p.end, p.enter.kind) for p in parts] == [(0, 12, "cut"), (0, 12, "fade"), (12, 24, "cut"),
+                                                               (12, 24, "fade"), (24, 90, "cut"), (24, 90, "fade")]
+    second_still, second_in = parts[2].blocks[0], parts[3].blocks[0]
+    assert [ln.runs[0].color for ln in second_still.lines] == ["#ffffff", "#00000000", "#00000000"]
+    assert [ln.runs[0].color for ln in second_in.lines] == ["#00000000", "#ffffff", "#00000000"]
+    assert second_still.backing is not None and second_in.backing is None
+    [cue, _card] = film_cues(tl)
+    assert cue.text.replace("\n", " ") == long and (cue.start, cue.end) == (0, 3)
+    assert "3 lines from frame 0, 12, 24" in describe(tl)

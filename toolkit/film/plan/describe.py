@@ -80,7 +80,8 @@ def _caption_lines(timeline: Timeline) -> list[str]:
                         for line in getattr(block, "lines", ()))
         text = text if len(text) <= 40 else text[:39] + "…"
         starts = list(dict.fromkeys((p.id, p.start) for p in parts))  # a word coming in is two overlays
-        words = f", {len(starts)} words from frame " + ", ".join(str(s) for _, s in starts) if len(starts) > 1 else ""
+        unit = "words" if "-w" in first.id else "lines"  # a caption's lines coming in one after another
+        words = f", {len(starts)} {unit} from frame " + ", ".join(str(s) for _, s in starts) if len(starts) > 1 else ""
         moves = f", in {first.enter.kind} {first.enter.frames}f" if first.enter.kind != "cut" else ""
         out.append(f"  [{first.start:>5}-{parts[-1].end:>5}) {first.kind:<8} {where}: “{text}”{words}{moves}")
     return out

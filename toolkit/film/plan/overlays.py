@@ -28,7 +28,7 @@ from toolkit.film.plan.layout import (
     word_spans,
     wrap,
 )
-from toolkit.film.plan.reveal import word_alone, words_before
+from toolkit.film.plan.reveal import lines_in_turn, word_alone, words_before
 from toolkit.film.plan.spoken import spoken_times, word_frames
 from toolkit.film.plan.timeline import ImageBlock, LayerMotion, Overlay, Segment, TextBlock
 from toolkit.film.spec.models import CaptionTrack, Scene, Slate, VideoBackground
@@ -241,8 +241,12 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
         else:
             block = place_lines(lines, style, top=top, center_x=center, scale=inp.canvas.scale,
                                 measurer=inp.measurer)
-            out.append(Overlay(f"cap-{seg.index}-{k}", "caption", seg.start + start, end - start, (block,), cloc,
-                               motion))
+            whole = Overlay(f"cap-{seg.index}-{k}", "caption", seg.start + start, end - start, (block,), cloc, motion)
+            if enter.by == "line" and motion.kind != "cut" and len(lines) > 1:  # its lines come in one by one
+                out.extend(lines_in_turn(whole, lines, style, top=top, center_x=center, scale=inp.canvas.scale,
+                                         measurer=inp.measurer))
+            else:
+                out.append(whole)
     return out
 
 

@@ -1,4 +1,5 @@
-"""A word-by-word caption that comes in word by word (`enter: pop by word`).
+"""A word-by-word caption that comes in word by word (`enter: pop by word`), and a caption whose lines come
+in one after another (`enter: fade by line`).
 
 While word j is spoken the film shows two pictures: the caption's box with the words before j
 (the still text), and word j alone in the highlight colour (a picture of its own that comes in
@@ -14,7 +15,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from toolkit.film.plan.layout import Measurer, Style, place_lines
-from toolkit.film.plan.timeline import TextBlock, TextLine, TextRun
+from toolkit.film.plan.timeline import LayerMotion, Overlay, TextBlock, TextLine, TextRun
 
 CLEAR = "#00000000"  # drawn as nothing (compile.textline skips it); the words keep their place
 
@@ -45,3 +46,24 @@ def word_alone(lines: Sequence[str], style: Style, span: tuple[int, int, int], h
     """Only the word at `span`, in the highlight colour, where it sits in the whole caption (no box)."""
     return place_lines(lines, replace(style, color=CLEAR, backing=None), top=top, center_x=center_x, scale=scale,
                        measurer=measurer, highlight=span, highlight_color=highlight)
+
+
+def lines_in_turn(overlay: Overlay, lines: Sequence[str], style: Style, *, top: int, center_x: int, scale: Fraction,
+                  measurer: Measurer) -> list[Overlay]:
+    """A block caption (`overlay`, coming in with its `enter`) as its lines coming in one after another: line i
+    comes in once line i - 1 has (its entrance's length later), over the box and the lines before it.
+    Every part keeps the caption's id, so it stays one caption (one cue in the caption files)."""
+    block = overlay.blocks[0]
+    assert isinstance(block, TextBlock)
+    count = len(lines)
+    step = max(1, min(overlay.enter.frames, overlay.length // count))
+    out: list[Overlay] = []
+    for i, line in enumerate(lines):
+        at = overlay.start + i * step
+        until = overlay.start + (i + 1) * step if i + 1 < count else overlay.end
+        shown = words_before(block, (i, 0, 0), measurer)
+        alone = word_alone(lines, style, (i, 0, len(line)), style.color, top=top, center_x=center_x, scale=scale,
+                           measurer=measurer)
+        out.append(replace(overlay, start=at, length=until - at, blocks=(shown,), enter=LayerMotion("cut", 0)))
+        out.append(replace(overlay, start=at, length=until - at, blocks=(alone,)))
+    return out

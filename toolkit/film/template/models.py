@@ -79,13 +79,16 @@ ENTRANCES = ("cut", "fade", "pop", "slide-up")
 
 class Enter(TemplateModel):
     """How a caption or text comes in: `fade`, `pop` (grows from 40 % of its size) or `slide-up` (rises half
-    its height while fading in), in `seconds` (`fade 0.4s`); `by: word` (`pop by word`) brings a word-by-word
-    caption in word by word, each word as it is spoken. Drawn by ffmpeg from the text's picture; one change
+    its height while fading in), in `seconds` (`fade 0.4s`); `by: line` (`fade by line`) brings a caption's
+    lines in one after another, `by: word` (`pop by word`) a word-by-word caption word by word, each word as
+    it is spoken. Drawn by ffmpeg from the text's picture; one change
     per word or text, never repeated, so nothing blinks (WCAG 2.3.1)."""
 
     type: Literal["cut", "fade", "pop", "slide-up"] = "cut"
-    by: Literal["caption", "word"] = Field(default="caption", description="`word`: a word-by-word caption comes in "
-                                           "a word at a time, as each is spoken (other text comes in whole).")
+    by: Literal["caption", "line", "word"] = Field(
+        default="caption", description="`line`: a caption's lines come in one after another, each as the one "
+        "before has come in; `word`: a word-by-word caption comes in a word at a time, as each is spoken (other "
+        "text comes in whole).")
     seconds: Annotated[float, Field(ge=0.2, le=1.0, description="How long the entrance takes (0.2–1 s: "
                                     "shorter would read as a flash of text).")] = 0.3
 
@@ -95,8 +98,9 @@ class Enter(TemplateModel):
         if not isinstance(value, str):
             return value
         text, by = value.strip(), "caption"
-        if text.endswith(" by word"):
-            text, by = text.removesuffix(" by word"), "word"
+        for unit in ("line", "word"):
+            if text.endswith(f" by {unit}"):
+                text, by = text.removesuffix(f" by {unit}"), unit
         kind, _, rest = text.partition(" ")
         if kind not in ENTRANCES:
             close = difflib.get_close_matches(kind, ENTRANCES, n=1)
