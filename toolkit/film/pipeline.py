@@ -29,9 +29,9 @@ from toolkit.film.plan.inputs import EndCardContent, EndCardService, PlanInputs,
 from toolkit.film.plan.overlays import text_fit
 from toolkit.film.plan.planner import PlanFailed, plan
 from toolkit.film.plan.timeline import Timeline
+from toolkit.film.script_speech import script_pending, timed_by_speech
 from toolkit.film.spec.models import Storyboard
 from toolkit.film.spec.validate import LoadedStoryboard, check_storyboard, in_file_order
-from toolkit.film.speech import timed_by_speech
 from toolkit.film.template.apply import apply_brand
 from toolkit.film.template.glyphs import glyph_issues
 from toolkit.film.template.loader import (
@@ -115,7 +115,7 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
                             caption_files=loaded.caption_files, **extra)
         if plannable and card is not None:
             try:
-                result = plan(inputs)
+                result = plan(script_pending(inputs))  # the film's untimed script waits for the speech
                 inputs, result, heard = timed_by_speech(inputs, result)  # untimed captions follow the voice
                 run.add(SpecError, [doc.issue(i.loc, i.message, severity=i.severity, code=i.code) for i in heard])
             except PlanFailed as failed:

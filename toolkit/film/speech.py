@@ -13,18 +13,20 @@ What this decides goes to the planner as `PlanInputs.spoken` (word times from th
 start); the planner stays pure. Problems are located `LocIssue`s: a caption whose words are not
 found in the speech (warning, it keeps reading-speed timing), a scene whose speech cannot be
 aligned (warning), a language without a model (one info line).
+
+The film's own untimed script (`captions:` at the top) is aligned by `toolkit.film.script_speech`,
+whose `timed_by_speech` plans the film again with both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from toolkit.errors import ReelError
 from toolkit.film.plan.audio import lead_frames
 from toolkit.film.plan.inputs import LocIssue, PlanInputs, SpokenCaption
-from toolkit.film.plan.planner import PlanResult, plan
 from toolkit.film.plan.timeline import AudioCue, Segment, Timeline
 from toolkit.film.spec.models import Scene
 from toolkit.media.align import Alignment, align, model_for, spoken_words
@@ -42,16 +44,6 @@ class SceneSpeech:
     segment: Segment
     alignment: Alignment | None  # None when it could not be aligned (`problem` says why)
     problem: str = ""
-
-
-def timed_by_speech(inp: PlanInputs, result: PlanResult) -> tuple[PlanInputs, PlanResult, list[LocIssue]]:
-    """The film planned again with its untimed captions aligned to the speech under them, and the
-    alignment's problems; `inp` and `result` unchanged when no scene has any."""
-    spoken, issues, _ = align_speech(inp, result.timeline)
-    if not spoken:
-        return inp, result, issues
-    timed = replace(inp, spoken=spoken)
-    return timed, plan(timed), issues
 
 
 def untimed_captions(scene: Scene) -> list[str] | None:

@@ -14,7 +14,11 @@ captions (laid out and kept out of the transitions by the same rules, `plan.capt
 
 Untimed lines follow the previous caption when it has an end (`until`, `for`); the first starts
 at 0. A line ends at its `until`/`for`, else where the next one starts, else where the end card
-starts. The planner calls `split` once the segments are placed; it does no I/O.
+starts. A script with no times at all and speech under it (`PlanInputs.film_spoken`, aligned by
+`toolkit.film.script_speech`) is timed by the words instead, like a scene's (`plan.spoken`): a line
+from its first word until the next line, the last until its speech ends plus `HOLD`, a line not
+found spread between its placed neighbours; a line ends before a slate that follows its speech.
+The planner calls `split` once the segments are placed; it does no I/O.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from fractions import Fraction
 from toolkit.care.reading import SECONDS_PER_WORD, count_words, reading_time
 from toolkit.film.plan.caption_window import caption_window
 from toolkit.film.plan.entry import Entry
-from toolkit.film.plan.inputs import LocIssue, PlanInputs
+from toolkit.film.plan.inputs import LocIssue, PlanInputs, SpokenCaption
 from toolkit.film.plan.layout import soft_breaks
+from toolkit.film.plan.spoken import speech_times
 from toolkit.film.plan.timeline import Segment
 from toolkit.film.spec.scenes import FilmCaptions
 from toolkit.subtitles import cue_label
@@ -37,14 +42,15 @@ _Cue = tuple[int, int, str, tuple[str | int, ...], str]  # frames [start, end), 
 def split(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment], issues: list[LocIssue]) -> None:
     """Give each scene entry the parts of the film's caption track that fall in it (`Entry.film_cues`)."""
     track = inp.storyboard.captions
-    if track is None:
+    if track is None or inp.film_spoken == ():  # (): the script is being aligned to this plan's speech
         return
     fps = inp.canvas.fps
     card = segments[-1]
     for entry in entries:
         entry.film_cues = [] if entry.kind == "scene" else None
     placed: list[tuple[_Cue, list[tuple[int, int, int]]]] = []  # each caption and its parts (scene, frames)
-    for cue in _cues(inp, track, card.start, issues):
+    stops = [seg.start for entry, seg in zip(entries, segments[:-1], strict=False) if entry.kind != "scene"]
+    for cue in _cues(inp, track, card.start, stops, issues):
         start, end, text, loc, label = cue
         if _covers(entries, segments, start, end, loc, label, fps, issues):
             continue
@@ -52,7 +58,7 @@ def split(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
         for i, (entry, seg) in enumerate(zip(entries, segments, strict=True)):
             if entry.film_cues is None:
                 continue
-            lo, hi = _handover(segments, i)
+            lo, hi = handover(segments, i)
             part = max(start, lo), min(end, hi)
             if part[1] > part[0]:
                 entry.film_cues.append((Fraction(part[0] - seg.start) / fps, Fraction(part[1] - seg.start) / fps,
@@ -79,7 +85,7 @@ def split(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
                                    code="reading-speed"))
 
 
-def _handover(segments: Sequence[Segment], i: int) -> tuple[int, int]:
+def handover(segments: Sequence[Segment], i: int) -> tuple[int, int]:
     """Frames [lo, hi) of the film that belong to segment `i`: to the middles of its transitions."""
     seg = segments[i]
     lo = seg.start + seg.transition_in.frames // 2 if i else 0
@@ -108,10 +114,17 @@ def _covers(entries: Sequence[Entry], segments: Sequence[Segment], start: int, e
     return False
 
 
-def _cues(inp: PlanInputs, track: FilmCaptions, card_start: int, issues: list[LocIssue]) -> list[_Cue]:
-    """The track's captions in film frames, in order; those whose times cannot be used are reported."""
+def _cues(inp: PlanInputs, track: FilmCaptions, card_start: int, stops: Sequence[int],
+          issues: list[LocIssue]) -> list[_Cue]:
+    """The track's captions in film frames, in order; those whose times cannot be used are reported.
+    `stops`: where the slates (and the template's intro/outro) start, which a spoken line ends before."""
     fps = inp.canvas.fps
     out: list[_Cue] = []
+    if inp.film_spoken and track.lines and len(inp.film_spoken) == len(track.lines):
+        for k, (start, end, text) in enumerate(_spoken_cues(inp.film_spoken, [c.text for c in track.lines],
+                                                              card_start, stops, fps)):
+            _add(out, start, end, text, ("captions", "lines", k), "", fps, issues)
+        return out
     if track.file is not None:
         for n, cue in enumerate(inp.caption_files.get(inp.asset(track.file), ()), 1):
             _add(out, round(cue.start * fps), round(cue.end * fps), soft_breaks(cue.text), ("captions", "file"),
@@ -138,6 +151,26 @@ def _cues(inp: PlanInputs, track: FilmCaptions, card_start: int, issues: list[Lo
         if end is None:
             continue  # the next line says it (it has no `at`)
         _add(out, round(start * fps), round(end * fps), c.text, loc, "", fps, issues)
+    return out
+
+
+def _spoken_cues(spoken: Sequence[SpokenCaption | None], texts: list[str], card_start: int, stops: Sequence[int],
+                 fps: Fraction) -> list[tuple[int, int, str]]:
+    """Frames [start, end) and text of each line of the script, timed by its speech (`speech_times`);
+    spread by word count over the film before the end card when nothing of it was placed."""
+    length = Fraction(card_start) / fps
+    spans = speech_times(spoken, texts, length)
+    if spans is None:  # nothing placed (said, located, by script_speech): reading speed over the film
+        weights = [max(1, len(t.split())) for t in texts]
+        cursor, total, spans = Fraction(0), sum(weights), []
+        for w in weights:
+            spans.append((cursor, cursor + length * w / total))
+            cursor = spans[-1][1]
+    out = []
+    for (start, end), text in zip(spans, texts, strict=True):
+        first, last = round(start * fps), round(end * fps)
+        last = min([last, *(s for s in stops if s > first)])  # a slate's text fills the screen on its own
+        out.append((first, last, text))
     return out
 
 

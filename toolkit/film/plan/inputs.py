@@ -116,6 +116,10 @@ class PlanInputs:
     music: Path | None = None
     # scene index -> per caption its spoken word times, None when not placed (reading-speed timing)
     spoken: Mapping[int, tuple[SpokenCaption | None, ...]] = field(default_factory=dict)
+    # the film's own untimed script (`captions:` at the top), per line its spoken word times from the
+    # film's start (None: not placed); None: no speech aligned (today's timing); (): being aligned,
+    # so the script is left out of this first plan (`toolkit.film.script_speech`)
+    film_spoken: tuple[SpokenCaption | None, ...] | None = None
 
     def asset(self, rel: Path) -> Path:
         """Absolute path of a storyboard asset."""

@@ -7,10 +7,13 @@ caption's start) until the next caption starts; the last one until its last word
 captions between two placed neighbours share the time from the end of the earlier one's speech
 to the start of the later one's, by word count (as `overlays` spreads untimed captions today).
 In word-by-word captions each word is highlighted from its onset to the next word's.
+The film's own untimed script (`PlanInputs.film_spoken`, times from the film's start) is timed
+the same way, over the film up to the end card, by `plan.film_captions`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -36,6 +39,17 @@ def spoken_times(inp: PlanInputs, entry: Entry, timed: list, length: Fraction) -
     spoken = _scene_spoken(inp, entry)
     if spoken is None or len(spoken) != len(timed):
         return None
+    spans = speech_times(spoken, [text for _, _, text, _ in timed], length)
+    if spans is None:
+        return None
+    return [(start, end, text, loc) for (start, end), (_, _, text, loc) in zip(spans, timed, strict=True)]
+
+
+def speech_times(spoken: Sequence[SpokenCaption | None], texts: Sequence[str], length: Fraction
+                 ) -> list[tuple[Fraction, Fraction]] | None:
+    """(start, end) of each caption in [0, `length`) from its words' spoken times (same clock), the
+    unplaced ones spread between their placed neighbours; None when nothing was placed or the
+    times leave no room. Used for a scene's captions and for the film's own script alike."""
     spans: list[tuple[Fraction, Fraction] | None] = []
     for caption in spoken:
         times = [t for t in (caption.words if caption else ()) if t is not None]
@@ -55,16 +69,16 @@ def spoken_times(inp: PlanInputs, entry: Entry, timed: list, length: Fraction) -
         lo = spans[k - 1][1] if k else Fraction(0)  # type: ignore[index]
         hi = spans[run_end][0] if run_end < len(spans) else length  # type: ignore[index]
         if hi <= lo:
-            return None  # no time between the spoken neighbours: the whole scene reads by speed
-        weights = [max(1, len(timed[j][2].split())) for j in range(k, run_end)]
+            return None  # no time between the spoken neighbours: the whole track reads by speed
+        weights = [max(1, len(texts[j].split())) for j in range(k, run_end)]
         cursor, total = lo, sum(weights)
         for j, w in zip(range(k, run_end), weights, strict=True):
             starts[j] = cursor
             cursor += (hi - lo) * w / total
         k = run_end
     out = []
-    for k, (_, _, text, loc) in enumerate(timed):
-        if k + 1 < len(timed):
+    for k in range(len(spans)):
+        if k + 1 < len(spans):
             end = starts[k + 1]
         elif spans[k] is not None:
             end = min(length, spans[k][1] + HOLD)  # type: ignore[index]
@@ -72,21 +86,25 @@ def spoken_times(inp: PlanInputs, entry: Entry, timed: list, length: Fraction) -
             end = length
         if end <= starts[k]:
             return None
-        out.append((starts[k], end, text, loc))
+        out.append((starts[k], end))
     return out
 
 
 def word_frames(inp: PlanInputs, entry: Entry, loc: tuple, words: int, start: int, end: int) -> list[int] | None:
     """Frame (from the segment's start) where each of a caption's `words` highlights begins, plus
     `end` last: from the speech when the caption at `loc` was aligned and has that many words."""
-    spoken = _scene_spoken(inp, entry)
+    fps = inp.canvas.fps
+    shift = Fraction(0)
+    if loc[:1] == ("captions",):  # the film's own script: its times are from the film's start
+        spoken, shift = inp.film_spoken, Fraction(entry.start) / fps
+    else:
+        spoken = _scene_spoken(inp, entry)
     k = loc[-1] if loc and isinstance(loc[-1], int) else None
-    if spoken is None or k is None or k >= len(spoken) or spoken[k] is None:
+    if not spoken or k is None or k >= len(spoken) or spoken[k] is None:
         return None
-    times = spoken[k].words  # type: ignore[union-attr]
+    times = [None if t is None else (t[0] - shift, t[1] - shift) for t in spoken[k].words]  # type: ignore[union-attr]
     if len(times) != words:
         return None  # the layout split the text differently: characters decide
-    fps = inp.canvas.fps
     frames, previous, said = [], start, start  # said: where the last spoken word ended
     for t in times:
         # a word with no time (an emoji) lights when the word before it has been said
