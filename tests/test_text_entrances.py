@@ -224,3 +224,20 @@ def test_by_line_a_captions_lines_come_in_one_after_another(tmp_path):
     [cue, _card] = film_cues(tl)
     assert cue.text.replace("\n", " ") == long and (cue.start, cue.end) == (0, 3)
     assert "3 lines from frame 0, 12, 24" in describe(tl)
+
+
+@pytest.mark.render
+def test_a_film_whose_words_pop_in_as_spoken_renders_through_the_flash_gate(tmp_path, monkeypatch, runner):
+    from toolkit.cli import cli
+    from toolkit.media import synth
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    synth.footage(tmp_path / "talk.mp4", seconds=4, width=64, height=36)
+    path = tmp_path / "film.yaml"
+    path.write_text("title: Entrances\nregion: UK\nscenes:\n  - background: talk.mp4\n    duration: 4s\n"
+                    "    captions: {style: word-by-word, enter: pop by word, lines: "
+                    "['One two three four five six seven eight nine ten eleven twelve']}\n"
+                    "    hook: {text: Listen, enter: fade}\n", encoding="utf-8")
+    result = runner.invoke(cli, ["render", str(path), "--draft", "-q", "-o", str(tmp_path / "film.mp4")])
+    assert result.exit_code == 0, result.output
+    assert "flash gate passed" in result.output  # twelve words popping in over 4 s: no flash
