@@ -226,3 +226,22 @@ def test_a_language_without_a_model_spreads_the_script_over_the_film_with_one_in
     assert (first_a.start, first_a.end, first_b.start) == (0, 120, 120)
     assert first_b.end == second.start == round(300 * seven / (seven + ten)) and second.end == 300
     assert [o.loc[-1] for o in (first_a, first_b, second)] == [0, 0, 1]
+
+
+def test_a_scene_with_its_own_captions_keeps_its_speech_and_the_script_ends_before_it(
+        tmp_path: Path, voice: sf.Spoken) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "vo.wav").write_bytes(voice.path.read_bytes())
+    # the film's voiceover under both scenes; the second scene writes its own (the second sentence)
+    text = (HEAD + f"voiceover: vo.wav\ncaptions:\n  - {FIRST}\n"
+            "scenes:\n  - background: navy\n    duration: 3s\n"
+            f"  - background: teal\n    duration: 4s\n    captions:\n      - {SECOND}\n")
+    (folder / "film.yaml").write_text(text, encoding="utf-8")
+    prepared = prepare(folder / "film.yaml")
+    first, second = captions(prepared)
+    assert first.loc == ("captions", "lines", 0) and second.loc == ("scenes", 1, "captions", "lines", 0)
+    assert abs(seconds(first.start) - voice.onsets[0]) <= TOLERANCE
+    assert first.end == 90, "the film's line holds up to the scene with its own captions, not into it"
+    assert abs(seconds(second.start) - voice.onsets[1]) <= TOLERANCE  # that scene's words, aligned there
+    assert not [w for w in prepared.warnings if w.code.startswith(("align", "caption-not"))]

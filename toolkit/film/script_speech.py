@@ -6,7 +6,8 @@ film's voiceover under it, or its kept footage sound) and cut into runs: consecu
 from the same cue are one run (the film's voiceover under every scene is one run, one search).
 Each run's span of its file is searched, in film order, for the lines not yet placed after the
 last placed one (`toolkit.media.align`; the grammar skips lines not spoken there, so a line is
-placed at most once and the lines stay in order). A run covers its scenes from the middle of the
+placed at most once and the lines stay in order); a scene with its own `captions:` is not
+searched (its speech is its own captions'). A run covers its scenes from the middle of the
 transition into the first to the middle of the transition out of the last (where the film's
 captions hand over, `plan.film_captions.handover`), and never the end card.
 
@@ -96,7 +97,9 @@ def speech_runs(inp: PlanInputs, timeline: Timeline) -> list[tuple[AudioCue, int
         if seg.kind != "scene" or len(seg.loc) < 2 or seg.loc[0] != "scenes":
             continue
         scene = inp.storyboard.scenes[int(seg.loc[1])]
-        cue = speech_cue(inp, scene, seg, timeline.audio) if isinstance(scene, Scene) else None
+        # a scene with its own captions has its own words: its speech is not the film's script
+        own = isinstance(scene, Scene) and scene.captions is not None
+        cue = speech_cue(inp, scene, seg, timeline.audio) if isinstance(scene, Scene) and not own else None
         if cue is None:
             continue
         lo, hi = handover(segments, i)

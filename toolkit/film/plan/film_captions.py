@@ -17,7 +17,8 @@ at 0. A line ends at its `until`/`for`, else where the next one starts, else whe
 starts. A script with no times at all and speech under it (`PlanInputs.film_spoken`, aligned by
 `toolkit.film.script_speech`) is timed by the words instead, like a scene's (`plan.spoken`): a line
 from its first word until the next line, the last until its speech ends plus `HOLD`, a line not
-found spread between its placed neighbours; a line ends before a slate that follows its speech.
+found spread between its placed neighbours; a line ends before a slate (or a scene with its own
+captions) that follows its speech.
 The planner calls `split` once the segments are placed; it does no I/O.
 """
 
@@ -49,7 +50,10 @@ def split(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
     for entry in entries:
         entry.film_cues = [] if entry.kind == "scene" else None
     placed: list[tuple[_Cue, list[tuple[int, int, int]]]] = []  # each caption and its parts (scene, frames)
-    stops = [seg.start for entry, seg in zip(entries, segments[:-1], strict=False) if entry.kind != "scene"]
+    # where a spoken line must end: a slate's start, or a scene with its own captions (its words, not the film's)
+    stops = [seg.start if entry.kind != "scene" else handover(segments, i)[0]
+             for i, (entry, seg) in enumerate(zip(entries, segments[:-1], strict=False))
+             if entry.kind != "scene" or (entry.scene is not None and entry.scene.captions is not None)]
     for cue in _cues(inp, track, card.start, stops, issues):
         start, end, text, loc, label = cue
         if _covers(entries, segments, start, end, loc, label, fps, issues):
@@ -117,7 +121,8 @@ def _covers(entries: Sequence[Entry], segments: Sequence[Segment], start: int, e
 def _cues(inp: PlanInputs, track: FilmCaptions, card_start: int, stops: Sequence[int],
           issues: list[LocIssue]) -> list[_Cue]:
     """The track's captions in film frames, in order; those whose times cannot be used are reported.
-    `stops`: where the slates (and the template's intro/outro) start, which a spoken line ends before."""
+    `stops`: where the slates (and the template's intro/outro) and the scenes with their own captions
+    start, which a spoken line ends before."""
     fps = inp.canvas.fps
     out: list[_Cue] = []
     if inp.film_spoken and track.lines and len(inp.film_spoken) == len(track.lines):
