@@ -241,3 +241,27 @@ def test_a_film_whose_words_pop_in_as_spoken_renders_through_the_flash_gate(tmp_
     result = runner.invoke(cli, ["render", str(path), "--draft", "-q", "-o", str(tmp_path / "film.mp4")])
     assert result.exit_code == 0, result.output
     assert "flash gate passed" in result.output  # twelve words popping in over 4 s: no flash
+
+
+@pytest.mark.render
+def test_a_still_from_a_later_chunk_shows_the_same_entrance_as_one_graph(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from toolkit.film.run.runner import run_ffmpeg
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "film.yaml"
+    path.write_text("title: Entrances\nregion: UK\nscenes:\n" + "".join(
+        f"  - background: navy\n    duration: 3s\n    captions: {{lines: [Part {n}], enter: slide-up 0.5s}}\n"
+        for n in range(3)), encoding="utf-8")
+    tl = prepare(path, width=DRAFT_WIDTH).timeline
+    plan = rasterise(tl, tmp_path / "text")
+    pictures = {}
+    for chunk in (2, 16):  # the third scene in a chunk of its own, and the film in one graph
+        for argv in compile_frames(tl, plan, frames=[182, 200], output=tmp_path / f"c{chunk}_%03d.png",
+                                   max_segments=chunk):
+            run_ffmpeg(argv, stage="frames")
+        pictures[chunk] = [np.asarray(Image.open(tmp_path / f"c{chunk}_{n:03d}.png").convert("RGB")).astype(int)
+                           for n in (1, 2)]
+    assert all((a == b).all() for a, b in zip(pictures[2], pictures[16], strict=True))
+    assert (pictures[2][0] != pictures[2][1]).any()  # rising at frame 2 of 15, in place at 20
