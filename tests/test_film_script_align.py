@@ -245,3 +245,30 @@ def test_a_scene_with_its_own_captions_keeps_its_speech_and_the_script_ends_befo
     assert first.end == 90, "the film's line holds up to the scene with its own captions, not into it"
     assert abs(seconds(second.start) - voice.onsets[1]) <= TOLERANCE  # that scene's words, aligned there
     assert not [w for w in prepared.warnings if w.code.startswith(("align", "caption-not"))]
+
+
+def test_silence_under_the_film_warns_once_at_the_captions_and_spreads_the_script(tmp_path: Path) -> None:
+    import media_factory as mf
+
+    sound = tmp_path / "silence.wav"
+    mf.ffmpeg("-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono", "-t", "10", str(sound))
+    silent = sf.Spoken(sound, (), (), (), 10.0)
+    prepared = prepare(film(tmp_path / "f", [FIRST, SECOND], silent, 4.0))
+    [warned] = [w for w in prepared.warnings if w.code == "caption-not-spoken"]  # once, for the track
+    assert (warned.path, warned.line, warned.severity) == ("captions", 5, "warning")  # where the list starts
+    assert warned.message.startswith("none of the film's captions were found in the speech (searched `vo.wav` "
+                                     "0:00.000–0:10.000; music, silence")
+    shown = captions(prepared)
+    assert shown[0].start == 0 and shown[-1].end == 300  # reading speed over the film before the end card
+
+
+def test_reels_placeholder_voice_is_one_info_line_for_the_script(tmp_path: Path, cache: Path) -> None:
+    from toolkit.media.synth import speech_tone
+
+    tone = speech_tone(tmp_path / "tone.m4a", seconds=10)
+    prepared = prepare(film(tmp_path / "f", [FIRST, SECOND], sf.Spoken(tone, (), (), (), 10.0), 4.0))
+    [info] = [w for w in prepared.warnings if w.code == "align-placeholder"]
+    assert (info.severity, info.path, info.line) == ("info", "captions", 5)
+    assert info.message.startswith("`vo.wav` is Reel's placeholder voice")
+    assert not [w for w in prepared.warnings if w.severity == "warning"] and not cache.exists()
+    assert [o.loc[-1] for o in captions(prepared)] == [0, 0, 1]  # spread by word count, cut at the scene
