@@ -272,3 +272,20 @@ def test_reels_placeholder_voice_is_one_info_line_for_the_script(tmp_path: Path,
     assert info.message.startswith("`vo.wav` is Reel's placeholder voice")
     assert not [w for w in prepared.warnings if w.severity == "warning"] and not cache.exists()
     assert [o.loc[-1] for o in captions(prepared)] == [0, 0, 1]  # spread by word count, cut at the scene
+
+
+@pytest.mark.render
+def test_a_film_with_an_aligned_script_renders_and_its_caption_file_follows_the_voice(
+        tmp_path: Path, runner, voice: sf.Spoken) -> None:
+    import pysubs2
+
+    cut = cut_in(voice, 1)
+    path = film(tmp_path / "f", [FIRST, SECOND, THIRD], voice, cut)
+    result = runner.invoke(cli, ["render", str(path), "--draft", "-q"])
+    assert result.exit_code == 0, result.output
+    cues = [(e.start / 1000, e.end / 1000, e.plaintext.replace("\n", " "))
+            for e in pysubs2.load(str(tmp_path / "f" / "film.draft.srt"))]
+    assert [text for _, _, text in cues[:4]] == [FIRST, SECOND, SECOND, THIRD]
+    for (start, _, _), onset in zip((cues[0], cues[1], cues[3]), voice.onsets, strict=True):
+        assert abs(start - onset) <= TOLERANCE
+    assert abs(cues[1][1] - cut) < 0.001 and cues[2][0] == cues[1][1]  # split at the cut
