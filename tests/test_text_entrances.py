@@ -265,3 +265,14 @@ def test_a_still_from_a_later_chunk_shows_the_same_entrance_as_one_graph(tmp_pat
                            for n in (1, 2)]
     assert all((a == b).all() for a, b in zip(pictures[2], pictures[16], strict=True))
     assert (pictures[2][0] != pictures[2][1]).any()  # rising at frame 2 of 15, in place at 20
+
+
+def test_a_film_caption_carried_across_a_cut_does_not_come_in_again(tmp_path):
+    path = tmp_path / "film.yaml"
+    path.write_text("title: Entrances\nregion: UK\ncaptions:\n  enter: pop\n  lines:\n"
+                    "    - {text: Across the cut, at: 1s, until: 4s}\n    - {text: After it, at: 4.5s, until: 5.5s}\n"
+                    "scenes:\n  - background: navy\n    duration: 3s\n  - background: teal\n    duration: 3s\n",
+                    encoding="utf-8")
+    tl = prepare(path).timeline
+    parts = [(o.start, o.end, o.enter.kind) for o in only(tl.overlays, "caption")]
+    assert parts == [(30, 90, "pop"), (90, 120, "cut"), (135, 165, "pop")]

@@ -28,7 +28,7 @@ from toolkit.film.plan.layout import (
     word_spans,
     wrap,
 )
-from toolkit.film.plan.reveal import lines_in_turn, word_alone, words_before
+from toolkit.film.plan.reveal import lines_in_turn, once_across_cuts, word_alone, words_before
 from toolkit.film.plan.spoken import spoken_times, word_frames
 from toolkit.film.plan.timeline import ImageBlock, LayerMotion, Overlay, Segment, TextBlock
 from toolkit.film.spec.models import CaptionTrack, Scene, Slate, VideoBackground
@@ -71,6 +71,7 @@ def build(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Segment]
             out.extend(_slate(inp, entry, seg, issues))
         elif entry.kind == "end_card":
             out.append(_end_card(inp, seg, issues))
+    out = once_across_cuts(out)  # a caption carried across a cut does not come in again
     out.extend(_logo(inp, segments, out, issues))
     return out
 

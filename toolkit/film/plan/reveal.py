@@ -67,3 +67,22 @@ def lines_in_turn(overlay: Overlay, lines: Sequence[str], style: Style, *, top: 
         out.append(replace(overlay, start=at, length=until - at, blocks=(shown,), enter=LayerMotion("cut", 0)))
         out.append(replace(overlay, start=at, length=until - at, blocks=(alone,)))
     return out
+
+
+def once_across_cuts(overlays: Sequence[Overlay]) -> list[Overlay]:
+    """The overlays with no caption coming in twice: a caption that carries on across a cut (the film's
+    caption track, split at the scene boundary) is drawn again in the next scene, and that part comes in
+    with a cut, not a second entrance."""
+    out: list[Overlay] = []
+    seen: dict[tuple, tuple[str, int]] = {}  # (where written, words) -> (its first scene, where it ends)
+    for overlay in overlays:
+        if overlay.kind == "caption":
+            words = " ".join(line.text for b in overlay.blocks if isinstance(b, TextBlock) for line in b.lines)
+            key, scene = (overlay.loc, words), overlay.id.split("-")[1]
+            before = seen.get(key)
+            if before is not None and before[0] != scene and before[1] >= overlay.start:
+                overlay = replace(overlay, enter=LayerMotion("cut", 0))
+            seen[key] = (before[0] if before is not None and before[1] >= overlay.start else scene,
+                         max(overlay.end, before[1] if before is not None else 0))
+        out.append(overlay)
+    return out
