@@ -276,3 +276,8 @@ def test_a_film_caption_carried_across_a_cut_does_not_come_in_again(tmp_path):
     tl = prepare(path).timeline
     parts = [(o.start, o.end, o.enter.kind) for o in only(tl.overlays, "caption")]
     assert parts == [(30, 90, "pop"), (90, 120, "cut"), (135, 165, "pop")]
+
+
+def test_one_caption_can_have_its_own_entrance(tmp_path):
+    tl = prepare(film(tmp_path, "    captions:\n      - One\n      - {text: Two, enter: pop 0.4s}\n")).timeline
+    assert [o.enter for o in only(tl.overlays, "caption")] == [LayerMotion("cut", 0), LayerMotion("pop", 12)]

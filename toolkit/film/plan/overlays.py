@@ -28,7 +28,7 @@ from toolkit.film.plan.layout import (
     word_spans,
     wrap,
 )
-from toolkit.film.plan.reveal import lines_in_turn, once_across_cuts, word_alone, words_before
+from toolkit.film.plan.reveal import entrance, lines_in_turn, once_across_cuts, own_enter, word_alone, words_before
 from toolkit.film.plan.spoken import spoken_times, word_frames
 from toolkit.film.plan.timeline import ImageBlock, LayerMotion, Overlay, Segment, TextBlock
 from toolkit.film.spec.models import CaptionTrack, Scene, Slate, VideoBackground
@@ -202,10 +202,10 @@ def _captions(inp: PlanInputs, entry: Entry, seg: Segment, issues: list[LocIssue
     if kind == "word-by-word":  # the highlighted word is text too (WCAG 1.4.3)
         check_contrast(replace(style, color=look.highlight[:7]), None if style.backing else scene_colour(scene),
                         where, issues)
-    enter = track.enter or look.enter
-    motion = LayerMotion(enter.type, round(Fraction(str(enter.seconds)) * inp.canvas.fps))
     out: list[Overlay] = []
     for k, (start, end, text, cloc, label) in enumerate(_caption_times(inp, entry, seg, issues, window)):
+        enter = own_enter(track, cloc) or track.enter or look.enter
+        motion = entrance(enter, inp.canvas.fps)
         lines = _fit(text, cloc, label, look, style, max_width, inp.measurer, issues)
         if lines is None:
             continue

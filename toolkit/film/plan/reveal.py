@@ -16,6 +16,8 @@ from fractions import Fraction
 
 from toolkit.film.plan.layout import Measurer, Style, place_lines
 from toolkit.film.plan.timeline import LayerMotion, Overlay, TextBlock, TextLine, TextRun
+from toolkit.film.spec.scenes import CaptionTrack
+from toolkit.film.template.models import Enter
 
 CLEAR = "#00000000"  # drawn as nothing (compile.textline skips it); the words keep their place
 
@@ -86,3 +88,19 @@ def once_across_cuts(overlays: Sequence[Overlay]) -> list[Overlay]:
                          max(overlay.end, before[1] if before is not None else 0))
         out.append(overlay)
     return out
+
+
+def own_enter(track: CaptionTrack, loc: tuple[str | int, ...]) -> Enter | None:
+    """The `enter` written on the caption at `loc` (`captions.lines[k]`) of `track`, if any."""
+    lines = track.lines
+    if lines is None or len(loc) < 2 or loc[-2] != "lines" or not isinstance(loc[-1], int) \
+            or not 0 <= loc[-1] < len(lines):
+        return None
+    return lines[loc[-1]].enter
+
+
+def entrance(enter: Enter, fps: Fraction) -> LayerMotion:
+    """An `enter:` as the Timeline's motion: its kind and frames (none for a cut)."""
+    if enter.type == "cut":
+        return LayerMotion("cut", 0)
+    return LayerMotion(enter.type, round(Fraction(str(enter.seconds)) * fps))

@@ -27,6 +27,7 @@ from toolkit.film.plan.layout import (
     wrap,
 )
 from toolkit.film.plan.overlays import caption_style, scene_colour
+from toolkit.film.plan.reveal import entrance
 from toolkit.film.plan.timeline import ImageBlock, LayerMotion, Overlay, Segment, TextBlock
 from toolkit.film.spec.layer_parts import Point
 from toolkit.film.spec.models import Scene
@@ -269,8 +270,7 @@ def _wrap(inp: PlanInputs, text: str, style: Style, width: int, look: CaptionLoo
 
 def _enter(inp: PlanInputs, spec: Hook | LowerThird | TextItem, look: CaptionLook) -> LayerMotion:
     """How the text comes in: its own `enter`, else the caption look's."""
-    enter = spec.enter or look.enter
-    return LayerMotion(enter.type, round(Fraction(str(enter.seconds)) * inp.canvas.fps))
+    return entrance(spec.enter or look.enter, inp.canvas.fps)
 
 
 def _background(scene: Scene | None) -> str | None:

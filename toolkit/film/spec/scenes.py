@@ -225,10 +225,14 @@ def background_shorthand(value: Any) -> Any:
 class Caption(SpecModel):
     """One caption: its text and when it shows, relative to the start of its scene."""
 
+    model_config = ConfigDict(json_schema_extra=shorthands(enter=ENTER_STR))
+
     text: Annotated[str, Field(min_length=1)]
     at: Time | None = Field(default=None, description="When it appears; default: when the previous one ends.")
     until: Time | None = Field(default=None, description="When it disappears.")
     for_: PositiveTime | None = Field(default=None, alias="for", description="How long it shows.")
+    enter: Enter | None = Field(default=None, description="How this caption comes in (`pop`, `fade 0.4s`…); "
+                                "default: its track's `enter`.")
 
     @model_validator(mode="after")
     def _one_end(self) -> Caption:
