@@ -31,7 +31,7 @@ from toolkit.film.plan.inputs import LocIssue, PlanInputs, SpokenCaption
 from toolkit.film.plan.planner import PlanResult, plan
 from toolkit.film.plan.timeline import AudioCue, Timeline
 from toolkit.film.spec.models import Scene, Storyboard
-from toolkit.film.speech import align_speech, speech_cue
+from toolkit.film.speech import align_speech, clock, source_name, speech_cue
 from toolkit.media.align import Alignment, align, model_for, spoken_words
 from toolkit.media.synth import is_placeholder_voice
 from toolkit.settings import Settings
@@ -133,7 +133,7 @@ def align_script(inp: PlanInputs, timeline: Timeline, *, cache_dir: Path | None 
     done: list[ScriptRun] = []
     for cue, first, last in runs:
         if is_placeholder_voice(cue.path):
-            issues.append(LocIssue(("captions",), f"`{_name(inp, cue.path)}` is Reel's placeholder voice: the "
+            issues.append(LocIssue(("captions",), f"`{source_name(inp, cue.path)}` is Reel's placeholder voice: the "
                                    "film's captions are spread by reading speed until it is replaced by a recording, "
                                    "then they follow the speech", severity="info", code="align-placeholder"))
             continue
@@ -163,7 +163,7 @@ def _not_found(inp: PlanInputs, texts: list[str], spoken: list[SpokenCaption | N
     searched = [r for r in runs if r.alignment is not None]
     if not searched:
         return []
-    where = "; ".join(f"`{_name(inp, r.cue.path)}` {_clock(r.alignment.start)}–{_clock(r.alignment.end)}"
+    where = "; ".join(f"`{source_name(inp, r.cue.path)}` {clock(r.alignment.start)}–{clock(r.alignment.end)}"
                       for r in searched if r.alignment is not None)
     sayable = [k for k, t in enumerate(texts) if any(spoken_words(w) for w in t.split())]
     if sayable and all(spoken[k] is None for k in sayable):
@@ -201,18 +201,6 @@ def _film_time(cue: AudioCue, t: float, fps: Fraction) -> Fraction:
     return (Fraction(t).limit_denominator(1000) - cue.source_start) / cue.speed + Fraction(cue.start) / fps
 
 
-def _name(inp: PlanInputs, path: Path) -> str:
-    try:
-        return str(path.relative_to(inp.base_dir.resolve()))
-    except ValueError:
-        return path.name
-
-
-def _clock(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    return f"{ms // 60_000}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
-
-
 def script_report(inp: PlanInputs, timeline: Timeline) -> dict | None:
     """The film's own caption list as planned, for `reel captions align`: the speech searched (file
     and span per run), why it is not timed by speech (when it is not), and each line's planned
@@ -224,7 +212,7 @@ def script_report(inp: PlanInputs, timeline: Timeline) -> dict | None:
     fps = inp.canvas.fps
     texts = film_script(inp.storyboard)
     _, issues, runs = align_script(inp, timeline)
-    speech = [{"file": _name(inp, r.cue.path), "from": round(r.alignment.start, 3) if r.alignment else
+    speech = [{"file": source_name(inp, r.cue.path), "from": round(r.alignment.start, 3) if r.alignment else
                round(r.span(fps)[0], 3), "to": round(r.alignment.end, 3) if r.alignment else None} for r in runs]
     if texts is None:
         why = "the captions have written times (explicit times win)"

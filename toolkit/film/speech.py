@@ -87,9 +87,9 @@ def align_speech(inp: PlanInputs, timeline: Timeline, *, cache_dir: Path | None 
     cache = cache_dir if cache_dir is not None else Settings.cache_root() / "align"
     for index, _scene, seg, texts, cue in jobs:
         if is_placeholder_voice(cue.path):
-            issues.append(LocIssue(("scenes", index, "captions"), f"`{_name(inp, cue.path)}` is Reel's placeholder "
-                                   "voice: the captions are spread by reading speed until it is replaced by a "
-                                   "recording, then they follow the speech", severity="info",
+            issues.append(LocIssue(("scenes", index, "captions"), f"`{source_name(inp, cue.path)}` is Reel's "
+                                   "placeholder voice: the captions are spread by reading speed until it is "
+                                   "replaced by a recording, then they follow the speech", severity="info",
                                    code="align-placeholder"))
             continue
         report = _align_scene(inp, index, seg, texts, cue, cache)
@@ -100,7 +100,7 @@ def align_speech(inp: PlanInputs, timeline: Timeline, *, cache_dir: Path | None 
                                    "are spread by reading speed", severity="warning", code="align-failed"))
             continue
         spoken[index] = tuple(_to_scene(report, c, fps) for c in report.alignment.captions)
-        where = f"`{_name(inp, report.path)}` {_clock(report.alignment.start)}–{_clock(report.alignment.end)}"
+        where = f"`{source_name(inp, report.path)}` {clock(report.alignment.start)}–{clock(report.alignment.end)}"
         sayable = [k for k, c in enumerate(report.alignment.captions) if any(spoken_words(w.word) for w in c.words)]
         if sayable and not any(report.alignment.captions[k].placed for k in sayable):
             # nothing of it is there: music, silence, a placeholder or another language; said once
@@ -181,14 +181,16 @@ def _to_scene(report: SceneSpeech, caption, fps: Fraction) -> SpokenCaption | No
                                for w in caption.words))
 
 
-def _name(inp: PlanInputs, path: Path) -> str:
+def source_name(inp: PlanInputs, path: Path) -> str:
+    """A sound file named for a message: relative to the storyboard's folder where it lies inside it."""
     try:
         return str(path.relative_to(inp.base_dir.resolve()))
     except ValueError:
         return path.name
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+    """`m:ss.mmm`, how messages give a time inside a sound file."""
     ms = round(seconds * 1000)
     return f"{ms // 60_000}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
@@ -225,7 +227,7 @@ def caption_report(inp: PlanInputs, timeline: Timeline) -> list[dict]:
         speech = None
         if report is not None:
             start = report.alignment.start if report.alignment else float(report.cue.source_start)
-            speech = {"file": _name(inp, report.path), "from": round(start, 3),
+            speech = {"file": source_name(inp, report.path), "from": round(start, 3),
                       "to": round(report.alignment.end, 3) if report.alignment else None}
         captions = []
         for o in timeline.overlays:
