@@ -45,9 +45,16 @@ BYPASSES = [
     ("He committed s u i c i d e.", "committed s u i c i d e", "spaced-out letters “s u i c i d e”"),
     ("He \u202eedicius dettimmoc\u202c.", "edicius dettimmoc", "right-to-left override (U+202E"),
 ]
+# Control characters draw nothing (or a box): a NUL, ESC or C1 control inside a word hid it from the
+# lint. A storyboard can hold them only as YAML escapes (a raw one makes the file binary).
+CONTROLS = [
+    ("He committed sui\x00cide.", "committed sui\x00cide", "invisible U+0000 control character"),
+    ("He commi\x1btted suicide.", "commi\x1btted suicide", "invisible U+001B control character"),
+    ("He committed sui\x85cide.", "committed sui\x85cide", "invisible U+0085 control character"),
+]
 
 
-@pytest.mark.parametrize(("text", "words", "named"), BYPASSES, ids=[b[1] for b in BYPASSES])
+@pytest.mark.parametrize(("text", "words", "named"), BYPASSES + CONTROLS, ids=[b[1] for b in BYPASSES + CONTROLS])
 def test_each_bypass_is_caught_on_the_original_words_and_named(text: str, words: str, named: str) -> None:
     [hit] = [h for h in lint_text(text, rules=RULES).hits if h.rule_id == RULE]
     assert hit.severity == "error"
@@ -83,6 +90,28 @@ def test_a_yaml_escape_is_located_where_it_is_written(tmp_path: Path) -> None:
     [issue] = [i for i in err.value.issues if i.code == RULE]
     assert (issue.line, issue.col) == (8, 17)
     assert "invisible U+200B ZERO WIDTH SPACE" in issue.message
+
+
+@pytest.mark.parametrize("escape", ["\\0", "\\x1b", "\\x85", "\\a"])
+def test_a_control_character_escaped_in_yaml_is_caught_and_named(tmp_path: Path, escape: str) -> None:
+    path = _film(tmp_path, f"Ok. He committed sui{escape}cide.")
+    with pytest.raises(PolicyError) as err:
+        prepare(path)
+    [issue] = [i for i in err.value.issues if i.code == RULE]
+    assert (issue.line, issue.col) == (8, 17)
+    assert "control character" in issue.message
+    [control] = [i for i in err.value.issues if i.code == "control-character"]
+    assert control.severity == "error" and "a control character is not text" in control.message
+    assert (control.line, control.col) == (8, 30)  # at the escape itself
+
+
+def test_a_control_character_alone_is_an_error_at_its_place(tmp_path: Path) -> None:
+    path = _film(tmp_path, "My name is Sam\\0.")
+    with pytest.raises(PolicyError) as err:
+        prepare(path)
+    [control] = [i for i in err.value.issues if i.code == "control-character"]
+    assert (control.line, control.col, control.path) == (8, 24, "scenes[0].captions[0]")
+    assert control.severity == "error" and "U+0000 control character" in control.message
 
 
 def test_a_phrase_split_across_two_captions_is_caught_at_the_first(tmp_path: Path) -> None:

@@ -36,12 +36,20 @@ _RTL_SCRIPTS = frozenset({"ARABIC", "HEBREW", "SYRIAC", "THAANA", "NKO"})
 
 def char_label(ch: str) -> str:
     """`U+200B ZERO WIDTH SPACE`: how a character is named in messages."""
+    if is_control(ch):
+        return f"U+{ord(ch):04X} control character"  # control characters have no Unicode name
     return f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')}"
 
 
+def is_control(ch: str) -> bool:
+    """A control character (Cc: NUL, ESC, the C1 controls…) other than the line breaks and tab that
+    text legitimately holds: it draws nothing (or a box), so inside a word it hides the word."""
+    return unicodedata.category(ch) == "Cc" and ch not in "\n\r\t"
+
+
 def is_invisible(ch: str) -> bool:
-    """A character that draws nothing: any format character (Cf), fillers and joiners."""
-    return unicodedata.category(ch) == "Cf" or ch in _OTHER_INVISIBLE
+    """A character that draws nothing: any format character (Cf), control character, fillers and joiners."""
+    return unicodedata.category(ch) == "Cf" or ch in _OTHER_INVISIBLE or is_control(ch)
 
 
 def script(ch: str) -> str:
@@ -90,7 +98,8 @@ def skeleton_char(ch: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class CharWarning:
-    """A suspicious character at `offset` in the text; `code` is `invisible-character` or `look-alike`."""
+    """A suspicious character at `offset` in the text; `code` is `invisible-character`, `look-alike` or
+    `control-character` (no on-screen text has a use for one: an error, where the others warn)."""
 
     offset: int
     code: str
@@ -107,16 +116,16 @@ def suspicious_characters(text: str) -> list[CharWarning]:
 
     One warning per distinct character and kind, at its first place, saying how many more follow.
     """
-    if text.isascii():
+    if text.isascii() and not any(is_control(c) for c in text):
         return []
     found: dict[tuple[str, str], list] = {}  # (code, char) -> [offset, message builder args, count]
     rtl = any(_script_of(c) in _RTL_SCRIPTS for c in text if not c.isascii() and c.isalpha())
     for i, ch in enumerate(text):
-        if ch.isascii() or not (is_invisible(ch) or ch in _VARIATION_SELECTORS):
+        if (ch.isascii() and not is_control(ch)) or not (is_invisible(ch) or ch in _VARIATION_SELECTORS):
             continue
         why = _invisible_reason(text, i, rtl)
         if why:
-            key = ("invisible-character", ch)
+            key = ("control-character" if is_control(ch) else "invisible-character", ch)
             if key in found:
                 found[key][2] += 1
             else:
@@ -138,6 +147,9 @@ def _invisible_reason(text: str, i: int, rtl: bool) -> str:
     ch = text[i]
     before, after = _neighbour(text, i, -1), _neighbour(text, i, 1)
     remove = "remove it; hidden characters can hide words from the safe-messaging check"
+    if is_control(ch):
+        return "remove it; a control character is not text: it draws nothing or a box, and hides words from the " \
+               "safe-messaging check"
     if ch in _BIDI_OVERRIDES:
         return "remove it; it reverses or reorders what the viewer sees, so the words read differently on screen"
     if ch in (_ZWJ, _ZWNJ):

@@ -24,7 +24,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from toolkit.care.characters import char_label, is_invisible, script, skeleton_char
+from toolkit.care.characters import char_label, is_control, is_invisible, script, skeleton_char
 
 _RLO, _LRO, _PDF = "\u202e", "\u202d", "\u202c"
 # Digits and symbols read as letters when they sit inside a word.
@@ -125,7 +125,7 @@ class Normalised:
 
 def may_use_digits(text: str) -> bool:
     """Could reading digits or symbols inside words as letters change `text`?"""
-    return bool(_LEET_INSIDE.search(text)) or not text.isascii()
+    return bool(_LEET_INSIDE.search(text)) or not _plain_ascii(text)
 
 
 def has_overrides(text: str) -> bool:
@@ -133,9 +133,14 @@ def has_overrides(text: str) -> bool:
     return _RLO in text or _LRO in text
 
 
+def _plain_ascii(text: str) -> bool:
+    """ASCII without control characters (a NUL or ESC inside a word must be read past, not kept)."""
+    return text.isascii() and (text.isprintable() or not any(is_control(c) for c in text))
+
+
 def normalise(text: str, words: KeyWords, *, display_order: bool = True, leet: bool = False) -> Normalised:
     """The reading of `text` (see the module doc). `leet=True` also reads digits inside words as letters."""
-    if text.isascii():  # the common case: only case and word-level readings apply
+    if _plain_ascii(text):  # the common case: only case and word-level readings apply
         return _words_pass(Normalised(text.lower(), tuple(range(len(text)))), words, leet)
     chars: list[str] = []
     origin: list[int] = []
@@ -143,7 +148,7 @@ def normalise(text: str, words: KeyWords, *, display_order: bool = True, leet: b
     order = _display_order(text, changes) if display_order and has_overrides(text) else range(len(text))
     for i in order:
         ch = text[i]
-        if ch.isascii():
+        if ch.isascii() and not is_control(ch):
             if ch.isupper():
                 ch = ch.lower()
             chars.append(ch)

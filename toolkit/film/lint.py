@@ -56,7 +56,8 @@ def lint_storyboard(loaded: LoadedStoryboard, *, timeline: Timeline | None = Non
     issues: list[Issue] = []
     for item in items:
         for w in suspicious_characters(item.text):
-            issues.append(place.issue(item, w.offset, w.message, "warning", w.code))
+            severity = "error" if w.code == "control-character" else "warning"
+            issues.append(place.issue(item, w.offset, w.message, severity, w.code))
     probe = lint_text("", language=sb.language, rules=rules)
     if not probe.checked:
         line, col = doc.text_start(("language",))
