@@ -22,6 +22,7 @@ from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.phones import custom_service_problems
 from toolkit.care.reading import reading_time
 from toolkit.errors import Issue, IssuesError, PolicyError, ProbeError, ReelError, SpecError, TemplateError
+from toolkit.film.consent import CONSENT_SUMMARY, check_consent
 from toolkit.film.lint import lint_storyboard
 from toolkit.film.picture_words import PictureWords, pictures_of, read_words
 from toolkit.film.plan import text_tracks
@@ -149,6 +150,9 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
     lint = lint_storyboard(loaded, timeline=timeline, template=branded.template if branded else None, fields=fields,
                            pictures=pictures)
     run.add(PolicyError, lint, summary=LINT_SUMMARY)
+    bad_records, broken = check_consent(loaded, today or date.today())  # who the film shows, as they agreed
+    run.add(SpecError, bad_records)
+    run.add(PolicyError, broken, summary=CONSENT_SUMMARY)
     run.finish(strict)
     assert branded is not None and selection is not None and timeline is not None
     return Prepared(loaded=loaded, template=branded.template, selection=selection, inputs=inputs,

@@ -40,6 +40,7 @@ from toolkit.film.spec.base import (
     Volume,
     shorthands,
 )
+from toolkit.film.spec.contributors import ContributorId
 from toolkit.film.spec.layer_parts import (
     MOTION_STR,
     SHARE_STR,
@@ -129,6 +130,9 @@ class VideoLayer(LayerBase):
     focus: Focus = Field(default=Fraction(1, 2), description="With `fit: cover`: which part of the picture the crop "
                          "keeps (left, center, right, top, bottom, or 0–1).")
 
+    contributor: ContributorId | None = Field(default=None, description="Who the footage shows (an id in "
+                                              "`contributors:`).")
+
     _snd = field_validator("audio", mode="before")(lambda cls, v: _sound(v))
 
     @property
@@ -141,6 +145,8 @@ class ImageLayer(LayerBase):
     """A picture: PNG or WebP (transparency kept), JPEG, or an animated GIF (it loops)."""
 
     image: Path
+    contributor: ContributorId | None = Field(default=None, description="Who the picture shows (an id in "
+                                              "`contributors:`).")
 
 
 class AssetLayer(LayerBase):

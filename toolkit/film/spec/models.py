@@ -38,6 +38,7 @@ from toolkit.film.spec.base import (
     Volume,
     shorthands,
 )
+from toolkit.film.spec.contributors import ContributorId, Contributors
 from toolkit.film.spec.layers import LAYERS_SCHEMA, LayerSpec, layers_shorthand
 from toolkit.film.spec.scenes import (
     AnyScene,
@@ -80,6 +81,8 @@ class Voiceover(SpecModel):
     at: Time | None = Field(default=None, description="When the voiceover starts in the film. Default: "
                             "right after the content-warning slate (the film's start when it has none), "
                             "so no speech plays under the warning.")
+    contributor: ContributorId | None = Field(default=None, description="Whose voice this is (an id in "
+                                              "`contributors:`): their consent is checked.")
 
 
 class Music(SpecModel):
@@ -238,6 +241,9 @@ class Storyboard(SpecModel):
     style: FilmStyle | None = Field(default=None, description="Overrides of the template's look for this "
                                     "film (palette, fonts, captions, slates, end_card, logo) unless locked.")
     reviewed_exceptions: list[ReviewedException] = Field(default_factory=list)
+    contributors: Contributors | None = Field(
+        default=None, description="The people the film shows and what each agreed to: a list, or a shared "
+        "contributors file (e.g. `contributors.yaml`) relative to the storyboard.")
     scenes: Annotated[list[AnyScene], Field(min_length=1)]
     layers: list[LayerSpec] = Field(default_factory=list, description="Layers over the whole film (e.g. "
                                     "`progress: bar`), times from the film's start, drawn over the scenes' layers "

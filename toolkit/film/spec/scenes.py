@@ -37,6 +37,7 @@ from toolkit.film.spec.base import (
     Volume,
     shorthands,
 )
+from toolkit.film.spec.contributors import ContributorId
 from toolkit.film.spec.layers import LAYER_KINDS, LAYERS_DESCRIPTION, LAYERS_SCHEMA, LayerSpec, layers_shorthand
 from toolkit.film.spec.text_tracks import (
     ENTER_STR,
@@ -77,6 +78,8 @@ class SceneVoiceover(SpecModel):
     from_: Time = Field(default="0s", alias="from", description="Start point inside the file.")
     to: Time | None = Field(default=None, description="End point inside the file (default: its end).")
     volume: Volume = 1.0
+    contributor: ContributorId | None = Field(default=None, description="Whose voice this is (an id in "
+                                              "`contributors:`).")
 
 
 class Sound(SpecModel):
@@ -149,6 +152,8 @@ class VideoBackground(SpecModel):
     focus: Focus = Field(default="center", description="With `fit: cover`: which part of the picture the crop "
                          "keeps (left, center, right, top, bottom, or 0–1), e.g. `left` keeps a speaker on the "
                          "left of a landscape interview in the 9:16 frame.")
+    contributor: ContributorId | None = Field(default=None, description="Who the footage shows (an id in "
+                                              "`contributors:`); their consent is checked.")
 
 
 class ImageBackground(SpecModel):
@@ -157,6 +162,8 @@ class ImageBackground(SpecModel):
     image: Path
     fit: Fit = "cover"
     move: Move = Field(default="none", description="Slow zoom or pan across the picture.")
+    contributor: ContributorId | None = Field(default=None, description="Who the picture shows (an id in "
+                                              "`contributors:`).")
 
 
 class ColorBackground(SpecModel):
