@@ -187,3 +187,97 @@ def test_shared_contributors_file(media):
     shared.unlink()
     [error] = refused(path)
     assert error.startswith(f"{path}:4:15: contributors: ") and "contributors.yaml" in error
+
+
+# ---------------------------------------------------------------- withdraw, uses, and the film's metadata
+
+SHARED = """\
+# kept by the charity: one record per signed consent form
+contributors:
+  - id: sam   # form in the locked cabinet
+    name: Samuel Reid
+    shown_as: Alex
+    consent: CF-2026-014
+    given: 2026-01-10
+    expires: 2027-01-10
+    platforms: [tiktok, reels]
+    show:
+      face: yes
+      voice: yes
+      name: no   # never on screen
+      location: no
+  - {id: jo, name: Joanna Bell, consent: CF-2026-020, given: 2026-02-01, expires: 2027-02-01, platforms: [tiktok]}
+"""
+
+
+def test_withdraw_and_uses_find_the_storyboard_and_the_film(tmp_path, runner):
+    import av
+
+    from toolkit.cli import cli
+
+    synth.footage(tmp_path / "clip.mp4", seconds=2, width=64, height=36)
+    shared = tmp_path / "contributors.yaml"
+    shared.write_text(SHARED, encoding="utf-8")
+    sb = tmp_path / "film.yaml"
+    sb.write_text("title: Alex's story\nregion: UK\ncontributors: contributors.yaml\nscenes:\n"
+                  "  - background: {video: clip.mp4, contributor: sam}\n    duration: 2s\n"
+                  "    captions: [This is Alex]\n", encoding="utf-8")
+    (tmp_path / "films").mkdir()
+    out = tmp_path / "films" / "alex.mp4"
+    rendered = runner.invoke(cli, ["render", str(sb), "--draft", "-q", "-o", str(out)])
+    assert rendered.exit_code == 0, rendered.output
+    with av.open(str(out)) as film:
+        tags = dict(film.metadata)
+    assert tags["reel_contributors"] == "sam"
+    for secret in ("Samuel", "Reid", "CF-2026-014", "2026-01-10", "2027-01-10"):  # ids only leave the machine
+        assert not any(secret in value for value in tags.values()), secret
+
+    found = runner.invoke(cli, ["contributors", "uses", "sam", str(tmp_path)])
+    assert found.exit_code == 0
+    assert found.stdout.splitlines() == [f"storyboard {sb}  5:48 scenes[0].background.contributor",
+                                         f"film       {out}  reel_contributors=sam"]
+    assert runner.invoke(cli, ["contributors", "uses", "jo", str(tmp_path)]).stdout == ""
+
+    done = runner.invoke(cli, ["contributors", "withdraw", "sam", "--file", str(shared), "--on", "2026-06-01"])
+    assert done.exit_code == 0, done.output
+    assert f"{shared}: `sam` withdrawn on 2026-06-01." in done.stdout
+    # one line added under the id, every other line (comments included) as it was
+    assert shared.read_text(encoding="utf-8") == SHARED.replace(
+        "  - id: sam   # form in the locked cabinet\n",
+        "  - id: sam   # form in the locked cabinet\n    withdrawn: 2026-06-01\n")
+    assert refused(sb) == [f"{sb}:5:48: scenes[0].background.contributor: contributor `sam`: consent was withdrawn "
+                           "on 2026-06-01 (withdrawn); no film may use them from then on: remove this footage"]
+
+
+def test_withdraw_edits_flow_records_and_keeps_the_earlier_date(tmp_path):
+    from toolkit.film.contributor_files import withdraw
+
+    shared = tmp_path / "contributors.yaml"
+    shared.write_text(SHARED, encoding="utf-8")
+    assert withdraw(shared, "jo", date(2026, 3, 1)).changed
+    assert "platforms: [tiktok], withdrawn: 2026-03-01}\n" in shared.read_text(encoding="utf-8")
+    later = withdraw(shared, "jo", date(2026, 4, 1))
+    assert (later.changed, later.withdrawn) == (False, date(2026, 3, 1))
+    assert withdraw(shared, "jo", date(2026, 2, 15)).changed  # an earlier date replaces the value in place
+    assert "platforms: [tiktok], withdrawn: 2026-02-15}\n" in shared.read_text(encoding="utf-8")
+
+
+def test_withdraw_errors_are_located(tmp_path, runner):
+    from toolkit.cli import cli
+
+    shared = tmp_path / "contributors.yaml"
+    shared.write_text(SHARED, encoding="utf-8")
+    unknown = runner.invoke(cli, ["contributors", "withdraw", "bob", "--file", str(shared)])
+    assert unknown.exit_code == 1
+    assert f"{shared}:3:3: contributors: no contributor `bob` in this file (on file: `sam`, `jo`)" in unknown.output
+    early = runner.invoke(cli, ["contributors", "withdraw", "sam", "--file", str(shared), "--on", "2025-01-01"])
+    assert f"{shared}:7:12: contributors[0].given: contributor `sam` gave consent on 2026-01-10; a withdrawal on " \
+           "2025-01-01 is before it" in early.output
+    inline = film(tmp_path, FOOTAGE)
+    result = runner.invoke(cli, ["contributors", "withdraw", "sam", "--file", str(inline)])
+    assert result.exit_code == 1
+    assert f"{inline}:5:3: contributors: this is a storyboard: its contributors are written inline, so add " \
+           "`withdrawn: YYYY-MM-DD` to the record by hand" in result.output
+    assert shared.read_text(encoding="utf-8") == SHARED  # nothing written on any error
+    bad_date = runner.invoke(cli, ["contributors", "withdraw", "sam", "--file", str(shared), "--on", "soon"])
+    assert bad_date.exit_code == 2 and "write the date as YYYY-MM-DD" in bad_date.output

@@ -33,12 +33,13 @@ COMMANDS: dict[str, str] = {
     "templates": "toolkit.cli.templates:templates",
     "assets": "toolkit.cli.assets:assets",
     "captions": "toolkit.cli.captions:captions",
+    "contributors": "toolkit.cli.contributors:contributors",
 }
 
 # `reel --help` lists the commands by who uses them; every command in COMMANDS appears once.
 AUDIENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Trainees (make a film)", ("new", "validate", "render", "still", "sheet", "lint", "helplines", "captions")),
-    ("Editors (templates, plans, checks)", ("templates", "assets", "plan", "check-flash", "schema")),
+    ("Editors (templates, plans, checks)", ("templates", "assets", "plan", "check-flash", "schema", "contributors")),
     ("Tutors (grade exported clips)", ("grade",)),
 )
 

@@ -23,26 +23,13 @@ from toolkit.doc.loader import Document, load_document
 from toolkit.doc.paths import Folder, PathProblem
 from toolkit.errors import Issue, SpecError
 from toolkit.film.spec.contributors import Contributor, ContributorsFile
-from toolkit.film.spec.layers import ImageLayer, VideoLayer
-from toolkit.film.spec.models import Scene, Storyboard
-from toolkit.film.spec.scenes import ImageBackground, VideoBackground
 from toolkit.film.spec.texts import screen_texts
+from toolkit.film.spec.uses import Use, uses
 from toolkit.film.spec.validate import LoadedStoryboard
 
 _NO_WORDS = KeyWords()  # the normaliser's character readings only (case, look-alikes, controls, bidi)
 NOT_BUILT = "face blurring is not built yet"
 NOT_BUILT_VOICE = "voice disguise is not built yet"
-
-
-@dataclass(frozen=True, slots=True)
-class Use:
-    """One place the film shows a contributor: `loc` of its `contributor:` key, and what it shows."""
-
-    id: str
-    loc: tuple[str | int, ...]
-    what: str  # "footage", "photo", "voiceover"
-    face: bool
-    voice: bool
 
 
 @dataclass(frozen=True)
@@ -52,34 +39,6 @@ class Record:
     by_id: dict[str, tuple[Contributor, Document, tuple[str | int, ...]]]
     source: Path | None  # the document the records are written in
     readable: bool = True  # False: the records could not be read, so no use can be checked against them
-
-
-def uses(sb: Storyboard) -> Iterator[Use]:
-    """Every `contributor:` in the storyboard, in file order."""
-    if sb.voiceover is not None and sb.voiceover.contributor:
-        yield Use(sb.voiceover.contributor, ("voiceover", "contributor"), "voiceover", False, True)
-    for i, scene in enumerate(sb.scenes):
-        if not isinstance(scene, Scene):
-            continue
-        bg = scene.background
-        at = ("scenes", i)
-        if isinstance(bg, VideoBackground) and bg.contributor:
-            sound = scene.audio.keep and scene.audio.volume > 0
-            yield Use(bg.contributor, (*at, "background", "contributor"), "footage", True, sound)
-        elif isinstance(bg, ImageBackground) and bg.contributor:
-            yield Use(bg.contributor, (*at, "background", "contributor"), "photo", True, False)
-        if scene.voiceover is not None and scene.voiceover.contributor:
-            yield Use(scene.voiceover.contributor, (*at, "voiceover", "contributor"), "voiceover", False, True)
-        yield from _layer_uses(scene.layers, at)
-    yield from _layer_uses(sb.layers, ())
-
-
-def _layer_uses(layers, at: tuple[str | int, ...]) -> Iterator[Use]:
-    for k, layer in enumerate(layers):
-        if isinstance(layer, VideoLayer) and layer.contributor:
-            yield Use(layer.contributor, (*at, "layers", k, "contributor"), "footage", True, layer.volume > 0)
-        elif isinstance(layer, ImageLayer) and layer.contributor:
-            yield Use(layer.contributor, (*at, "layers", k, "contributor"), "photo", True, False)
 
 
 def load_record(loaded: LoadedStoryboard) -> tuple[Record, list[Issue]]:

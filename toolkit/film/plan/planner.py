@@ -45,6 +45,7 @@ from toolkit.film.spec.models import (
     Slate,
     VideoBackground,
 )
+from toolkit.film.spec.uses import CONTRIBUTORS_KEY, contributor_ids
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH
 
 
@@ -95,6 +96,9 @@ def plan(inp: PlanInputs) -> PlanResult:
     sb = inp.storyboard
     metadata = [("title", sb.title), ("reel_region", sb.region),
                 ("reel_helplines", ",".join(inp.end_card.service_ids))]
+    shown = contributor_ids(sb)
+    if shown:  # ids only: names and consent details never leave the machine inside a film
+        metadata.append((CONTRIBUTORS_KEY, ",".join(shown)))
     for ex in sb.reviewed_exceptions:
         metadata.append(("reel_reviewed_exception", f"{ex.rule}: {ex.text!r} — {ex.reason} ({ex.reviewer})"))
     end_len = segments[-1].length
