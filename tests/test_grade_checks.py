@@ -71,7 +71,7 @@ def test_mp4_layout_reads_box_order(tmp_path: Path) -> None:
 
 
 def test_every_check_declares_its_main_value_and_units() -> None:
-    assert len(CHECKS) == 20
+    assert len(CHECKS) == 21
     for spec in CHECKS.values():
         assert spec.main in spec.values and spec.about and spec.title
 

@@ -175,6 +175,9 @@ def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[i
             picture = picture.filter("setpts", f"PTS+{first}")
         picture = _with_text(picture, timeline, raster, graph, frames=local[-1] + 1, first=first)
         picture = picture.filter("select", "+".join(f"eq(n,{n})" for n in local))
+        # A photo's EXIF (GPS, make, serial) rides on its frames as side data, and the PNG encoder
+        # writes it into the still as an eXIf chunk; `-map_metadata -1` does not reach it (issue 16).
+        picture = picture.filter("sidedata", mode="delete")
         body = graph.argv([picture], output)
         commands.append([*global_options(loglevel="warning"), "-y", *body[:-1], "-fps_mode", "passthrough",
                          "-frames:v", str(len(local)), "-start_number", str(number), "-update", "0", body[-1]])

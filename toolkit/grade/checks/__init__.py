@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from toolkit.grade.checks import delivery, picture, plan, sound, text
+from toolkit.grade.checks import delivery, picture, plan, privacy, sound, text
 from toolkit.grade.checks.base import CheckSpec, ValueSpec
 
 __all__ = ["CHECKS", "CheckSpec", "ValueSpec"]
 
 CHECKS: Mapping[str, CheckSpec] = MappingProxyType(
-    {spec.id: spec for module in (delivery, sound, picture, text, plan) for spec in module.SPECS}
+    {spec.id: spec for module in (delivery, privacy, sound, picture, text, plan) for spec in module.SPECS}
 )
