@@ -148,6 +148,17 @@ def test_pseudonym_and_agreed_name_pass(media):
     prepare(film(media, FOOTAGE + "    lower_third: {name: Samuel Reidson}\n"), today=TODAY, width=216)
 
 
+def test_names_with_hyphens_and_apostrophes_and_names_of_nothing(media):
+    record = SAM.format(expires="2027-01-10", face="yes", voice="yes", name="no").replace(
+        "Samuel Reid", "Mary-Jane O'Neil")
+    path = film(media, FOOTAGE + "    texts: [\"Mary Jane O’Neil, 24\"]\n", contributors="contributors:\n" + record)
+    assert refused(path) == [f"{path}:16:13: scenes[0].texts[0]: contributor `sam`: the text shows their real "
+                             "name, and they agreed to show.name: no; write `Alex` instead"]
+    path = film(media, FOOTAGE, contributors="contributors:\n" + record.replace("Mary-Jane O'Neil", "'--'"))
+    assert refused(path) == [f"{path}:6:11: contributors[0].name: `name` must be the person's name as written, "
+                             "got '--'"]
+
+
 def test_consent_dated_in_the_future(media):
     path = film(media, FOOTAGE)
     assert refused(path, today=date(2026, 1, 9)) == [

@@ -132,7 +132,8 @@ def _broken(person: Contributor, use: Use, platform: str, today: date) -> Iterat
 
 def _names_on_screen(loaded: LoadedStoryboard, record: Record) -> Iterator[Issue]:
     """The real name of a contributor who agreed to `name: no` or `anonymised`, written on screen."""
-    hidden = [(p, _name_pattern(p.name)) for p, _, _ in record.by_id.values() if p.show.name != "yes"]
+    hidden = [(p, pattern) for p, _, _ in record.by_id.values()
+              if p.show.name != "yes" and (pattern := _name_pattern(p.name)) is not None]
     if not hidden:
         return
     for text in screen_texts(loaded):
@@ -145,7 +146,9 @@ def _names_on_screen(loaded: LoadedStoryboard, record: Record) -> Iterator[Issue
                                             f"name, and they agreed to show.name: {person.show.name}; {instead}")
 
 
-def _name_pattern(name: str) -> re.Pattern[str]:
+def _name_pattern(name: str) -> re.Pattern[str] | None:
     # the whole name on word boundaries, any run of spaces or punctuation between its words
-    words = normalise(name, _NO_WORDS).text.split()
+    words = re.findall(r"\w+", normalise(name, _NO_WORDS).text)
+    if not words:  # nothing readable to look for (the model refuses such names; never match everything)
+        return None
     return re.compile(r"(?<!\w)" + r"[\s\W_]+".join(map(re.escape, words)) + r"(?!\w)")

@@ -74,6 +74,9 @@ class Contributor(SpecModel):
     def _not_blank(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not value.strip():
             raise ValueError(f"`{info.field_name}` is blank")
+        if info.field_name == "name" and value is not None and not any(ch.isalnum() for ch in value):
+            # a name of punctuation alone would match every dash or dot on screen
+            raise ValueError(f"`name` must be the person's name as written, got {value!r}")
         return value.strip() if value is not None else None
 
     @field_validator("expires")
