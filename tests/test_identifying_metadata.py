@@ -31,7 +31,8 @@ pytestmark = pytest.mark.render
 PLACE = "+51.5074-000.1278/"
 # Strings only the inputs hold. Each must be absent from every output's bytes.
 LEAKS = ["51.5074", "SECRET", "iPhone 15", "Apple", "ISO6709", "com.apple", "com.android", "IMG_7730",
-         "SN-4417-XQ", "quicktime", "Exif", "GPS", "xmpmeta", "photo.jpg", "phone.mov"]
+         "SN-4417-XQ", "quicktime", "Exif", "GPS", "xmpmeta", "photo.jpg", "phone.mov", "music.m4a",
+         "memo.wav"]
 PHONE_TAGS = ["-metadata", f"location={PLACE}", "-metadata", f"location-eng={PLACE}",
               "-metadata", "com.apple.quicktime.location.ISO6709=+51.5074-000.1278+011.000/",
               "-metadata", "make=Apple", "-metadata", "model=iPhone 15",
@@ -68,13 +69,21 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> Path:
     folder = tmp_path_factory.mktemp("phone-inputs")
     clip = _phone_clip(ffmpeg, folder / "phone.mov", *PHONE_TAGS)
     photo = _gps_photo(folder / "photo.jpg")
+    # sound files carry tags too: an M4A from a phone's recorder, a WAV with RIFF INFO
+    for name, tags in (("music.m4a", ["-metadata", f"location={PLACE}", "-metadata", "artist=SECRETARTIST",
+                                      "-metadata", "title=IMG_7730 memo", "-c:a", "aac"]),
+                       ("memo.wav", ["-metadata", "comment=SN-4417-XQ", "-metadata", "artist=SECRETARTIST"])):
+        subprocess.run([ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi",
+                        "-i", "sine=f=330:d=2:r=48000", *tags, str(folder / name)], check=True)
+        assert b"SECRETARTIST" in (folder / name).read_bytes()
     # the fixtures really carry what the outputs must not
     assert {"location", "make", "com.apple.quicktime.location.ISO6709"} <= {k for _, k, _ in tag_pairs(clip)}
     assert ("stream 0", "handler_name", "SECRETHANDLER phone.mov") in tag_pairs(clip)
     with Image.open(photo) as image:
         assert image.getexif().get_ifd(0x8825)[2] == (51.0, 30.0, 26.0)
     raw = clip.read_bytes() + photo.read_bytes()
-    assert all(leak.encode() in raw for leak in LEAKS if leak not in ("photo.jpg", "phone.mov", "IMG_7730"))
+    names = ("photo.jpg", "phone.mov", "music.m4a", "memo.wav")
+    assert all(leak.encode() in raw for leak in LEAKS if leak not in names)
     return folder
 
 
@@ -92,7 +101,7 @@ def assert_clean(path: Path, folder: Path) -> None:
 
 
 STORYBOARDS = {
-    "one-graph": "  - background: phone.mov\n    duration: 1s\n"
+    "one-graph": "  - background: phone.mov\n    duration: 1s\n    voiceover: memo.wav\n"
                  "  - background: photo.jpg\n    duration: 1s\n    captions: Nothing about where.\n",
     # more segments than one filtergraph opens (CHUNK_SEGMENTS = 4): chunks piped into one encoder
     "chunked": "".join(f"  - background: {name}\n    duration: 1s\n"
@@ -103,7 +112,8 @@ STORYBOARDS = {
 @pytest.mark.parametrize("shape", sorted(STORYBOARDS))
 def test_a_draft_render_carries_nothing_from_its_inputs(runner, inputs: Path, shape: str) -> None:
     sb = inputs / f"{shape}.yaml"
-    sb.write_text(f"title: Where I was\nregion: IE\nscenes:\n{STORYBOARDS[shape]}", encoding="utf-8")
+    sb.write_text(f"title: Where I was\nregion: IE\nmusic: music.m4a\nscenes:\n{STORYBOARDS[shape]}",
+                  encoding="utf-8")
     out = inputs / f"{shape}-film.mp4"
     dry = runner.invoke(cli, ["render", str(sb), "--draft", "--dry-run", "-o", str(out)])
     assert ("} | ffmpeg" in dry.output) == (shape == "chunked")  # chunks pipe raw frames into the encoder
