@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -210,7 +211,7 @@ contributors:
     shown_as: Alex
     consent: CF-2026-014
     given: 2026-01-10
-    expires: 2027-01-10
+    expires: 2099-12-31  # the render below runs on today's date
     platforms: [tiktok, reels]
     show:
       face: yes
@@ -240,7 +241,7 @@ def test_withdraw_and_uses_find_the_storyboard_and_the_film(tmp_path, runner):
     with av.open(str(out)) as film:
         tags = dict(film.metadata)
     assert tags["reel_contributors"] == "sam"
-    for secret in ("Samuel", "Reid", "CF-2026-014", "2026-01-10", "2027-01-10"):  # ids only leave the machine
+    for secret in ("Samuel", "Reid", "CF-2026-014", "2026-01-10", "2099-12-31"):  # ids only leave the machine
         assert not any(secret in value for value in tags.values()), secret
 
     found = runner.invoke(cli, ["contributors", "uses", "sam", str(tmp_path)])
@@ -248,6 +249,9 @@ def test_withdraw_and_uses_find_the_storyboard_and_the_film(tmp_path, runner):
     assert found.stdout.splitlines() == [f"storyboard {sb}  5:48 scenes[0].background.contributor",
                                          f"film       {out}  reel_contributors=sam"]
     assert runner.invoke(cli, ["contributors", "uses", "jo", str(tmp_path)]).stdout == ""
+    os.mkfifo(tmp_path / "films" / "pipe.mp4")  # never opened: reading it would wait forever
+    again = runner.invoke(cli, ["contributors", "uses", "sam", str(tmp_path)])
+    assert again.stdout == found.stdout
 
     done = runner.invoke(cli, ["contributors", "withdraw", "sam", "--file", str(shared), "--on", "2026-06-01"])
     assert done.exit_code == 0, done.output
@@ -292,3 +296,13 @@ def test_withdraw_errors_are_located(tmp_path, runner):
     assert shared.read_text(encoding="utf-8") == SHARED  # nothing written on any error
     bad_date = runner.invoke(cli, ["contributors", "withdraw", "sam", "--file", str(shared), "--on", "soon"])
     assert bad_date.exit_code == 2 and "write the date as YYYY-MM-DD" in bad_date.output
+
+
+def test_reel_validate_refuses_with_the_located_clause(media, runner):
+    from toolkit.cli import cli
+
+    path = film(media, PHOTO, face="no", expires="2099-12-31")  # validate uses today's date
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert (f"{path}:14:49: scenes[0].background.contributor: contributor `sam`: they did not agree to show their "
+            "face (show.face: no); remove this photo") in result.output

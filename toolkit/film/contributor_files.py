@@ -9,6 +9,7 @@ and rendered films by their `reel_contributors` metadata, which holds ids only.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -133,8 +134,17 @@ def _files(folder: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(root) / name
+            path = Path(root) / name
+            if not name.startswith(".") and _regular(path):
+                yield path
+
+
+def _regular(path: Path) -> bool:
+    # a pipe or device named `x.mp4` would make the read wait forever
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _storyboard_uses(path: Path, contributor: str) -> Found | None:
