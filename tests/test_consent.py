@@ -306,3 +306,23 @@ def test_reel_validate_refuses_with_the_located_clause(media, runner):
     assert result.exit_code == 1
     assert (f"{path}:14:49: scenes[0].background.contributor: contributor `sam`: they did not agree to show their "
             "face (show.face: no); remove this photo") in result.output
+
+
+def test_real_name_inside_a_picture_is_read_from_its_pixels(media, tmp_path, monkeypatch):
+    # a screenshot of a message that names them: as visible as a caption, so as refused
+    import hostile_fonts
+    from PIL import Image, ImageDraw, ImageFont
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    for name in ("clip.mp4", "photo.jpg"):
+        (tmp_path / name).write_bytes((media / name).read_bytes())
+    shot = Image.new("RGB", (600, 200), "white")
+    font = ImageFont.truetype(str(hostile_fonts.atkinson("Bold")), 40)
+    ImageDraw.Draw(shot).text((24, 60), "Thinking of you Samuel Reid", font=font, fill="black")
+    shot.save(tmp_path / "message.png")
+    scene = ("  - background: clip.mp4\n    duration: 2s\n    layers:\n"
+             "      - {image: message.png, position: center, size: 60%, text: yes}\n")
+    [message] = [m for m in refused(film(tmp_path, scene)) if "read from its pixels" in m]
+    assert "film.yaml:17:17: scenes[0].layers[0].image: contributor `sam`: the picture shows their real name" in message
+    assert "show.name: no" in message
+    prepare(film(tmp_path, scene, name="yes"), today=TODAY, width=216)  # agreed: the same picture passes

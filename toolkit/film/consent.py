@@ -10,7 +10,7 @@ Face and voice anonymisation are not built yet, so `anonymised` is refused rathe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +22,7 @@ from toolkit.doc.errors import translate_validation_error
 from toolkit.doc.loader import Document, load_document
 from toolkit.doc.paths import Folder, PathProblem
 from toolkit.errors import Issue, SpecError
+from toolkit.film.picture_words import PictureWords
 from toolkit.film.spec.contributors import Contributor, ContributorsFile
 from toolkit.film.spec.texts import screen_texts
 from toolkit.film.spec.uses import Use, uses
@@ -81,9 +82,11 @@ CONSENT_SUMMARY = ("the film uses a contributor in a way their consent does not 
                    "or remove what shows them")
 
 
-def check_consent(loaded: LoadedStoryboard, today: date) -> tuple[list[Issue], list[Issue]]:
+def check_consent(loaded: LoadedStoryboard, today: date,
+                  pictures: Sequence[PictureWords] = ()) -> tuple[list[Issue], list[Issue]]:
     """The film's consent problems: bad records (`SpecError`s), then each use that breaks what was agreed
-    (`PolicyError`s), each located where it is written."""
+    (`PolicyError`s), each located where it is written. `pictures` are the words read from the film's
+    pictures (`toolkit.film.picture_words`): a real name in a screenshot is as visible as in a caption."""
     sb, doc = loaded.storyboard, loaded.document
     record, bad = load_record(loaded)
     for person, pdoc, at in record.by_id.values():
@@ -102,7 +105,7 @@ def check_consent(loaded: LoadedStoryboard, today: date) -> tuple[list[Issue], l
             continue
         broken.extend(doc.issue(use.loc, f"contributor `{use.id}`: {why}")
                       for why in _broken(entry[0], use, sb.platform, today))
-    broken.extend(_names_on_screen(loaded, record))
+    broken.extend(_names_on_screen(loaded, record, pictures))
     return bad, broken
 
 
@@ -130,8 +133,9 @@ def _broken(person: Contributor, use: Use, platform: str, today: date) -> Iterat
                f"this {use.what}'s sound cannot be used until it is")
 
 
-def _names_on_screen(loaded: LoadedStoryboard, record: Record) -> Iterator[Issue]:
-    """The real name of a contributor who agreed to `name: no` or `anonymised`, written on screen."""
+def _names_on_screen(loaded: LoadedStoryboard, record: Record, pictures: Sequence[PictureWords]) -> Iterator[Issue]:
+    """The real name of a contributor who agreed to `name: no` or `anonymised`, written on screen or
+    shown inside a picture."""
     hidden = [(p, pattern) for p, _, _ in record.by_id.values()
               if p.show.name != "yes" and (pattern := _name_pattern(p.name)) is not None]
     if not hidden:
@@ -144,6 +148,16 @@ def _names_on_screen(loaded: LoadedStoryboard, record: Record) -> Iterator[Issue
                     "give them a `shown_as` pseudonym and write that instead"
                 yield loaded.document.issue(text.loc, f"contributor `{person.id}`: the {text.what} shows their real "
                                             f"name, and they agreed to show.name: {person.show.name}; {instead}")
+    for words in pictures:
+        for said in words.texts():
+            reading = normalise(said, _NO_WORDS).text
+            for person, pattern in hidden:
+                if pattern.search(said.lower()) or pattern.search(reading):
+                    yield loaded.document.issue(words.picture.field, (
+                        f"contributor `{person.id}`: the picture shows their real name (read from its pixels: "
+                        f"“{said[:80]}”), and they agreed to show.name: {person.show.name}; use a picture where "
+                        "it is covered or cropped out"))
+                    break
 
 
 def _name_pattern(name: str) -> re.Pattern[str] | None:
