@@ -50,25 +50,26 @@ def test_a_folder_in_the_way_is_an_os_error_and_a_typed_error_in_the_grader(tmp_
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
-def test_half_written_cache_files_of_dead_processes_are_swept(tmp_path: Path) -> None:
-    import os
+
+def test_a_cache_folder_loses_the_half_written_files_of_dead_makers_only(tmp_path: Path) -> None:
+    """What kill -9 leaves in a cache (proxies, reversed footage, python layers) goes at the next make,
+    whichever file it was for; a live maker's, another host's and anything else stay."""
+    import dataclasses
     import subprocess
     import sys
 
-    from toolkit.atomic import sweep_abandoned
+    from toolkit.film.run.ownership import remove_abandoned_temps, temp_name, this_process
 
+    me = this_process()
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True, check=True)
-    dead = int(gone.stdout)  # a process that has exited: what kill -9 leaves behind looks like this
-    abandoned = [f".reversed-478c.{dead}.a5fdcdeb.partial.mp4", f".partial-{dead}-proxy.mp4",
-                 f".layer.{dead}.partial.nut", f".memo.json.{dead}.0a1b2c3d4e5f.tmp.json"]
-    live = [f".reversed-478c.{os.getpid()}.a5fdcdeb.partial.mp4", f".partial-{os.getppid()}-proxy.mp4"]
-    kept = ["reversed-478c.mp4", ".film.mp4.reel-lock", ".hidden", f"notes.{dead}.partial.txt"]
-    for name in abandoned + live + kept:
+    dead = dataclasses.replace(me, pid=int(gone.stdout), start=1)  # exited: what kill -9 leaves looks like this
+    abandoned = [temp_name("reversed-478c.mp4", dead), temp_name("0f1e.mp4", dead), temp_name("layer-x.nut", dead)]
+    live = [temp_name("reversed-478c.mp4", me)]
+    elsewhere = [temp_name("0f1e.mp4", dataclasses.replace(dead, host="otherhost"))]
+    kept = ["reversed-478c.mp4", ".film.mp4.reel-lock", ".hidden", ".notes.reel-tmp-by-hand.txt"]
+    for name in abandoned + live + elsewhere + kept:
         (tmp_path / name).write_bytes(b"x")
-    assert sweep_abandoned(tmp_path) == len(abandoned)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(live + kept)
-    old = tmp_path / live[1]
-    os.utime(old, (1, 1))  # a day old: abandoned whatever its process
-    assert sweep_abandoned(tmp_path) == 1 and not old.exists()
-    assert sweep_abandoned(tmp_path / "missing") == 0
+    assert sorted(p.name for p in remove_abandoned_temps(tmp_path)) == sorted(abandoned)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(live + elsewhere + kept)
+    assert remove_abandoned_temps(tmp_path / "missing") == []

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,44 +49,3 @@ def write_atomic(path: Path | str, data: bytes | str) -> Path:
         temp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     return Path(path)
 
-
-# A temporary name made by `replacing` or by the cache makers (proxies, python layers, reversed
-# footage): a leading dot, and the writer's process id as a field of its own.
-_TEMP = re.compile(r"^\.(?:partial-(\d+)-.+|.+?\.(\d+)(?:\.[0-9a-f]+)?\.(?:partial|tmp)(?:\..*)?)$")
-_STALE_SECONDS = 24 * 3600  # whatever its process, a temporary file this old is abandoned
-
-
-def sweep_abandoned(folder: Path | str) -> int:
-    """Remove the temporary files in `folder` whose writer is gone (killed with -9, or the machine
-    stopped): a cache must not fill up with half-written files no one will finish. A file whose
-    process still runs is kept unless it is a day old. Returns how many were removed; never raises."""
-    removed = 0
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return 0
-    now = time.time()
-    for entry in entries:
-        m = _TEMP.match(entry.name)
-        if not m or not entry.is_file(follow_symlinks=False):
-            continue
-        pid = int(m.group(1) or m.group(2))
-        try:
-            old = now - entry.stat(follow_symlinks=False).st_mtime > _STALE_SECONDS
-        except OSError:
-            continue
-        if old or (pid != os.getpid() and not _alive(pid)):
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
-                removed += 1
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # someone else's process (or an id we cannot ask about): leave its file
-    return True

@@ -42,13 +42,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-from toolkit.atomic import sweep_abandoned, write_atomic
+from toolkit.atomic import write_atomic
 from toolkit.errors import RenderError
 from toolkit.film.compile.graph import compile_loudness_pass
 from toolkit.film.compile.loudness import AudioGain
 from toolkit.film.compile.nodes import Graph, seconds
 from toolkit.film.compile.output import global_options
 from toolkit.film.plan.timeline import Canvas, Timeline, VideoSource
+from toolkit.film.run.ownership import remove_abandoned_temps, temp_name, this_process
 
 # Bump when the proxy recipe changes, so proxies made the old way are no longer used.
 PROXY_VERSION = "2"
@@ -208,8 +209,8 @@ def make_proxy(job: ProxyJob, run: Runner) -> bool:
     it is renamed in only when complete. False when ffmpeg cannot proxy the clip (`RenderError`):
     that clip is then drafted from the original, slower but never wrong."""
     job.path.parent.mkdir(parents=True, exist_ok=True)
-    sweep_abandoned(job.path.parent)  # what a killed draft left
-    partial = job.path.with_name(f".partial-{os.getpid()}-{job.path.name}")
+    remove_abandoned_temps(job.path.parent)  # what a killed draft left
+    partial = job.path.with_name(temp_name(job.path.name, this_process()))
     try:
         run(compile_proxy(job, partial), job)
         os.replace(partial, job.path)

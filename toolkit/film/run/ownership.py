@@ -28,7 +28,7 @@ import secrets
 import socket
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,14 +116,34 @@ def remove_stale_temps(target: Path) -> list[Path]:
     Never touches a live render's file, another host's, or anything whose name does not match
     the pattern exactly.
     """
-    folder, name, host = target.parent, target.name, _host()
+    return _remove_dead(target.parent, lambda name: temp_owner(name, target.name))
+
+
+# Any target's temporary name: `.<tag>.reel-tmp-<stamp>-<random><suffix>` (see `temp_name`).
+_ANY_TEMP = re.compile(r"\..+?" + re.escape(TEMP_MARK) + r"(?P<stamp>" + _STAMP.pattern + r")(?:\.[A-Za-z0-9]{1,16})?")
+
+
+def remove_abandoned_temps(folder: Path) -> list[Path]:
+    """Delete every temporary file in `folder` whose owner died, whatever its target: a cache
+    holds many targets, and one whose make was killed may never be made again (its trim or its
+    clip changed), so `remove_stale_temps` on the next target alone would leave it for ever."""
+    def owner(name: str) -> Owner | None:
+        match = _ANY_TEMP.fullmatch(name)
+        return None if match is None else Owner(match["host"], int(match["pid"]), int(match["start"]))
+
+    return _remove_dead(folder, owner)
+
+
+def _remove_dead(folder: Path, owner_of: Callable[[str], Owner | None]) -> list[Path]:
+    """Delete the regular files in `folder` whose name stamps an owner on this host that is gone."""
+    host = _host()
     removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
     for entry in entries:
-        owner = temp_owner(entry.name, name)
+        owner = owner_of(entry.name)
         if owner is None or owner.host != host or owner_alive(owner):
             continue
         try:

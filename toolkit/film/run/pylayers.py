@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.atomic import sweep_abandoned
 from toolkit.errors import RenderError
 from toolkit.film.compile.output import FFMPEG
+from toolkit.film.run.ownership import remove_abandoned_temps, temp_name, this_process
 from toolkit.film.run.runner import _start, explain, stop
 
 INTERMEDIATE_VERSION = 1
@@ -110,8 +110,8 @@ def render_python_layer(job: PythonLayerJob, cache_dir: Path, *, ffmpeg: str | N
                                  "pip install 'reel[moviepy]'")
     clip = _call(job)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    sweep_abandoned(cache_dir)  # what a killed render left
-    temp = target.with_name(f".{target.stem}.{os.getpid()}.partial{SUFFIX}")
+    remove_abandoned_temps(cache_dir)  # what a killed render left
+    temp = target.with_name(temp_name(target.name, this_process()))
     try:
         _encode(job, clip, temp, ffmpeg)
         os.replace(temp, target)

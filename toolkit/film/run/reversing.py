@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from toolkit.atomic import sweep_abandoned
 from toolkit.film.compile.reversing import ReverseJob, compile_reverse
+from toolkit.film.run.ownership import remove_abandoned_temps, temp_name, this_process
 from toolkit.film.run.runner import Progress, run_render
 
 STAGE = "reverse"
@@ -27,8 +26,8 @@ def make_reversed(job: ReverseJob, *, ffmpeg: str | None = None,
     if job.path.is_file():
         return job.path
     job.path.parent.mkdir(parents=True, exist_ok=True)
-    sweep_abandoned(job.path.parent)  # what a killed make left
-    temp = job.path.with_name(f".{job.path.stem}.{os.getpid()}.{secrets.token_hex(4)}.partial{job.path.suffix}")
+    remove_abandoned_temps(job.path.parent)  # what a killed make left
+    temp = job.path.with_name(temp_name(job.path.name, this_process()))
     try:
         run_render(compile_reverse(job, temp), stage=f"{STAGE} {job.source.path.name}", total_frames=job.trim,
                    on_progress=on_progress, ffmpeg=ffmpeg)
