@@ -107,8 +107,8 @@ def test_face_no_and_anonymised(media):
              "      - {image: photo.jpg, contributor: sam, size: 40%}\n")
     path = film(media, layer, face="anonymised")
     assert refused(path) == [f"{path}:17:41: scenes[0].layers[0].contributor: contributor `sam`: their face may "
-                             "only be shown anonymised (show.face: anonymised), and face blurring is not built yet, "
-                             "so this photo cannot be used until it is"]
+                             "only be shown anonymised (show.face: anonymised); add `anonymise: {face: blur}` (or "
+                             "pixelate, box) to this photo, or remove it"]
 
 
 def test_voice_no_in_voiceover_and_kept_footage_sound(media):
@@ -122,11 +122,11 @@ def test_voice_no_in_voiceover_and_kept_footage_sound(media):
     prepare(film(media, FOOTAGE + "    audio: mute\n", voice="no"), today=TODAY, width=216)
 
 
-def test_voice_anonymised_is_refused_until_disguise_exists(media):
+def test_voice_anonymised_needs_a_disguise(media):
     path = film(media, FOOTAGE, voice="anonymised")
     assert refused(path) == [f"{path}:14:48: scenes[0].background.contributor: contributor `sam`: their voice may "
-                             "only be heard disguised (show.voice: anonymised), and voice disguise is not built yet, "
-                             "so this footage's sound cannot be used until it is"]
+                             "only be heard disguised (show.voice: anonymised); add `anonymise: {voice: disguise}` "
+                             "to this footage, or mute its sound (`audio: mute`)"]
 
 
 @pytest.mark.parametrize("written", ["Samuel Reid", "SAMUEL   reid", "S\u0430muel Reid", "Sam\u200buel Reid"])
@@ -326,3 +326,36 @@ def test_real_name_inside_a_picture_is_read_from_its_pixels(media, tmp_path, mon
     assert "film.yaml:17:17: scenes[0].layers[0].image: contributor `sam`: the picture shows their real name" in message
     assert "show.name: no" in message
     prepare(film(tmp_path, scene, name="yes"), today=TODAY, width=216)  # agreed: the same picture passes
+
+
+def test_anonymise_is_refused_where_written_until_it_is_built(media):
+    """Never ignored: `anonymise:` the render cannot do yet is an error at the field, with or without consent."""
+    from toolkit.film.consent import NOT_BUILT
+    path = film(media, "  - background: {video: clip.mp4, anonymise: {face: blur, voice: disguise}}\n"
+                "    duration: 2s\n", contributors="")
+    expected = []
+    if "face" in NOT_BUILT:
+        expected.append(f"{path}:5:53: scenes[0].background.anonymise.face: face blurring is not built yet; remove "
+                        "`face` from `anonymise`")
+    if "voice" in NOT_BUILT:
+        expected.append(f"{path}:5:66: scenes[0].background.anonymise.voice: voice disguise is not built yet; "
+                        "remove `voice` from `anonymise`")
+    if expected:
+        assert refused(path) == expected
+
+
+@pytest.mark.parametrize(("anonymise", "where", "message"), [
+    ("{boxes: [{x: 0.1, y: 0.1, w: 0.2, h: 0.2}]}", "5:46: scenes[0].background.anonymise",
+     "`boxes` need `face: blur`, `pixelate` or `box` to say how they are covered"),
+    ("{}", "5:46: scenes[0].background.anonymise",
+     "say what to hide: `face: blur`, `pixelate` or `box`, or `voice: disguise`"),
+    ("{face: blur, boxes: [{x: 0.9, y: 0.1, w: 0.2, h: 0.2}]}", "5:67: scenes[0].background.anonymise.boxes[0]",
+     "the box runs off the picture: x + w and y + h must each be at most 1"),
+    ("{face: smudge}", "5:53: scenes[0].background.anonymise.face",
+     "'smudge' is not one of 'blur', 'pixelate' or 'box'"),
+])
+def test_anonymise_spec_errors_are_located(media, anonymise, where, message):
+    path = film(media, f"  - background: {{video: clip.mp4, anonymise: {anonymise}}}\n    duration: 2s\n",
+                contributors="")
+    errors = refused(path)
+    assert len(errors) == 1 and errors[0].startswith(f"{path}:{where}: ") and message in errors[0], errors

@@ -4,7 +4,7 @@ A film names who its footage, photos, layers and voiceovers show (`contributor: 
 (an inline `contributors:` list, or a shared contributors file) says until when, on which
 platforms, and whether face, voice and real name may be shown. Each broken clause is an error at
 the `contributor:` that breaks it (or, for a real name on screen, at the text that shows it).
-Face and voice anonymisation are not built yet, so `anonymised` is refused rather than passed.
+`anonymised` passes only where the same footage, photo or voiceover asks for it (`anonymise:`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from toolkit.errors import Issue, SpecError
 from toolkit.film.picture_words import PictureWords
 from toolkit.film.spec.contributors import Contributor, ContributorsFile
 from toolkit.film.spec.texts import screen_texts
-from toolkit.film.spec.uses import Use, uses
+from toolkit.film.spec.uses import Use, requests, uses
 from toolkit.film.spec.validate import LoadedStoryboard
 
 _NO_WORDS = KeyWords()  # the normaliser's character readings only (case, look-alikes, controls, bidi)
-NOT_BUILT = "face blurring is not built yet"
-NOT_BUILT_VOICE = "voice disguise is not built yet"
+# What `anonymise:` may ask for that the render cannot do yet: refused where it is written, never ignored.
+NOT_BUILT: dict[str, str] = {"face": "face blurring is not built yet", "voice": "voice disguise is not built yet"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,8 @@ def check_consent(loaded: LoadedStoryboard, today: date,
             bad.append(pdoc.issue([*at, "given"], f"contributor `{person.id}`: consent is dated "
                                   f"{person.given.isoformat()}, after today ({today.isoformat()}); check the "
                                   "date on the consent form"))
+    bad.extend(doc.issue(req.loc, f"{NOT_BUILT[req.hides]}; remove `{req.hides}` from `anonymise`")
+               for req in requests(sb) if req.hides in NOT_BUILT)
     broken: list[Issue] = []
     known = ", ".join(f"`{k}`" for k in record.by_id) or "none"
     for use in uses(sb) if record.readable else ():
@@ -119,18 +121,19 @@ def _broken(person: Contributor, use: Use, platform: str, today: date) -> Iterat
     if platform not in person.platforms:
         yield (f"consent does not cover `{platform}` (platforms: {', '.join(person.platforms)}); post the film "
                "only where they agreed, or remove this " + use.what)
-    if use.face and person.show.face != "yes":
-        yield (f"they did not agree to show their face (show.face: no); remove this {use.what}"
-               if person.show.face == "no" else
-               f"their face may only be shown anonymised (show.face: anonymised), and {NOT_BUILT}, so this "
-               f"{use.what} cannot be used until it is")
-    if use.voice and person.show.voice != "yes":
+    if use.face and person.show.face == "no":
+        yield f"they did not agree to show their face (show.face: no); remove this {use.what}"
+    elif use.face and person.show.face == "anonymised" and not use.face_hidden:
+        yield (f"their face may only be shown anonymised (show.face: anonymised); add `anonymise: {{face: blur}}` "
+               f"(or pixelate, box) to this {use.what}, or remove it")
+    if use.voice and person.show.voice == "no":
         fix = "remove this voiceover" if use.what == "voiceover" else \
             "mute the footage's sound (`audio: mute`) or remove it"
-        yield (f"they did not agree to let their voice be heard (show.voice: no); {fix}"
-               if person.show.voice == "no" else
-               f"their voice may only be heard disguised (show.voice: anonymised), and {NOT_BUILT_VOICE}, so "
-               f"this {use.what}'s sound cannot be used until it is")
+        yield f"they did not agree to let their voice be heard (show.voice: no); {fix}"
+    elif use.voice and person.show.voice == "anonymised" and not use.voice_hidden:
+        yield (f"their voice may only be heard disguised (show.voice: anonymised); add `anonymise: {{voice: "
+               f"disguise}}` to this {use.what}, or " + ("remove it" if use.what == "voiceover" else
+                                                       "mute its sound (`audio: mute`)"))
 
 
 def _names_on_screen(loaded: LoadedStoryboard, record: Record, pictures: Sequence[PictureWords]) -> Iterator[Issue]:

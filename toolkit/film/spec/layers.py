@@ -30,6 +30,7 @@ from pydantic import (
 from toolkit.color import Color
 from toolkit.errors import AssetError
 from toolkit.film.assets import Asset, AssetKind, find_asset
+from toolkit.film.spec.anonymise import FaceAnonymise, FootageAnonymise
 from toolkit.film.spec.base import (
     IMAGE_SUFFIXES,
     VIDEO_SUFFIXES,
@@ -132,6 +133,8 @@ class VideoLayer(LayerBase):
 
     contributor: ContributorId | None = Field(default=None, description="Who the footage shows (an id in "
                                               "`contributors:`).")
+    anonymise: FootageAnonymise | None = Field(default=None, description="Hide who it shows: `face: blur` "
+                                               "(pixelate, box), hand-placed `boxes`, `voice: disguise`.")
 
     _snd = field_validator("audio", mode="before")(lambda cls, v: _sound(v))
 
@@ -147,6 +150,8 @@ class ImageLayer(LayerBase):
     image: Path
     contributor: ContributorId | None = Field(default=None, description="Who the picture shows (an id in "
                                               "`contributors:`).")
+    anonymise: FaceAnonymise | None = Field(default=None, description="Hide who it shows: `face: blur` "
+                                            "(pixelate, box) and hand-placed `boxes`.")
 
 
 class AssetLayer(LayerBase):

@@ -21,6 +21,7 @@ from pydantic import (
 
 from toolkit.care.warnings import normalize_topic
 from toolkit.color import Color
+from toolkit.film.spec.anonymise import VoiceAnonymise
 from toolkit.film.spec.base import (
     _CAPTION_REF,
     _STR,
@@ -83,6 +84,8 @@ class Voiceover(SpecModel):
                             "so no speech plays under the warning.")
     contributor: ContributorId | None = Field(default=None, description="Whose voice this is (an id in "
                                               "`contributors:`): their consent is checked.")
+    anonymise: VoiceAnonymise | None = Field(default=None, description="`voice: disguise` changes the voice "
+                                             "so the speaker is hard to recognise.")
 
 
 class Music(SpecModel):

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from toolkit.color import Color
+from toolkit.film.spec.anonymise import FaceAnonymise, FootageAnonymise, VoiceAnonymise
 from toolkit.film.spec.base import (
     _CAPTION_REF,
     _STR,
@@ -80,6 +81,8 @@ class SceneVoiceover(SpecModel):
     volume: Volume = 1.0
     contributor: ContributorId | None = Field(default=None, description="Whose voice this is (an id in "
                                               "`contributors:`).")
+    anonymise: VoiceAnonymise | None = Field(default=None, description="`voice: disguise` changes the voice "
+                                             "so the speaker is hard to recognise.")
 
 
 class Sound(SpecModel):
@@ -154,6 +157,8 @@ class VideoBackground(SpecModel):
                          "left of a landscape interview in the 9:16 frame.")
     contributor: ContributorId | None = Field(default=None, description="Who the footage shows (an id in "
                                               "`contributors:`); their consent is checked.")
+    anonymise: FootageAnonymise | None = Field(default=None, description="Hide who it shows: `face: blur` "
+                                               "(pixelate, box), hand-placed `boxes`, `voice: disguise`.")
 
 
 class ImageBackground(SpecModel):
@@ -164,6 +169,8 @@ class ImageBackground(SpecModel):
     move: Move = Field(default="none", description="Slow zoom or pan across the picture.")
     contributor: ContributorId | None = Field(default=None, description="Who the picture shows (an id in "
                                               "`contributors:`).")
+    anonymise: FaceAnonymise | None = Field(default=None, description="Hide who it shows: `face: blur` "
+                                            "(pixelate, box) and hand-placed `boxes`.")
 
 
 class ColorBackground(SpecModel):

@@ -25,12 +25,28 @@ class Use:
     what: str  # "footage", "photo", "voiceover"
     face: bool
     voice: bool
+    face_hidden: bool = False  # `anonymise: {face: ...}` on the same footage or photo
+    voice_hidden: bool = False  # `anonymise: {voice: disguise}` on the same footage or voiceover
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One `anonymise:` in the storyboard: `loc` of its key and what it hides ("face" or "voice")."""
+
+    loc: tuple[str | int, ...]
+    hides: str
+
+
+def _hidden(owner: object) -> tuple[bool, bool]:
+    anon = getattr(owner, "anonymise", None)
+    return (getattr(anon, "face", None) is not None, getattr(anon, "voice", None) is not None)
 
 
 def uses(sb: Storyboard) -> Iterator[Use]:
     """Every `contributor:` in the storyboard, in file order."""
     if sb.voiceover is not None and sb.voiceover.contributor:
-        yield Use(sb.voiceover.contributor, ("voiceover", "contributor"), "voiceover", False, True)
+        yield Use(sb.voiceover.contributor, ("voiceover", "contributor"), "voiceover", False, True,
+                  *_hidden(sb.voiceover))
     for i, scene in enumerate(sb.scenes):
         if not isinstance(scene, Scene):
             continue
@@ -38,11 +54,12 @@ def uses(sb: Storyboard) -> Iterator[Use]:
         at = ("scenes", i)
         if isinstance(bg, VideoBackground) and bg.contributor:
             sound = scene.audio.keep and scene.audio.volume > 0
-            yield Use(bg.contributor, (*at, "background", "contributor"), "footage", True, sound)
+            yield Use(bg.contributor, (*at, "background", "contributor"), "footage", True, sound, *_hidden(bg))
         elif isinstance(bg, ImageBackground) and bg.contributor:
-            yield Use(bg.contributor, (*at, "background", "contributor"), "photo", True, False)
+            yield Use(bg.contributor, (*at, "background", "contributor"), "photo", True, False, *_hidden(bg))
         if scene.voiceover is not None and scene.voiceover.contributor:
-            yield Use(scene.voiceover.contributor, (*at, "voiceover", "contributor"), "voiceover", False, True)
+            yield Use(scene.voiceover.contributor, (*at, "voiceover", "contributor"), "voiceover", False, True,
+                      *_hidden(scene.voiceover))
         yield from _layer_uses(scene.layers, at)
     yield from _layer_uses(sb.layers, ())
 
@@ -50,9 +67,30 @@ def uses(sb: Storyboard) -> Iterator[Use]:
 def _layer_uses(layers, at: tuple[str | int, ...]) -> Iterator[Use]:
     for k, layer in enumerate(layers):
         if isinstance(layer, VideoLayer) and layer.contributor:
-            yield Use(layer.contributor, (*at, "layers", k, "contributor"), "footage", True, layer.volume > 0)
+            yield Use(layer.contributor, (*at, "layers", k, "contributor"), "footage", True, layer.volume > 0,
+                      *_hidden(layer))
         elif isinstance(layer, ImageLayer) and layer.contributor:
-            yield Use(layer.contributor, (*at, "layers", k, "contributor"), "photo", True, False)
+            yield Use(layer.contributor, (*at, "layers", k, "contributor"), "photo", True, False, *_hidden(layer))
+
+
+def requests(sb: Storyboard) -> Iterator[Request]:
+    """Every `anonymise:` in the storyboard (what it hides, where it is written), in file order."""
+    owners: list[tuple[object, tuple[str | int, ...]]] = []
+    if sb.voiceover is not None:
+        owners.append((sb.voiceover, ("voiceover",)))
+    for i, scene in enumerate(sb.scenes):
+        if isinstance(scene, Scene):
+            owners.append((scene.background, ("scenes", i, "background")))
+            if scene.voiceover is not None:
+                owners.append((scene.voiceover, ("scenes", i, "voiceover")))
+            owners.extend((layer, ("scenes", i, "layers", k)) for k, layer in enumerate(scene.layers))
+    owners.extend((layer, ("layers", k)) for k, layer in enumerate(sb.layers))
+    for owner, at in owners:
+        face, voice = _hidden(owner)
+        if face:
+            yield Request((*at, "anonymise", "face"), "face")
+        if voice:
+            yield Request((*at, "anonymise", "voice"), "voice")
 
 
 def contributor_ids(sb: Storyboard) -> tuple[str, ...]:
