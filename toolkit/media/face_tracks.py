@@ -1,0 +1,339 @@
+"""Follow faces through footage: detect on every frame, link into tracks, pad, hold, cache.
+
+A face missed on one frame identifies the person, so the covers are built to err wide:
+- every frame in the range is analysed (no sampling), at `faces.ANALYSIS_PX` on the long side;
+- detections are linked into tracks by overlap or nearness, and a track's box is HELD across a
+  detection gap of up to `HOLD_S` (interpolated between the boxes either side of the gap);
+- each track is extended `EXTEND_S` before its first and after its last detection (a face turning
+  towards the camera is found a few frames after it is recognisable);
+- every box is padded by `PAD_SIDE` of its width on each side, `PAD_TOP` of its height above (hair,
+  forehead) and `PAD_BOTTOM` below (chin), then clipped to the picture.
+Frames held across a gap, detections near the threshold and jumps too large for the motion between
+frames are reported as `Unsure` spans for `reel anonymise check`.
+
+The result is a cached pre-pass (JSON in the caller's cache folder, named by the file's content
+digest, the range, `faces.MODEL_ID` and these settings); the render reads the covers, it does not
+run Python per frame.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import hashlib
+import itertools
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from toolkit.atomic import write_atomic
+from toolkit.errors import ProbeError
+from toolkit.media import faces
+from toolkit.media.faces import FaceBox, detect_faces
+from toolkit.media.frames import iter_frames
+from toolkit.media.probe import probe
+
+__all__ = ["EXTEND_S", "HOLD_S", "PAD_BOTTOM", "PAD_SIDE", "PAD_TOP", "Cover", "FaceCovers", "Unsure",
+           "find_faces", "find_faces_in_picture", "link_tracks"]
+
+PAD_SIDE = 0.35  # of the detected box's width, each side: ears and hair beside the face
+PAD_TOP = 0.45  # of its height, above: CenterFace's box starts near the eyebrows
+PAD_BOTTOM = 0.30  # of its height, below: chin and jaw
+HOLD_S = 0.5  # a track's box is held across detection gaps up to this long
+EXTEND_S = 0.2  # and kept this long before its first and after its last detection
+UNSURE_MARGIN = 0.15  # detections scoring below threshold + this are reported as unsure
+_JUMP = 0.5  # centre moving more than this × the face's size per frame is reported as unsure
+_LINK_IOU = 0.1
+_LINK_DIST = 1.0  # centres within this × the larger face's size may link (fast moves)
+_FORMAT = 1  # cache layout
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """A rectangle to cover on one frame: source pixels, padded, clipped to the picture."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unsure:
+    """Frames where detection was unsure (held across a gap, low score, fast move), in seconds."""
+
+    start: float
+    end: float
+    why: str
+
+
+@dataclass(frozen=True)
+class FaceCovers:
+    """What to cover on each analysed frame of a clip (or a picture, one frame at time 0)."""
+
+    width: int
+    height: int
+    times: tuple[float, ...]
+    covers: tuple[tuple[Cover, ...], ...]
+    unsure: tuple[Unsure, ...]
+    tracks: int
+    smallest: int | None
+
+    def at(self, t0: float, t1: float) -> tuple[Cover, ...]:
+        """Union of every cover of the frames whose time falls in [t0, t1] (and of the nearest frame if
+        none), so a canvas frame that samples between two source frames is covered for both."""
+        if not self.times:
+            return ()
+        lo = bisect.bisect_left(self.times, t0 - 1e-6)
+        hi = bisect.bisect_right(self.times, t1 + 1e-6)
+        if lo >= hi:
+            mid = (t0 + t1) / 2
+            i = bisect.bisect_left(self.times, mid)
+            near = [j for j in (i - 1, i) if 0 <= j < len(self.times)]
+            lo = min(near, key=lambda j: abs(self.times[j] - mid))
+            hi = lo + 1
+        out: list[Cover] = []
+        for frame in self.covers[lo:hi]:
+            out.extend(c for c in frame if c not in out)
+        return tuple(out)
+
+
+def find_faces(path: Path, start: float, end: float, *, cache_dir: Path) -> FaceCovers:
+    """Footage: every frame in [start, end) of the footage's clock, detected, tracked, padded and held;
+    cached in cache_dir as JSON named by the file's content digest + start/end + MODEL_ID + settings.
+
+    Raises `ProbeError` naming the file when it is missing, not a video, or cannot be decoded.
+    """
+    path = Path(path)
+    info = _probe_video(path)
+    key = _cache_path(path, cache_dir, f"clip|{start:.3f}|{end:.3f}")
+    cached = _read_cache(key)
+    if cached is not None:
+        return cached
+    width, height = info.video.width, info.video.height
+    long_side = max(width, height)
+    aw = max(2, round(width * faces.ANALYSIS_PX / long_side))
+    ah = max(2, round(height * faces.ANALYSIS_PX / long_side))
+    times: list[float] = []
+    found: list[list[FaceBox]] = []
+    frames = iter_frames(path, width=aw, height=ah)
+    with contextlib.closing(frames):
+        for frame in frames:
+            if frame.time < start - 1e-6:
+                continue
+            if frame.time >= end - 1e-6:
+                break
+            times.append(frame.time)
+            found.append(_scaled(detect_faces(frame.rgb), width / aw, height / ah))
+    result = _covers(width, height, times, found)
+    write_atomic(key, json.dumps(_to_json(result)))
+    return result
+
+
+def find_faces_in_picture(path: Path, *, cache_dir: Path) -> FaceCovers:
+    """A still picture (EXIF orientation applied, as the render shows it): one frame at time 0.
+
+    Raises `ProbeError` naming the file when it is missing or not a readable picture.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ProbeError(f"{path}: file not found")
+    key = _cache_path(path, cache_dir, "picture")
+    cached = _read_cache(key)
+    if cached is not None:
+        return cached
+    try:
+        with Image.open(path) as opened:
+            rgb = np.asarray(ImageOps.exif_transpose(opened).convert("RGB"))
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
+        raise ProbeError(f"{path}: not a readable picture ({exc})") from exc
+    result = _covers(rgb.shape[1], rgb.shape[0], [0.0], [detect_faces(rgb)])
+    write_atomic(key, json.dumps(_to_json(result)))
+    return result
+
+
+def link_tracks(times: list[float], found: list[list[FaceBox]]) -> list[dict[int, FaceBox]]:
+    """Link per-frame detections into tracks: each a {frame index: detection} map.
+
+    A detection joins the open track whose last box it overlaps most (or, failing overlap, whose
+    centre is nearest, within `_LINK_DIST` face sizes); a track closes when it has gone unseen for
+    longer than `HOLD_S`. Each detection joins at most one track.
+    """
+    tracks: list[dict[int, FaceBox]] = []
+    open_: list[int] = []
+    for i, boxes in enumerate(found):
+        open_ = [k for k in open_ if times[i] - times[max(tracks[k])] <= HOLD_S + 1e-6]
+        pairs = []
+        for k in open_:
+            last = tracks[k][max(tracks[k])]
+            for j, box in enumerate(boxes):
+                overlap, dist = _iou(last, box), _distance(last, box)
+                if overlap >= _LINK_IOU or dist <= _LINK_DIST:
+                    pairs.append((-overlap + dist, k, j))
+        used_t: set[int] = set()
+        used_d: set[int] = set()
+        for _, k, j in sorted(pairs):
+            if k not in used_t and j not in used_d:
+                tracks[k][i] = boxes[j]
+                used_t.add(k)
+                used_d.add(j)
+        for j, box in enumerate(boxes):
+            if j not in used_d:
+                tracks.append({i: box})
+                open_.append(len(tracks) - 1)
+    return tracks
+
+
+def _covers(width: int, height: int, times: list[float], found: list[list[FaceBox]]) -> FaceCovers:
+    n = len(times)
+    step = float(np.median(np.diff(times))) if n > 1 else 1 / 30
+    per_frame: list[list[Cover]] = [[] for _ in range(n)]
+    flags: list[set[str]] = [set() for _ in range(n)]
+    tracks = link_tracks(times, found)
+    unsure_score = (faces.THRESHOLD + UNSURE_MARGIN)
+    for track in tracks:
+        seen = sorted(track)
+        boxes: dict[int, FaceBox] = dict(track)
+        for a, b in itertools.pairwise(seen):
+            if b - a > 1:  # held across a gap: the box moves in a straight line between its ends
+                for i in range(a + 1, b):
+                    boxes[i] = _lerp(track[a], track[b], (times[i] - times[a]) / (times[b] - times[a]))
+                    flags[i].add("held across a detection gap")
+            ta, tb = track[a], track[b]
+            if _distance(ta, tb) / max(1, b - a) > _JUMP:
+                for i in range(a, b + 1):
+                    flags[i].add("fast move")
+        for i in seen:
+            if track[i].score < unsure_score:
+                flags[i].add("low score")
+        first, last = seen[0], seen[-1]
+        for i in range(first - 1, -1, -1):
+            if times[first] - times[i] > EXTEND_S + 1e-6:
+                break
+            boxes[i] = track[first]
+        for i in range(last + 1, n):
+            if times[i] - times[last] > EXTEND_S + 1e-6:
+                break
+            boxes[i] = track[last]
+        for i, box in boxes.items():
+            cover = _pad(box, width, height)
+            if cover is not None and cover not in per_frame[i]:
+                per_frame[i].append(cover)
+    detected = [b for frame in found for b in frame]
+    smallest = math.floor(min(min(b.w, b.h) for b in detected)) if detected else None
+    return FaceCovers(width, height, tuple(times), tuple(tuple(c) for c in per_frame),
+                      _spans(times, flags, step), len(tracks), smallest)
+
+
+def _pad(box: FaceBox, width: int, height: int) -> Cover | None:
+    x0 = max(0, math.floor(box.x - PAD_SIDE * box.w))
+    y0 = max(0, math.floor(box.y - PAD_TOP * box.h))
+    x1 = min(width, math.ceil(box.x + box.w * (1 + PAD_SIDE)))
+    y1 = min(height, math.ceil(box.y + box.h * (1 + PAD_BOTTOM)))
+    return Cover(x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
+
+
+def _spans(times: list[float], flags: list[set[str]], step: float) -> tuple[Unsure, ...]:
+    """Runs of consecutive frames sharing a reason, as [first frame's time, next frame's time)."""
+    out: list[Unsure] = []
+    for why in sorted({w for f in flags for w in f}):
+        i = 0
+        while i < len(times):
+            if why not in flags[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(times) and why in flags[j + 1]:
+                j += 1
+            end = times[j + 1] if j + 1 < len(times) else times[j] + step
+            out.append(Unsure(round(times[i], 6), round(end, 6), why))
+            i = j + 1
+    return tuple(sorted(out, key=lambda u: (u.start, u.why)))
+
+
+def _lerp(a: FaceBox, b: FaceBox, t: float) -> FaceBox:
+    return FaceBox(*(va + (vb - va) * t for va, vb in zip(
+        (a.x, a.y, a.w, a.h, a.score), (b.x, b.y, b.w, b.h, b.score), strict=True)))
+
+
+def _iou(a: FaceBox, b: FaceBox) -> float:
+    iw = max(0.0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
+    ih = max(0.0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
+    inter = iw * ih
+    union = a.w * a.h + b.w * b.h - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _distance(a: FaceBox, b: FaceBox) -> float:
+    """Distance between the boxes' centres, in sizes of the larger face."""
+    size = max(a.w, a.h, b.w, b.h, 1e-6)
+    return math.hypot(a.x + a.w / 2 - b.x - b.w / 2, a.y + a.h / 2 - b.y - b.h / 2) / size
+
+
+def _scaled(boxes: list[FaceBox], sx: float, sy: float) -> list[FaceBox]:
+    return [FaceBox(b.x * sx, b.y * sy, b.w * sx, b.h * sy, b.score) for b in boxes]
+
+
+def _probe_video(path: Path):  # -> MediaInfo with a moving video stream
+    if not path.is_file():
+        raise ProbeError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise ProbeError(f"{path}: the file is empty (0 bytes), not a video")
+    info = probe(path)
+    if info.video is None or info.is_image:
+        raise ProbeError(f"{path}: has no moving video to find faces in")
+    return info
+
+
+def _cache_path(path: Path, cache_dir: Path, what: str) -> Path:
+    settings = (f"{_FORMAT}|{faces.MODEL_ID}|{faces.THRESHOLD}|{PAD_SIDE}|{PAD_TOP}|{PAD_BOTTOM}|{HOLD_S}|"
+                f"{EXTEND_S}|{UNSURE_MARGIN}|{_JUMP}|{_LINK_IOU}|{_LINK_DIST}")
+    key = f"{file_digest(path, Path(cache_dir) / 'digests')}|{what}|{settings}"
+    return Path(cache_dir) / f"faces-{hashlib.blake2b(key.encode(), digest_size=16).hexdigest()}.json"
+
+
+def file_digest(path: Path, memo_dir: Path) -> str:
+    """BLAKE2b of the file's bytes, memoised in `memo_dir` by path, size, mtime and inode (a changed
+    file gets a new stamp, so it is hashed again)."""
+    path = Path(path).resolve()
+    st = path.stat()
+    stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+    memo = memo_dir / (hashlib.blake2b(str(path).encode(), digest_size=16).hexdigest() + ".json")
+    try:
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        if {k: saved.get(k) for k in stamp} == stamp:
+            return str(saved["digest"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    digest = hashlib.blake2b(digest_size=20)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    value = f"{digest.hexdigest()}-{st.st_size}"
+    write_atomic(memo, json.dumps({**stamp, "digest": value}))
+    return value
+
+
+def _to_json(c: FaceCovers) -> dict:
+    return {"format": _FORMAT, "width": c.width, "height": c.height, "times": list(c.times),
+            "covers": [[[v.x, v.y, v.w, v.h] for v in frame] for frame in c.covers],
+            "unsure": [[u.start, u.end, u.why] for u in c.unsure], "tracks": c.tracks, "smallest": c.smallest}
+
+
+def _read_cache(path: Path) -> FaceCovers | None:
+    """The cached result, or None when it is missing or unreadable (then it is made again)."""
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if d.get("format") != _FORMAT:
+            return None
+        return FaceCovers(int(d["width"]), int(d["height"]), tuple(float(t) for t in d["times"]),
+                          tuple(tuple(Cover(*map(int, v)) for v in frame) for frame in d["covers"]),
+                          tuple(Unsure(float(a), float(b), str(w)) for a, b, w in d["unsure"]),
+                          int(d["tracks"]), None if d["smallest"] is None else int(d["smallest"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
