@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from toolkit.doc.dates import not_a_date
 from toolkit.doc.nodes import check_nodes
 from toolkit.doc.paths import PathProblem, check_name, shown
 from toolkit.doc.syntax import syntax_hint
@@ -294,9 +295,9 @@ class _TagProblem(Exception):
         m = self.node.start_mark
         written = re.sub(r"^&\S+\s+", "", lines[m.line][m.column:] if m.line < len(lines) else "")  # past `&anchor`
         where = {"file": path, "line": m.line + 1, "col": m.column + 1, "path": field_path}
-        if not written.startswith("!"):  # no tag written: a plain number too long to read (over 4,300 digits)
-            return Issue(f"the number `{shown(value)}` is too long to read ({len(value):,} characters); "
-                         "write a real value", **where)
+        if not written.startswith("!"):  # no tag: a date that is not one (2026-02-30), or a number over 4,300 digits
+            return Issue(not_a_date(value) if tag == "!!timestamp" else f"the number `{shown(value)}` is too long to "
+                         f"read ({len(value):,} characters); write a real value", **where)
         return Issue(f"the YAML tag `{tag}` cannot turn `{shown(value)}` into {kind}; remove the tag (Reel "
                      "reads values such as `2.2s` or `2020-01-31` without YAML tags)", **where)
 

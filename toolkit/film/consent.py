@@ -3,32 +3,35 @@
 A film names who its footage, photos, layers and voiceovers show (`contributor: ID`); the record
 (an inline `contributors:` list, or a shared contributors file) says until when, on which
 platforms, and whether face, voice and real name may be shown. Each broken clause is an error at
-the `contributor:` that breaks it (or, for a real name on screen, at the text that shows it).
+the `contributor:` that breaks it (or, for a real name or an identifying place on screen, at the text
+that shows it: `toolkit.film.consent_screen`).
 `anonymised` passes only where the same footage, photo or voiceover asks for it (`anonymise:`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from toolkit.care.normalise import KeyWords, normalise
 from toolkit.doc.errors import translate_validation_error
 from toolkit.doc.loader import Document, load_document
 from toolkit.doc.paths import Folder, PathProblem
 from toolkit.errors import Issue, SpecError
+from toolkit.film.consent_screen import shown_on_screen
 from toolkit.film.picture_words import PictureWords
 from toolkit.film.spec.contributors import Contributor, ContributorsFile
-from toolkit.film.spec.texts import screen_texts
 from toolkit.film.spec.uses import Use, requests, uses
 from toolkit.film.spec.validate import LoadedStoryboard
 
-_NO_WORDS = KeyWords()  # the normaliser's character readings only (case, look-alikes, controls, bidi)
+if TYPE_CHECKING:
+    from toolkit.film.plan.timeline import Timeline
+    from toolkit.film.template.loader import ResolvedTemplate
+
 # What `anonymise:` may ask for that the render cannot do yet: refused where it is written, never ignored.
 NOT_BUILT: dict[str, str] = {"face": "face blurring is not built yet", "voice": "voice disguise is not built yet"}
 
@@ -82,11 +85,14 @@ CONSENT_SUMMARY = ("the film uses a contributor in a way their consent does not 
                    "or remove what shows them")
 
 
-def check_consent(loaded: LoadedStoryboard, today: date,
-                  pictures: Sequence[PictureWords] = ()) -> tuple[list[Issue], list[Issue]]:
+def check_consent(loaded: LoadedStoryboard, today: date, pictures: Sequence[PictureWords] = (), *,
+                  template: ResolvedTemplate | None = None, timeline: Timeline | None = None,
+                  fields: Mapping[str, str] | None = None) -> tuple[list[Issue], list[Issue]]:
     """The film's consent problems: bad records (`SpecError`s), then each use that breaks what was agreed
     (`PolicyError`s), each located where it is written. `pictures` are the words read from the film's
-    pictures (`toolkit.film.picture_words`): a real name in a screenshot is as visible as in a caption."""
+    pictures (`toolkit.film.picture_words`): a real name in a screenshot is as visible as in a caption.
+    `template` (applied), `timeline` and `fields` (--field values) let the on-screen check read the
+    template's headings and exactly what is drawn, as the safe-messaging lint does."""
     sb, doc = loaded.storyboard, loaded.document
     record, bad = load_record(loaded)
     for person, pdoc, at in record.by_id.values():
@@ -107,7 +113,8 @@ def check_consent(loaded: LoadedStoryboard, today: date,
             continue
         broken.extend(doc.issue(use.loc, f"contributor `{use.id}`: {why}")
                       for why in _broken(entry[0], use, sb.platform, today))
-    broken.extend(_names_on_screen(loaded, record, pictures))
+    broken.extend(shown_on_screen(loaded, [p for p, _, _ in record.by_id.values()], pictures, template=template,
+                                  timeline=timeline, fields=fields))
     return bad, broken
 
 
@@ -135,37 +142,3 @@ def _broken(person: Contributor, use: Use, platform: str, today: date) -> Iterat
                f"disguise}}` to this {use.what}, or " + ("remove it" if use.what == "voiceover" else
                                                        "mute its sound (`audio: mute`)"))
 
-
-def _names_on_screen(loaded: LoadedStoryboard, record: Record, pictures: Sequence[PictureWords]) -> Iterator[Issue]:
-    """The real name of a contributor who agreed to `name: no` or `anonymised`, written on screen or
-    shown inside a picture."""
-    hidden = [(p, pattern) for p, _, _ in record.by_id.values()
-              if p.show.name != "yes" and (pattern := _name_pattern(p.name)) is not None]
-    if not hidden:
-        return
-    for text in screen_texts(loaded):
-        reading = normalise(text.text, _NO_WORDS).text
-        for person, pattern in hidden:
-            if pattern.search(text.text.lower()) or pattern.search(reading):
-                instead = f"write `{person.shown_as}` instead" if person.shown_as else \
-                    "give them a `shown_as` pseudonym and write that instead"
-                yield loaded.document.issue(text.loc, f"contributor `{person.id}`: the {text.what} shows their real "
-                                            f"name, and they agreed to show.name: {person.show.name}; {instead}")
-    for words in pictures:
-        for said in words.texts():
-            reading = normalise(said, _NO_WORDS).text
-            for person, pattern in hidden:
-                if pattern.search(said.lower()) or pattern.search(reading):
-                    yield loaded.document.issue(words.picture.field, (
-                        f"contributor `{person.id}`: the picture shows their real name (read from its pixels: "
-                        f"“{said[:80]}”), and they agreed to show.name: {person.show.name}; use a picture where "
-                        "it is covered or cropped out"))
-                    break
-
-
-def _name_pattern(name: str) -> re.Pattern[str] | None:
-    # the whole name on word boundaries, any run of spaces or punctuation between its words
-    words = re.findall(r"\w+", normalise(name, _NO_WORDS).text)
-    if not words:  # nothing readable to look for (the model refuses such names; never match everything)
-        return None
-    return re.compile(r"(?<!\w)" + r"[\s\W_]+".join(map(re.escape, words)) + r"(?!\w)")

@@ -3,7 +3,8 @@
 `withdraw` edits the shared contributors file in place (one `withdrawn:` line added or changed,
 the rest of the text, comments included, kept as written) and writes it whole-or-nothing.
 `find_uses` reads storyboards as YAML (so a storyboard that no longer validates is still found)
-and rendered films by their `reel_contributors` metadata, which holds ids only.
+and rendered films by their `reel_contributors` metadata, which holds ids only. `records` reads
+the records on file, for `reel contributors list`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from toolkit.doc.errors import translate_validation_error
 from toolkit.doc.loader import Document, load_document, parse_document
 from toolkit.errors import ReelError, SpecError
 from toolkit.film.spec.base import VIDEO_SUFFIXES
-from toolkit.film.spec.contributors import ContributorsFile
+from toolkit.film.spec.contributors import Contributor, ContributorsFile
 from toolkit.film.spec.uses import CONTRIBUTORS_KEY
 
 KIND = "contributors file"
@@ -111,6 +112,8 @@ class Found:
     path: Path
     kind: str  # "storyboard" or "film"
     places: tuple[str, ...]  # storyboard: `LINE:COL path` of each `contributor:`; film: its metadata
+    spots: tuple[tuple[int | None, int | None, str], ...] = ()  # storyboard: (line, col, field) of each use
+    ids: tuple[str, ...] = ()  # film: every contributor id in its metadata
 
 
 def find_uses(contributor: str, folder: Path) -> list[Found]:
@@ -154,12 +157,12 @@ def _storyboard_uses(path: Path, contributor: str) -> Found | None:
         return None  # not readable YAML: not a storyboard this search can read
     if not isinstance(doc.data, dict) or "scenes" not in doc.data:
         return None
-    places = []
+    spots = []
     for loc in _contributor_keys(doc.data, ()):
         if _value_at(doc.data, loc) == contributor:
-            line, col, where = doc.locate(loc)
-            places.append(f"{line}:{col} {where}")
-    return Found(path, "storyboard", tuple(places)) if places else None
+            spots.append(doc.locate(loc))
+    places = tuple(f"{line}:{col} {where}" for line, col, where in spots)
+    return Found(path, "storyboard", places, tuple(spots)) if places else None
 
 
 def _contributor_keys(node: Any, at: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
@@ -197,6 +200,22 @@ def _film_uses(path: Path, contributor: str) -> Found | None:
     ids = film_contributors(path)
     if not ids or contributor not in ids:
         return None
-    return Found(path, "film", (f"{CONTRIBUTORS_KEY}={','.join(ids)}",))
+    return Found(path, "film", (f"{CONTRIBUTORS_KEY}={','.join(ids)}",), ids=ids)
+
+
+def records(path: Path) -> list[Contributor]:
+    """The contributor records in the file at `path`: a shared contributors file, or a storyboard with
+    its records written inline. Raises `SpecError` (located) when they cannot be read, or when the
+    storyboard keeps them in a shared file (that file is the one to list)."""
+    doc = load_document(path, kind=KIND)
+    if isinstance(doc.data, dict) and "scenes" in doc.data:
+        named = doc.data.get("contributors")
+        if isinstance(named, str):
+            raise SpecError([doc.issue(["contributors"], f"this is a storyboard; its contributors are kept in "
+                                       f"`{named}`: list that file")])
+        if named is None:
+            return []
+        doc = Document(path=doc.path, data={"contributors": named}, node=doc.node)
+    return _validated(doc).contributors
 
 

@@ -51,8 +51,8 @@ def lint_storyboard(loaded: LoadedStoryboard, *, timeline: Timeline | None = Non
     doc, sb = loaded.document, loaded.storyboard
     rules = rules or load_rules()
     sources = [*screen_texts(loaded), *(template_texts(loaded, template) if template else ())]
-    items = _drawn(sources, timeline) if timeline is not None else sources
-    place = _Placer(loaded, template, fields or {})
+    items = drawn_texts(sources, timeline) if timeline is not None else sources
+    place = TextPlacer(loaded, template, fields or {})
     issues: list[Issue] = []
     for item in items:
         for w in suspicious_characters(item.text):
@@ -82,7 +82,7 @@ def lint_storyboard(loaded: LoadedStoryboard, *, timeline: Timeline | None = Non
     return issues
 
 
-def _drawn(sources: list[ScreenText], timeline: Timeline) -> list[ScreenText]:
+def drawn_texts(sources: list[ScreenText], timeline: Timeline) -> list[ScreenText]:
     """The sources the timeline draws, in source order, then drawn text no source accounts for."""
     by_text: dict[str, list[int]] = {}
     for n, s in enumerate(sources):
@@ -118,7 +118,7 @@ def _shared(a: Sequence[str | int], b: Sequence[str | int]) -> int:
 # ---------------------------------------------------------------- locating
 
 
-class _Placer:
+class TextPlacer:
     """Turns an offset in a drawn text into an Issue at the file, line and column that wrote it."""
 
     def __init__(self, loaded: LoadedStoryboard, template: ResolvedTemplate | None,
@@ -189,7 +189,7 @@ class _Placer:
 # ---------------------------------------------------------------- hits and exceptions
 
 
-def _hit_issue(place: _Placer, item: ScreenText, hit: LintHit, offset: int,
+def _hit_issue(place: TextPlacer, item: ScreenText, hit: LintHit, offset: int,
                exceptions: Sequence[ReviewedException], used: set[int], prefix: str = "") -> Issue:
     message = prefix + hit.message
     severity = hit.severity
@@ -212,7 +212,7 @@ def excusing(hit: LintHit, exceptions: Sequence[ReviewedException]) -> ReviewedE
     return None
 
 
-def _across_captions(items: list[ScreenText], place: _Placer, rules: RuleSet, language: str,
+def _across_captions(items: list[ScreenText], place: TextPlacer, rules: RuleSet, language: str,
                      exceptions: Sequence[ReviewedException], used: set[int]) -> list[Issue]:
     """Phrases split over two consecutive captions of a scene, located at the first caption."""
     out: list[Issue] = []
@@ -244,7 +244,7 @@ def _content_warnings(loaded: LoadedStoryboard, rules: RuleSet) -> list[Issue]:
     return out
 
 
-def _missing_topics(items: list[ScreenText], place: _Placer, rules: RuleSet, topics: Sequence[str]) -> list[Issue]:
+def _missing_topics(items: list[ScreenText], place: TextPlacer, rules: RuleSet, topics: Sequence[str]) -> list[Issue]:
     """One error per flagged topic the text shows but `topics` leaves out, at the first place it shows."""
     have = {normalize_topic(t) for t in topics}
     missing = FLAGGED_TOPICS - have

@@ -150,7 +150,9 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
     lint = lint_storyboard(loaded, timeline=timeline, template=branded.template if branded else None, fields=fields,
                            pictures=pictures)
     run.add(PolicyError, lint, summary=LINT_SUMMARY)
-    bad_records, broken = check_consent(loaded, today or date.today(), pictures)  # who the film shows, as agreed
+    bad_records, broken = check_consent(loaded, today or date.today(), pictures,  # who the film shows, as agreed
+                                        template=branded.template if branded else None, timeline=timeline,
+                                        fields=fields)
     run.add(SpecError, bad_records)
     run.add(PolicyError, broken, summary=CONSENT_SUMMARY)
     run.finish(strict)

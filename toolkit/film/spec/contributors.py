@@ -12,8 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, ValidationInfo, field_validator
 
+from toolkit.doc.dates import date_problem, not_a_date
 from toolkit.film.spec.base import Platform, SpecModel
 
 Shown = Literal["yes", "anonymised", "no"]
@@ -28,6 +29,20 @@ def _yes_no(value: Any) -> Any:
     if value is False:
         return "no"
     return value
+
+
+def _place(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("the place is blank; write it as it would appear on screen (`Mare Street`), or remove "
+                         "the entry")
+    if not any(ch.isalnum() for ch in value):
+        # a place of punctuation alone would match every dash or dot on screen
+        raise ValueError(f"write the place as it is written on screen, got {value!r}")
+    return value
+
+
+Place = Annotated[str, Field(max_length=200), AfterValidator(_place)]
 
 
 class ShowConsent(SpecModel):
@@ -57,6 +72,10 @@ class Contributor(SpecModel):
                                    "film may use the contributor (`reel contributors withdraw`).")
     platforms: Annotated[list[Platform], Field(min_length=1)] = Field(description="Where the films may be posted.")
     show: ShowConsent = Field(default_factory=ShowConsent)
+    places: list[Place] = Field(default_factory=list, max_length=100, description=(
+        "Places that would identify the person if shown: their home town, street, school, workplace, e.g. "
+        "`[Hackney, Mare Street, St Mary's School]`. Where `show.location` is `no` or `anonymised`, none of them "
+        "may appear on screen (texts, captions, lower thirds, slates, template headings, words in pictures)."))
 
     @field_validator("given", "expires", "withdrawn", mode="before")
     @classmethod
@@ -67,6 +86,8 @@ class Contributor(SpecModel):
         try:
             return date.fromisoformat(str(value).strip())
         except ValueError:
+            if date_problem(str(value)):  # written as a date, but not a real one (`"2026-02-30"`)
+                raise ValueError(not_a_date(str(value))) from None
             raise ValueError(f"write the date as YYYY-MM-DD, e.g. 2026-01-10, got {value!r}") from None
 
     @field_validator("name", "consent", "shown_as")
