@@ -322,3 +322,19 @@ def test_uses_and_withdraw_json(tmp_path, runner):
     again = runner.invoke(cli, ["contributors", "withdraw", "jo", "--file", str(shared), "--json"])
     assert _valid("contributors-withdraw", again.stdout)["changed"] is False
     assert _valid("contributors-withdraw", again.stdout)["withdrawn"] == "2026-02-15"
+
+
+def test_a_used_contributor_with_no_places_gets_a_note_never_a_silent_pass(media):
+    record = RECORD.format(name="no", location="anonymised").replace(
+        '    places: [Hackney, Mare Street, "St Mary\'s School"]\n', "")
+    extra = ("  - {id: jo, name: Joanna Bell, consent: CF-2, given: 2026-02-01, expires: 2027-02-01, "
+             "platforms: [tiktok]}\n")
+    path = film(media, FOOTAGE, record=record + extra)
+    notes = [i.format() for i in prepare(path, today=TODAY, width=216).warnings if i.code == "consent-no-places"]
+    # only `sam` is used by this film; `jo` is on file but not in it
+    assert notes == [f"{path}:11:55: info: contributors[0].show.location: contributor `sam`: show.location is "
+                     "anonymised, but no `places:` are on file, so no place on screen can be checked against it; list "
+                     "the places that would identify them (home town, street, school, workplace) under `places:`"]
+    for agreed in (record.replace("location: anonymised", "location: yes"), RECORD.format(name="no", location="no")):
+        prepared = prepare(film(media, FOOTAGE, record=agreed), today=TODAY, width=216)
+        assert not [i for i in prepared.warnings if i.code == "consent-no-places"]

@@ -22,7 +22,7 @@ from toolkit.doc.errors import translate_validation_error
 from toolkit.doc.loader import Document, load_document
 from toolkit.doc.paths import Folder, PathProblem
 from toolkit.errors import Issue, SpecError
-from toolkit.film.consent_screen import shown_on_screen
+from toolkit.film.consent_screen import places_unlisted, shown_on_screen
 from toolkit.film.picture_words import PictureWords
 from toolkit.film.spec.contributors import Contributor, ContributorsFile
 from toolkit.film.spec.uses import Use, requests, uses
@@ -115,6 +115,7 @@ def check_consent(loaded: LoadedStoryboard, today: date, pictures: Sequence[Pict
                       for why in _broken(entry[0], use, sb.platform, today))
     broken.extend(shown_on_screen(loaded, [p for p, _, _ in record.by_id.values()], pictures, template=template,
                                   timeline=timeline, fields=fields))
+    broken.extend(places_unlisted(record.by_id.values(), {use.id for use in uses(sb)}))
     return bad, broken
 
 

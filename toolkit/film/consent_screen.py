@@ -11,11 +11,12 @@ the storyboard line, the template file or the merge-field value that wrote it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from toolkit.care.normalise import KeyWords, normalise
+from toolkit.doc.loader import Document
 from toolkit.errors import Issue
 from toolkit.film.lint import TextPlacer, drawn_texts
 from toolkit.film.picture_words import PictureWords
@@ -91,6 +92,18 @@ def shown_on_screen(loaded: LoadedStoryboard, people: Iterable[Contributor], pic
                     f"contributor `{secret.person.id}`: {secret.shows('picture')} (read from its pixels: "
                     f"“{said[:80]}”), and {secret.agreed}; use a picture where it is covered or cropped out"),
                     code=f"consent-{secret.clause}")
+
+
+def places_unlisted(entries: Iterable[tuple[Contributor, Document, tuple[str | int, ...]]],
+                    used: Collection[str]) -> Iterator[Issue]:
+    """A note, at the record, for each contributor the film uses whose location may not be shown but who
+    has no `places:` on file: the on-screen check can only find places it is told, so it says so."""
+    for person, doc, at in entries:
+        if person.id in used and person.show.location != "yes" and not person.places:
+            yield doc.issue([*at, "show", "location"], (
+                f"contributor `{person.id}`: show.location is {person.show.location}, but no `places:` are on "
+                "file, so no place on screen can be checked against it; list the places that would identify them "
+                "(home town, street, school, workplace) under `places:`"), severity="info", code="consent-no-places")
 
 
 def _found(text: str, hidden: Sequence[_Secret]) -> Iterator[tuple[_Secret, int]]:
