@@ -296,6 +296,20 @@ def test_list_reads_inline_records_and_locates_bad_ones(media, runner):
            "that file" in named.output
 
 
+def _tagged(src: Path, dst: Path, ids: str) -> Path:
+    """A copy of `src` carrying `reel_contributors=ids` in its metadata, as a rendered film does."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w", options={"movflags": "use_metadata_tags"}) as out:
+        out.metadata["reel_contributors"] = ids
+        video = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = video
+                out.mux(packet)
+    return dst
+
+
 def test_uses_and_withdraw_json(tmp_path, runner):
     shared = tmp_path / "contributors.yaml"
     shared.write_text(SHARED, encoding="utf-8")
@@ -303,12 +317,13 @@ def test_uses_and_withdraw_json(tmp_path, runner):
     sb = tmp_path / "film.yaml"
     sb.write_text("title: Alex's story\nregion: UK\ncontributors: contributors.yaml\nscenes:\n" + FOOTAGE,
                   encoding="utf-8")
+    film_out = _tagged(tmp_path / "clip.mp4", tmp_path / "taken-down.mp4", "jo,sam")
     found = _valid("contributors-uses", runner.invoke(cli, ["contributors", "uses", "sam", str(tmp_path),
                                                              "--json"]).stdout)
     assert found == {"schema": "reel-contributors-uses/1", "contributor": "sam", "folder": str(tmp_path),
                      "storyboards": [{"path": str(sb), "uses": [
                          {"line": 5, "column": 48, "field": "scenes[0].background.contributor"}]}],
-                     "films": []}
+                     "films": [{"path": str(film_out), "contributors": ["jo", "sam"]}]}
     out = tmp_path / "uses.json"
     assert runner.invoke(cli, ["contributors", "uses", "jo", str(tmp_path), "--json", str(out)]).exit_code == 0
     assert _valid("contributors-uses", out.read_text(encoding="utf-8"))["storyboards"] == []
