@@ -83,6 +83,15 @@ def _holds():
                AudioCue("source", CLIP, 40, 35, Fraction(2), 1.0, loop=True, source_end=Fraction(5, 2))))
 
 
+def _disguised():
+    """A disguised voiceover over footage whose own sound is left as it is: only the voice's chain changes."""
+    return mf.timeline(
+        [(VideoSource(CLIP, Fraction(0), "cover", 1920, 1080, True), 30, Transition("cut", 0)),
+         (ColorSource("#222222"), 20, Transition("fade", 5))],
+        audio=(AudioCue("source", CLIP, 0, 30, Fraction(0), 0.5, fade_out=5),
+               AudioCue("voice", VOICE, 5, 40, Fraction(1, 2), 1.0, source_end=Fraction(5), disguise=True)))
+
+
 def _encoder(timeline, **options) -> list[str]:
     """The render's encoder command (the whole render for films that fit in one chunk)."""
     options = {"encode": EncodeSettings.final(), "gain": None} | options
@@ -99,6 +108,8 @@ CASES = {
                                               gain=None).to_dict(),
     "holds-chunked-draft": lambda: compile_render(_holds(), RASTER, output=OUT, encode=EncodeSettings.draft(),
                                                   gain=None, max_segments=2).to_dict(),
+    "disguised-voice-final": lambda: compile_render(_disguised(), RASTER, output=OUT,
+                                                    encode=EncodeSettings.final(), gain=None).to_dict(),
     "mixed-chunked-draft": lambda: compile_render(_mixed(), RASTER, output=OUT, encode=EncodeSettings.draft(),
                                                   gain=None, max_segments=2).to_dict(),
 }

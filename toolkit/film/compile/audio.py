@@ -2,7 +2,8 @@
 
 Every cue is resampled to 48 kHz stereo, cut to exactly its length in samples (padded with
 silence if the file is short, looped first if it is a music bed), faded, set to its volume and
-delayed to its start. Voice and source sound form the speech bus, music the music bus, sound
+delayed to its start; a voice or footage sound that asks for it is disguised first
+(`compile.disguise`). Voice and source sound form the speech bus, music the music bus, sound
 effects their own; when the mix asks for ducking, the music cues that duck go through a real
 `sidechaincompress` keyed by the speech bus (effects never key it and are never ducked).
 `amix normalize=0` sums without the level changes amix makes by default.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from toolkit.film.compile.disguise import disguise
 from toolkit.film.compile.loudness import LIMITER_OVERSAMPLE, AudioGain
 from toolkit.film.compile.nodes import Graph, Stream, lavfi, seconds
 from toolkit.film.plan.timeline import AudioCue, AudioRole, Timeline
@@ -123,6 +125,9 @@ def _place(cue: AudioCue, fps: Fraction, graph: Graph) -> Stream:
     stream = stream.filter("aresample", SAMPLE_RATE).filter("aformat", **_FORMAT)
     for factor in tempo_factors(cue.speed):
         stream = stream.filter("atempo", factor)
+    if cue.disguise:
+        # before the loop, trim and fades: the same length comes out, in sync, and the fades stay clean
+        stream = disguise(stream, SAMPLE_RATE).filter("aformat", **_FORMAT)
     if cue.loop and span is not None:
         # The trimmed span, exactly, played round and round (a few seconds of samples in memory).
         size = max(1, round(span / cue.speed * SAMPLE_RATE))

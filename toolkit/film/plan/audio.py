@@ -114,7 +114,12 @@ def _scene_sound(inp: PlanInputs, entry: Entry, seg: Segment, fade_out: int, tot
                                        "to hear all of it", severity="warning", code="tail-past-trim"))
         cues.append(AudioCue("source", src.path, start, length, first, volume, fade_in=min(fade_in, length // 2),
                              fade_out=min(fade_out, length // 2), loop=src.hold == "loop" and src.end is not None,
-                             source_end=src.end, speed=src.speed))
+                             source_end=src.end, speed=src.speed,
+                             disguise=scene is not None and disguised(scene.background)))
+    elif scene is not None and isinstance(src, VideoSource) and disguised(scene.background):
+        issues.append(nothing_to_disguise((*entry.loc, "background", "anonymise", "voice"),
+                                           "audio: mute" if not keep else "audio volume 0" if volume <= 0 else
+                                           "reverse: yes" if src.reverse else None))
     if scene is not None and scene.voiceover is not None:
         vo = scene.voiceover
         begin, end = voiceover_span(inp, vo)
@@ -126,7 +131,7 @@ def _scene_sound(inp: PlanInputs, entry: Entry, seg: Segment, fade_out: int, tot
         played = min(length, frames)
         cues.append(AudioCue("voice", inp.asset(vo.file), start, played, begin, vo.volume,
                              fade_out=CUT_FADE if frames > played else 0,
-                             source_end=end if vo.to is not None else None))
+                             source_end=end if vo.to is not None else None, disguise=disguised(vo)))
     return cues
 
 
@@ -176,7 +181,21 @@ def _narration(inp: PlanInputs, entries: Sequence[Entry], segments: Sequence[Seg
         issues.append(LocIssue(("voiceover",), f"the voiceover is {info.duration:.1f}s but the film is "
                                f"{float(total / fps):.1f}s; its end will be cut off", severity="warning"))
     return [AudioCue("voice", inp.asset(sb.voiceover.file), at, min(vo_frames, total - at),
-                     Fraction(0), sb.voiceover.volume)]
+                     Fraction(0), sb.voiceover.volume, disguise=disguised(sb.voiceover))]
+
+
+def disguised(owner: object) -> bool:
+    """Whether a voiceover, footage background or video layer asks for `anonymise: {voice: disguise}`."""
+    return getattr(getattr(owner, "anonymise", None), "voice", None) == "disguise"
+
+
+def nothing_to_disguise(loc: tuple[str | int, ...], why: str | None) -> LocIssue:
+    """`voice: disguise` on footage whose sound is never heard: a warning (nothing identifying is heard, so
+    nothing is at risk, but the request does nothing and the writer should know)."""
+    because = f"its sound is not played ({why})" if why else "it has no sound track"
+    return LocIssue(loc, f"`voice: disguise` does nothing here: {because}, so no voice is heard to disguise. "
+                    "Remove it, or keep the sound to hear it disguised", severity="warning",
+                    code="disguise-nothing-heard")
 
 
 def warning_end(entries: Sequence[Entry], segments: Sequence[Segment]) -> int | None:

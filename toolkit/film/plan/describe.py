@@ -32,7 +32,9 @@ def describe(timeline: Timeline) -> str:
             inpoint = f", from {float(cue.source_start):g}s of the file" if cue.source_start else ""
             lines.append(f"  {cue.role} {cue.path.name} from frame {cue.start} "
                          f"({float(timeline.canvas.seconds(cue.start)):.2f}s) for {cue.length}f"
-                         f"{inpoint if cue.role == 'music' else ''}")
+                         f"{inpoint if cue.role == 'music' else ''}{', disguised' if cue.disguise else ''}")
+        elif cue.disguise:  # footage sound: listed only when it is changed
+            lines.append(f"  sound of {cue.path.name} from frame {cue.start} for {cue.length}f, disguised")
     lines.append(f"  {len(timeline.overlays)} overlays, {len(timeline.audio)} audio cues")
     return "\n".join(lines)
 

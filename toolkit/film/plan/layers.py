@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from toolkit.film.plan import layer_footage as footage
 from toolkit.film.plan import shape
+from toolkit.film.plan.audio import disguised, nothing_to_disguise
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.timeline import (
     AudioCue,
@@ -165,7 +166,10 @@ def _place(inp: PlanInputs, spec: LayerBase, window: _Window, loc: Loc, out: lis
         assert isinstance(source, VideoSource) and isinstance(spec, VideoLayer)
         cues.append(AudioCue("source", source.path, layer.start, layer.length, source.start, spec.volume,
                              loop=source.hold == "loop" and source.end is not None, source_end=source.end,
-                             speed=source.speed))
+                             speed=source.speed, disguise=disguised(spec)))
+    elif isinstance(spec, VideoLayer) and isinstance(source, VideoSource) and disguised(spec):
+        issues.append(nothing_to_disguise((*loc, "anonymise", "voice"), None if not source.has_audio else
+                                          f"audio: {spec.audio}" if spec.volume <= 0 else "reverse: yes"))
 
 
 def _path(loc: Loc) -> str:

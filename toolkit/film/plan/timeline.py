@@ -308,6 +308,7 @@ class AudioCue:
     source_end: Fraction | None = None
     speed: Fraction = Fraction(1)  # playback rate, pitch kept (footage played at `speed`)
     duck: bool = True  # a music cue: lowered under speech when the mix ducks (`AudioMix.duck_music`)
+    disguise: bool = False  # `anonymise: {voice: disguise}` on its voiceover or footage (`compile.disguise`)
 
 
 @dataclass(frozen=True, slots=True)
