@@ -342,6 +342,10 @@ def test_anonymise_is_refused_where_written_until_it_is_built(media):
                         "remove `voice` from `anonymise`")
     if expected:
         assert refused(path) == expected
+    else:  # everything `anonymise` can ask for is built: the film is planned with it, nothing refused at the field
+        prepared = prepare(path, today=TODAY, width=216)
+        src = prepared.timeline.segments[0].source
+        assert getattr(src, "anonymise", None) is not None and src.anonymise.face == "blur"
 
 
 @pytest.mark.parametrize(("anonymise", "where", "message"), [

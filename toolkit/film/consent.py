@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from toolkit.film.template.loader import ResolvedTemplate
 
 # What `anonymise:` may ask for that the render cannot do yet: refused where it is written, never ignored.
-NOT_BUILT: dict[str, str] = {"face": "face blurring is not built yet"}
+NOT_BUILT: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

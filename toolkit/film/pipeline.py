@@ -22,6 +22,7 @@ from toolkit.care.helplines import Directory, load_directory
 from toolkit.care.phones import custom_service_problems
 from toolkit.care.reading import reading_time
 from toolkit.errors import Issue, IssuesError, PolicyError, ProbeError, ReelError, SpecError, TemplateError
+from toolkit.film.anonymising import face_warnings
 from toolkit.film.consent import CONSENT_SUMMARY, check_consent
 from toolkit.film.lint import lint_storyboard
 from toolkit.film.picture_words import PictureWords, pictures_of, read_words
@@ -147,6 +148,8 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
             pictures = read_words(pictures_of(timeline, functools.partial(picture_field, sb)))
         except ReelError as exc:
             run.add(SpecError, [Issue(f"the words in the film's pictures could not be read: {exc}")])
+        # the detector runs here (cached by content) so validate warns as render does; the render reads the cache
+        run.add(SpecError, face_warnings(timeline, doc))
     lint = lint_storyboard(loaded, timeline=timeline, template=branded.template if branded else None, fields=fields,
                            pictures=pictures)
     run.add(PolicyError, lint, summary=LINT_SUMMARY)

@@ -1,7 +1,8 @@
 """The build pipeline's back half: run the render steps (`toolkit.film.steps`) of a Prepared film.
 
 `render_film` runs, in order, the list `toolkit.film.steps.plan_render` builds and `reel render
---dry-run` prints: text → python layers → reversed footage → proxies (drafts) → loudness → captions
+--dry-run` prints: text → python layers → reversed footage → anonymised footage → proxies (drafts) → loudness
+→ captions
 → render → check → flash gate → end card. The film's caption files (`FILM.srt`, `FILM.vtt`) are
 written beside it with it, and appear only with a film that passed every check.
 Each stage lives in its own package and can be called (and tested) alone. Nothing here spawns
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from toolkit.care.flash import FlashReport, check_clip
 from toolkit.errors import Issue, PolicyError
-from toolkit.film import pylayers, reversing
+from toolkit.film import anonymising, pylayers
 from toolkit.film.cardcheck import CardCheck, check_card
 from toolkit.film.compile.graph import compile_frames
 from toolkit.film.compile.loudness import AudioGain
@@ -35,6 +36,7 @@ from toolkit.film.run.runner import Progress, atomic_output, loudness_gain, run_
 from toolkit.film.run.sidecars import refuse_inputs, replaces_sidecar_of
 from toolkit.film.run.verify import VerifyReport, verify_output
 from toolkit.film.steps import (
+    AnonymiseFaces,
     CardReadBack,
     Check,
     DrawText,
@@ -52,7 +54,8 @@ from toolkit.film.steps import (
 from toolkit.settings import Settings
 
 ProgressCallback = Callable[[str, Progress], None]
-"""Called with a step's name (`toolkit.film.steps`: "text", "python layers", "reversed footage", "proxies",
+"""Called with a step's name (`toolkit.film.steps`: "text", "python layers", "reversed footage",
+"anonymised footage", "proxies",
 "loudness", "render", "check", "flash gate", "end card") when it starts (frame 0, no total), then with the
 progress ffmpeg reports."""
 
@@ -129,6 +132,10 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
             if isinstance(step, ReverseFootage):
                 for job in step.make:
                     make_reversed(job, ffmpeg=settings.ffmpeg, on_progress=report("reversed footage"))
+                continue
+            if isinstance(step, AnonymiseFaces):
+                anonymising.make_all(step.make, document=prepared.loaded.document, settings=settings,
+                                     on_progress=report("anonymised footage"))
                 continue
             if isinstance(step, MakeProxies):
                 failed = {job for job in step.make if not make_proxy(job, lambda argv, job: run_ffmpeg(
@@ -222,10 +229,10 @@ def render_frames(prepared: Prepared, frames: list[int], folder: Path,
     """PNG images of the given output frames (what the film shows there), in sorted frame order.
 
     Python layers are rendered (or taken from the cache) first, and only with `allow_python`;
-    reversed footage is made (or taken from the cache) as for a render."""
+    reversed footage and anonymised copies are made (or taken from the cache) as for a render."""
     settings = settings or Settings()
     timeline = pylayers.resolve_python_layers(prepared, prepared.timeline, allow=allow_python, settings=settings)
-    timeline = reversing.resolve_reversed(timeline, settings=settings)
+    timeline = anonymising.resolve(timeline, document=prepared.loaded.document, settings=settings)
     raster: RasterPlan = rasterise(timeline, cache_dir())
     pattern = folder / "frame_%04d.png"
     for argv in compile_frames(timeline, raster, frames=frames, output=pattern):

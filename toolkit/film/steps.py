@@ -1,8 +1,8 @@
 """The render as a list of steps: built once from a `Prepared` film, printed by `reel render
 --dry-run`, run by `toolkit.film.render.render_film`, so what is printed is what is run.
 
-    text → python layers (films with them) → reversed footage (films with it) → proxies (drafts)
-    → loudness → captions → render → check → flash gate → end card
+    text → python layers (films with them) → reversed footage (films with it) → anonymised
+    footage (films that hide faces) → proxies (drafts) → loudness → captions → render → check → flash gate → end card
 
 `plan_render` builds the list. Building it draws the text pictures (the render's command names
 them by their content, so they must exist to be named) and, for a draft, finds each clip's
@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from toolkit.film import pylayers, reversing
+from toolkit.film import anonymising, pylayers, reversing
 from toolkit.film.cardcheck import card_frames
+from toolkit.film.compile.anonymising import AnonymiseJob, compile_anonymise
 from toolkit.film.compile.graph import RenderCommands, compile_loudness_pass, compile_render
 from toolkit.film.compile.loudness import AudioGain
 from toolkit.film.compile.output import EncodeSettings
@@ -129,6 +130,27 @@ class ReverseFootage:
 
     def commands(self) -> tuple[tuple[str, ...], ...]:
         return tuple(argv for job in self.make for argv in _flat(compile_reverse(job, job.path)))
+
+
+@dataclass(frozen=True, slots=True)
+class AnonymiseFaces:
+    """Footage and photos with faces covered, made once into copies the film plays instead
+    (`toolkit.film.anonymising`): `make` are missing from the cache, `cached` are there."""
+
+    name: ClassVar[str] = "anonymised footage"
+    make: tuple[AnonymiseJob, ...]
+    cached: tuple[AnonymiseJob, ...]
+    folder: Path
+
+    def describe(self) -> str:
+        names = ", ".join(sorted({job.shown.path.name for job in (*self.make, *self.cached)}))
+        return (f"{_count(len(self.make), 'covered copy')} to make, {len(self.cached)} cached ({names}), in "
+                f"{self.folder}; every face the detector followed and every `boxes:` place is covered (the covers "
+                "are piped to ffmpeg as a mask on its standard input), each copy is read back with the detector "
+                "and refused if a face still shows; the render plays the copies, never the original faces")
+
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(compile_anonymise(job, job.path)) for job in self.make if not job.photo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,8 +273,8 @@ class CardReadBack:
         return ()
 
 
-Step = (DrawText | RenderPythonLayers | ReverseFootage | MakeProxies | MeasureLoudness | WriteCaptions | Render | Check
-        | FlashGate | CardReadBack)
+Step = (DrawText | RenderPythonLayers | ReverseFootage | AnonymiseFaces | MakeProxies | MeasureLoudness | WriteCaptions
+        | Render | Check | FlashGate | CardReadBack)
 GATES = (Check, FlashGate, CardReadBack)
 
 
@@ -330,12 +352,16 @@ def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
     if flips:
         steps.append(ReverseFootage(tuple(j for j in flips if not j.path.is_file()),
                                     tuple(j for j in flips if j.path.is_file()), reversing.cache_dir()))
+    timeline, covered = anonymising.planned(timeline, flips)  # the copies with faces covered
+    if covered:
+        steps.append(AnonymiseFaces(tuple(j for j in covered if not j.path.is_file()),
+                                    tuple(j for j in covered if j.path.is_file()), anonymising.cache_dir()))
     keep_in: Path | None = None
     known: AudioGain | None = None
     if draft:
         keep_in = proxy_dir(text.folder)
         # a reversed clip made by this render is not there to be named yet: this draft reads it as it is
-        jobs = tuple(plan_proxies(reversing.without_pending(timeline, flips), keep_in).values())
+        jobs = tuple(plan_proxies(reversing.without_pending(timeline, [*flips, *covered]), keep_in).values())
         steps.append(MakeProxies(tuple(j for j in jobs if not j.path.exists()),
                                  tuple(j for j in jobs if j.path.exists())))
         timeline = with_proxies(timeline, jobs)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from toolkit.film.plan import anonymise, shape
 from toolkit.film.plan import layer_footage as footage
-from toolkit.film.plan import shape
 from toolkit.film.plan.audio import disguised, nothing_to_disguise
 from toolkit.film.plan.inputs import LocIssue, PlanInputs
 from toolkit.film.plan.timeline import (
@@ -128,7 +128,7 @@ def check_under_text(layers: Sequence[Layer], overlays: Sequence[Overlay], issue
 def _place(inp: PlanInputs, spec: LayerBase, window: _Window, loc: Loc, out: list[Layer], cues: list[AudioCue],
            issues: list[LocIssue]) -> None:
     fps = inp.canvas.fps
-    source, natural = _source(inp, spec)
+    source, natural = _source(inp, spec, loc)
     span = _span(inp, spec, source, window, loc, issues)
     box = _box(spec, natural, loc, issues)
     if span is None or box is None:
@@ -187,18 +187,20 @@ def _say(frames: int, fps: Fraction) -> str:
 # ------------------------------------------------------------------ sources
 
 
-def _source(inp: PlanInputs, spec: LayerBase) -> tuple[LayerSource, tuple[int, int] | None]:
+def _source(inp: PlanInputs, spec: LayerBase, loc: Loc = ()) -> tuple[LayerSource, tuple[int, int] | None]:
     """The layer's picture, and its own size (None for colours, gradients and python layers)."""
     fps = inp.canvas.fps
+    hidden = anonymise.planned(getattr(spec, "anonymise", None), loc, fps)
     if isinstance(spec, VideoLayer):
         path = inp.asset(spec.video)
         info = inp.media[path]
         v = info.video
         size = (v.width, v.height) if v else (0, 0)
         end = spec.to.to_seconds(fps) if spec.to is not None else (
-            Fraction(str(info.duration)) if spec.hold != "none" or spec.reverse else None)
+            Fraction(str(info.duration)) if spec.hold != "none" or spec.reverse or hidden else None)
         return VideoSource(path, spec.from_.to_seconds(fps), spec.fit, *size, info.has_audio, end=end,
-                           hold=spec.hold, speed=spec.speed, reverse=spec.reverse, focus=spec.focus), size
+                           hold=spec.hold, speed=spec.speed, reverse=spec.reverse, focus=spec.focus,
+                           anonymise=hidden), size
     if isinstance(spec, ImageLayer | AssetLayer):
         path = inp.asset(spec.image) if isinstance(spec, ImageLayer) else spec.library.path
         info = inp.media[path]
@@ -211,8 +213,8 @@ def _source(inp: PlanInputs, spec: LayerBase) -> tuple[LayerSource, tuple[int, i
             # composited with its transparency when its decoded pictures carry any (an opaque GIF's alpha is
             # all 255: the same picture)
             return VideoSource(path, Fraction(0), spec.fit, *size, False, end=seconds, hold="loop",
-                               alpha=bool(v and has_alpha(v.pix_fmt))), size
-        return ImageSource(path, spec.fit, "none", *size), size
+                               alpha=bool(v and has_alpha(v.pix_fmt)), anonymise=hidden), size
+        return ImageSource(path, spec.fit, "none", *size, anonymise=hidden), size
     if isinstance(spec, PythonLayer):
         # drawn at the layer's box size when rendered (`toolkit.film.pylayers`): no size of its own
         return PythonSource(inp.asset(spec.file), spec.func), None

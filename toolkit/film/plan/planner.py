@@ -16,8 +16,8 @@ from fractions import Fraction
 
 from toolkit.care.reading import SECONDS_PER_WORD, count_words
 from toolkit.care.warnings import content_warning_text, min_slate_seconds, requires_content_warning
+from toolkit.film.plan import anonymise, film_captions, footage, overlays, shape, text_map, text_tracks
 from toolkit.film.plan import audio as audio_plan
-from toolkit.film.plan import film_captions, footage, overlays, shape, text_map, text_tracks
 from toolkit.film.plan import layers as layer_plan
 from toolkit.film.plan import music as music_plan
 from toolkit.film.plan.entry import Entry
@@ -160,7 +160,7 @@ def _expand(inp: PlanInputs, issues: list[LocIssue]) -> list[Entry]:
             entries.append(Entry("slate", scene.slate, loc, ColorSource(scene.background or look.background or bg),
                                  transition_out=transition, slate_kind=scene.slate, slate_text=text))
             continue
-        entries.append(Entry("scene", scene.name or f"scene {i + 1}", loc, _source(scene, inp, bg),
+        entries.append(Entry("scene", scene.name or f"scene {i + 1}", loc, _source(scene, inp, bg, loc),
                              transition_out=transition, scene=scene))
     if inp.outro is not None:
         info = inp.media[inp.outro]
@@ -183,7 +183,7 @@ def _slate_default_text(kind: str, inp: PlanInputs) -> str:
     return sb.title
 
 
-def _source(scene: Scene, inp: PlanInputs, default_bg: str) -> Source:
+def _source(scene: Scene, inp: PlanInputs, default_bg: str, loc: tuple[str | int, ...] = ()) -> Source:
     bgm = scene.background
     if bgm is None:
         return ColorSource(default_bg)
@@ -194,17 +194,20 @@ def _source(scene: Scene, inp: PlanInputs, default_bg: str) -> Source:
         fps = inp.canvas.fps
         # without `to`, a hold needs the footage's end (the container's length, which validation
         # has checked `from` against; a shorter picture stream holds its last frame)
+        # (an anonymised trim is copied with its faces covered before the render: it needs its end too)
+        hidden = anonymise.planned(bgm.anonymise, (*loc, "background"), fps)
         end = bgm.to.to_seconds(fps) if bgm.to is not None else (
-            Fraction(str(info.duration)) if bgm.hold != "none" or bgm.reverse else None)
+            Fraction(str(info.duration)) if bgm.hold != "none" or bgm.reverse or hidden else None)
         # a J cut's lead is the start of the trim, heard under the previous scene: the picture skips it
         shift = audio_plan.picture_shift(scene, bgm, fps)
         return VideoSource(path, bgm.from_.to_seconds(fps) + shift, bgm.fit, v.width if v else 0,
                            v.height if v else 0, info.has_audio, end=end, hold=bgm.hold,
-                           speed=bgm.speed, reverse=bgm.reverse, focus=bgm.focus)
+                           speed=bgm.speed, reverse=bgm.reverse, focus=bgm.focus, anonymise=hidden)
     if isinstance(bgm, ImageBackground):
         path = inp.asset(bgm.image)
         v = inp.media[path].video
-        return ImageSource(path, bgm.fit, bgm.move, v.width if v else 0, v.height if v else 0)
+        return ImageSource(path, bgm.fit, bgm.move, v.width if v else 0, v.height if v else 0,
+                           anonymise=anonymise.planned(bgm.anonymise, (*loc, "background"), inp.canvas.fps))
     if isinstance(bgm, ColorBackground):
         return ColorSource(bgm.color[:7])
     assert isinstance(bgm, GradientBackground)

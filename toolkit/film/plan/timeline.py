@@ -51,6 +51,35 @@ class Canvas:
 # ------------------------------------------------------------------ visuals
 
 
+FaceCoverKind = Literal["blur", "pixelate", "box"]
+
+
+@dataclass(frozen=True, slots=True)
+class CoverBox:
+    """A place covered by hand (`anonymise.boxes`): shares 0–1 of the picture from its left and top
+    edges; `start`/`end` are seconds on the footage's own clock (None: from the trim's start, to
+    its end; a photo ignores them)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    start: Fraction | None = None
+    end: Fraction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Anonymise:
+    """Faces hidden in a footage or photo source (`toolkit.film.anonymising`): every face the
+    detector follows and every `boxes` place, covered by `face` (a strong blur, large blocks, or a
+    solid block) in a copy made before the render, which the film plays instead. `loc` is where
+    `anonymise` is written, for messages."""
+
+    face: FaceCoverKind
+    boxes: tuple[CoverBox, ...] = ()
+    loc: tuple[str | int, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class VideoSource:
     """Footage trimmed to [start, end) seconds and fitted to the canvas (or a layer's box).
@@ -76,6 +105,7 @@ class VideoSource:
     reverse: bool = False
     focus: Fraction = Fraction(1, 2)
     alpha: bool = False  # the footage carries transparency: composited with it (layers only)
+    anonymise: Anonymise | None = None  # faces to hide: played from a covered copy (`film.anonymising`)
 
     def trim_frames(self, fps: Fraction) -> int | None:
         """Canvas frames inside the trim (those at `start + k·speed/fps < end`), or None without an end."""
@@ -113,6 +143,7 @@ class ImageSource:
     move: Move
     width: int
     height: int
+    anonymise: Anonymise | None = None  # faces to hide: shown from a covered copy (`film.anonymising`)
 
 
 @dataclass(frozen=True, slots=True)
