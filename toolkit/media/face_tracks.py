@@ -37,7 +37,7 @@ from toolkit.media.frames import iter_frames
 from toolkit.media.probe import probe
 
 __all__ = ["EXTEND_S", "HOLD_S", "PAD_BOTTOM", "PAD_SIDE", "PAD_TOP", "Cover", "FaceCovers", "Unsure",
-           "find_faces", "find_faces_in_picture", "link_tracks"]
+           "covers_from_detections", "find_faces", "find_faces_in_picture", "link_tracks"]
 
 PAD_SIDE = 0.35  # of the detected box's width, each side: ears and hair beside the face
 PAD_TOP = 0.45  # of its height, above: CenterFace's box starts near the eyebrows
@@ -83,18 +83,15 @@ class FaceCovers:
     smallest: int | None
 
     def at(self, t0: float, t1: float) -> tuple[Cover, ...]:
-        """Union of every cover of the frames whose time falls in [t0, t1] (and of the nearest frame if
-        none), so a canvas frame that samples between two source frames is covered for both."""
+        """Union of every cover of the frames whose time falls in [t0, t1] (when none does, of the two
+        frames either side of the span, the nearest among them), so a canvas frame that samples between
+        two source frames is covered for both."""
         if not self.times:
             return ()
         lo = bisect.bisect_left(self.times, t0 - 1e-6)
         hi = bisect.bisect_right(self.times, t1 + 1e-6)
-        if lo >= hi:
-            mid = (t0 + t1) / 2
-            i = bisect.bisect_left(self.times, mid)
-            near = [j for j in (i - 1, i) if 0 <= j < len(self.times)]
-            lo = min(near, key=lambda j: abs(self.times[j] - mid))
-            hi = lo + 1
+        if lo >= hi:  # between two frames: the one still shown at t0 and the next, whichever is nearer
+            lo, hi = max(0, lo - 1), min(len(self.times), lo + 1)
         out: list[Cover] = []
         for frame in self.covers[lo:hi]:
             out.extend(c for c in frame if c not in out)
@@ -128,7 +125,7 @@ def find_faces(path: Path, start: float, end: float, *, cache_dir: Path) -> Face
                 break
             times.append(frame.time)
             found.append(_scaled(detect_faces(frame.rgb), width / aw, height / ah))
-    result = _covers(width, height, times, found)
+    result = covers_from_detections(width, height, times, found)
     write_atomic(key, json.dumps(_to_json(result)))
     return result
 
@@ -152,7 +149,7 @@ def find_faces_in_picture(path: Path, *, cache_dir: Path) -> FaceCovers:
             rgb = np.asarray(ImageOps.exif_transpose(opened).convert("RGB"))
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
         raise ProbeError(f"{path}: not a readable picture ({exc})") from exc
-    result = _covers(rgb.shape[1], rgb.shape[0], [0.0], [detect_faces(rgb)])
+    result = covers_from_detections(rgb.shape[1], rgb.shape[0], [0.0], [detect_faces(rgb)])
     write_atomic(key, json.dumps(_to_json(result)))
     return result
 
@@ -189,13 +186,18 @@ def link_tracks(times: list[float], found: list[list[FaceBox]]) -> list[dict[int
     return tracks
 
 
-def _covers(width: int, height: int, times: list[float], found: list[list[FaceBox]]) -> FaceCovers:
+def covers_from_detections(width: int, height: int, times: list[float], found: list[list[FaceBox]],
+                           *, threshold: float | None = None) -> FaceCovers:
+    """Track, hold, extend and pad per-frame detections (`found[i]` at `times[i]`, picture pixels) into
+    covers. `threshold` (default `faces.THRESHOLD`) drops weaker detections first (the bench's sweep)."""
+    limit = faces.THRESHOLD if threshold is None else threshold
+    found = [[b for b in frame if b.score >= limit] for frame in found]
     n = len(times)
     step = float(np.median(np.diff(times))) if n > 1 else 1 / 30
     per_frame: list[list[Cover]] = [[] for _ in range(n)]
     flags: list[set[str]] = [set() for _ in range(n)]
     tracks = link_tracks(times, found)
-    unsure_score = (faces.THRESHOLD + UNSURE_MARGIN)
+    unsure_score = limit + UNSURE_MARGIN
     for track in tracks:
         seen = sorted(track)
         boxes: dict[int, FaceBox] = dict(track)
@@ -211,16 +213,19 @@ def _covers(width: int, height: int, times: list[float], found: list[list[FaceBo
         for i in seen:
             if track[i].score < unsure_score:
                 flags[i].add("low score")
-        first, last = seen[0], seen[-1]
-        for i in range(first - 1, -1, -1):
-            if times[first] - times[i] > EXTEND_S + 1e-6:
-                break
-            boxes[i] = track[first]
-        for i in range(last + 1, n):
-            if times[i] - times[last] > EXTEND_S + 1e-6:
-                break
-            boxes[i] = track[last]
-        for i, box in boxes.items():
+        # Before the first and after the last detection: the box where it was seen, and where it
+        # was heading (its motion between the two nearest detections carried on).
+        extra: dict[int, list[FaceBox]] = {}
+        for end, inner, way in ((seen[0], seen[1] if len(seen) > 1 else None, -1),
+                                (seen[-1], seen[-2] if len(seen) > 1 else None, 1)):
+            i = end + way
+            while 0 <= i < n and abs(times[i] - times[end]) <= EXTEND_S + 1e-6:
+                extra.setdefault(i, []).append(track[end])
+                if inner is not None:
+                    t = (times[i] - times[end]) / (times[end] - times[inner])
+                    extra[i].append(_lerp(track[end], track[inner], -t))
+                i += way
+        for i, box in [*boxes.items(), *((i, b) for i, bs in extra.items() for b in bs)]:
             cover = _pad(box, width, height)
             if cover is not None and cover not in per_frame[i]:
                 per_frame[i].append(cover)

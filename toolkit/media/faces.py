@@ -35,11 +35,15 @@ MODEL_SHA256 = "e50c58b64599f94a343ac1dc58fa4902635c2e1939b316afb39142c39c99b22e
 # a frame on this 2-core machine, where 960 px took ~2.3× as long for no recall gained on the
 # bench's tuning set (bench/face_recall.py).
 ANALYSIS_PX = 640
-# Heatmap score above which a cell is a face. Chosen on the bench's tuning set (not the held-out
-# set): see bench/face_recall.py and its README line for the sweep.
-THRESHOLD = 0.35
-# Short side (px at ANALYSIS_PX) of the smallest face found reliably on the bench's tuning set.
-_MIN_AT_ANALYSIS = 12
+# Heatmap score above which a cell is a face, chosen on the bench's tuning set (never the held-out
+# set; bench/face_recall.py --sweep): at 0.1 every tuning face-frame of 32 px and more was covered,
+# at 0.2 and above some 40–80 px faces were lost; below 0.1 only faces under the size limit gained
+# while false covers grew (2 % of the frame at 0.05 against 0.3 %). A missed face identifies; a
+# false cover hides a little background: the threshold sits low.
+THRESHOLD = 0.1
+# Short side (px at ANALYSIS_PX) of the smallest faces all found on the tuning set at THRESHOLD
+# (24–32 px: 95 %, 16–24 px: under 60 %).
+_MIN_AT_ANALYSIS = 32
 # Faces whose short side is below this, in a 1080×1920 (or 1920×1080) picture, are not reliably
 # found. For other sizes use `min_face_px(width, height)`: the limit scales with the picture.
 MIN_FACE_PX = round(_MIN_AT_ANALYSIS * 1920 / ANALYSIS_PX)
