@@ -232,3 +232,35 @@ def test_the_disguise_is_deterministic_and_never_runs_python_per_sample() -> Non
         "aresample"]
     assert subprocess.run([Settings().ffmpeg, "-hide_banner", "-h", "filter=rubberband"], capture_output=True,
                           text=True).stdout.count("formant") >= 1
+
+
+def test_the_films_script_is_timed_by_the_original_under_a_disguised_voiceover(media: Path,
+                                                                              spoken: sf.Spoken) -> None:
+    body = ("voiceover: {file: vo.wav, contributor: sam, anonymise: {voice: disguise}}\n"
+            f"captions:\n  - {FIRST}\n  - {SECOND}\n"
+            "scenes:\n  - {background: navy, duration: 3s}\n  - {background: teal, duration: 3.5s}\n")
+    prepared = prepare(storyboard(media, body, "script.yaml"), today=TODAY, width=108)
+    assert [c.disguise for c in prepared.timeline.audio if c.role == "voice"] == [True]
+    fps = prepared.timeline.canvas.fps
+    shown = [o for o in prepared.timeline.overlays if o.kind == "caption"]
+    starts = sorted({o.loc: float(Fraction(o.start) / fps) for o in reversed(shown)}.values())
+    assert [abs(s - o) <= TOLERANCE for s, o in zip(starts, spoken.onsets, strict=True)] == [True, True]
+    assert not [w for w in prepared.warnings if w.code.startswith(("align", "caption-not"))]
+
+
+@pytest.mark.parametrize(("where", "anonymise", "at", "message"), [
+    ("photo", "{voice: disguise}", "14:48: scenes[0].background.anonymise.voice",
+     "unknown key `voice`; `voice` belongs in `voiceover.anonymise`"),
+    ("voiceover", "{voice: blur}", "15:50: scenes[0].voiceover.anonymise.voice", "'blur' is not one of 'disguise'"),
+    ("voiceover", "{}", "15:42: scenes[0].voiceover.anonymise.voice", "required: add `voice:`"),
+])
+def test_misused_disguise_is_a_located_error(media: Path, where: str, anonymise: str, at: str, message: str) -> None:
+    if not (media / "photo.jpg").exists():
+        mf.make_image(media / "photo.jpg", size=(64, 96))
+    scene = ("  - background: {image: photo.jpg, anonymise: " + anonymise + "}\n    duration: 2s\n" if where == "photo"
+             else "  - background: navy\n    voiceover: {file: vo.wav, anonymise: " + anonymise + "}\n")
+    path = storyboard(media, "scenes:\n" + scene, "misused.yaml")
+    with pytest.raises(IssuesError) as refused:
+        prepare(path, today=TODAY, width=108)
+    errors = [i.format() for i in refused.value.issues if i.severity == "error"]
+    assert len(errors) == 1 and errors[0].startswith(f"{path}:{at}: ") and message in errors[0], errors
