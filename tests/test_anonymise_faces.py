@@ -277,7 +277,7 @@ def test_no_face_found_and_small_faces_are_warned_at_the_field(folder: Path, cac
     said = [w.format() for w in film.warnings if w.code in ("no-face-found", "faces-small")]
     assert said == [
         f"{sb}:4:72: warning: scenes[0].background.anonymise.face: no face found in `noise.mp4` between 0s and 1s "
-        "(faces smaller than 7 px across cannot be found); if someone is in it, add `boxes:` over them",
+        "(faces smaller than 19 px across cannot be found); if someone is in it, add `boxes:` over them",
         f"{sb}:6:54: warning: scenes[1].background.anonymise.face: a face only 14 px across was found in "
-        "`small.png`; faces smaller than 12 px cannot be found: add `boxes:` over any the covers miss (`reel "
+        "`small.png`; faces smaller than 32 px cannot be found: add `boxes:` over any the covers miss (`reel "
         "anonymise check` shows the unsure moments)"]

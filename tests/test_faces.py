@@ -59,7 +59,7 @@ def test_detect_faces_finds_the_marked_faces_and_nothing_on_a_face_free_picture(
         inter = max(0, min(x + w, got.x + got.w) - max(x, got.x)) * max(0, min(y + h, got.y + got.h) - max(y, got.y))
         assert inter / (w * h) > 0.5, (name, got)
         assert faces.THRESHOLD < got.score <= 1
-    assert detect_faces(ff.background("brick", 360, 640)) == []
+    assert detect_faces(ff.background("brick", 360, 640), threshold=faces.COVER_THRESHOLD) == []
 
 
 def test_detect_faces_refuses_what_is_not_an_rgb_picture() -> None:
@@ -161,7 +161,7 @@ def test_the_extension_follows_the_motion_as_well_as_the_last_place_seen() -> No
 
 
 def test_weak_detections_and_jumps_are_unsure() -> None:
-    weak = faces.THRESHOLD + 0.05
+    weak = faces.COVER_THRESHOLD + 0.05
     found = [[_box(score=weak if i == 2 else 0.9)] for i in range(4)]
     got = covers_from_detections(640, 360, _times(4), found)
     assert got.unsure == (Unsure(round(2 / FPS, 6), round(3 / FPS, 6), "low score"),)
@@ -171,7 +171,7 @@ def test_weak_detections_and_jumps_are_unsure() -> None:
 
 
 def test_detections_below_the_threshold_are_dropped() -> None:
-    got = covers_from_detections(640, 360, [0.0], [[_box(score=faces.THRESHOLD - 0.01)]])
+    got = covers_from_detections(640, 360, [0.0], [[_box(score=faces.COVER_THRESHOLD - 0.01)]])
     assert got.covers == ((),) and got.tracks == 0 and got.smallest is None
 
 
@@ -200,7 +200,7 @@ def test_the_second_call_reads_the_cache_and_a_changed_file_is_analysed_again(tm
     assert len(saved) == 1 and json.loads(saved[0].read_text())["tracks"] == 1
 
     calls = []
-    monkeypatch.setattr(face_tracks, "detect_faces", lambda rgb: calls.append(1) or [])
+    monkeypatch.setattr(face_tracks, "detect_faces", lambda rgb, threshold: calls.append(1) or [])
     assert find_faces(path, 0, 1, cache_dir=cache) == first and calls == []
     assert find_faces(path, 0, 2 / FPS, cache_dir=cache).times == first.times[:2]  # another range: analysed
     assert len(calls) == 2

@@ -44,7 +44,7 @@ PAD_TOP = 0.45  # of its height, above: CenterFace's box starts near the eyebrow
 PAD_BOTTOM = 0.30  # of its height, below: chin and jaw
 HOLD_S = 0.5  # a track's box is held across detection gaps up to this long
 EXTEND_S = 0.2  # and kept this long before its first and after its last detection
-UNSURE_MARGIN = 0.15  # detections scoring below threshold + this are reported as unsure
+UNSURE_MARGIN = 0.15  # detections scoring below the cover threshold + this are reported as unsure
 _JUMP = 0.5  # centre moving more than this × the face's size per frame is reported as unsure
 _LINK_IOU = 0.1
 _LINK_DIST = 1.0  # centres within this × the larger face's size may link (fast moves)
@@ -124,7 +124,7 @@ def find_faces(path: Path, start: float, end: float, *, cache_dir: Path) -> Face
             if frame.time >= end - 1e-6:
                 break
             times.append(frame.time)
-            found.append(_scaled(detect_faces(frame.rgb), width / aw, height / ah))
+            found.append(_scaled(detect_faces(frame.rgb, threshold=faces.COVER_THRESHOLD), width / aw, height / ah))
     result = covers_from_detections(width, height, times, found)
     write_atomic(key, json.dumps(_to_json(result)))
     return result
@@ -149,7 +149,8 @@ def find_faces_in_picture(path: Path, *, cache_dir: Path) -> FaceCovers:
             rgb = np.asarray(ImageOps.exif_transpose(opened).convert("RGB"))
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
         raise ProbeError(f"{path}: not a readable picture ({exc})") from exc
-    result = covers_from_detections(rgb.shape[1], rgb.shape[0], [0.0], [detect_faces(rgb)])
+    result = covers_from_detections(rgb.shape[1], rgb.shape[0], [0.0],
+                                    [detect_faces(rgb, threshold=faces.COVER_THRESHOLD)])
     write_atomic(key, json.dumps(_to_json(result)))
     return result
 
@@ -189,8 +190,8 @@ def link_tracks(times: list[float], found: list[list[FaceBox]]) -> list[dict[int
 def covers_from_detections(width: int, height: int, times: list[float], found: list[list[FaceBox]],
                            *, threshold: float | None = None) -> FaceCovers:
     """Track, hold, extend and pad per-frame detections (`found[i]` at `times[i]`, picture pixels) into
-    covers. `threshold` (default `faces.THRESHOLD`) drops weaker detections first (the bench's sweep)."""
-    limit = faces.THRESHOLD if threshold is None else threshold
+    covers. `threshold` (default `faces.COVER_THRESHOLD`) drops weaker detections first (the bench's sweep)."""
+    limit = faces.COVER_THRESHOLD if threshold is None else threshold
     found = [[b for b in frame if b.score >= limit] for frame in found]
     n = len(times)
     step = float(np.median(np.diff(times))) if n > 1 else 1 / 30
@@ -296,7 +297,7 @@ def _probe_video(path: Path):  # -> MediaInfo with a moving video stream
 
 
 def _cache_path(path: Path, cache_dir: Path, what: str) -> Path:
-    settings = (f"{_FORMAT}|{faces.MODEL_ID}|{faces.THRESHOLD}|{PAD_SIDE}|{PAD_TOP}|{PAD_BOTTOM}|{HOLD_S}|"
+    settings = (f"{_FORMAT}|{faces.MODEL_ID}|{faces.COVER_THRESHOLD}|{PAD_SIDE}|{PAD_TOP}|{PAD_BOTTOM}|{HOLD_S}|"
                 f"{EXTEND_S}|{UNSURE_MARGIN}|{_JUMP}|{_LINK_IOU}|{_LINK_DIST}")
     key = f"{file_digest(path, Path(cache_dir) / 'digests')}|{what}|{settings}"
     return Path(cache_dir) / f"faces-{hashlib.blake2b(key.encode(), digest_size=16).hexdigest()}.json"

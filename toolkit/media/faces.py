@@ -27,7 +27,8 @@ import numpy as np
 
 from toolkit.errors import ReelError
 
-__all__ = ["ANALYSIS_PX", "MIN_FACE_PX", "MODEL_ID", "THRESHOLD", "FaceBox", "detect_faces", "min_face_px"]
+__all__ = ["ANALYSIS_PX", "COVER_THRESHOLD", "MIN_FACE_PX", "MODEL_ID", "THRESHOLD", "FaceBox", "detect_faces",
+           "min_face_px"]
 
 MODEL_FILE = "centerface.onnx"
 MODEL_SHA256 = "e50c58b64599f94a343ac1dc58fa4902635c2e1939b316afb39142c39c99b22e"
@@ -35,13 +36,16 @@ MODEL_SHA256 = "e50c58b64599f94a343ac1dc58fa4902635c2e1939b316afb39142c39c99b22e
 # a frame on this 2-core machine, where 960 px took ~2.3× as long for no recall gained on the
 # bench's tuning set (bench/face_recall.py).
 ANALYSIS_PX = 640
-# Heatmap score above which a cell is a face, chosen on the bench's tuning set (never the held-out
-# set; bench/face_recall.py --sweep): at 0.1 every tuning face-frame of 32 px and more was covered,
-# at 0.2 and above some 40–80 px faces were lost; below 0.1 only faces under the size limit gained
-# while false covers grew (2 % of the frame at 0.05 against 0.3 %). A missed face identifies; a
-# false cover hides a little background: the threshold sits low.
-THRESHOLD = 0.1
-# Short side (px at ANALYSIS_PX) of the smallest faces all found on the tuning set at THRESHOLD
+# Heatmap score above which a cell is a face, for the covers (toolkit.media.face_tracks), chosen
+# on the bench's tuning set (never the held-out set; bench/face_recall.py --sweep): at 0.1 every
+# tuning face-frame of 32 px and more was covered, at 0.2 and above some 40–80 px faces were lost;
+# below 0.1 only faces under the size limit gained while false covers grew (2 % of the frame at
+# 0.05 against 0.3 %). A missed face identifies; a false cover hides a little background.
+COVER_THRESHOLD = 0.1
+# `detect_faces`'s default: a face found with confidence (the read-back of a covered picture asks
+# whether one still shows). At 0.35 covers touching no face fell to 0.08 % of the tuning frames.
+THRESHOLD = 0.35
+# Short side (px at ANALYSIS_PX) of the smallest faces all covered on the tuning set at COVER_THRESHOLD
 # (24–32 px: 95 %, 16–24 px: under 60 %).
 _MIN_AT_ANALYSIS = 32
 # Faces whose short side is below this, in a 1080×1920 (or 1920×1080) picture, are not reliably
