@@ -34,11 +34,13 @@ COMMANDS: dict[str, str] = {
     "assets": "toolkit.cli.assets:assets",
     "captions": "toolkit.cli.captions:captions",
     "contributors": "toolkit.cli.contributors:contributors",
+    "anonymise": "toolkit.cli.anonymise:anonymise",
 }
 
 # `reel --help` lists the commands by who uses them; every command in COMMANDS appears once.
 AUDIENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Trainees (make a film)", ("new", "validate", "render", "still", "sheet", "lint", "helplines", "captions")),
+    ("Trainees (make a film)", ("new", "validate", "render", "still", "sheet", "lint", "helplines", "captions",
+                                "anonymise")),
     ("Editors (templates, plans, checks)", ("templates", "assets", "plan", "check-flash", "schema", "contributors")),
     ("Tutors (grade exported clips)", ("grade",)),
 )

@@ -104,13 +104,13 @@ def frame_rects(src: VideoSource, anonymise: Anonymise, fps: Fraction, trim: int
         frame = [(c.x, c.y, c.w, c.h) for c in covers.at(float(t) - gap, float(t + step))]
         for box in anonymise.boxes:
             if (box.start is None or t + step > box.start) and (box.end is None or t < box.end):
-                frame.append(_pixels(box.x, box.y, box.w, box.h, width, height))
+                frame.append(box_pixels(box.x, box.y, box.w, box.h, width, height))
         rects.append(tuple(dict.fromkeys(frame)))
         clock.append(t)
     return tuple(rects), tuple(clock)
 
 
-def _pixels(x: float, y: float, w: float, h: float, width: int, height: int) -> Rect:
+def box_pixels(x: float, y: float, w: float, h: float, width: int, height: int) -> Rect:
     """A box given as shares, in pixels, rounded outwards."""
     x0, y0 = math.floor(x * width), math.floor(y * height)
     x1, y1 = min(width, math.ceil((x + w) * width)), min(height, math.ceil((y + h) * height))
@@ -126,7 +126,7 @@ def job_for(src: Hidden, fps: Fraction, folder: Path, reversed_from: VideoSource
     if isinstance(src, ImageSource):
         rects: tuple[tuple[Rect, ...], ...] = (tuple(dict.fromkeys(
             [(c.x, c.y, c.w, c.h) for c in covers.at(0.0, 0.0)]
-            + [_pixels(b.x, b.y, b.w, b.h, covers.width, covers.height) for b in anonymise.boxes])),)
+            + [box_pixels(b.x, b.y, b.w, b.h, covers.width, covers.height) for b in anonymise.boxes])),)
         clock: tuple[Fraction, ...] = (Fraction(0),)
         frames, decoded = 1, dataclasses.replace(src, width=covers.width, height=covers.height)
     else:

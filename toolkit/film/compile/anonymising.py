@@ -18,8 +18,11 @@ cells of `AnonymiseJob.cell` pixels (area average) and spreads them back smoothl
 shows the same cells as blocks; `box` is solid black. The cell is the larger of 1/`CELLS_ACROSS`
 of the largest cover's long side and 1/`PICTURE_CELLS` of the picture's long side, so a face is
 never more than about `CELLS_ACROSS` cells across (with the detector's padding, the face itself
-fewer). Measured on scikit-image's astronaut with covers padded 15 %: the detector's score fell
-from 0.91 to ≤ 0.25 (threshold 0.35) for 3 to 8 cells across, blur and blocks alike.
+about 2½). Measured with the detector's own padded covers on a moving astronaut (scikit-image),
+the highest score the detector still gave anything inside a cover fell from 0.32 (blur) and 0.38
+(blocks) at 6 cells across to 0.25 and 0.28 at 4, against 0.91 for the face uncovered; on the
+face tests' fixture clips (tests/face_factory.py: several faces, sizes and skin tones) ≤ 0.21.
+The read-back (`run.anonymising`) refuses a copy where anything scores 0.35.
 
 The copy is encoded like a reversed intermediate (`compile.reversing`): x264 CRF 10 in MP4, or
 FFV1 in NUT for footage with transparency or an odd size; no sound, no metadata.
@@ -41,7 +44,7 @@ from toolkit.geometry import Box
 # Bump when the recipe changes, so copies made the old way are no longer used.
 ANONYMISE_VERSION = "1"
 MASK_SCALE = 4
-CELLS_ACROSS = 6
+CELLS_ACROSS = 4
 PICTURE_CELLS = 40
 
 Rect = tuple[int, int, int, int]  # x, y, w, h in the source picture's pixels
