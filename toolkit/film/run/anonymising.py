@@ -79,16 +79,23 @@ def readback_frames(job: AnonymiseJob) -> tuple[int, ...]:
 
 def faces_left(job: AnonymiseJob, copy: Path) -> tuple[Fraction, ...]:
     """The footage times of the read-back frames of `copy` where the detector still finds a face."""
-    from toolkit.media.faces import detect_faces
+    from toolkit.media.faces import ANALYSIS_PX, detect_faces
 
     if job.photo:
-        pictures = [(0, _rgb(copy))]
-    else:
-        from toolkit.media.frames import frames_at
+        found = detect_faces(np.ascontiguousarray(_rgb(copy)), threshold=READBACK_SCORE)
+        return (job.clock[0],) if found else ()
+    from toolkit.media.frames import iter_frames
 
-        pictures = [(f.index, np.asarray(f.rgb)) for f in frames_at(copy, readback_frames(job))]
-    return tuple(job.clock[k] for k, rgb in pictures
-                 if detect_faces(np.ascontiguousarray(rgb), threshold=READBACK_SCORE))
+    wanted = set(readback_frames(job))
+    # decoded in order at the size the detector analyses (a seek per frame decodes a GOP each: slower)
+    width = max(2, round(job.width * min(1.0, ANALYSIS_PX / max(job.width, job.height))))
+    times: list[Fraction] = []
+    frames = iter_frames(copy, width=width)
+    with contextlib.closing(frames):
+        for frame in frames:
+            if frame.index in wanted and detect_faces(np.ascontiguousarray(frame.rgb), threshold=READBACK_SCORE):
+                times.append(job.clock[frame.index])
+    return tuple(times)
 
 
 def masks(job: AnonymiseJob) -> bytes:
