@@ -156,6 +156,12 @@ def test_the_plan_carries_what_to_hide_and_where_it_was_asked(film: Prepared) ->
     assert (box.x, box.w, box.start, box.end) == (0.1, 0.3, Fraction(3, 10), Fraction(7, 10))
     photo = film.timeline.segments[3].source
     assert isinstance(photo, ImageSource) and photo.anonymise is not None and photo.anonymise.face == "pixelate"
+    # `reel plan` says what is hidden
+    from toolkit.film.plan.describe import describe
+
+    text = describe(film.timeline)
+    assert "face — face.mp4 0s–1s, faces blur\n" in text and "noise.mp4 0s–1s, faces box + 1 box\n" in text
+    assert "back — face.mp4 0s–1s, reversed, faces box\n" in text and "astro.png, faces pixelate\n" in text
     # consent: face: anonymised passes where the same footage and photo ask for it
     assert not [w for w in film.warnings if w.severity == "error"]
 

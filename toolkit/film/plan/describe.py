@@ -41,7 +41,10 @@ def describe(timeline: Timeline) -> str:
 
 def _trim(source: Source) -> str:
     """` — walk.mp4 1s–1.5s, hold last-frame` for footage (what `reel plan` prints), with its
-    speed, `reversed` and focus when they are not the defaults (`, speed 50%, reversed, focus 0`)."""
+    speed, `reversed` and focus when they are not the defaults (`, speed 50%, reversed, focus 0`), and the
+    faces it hides (`, faces blur + 1 box`; a photo says only that)."""
+    if isinstance(source, ImageSource) and source.anonymise is not None:
+        return f" — {source.path.name}{_hidden(source)}"
     if not isinstance(source, VideoSource):
         return ""
     span = f"{float(source.start):g}s–" + (f"{float(source.end):g}s" if source.end is not None else "end")
@@ -49,14 +52,23 @@ def _trim(source: Source) -> str:
     notes += [f"speed {float(source.speed * 100):g}%"] if source.speed != 1 else []
     notes += ["reversed"] if source.reverse else []
     notes += [f"focus {float(source.focus):g}"] if source.focus != Fraction(1, 2) and source.fit == "cover" else []
-    return f" — {source.path.name} {span}" + "".join(f", {note}" for note in notes)
+    return f" — {source.path.name} {span}" + "".join(f", {note}" for note in notes) + _hidden(source)
+
+
+def _hidden(source: VideoSource | ImageSource) -> str:
+    """`, faces blur + 2 boxes` for a source whose faces are covered (`anonymise`), else nothing."""
+    if source.anonymise is None:
+        return ""
+    n = len(source.anonymise.boxes)
+    return f", faces {source.anonymise.face}" + (f" + {n} box{'es' if n != 1 else ''}" if n else "")
 
 
 def _layer_line(layer: Layer) -> str:
     """`  [   60-  150) layer    scenes[1].layers[0]: video — broll.mp4 0s–3s, box 0,0 216x384` for `reel plan`."""
     kind = TYPE_TAGS[type(layer.source)]
     src = layer.source
-    what = _trim(src) if isinstance(src, VideoSource) else f" — {src.path.name}" if isinstance(src, ImageSource) \
+    what = _trim(src) if isinstance(src, VideoSource | ImageSource) and _trim(src) \
+        else f" — {src.path.name}" if isinstance(src, ImageSource) \
         else f" — {src.path.name}:{src.func}" if isinstance(src, PythonSource) \
         else f" {src.color}" if isinstance(src, ColorSource) else f" {src.colors[0]}→{src.colors[1]}"
     b = layer.box
