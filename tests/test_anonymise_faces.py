@@ -375,3 +375,25 @@ def test_the_anonymise_command_matches_its_golden() -> None:
     assert "scale=1920:1080:flags=neighbor[" in graph["pixelate"].split("alphamerge")[0]
     assert "drawbox=color=black:h=ih:t=fill:w=iw:x=0:y=0" in graph["box"]
     assert mask_cells(_job(), 1) == ((27, 50, 61, 75),) and mask_cells(_job(), 0) == ()
+
+
+def test_each_frame_is_covered_with_the_faces_and_boxes_of_the_moment_it_shows() -> None:
+    from toolkit.film.plan.timeline import Anonymise, CoverBox
+    from toolkit.media.face_tracks import Cover, FaceCovers
+
+    # a face moving right one source frame (1/20 s) at a time; footage played at 2× from 1 s, at 10 fps
+    times = tuple(1 + i / 20 for i in range(40))
+    covers = FaceCovers(200, 100, times, tuple((Cover(i, 10, 20, 20),) for i in range(40)), (), 1, 20)
+    box = CoverBox(0.5, 0.5, 0.25, 0.5, Fraction(3, 2), Fraction(2))
+    src = VideoSource(Path("walk.mp4"), Fraction(1), "cover", 200, 100, False, end=Fraction(3), speed=Fraction(2),
+                      anonymise=Anonymise("blur", (box,)))
+    rects, clock = anonymising.frame_rects(src, src.anonymise, Fraction(10), 10, covers)
+    assert clock == tuple(1 + Fraction(k, 5) for k in range(10))  # frame k shows the footage at 1 + k·2/10 s
+    for k, frame in enumerate(rects):
+        shown = 4 * k  # the source frame at that moment
+        faces = {r for r in frame if r[1] == 10}
+        assert (shown, 10, 20, 20) in faces and all(abs(x - shown) <= 4 for x, *_ in faces), (k, faces)
+        # the box: on every frame whose span of footage [t, t + 2/10 s) meets its [from, to)
+        assert ((100, 50, 50, 50) in frame) == (clock[k] + Fraction(1, 5) > Fraction(3, 2) and clock[k] < 2), k
+    backwards, back_clock = anonymising.frame_rects(src, src.anonymise, Fraction(10), 10, covers, backwards=True)
+    assert backwards == rects[::-1] and back_clock == clock[::-1]

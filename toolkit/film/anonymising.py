@@ -90,7 +90,8 @@ def frame_rects(src: VideoSource, anonymise: Anonymise, fps: Fraction, trim: int
 
     Trim frame j shows the last source frame at or before `t = start + j·speed/fps`, so it is covered
     with every face the detector followed from one source frame before `t` to one canvas frame after
-    (`FaceCovers.at`); a box from `from` to `to` covers the frames whose picture falls in [from, to).
+    (`FaceCovers.at`); a box from `from` to `to` covers every frame whose span of footage
+    [t, t + speed/fps) meets [from, to) (a frame early rather than late: `from` is written by eye).
     """
     step = src.speed / fps
     times = covers.times
