@@ -397,3 +397,15 @@ def test_each_frame_is_covered_with_the_faces_and_boxes_of_the_moment_it_shows()
         assert ((100, 50, 50, 50) in frame) == (clock[k] + Fraction(1, 5) > Fraction(3, 2) and clock[k] < 2), k
     backwards, back_clock = anonymising.frame_rects(src, src.anonymise, Fraction(10), 10, covers, backwards=True)
     assert backwards == rects[::-1] and back_clock == clock[::-1]
+
+
+def test_an_animated_gif_layer_is_covered(folder: Path, cache: Path, tmp_path: Path) -> None:
+    _ffmpeg("-i", str(folder / "face.mp4"), "-t", "1", "-vf", "fps=5", str(folder / "face.gif"))
+    film = prepared(folder, "title: Gif\nregion: UK\nscenes:\n  - background: '#203040'\n    duration: 2s\n"
+                    "    layers:\n      - {image: face.gif, position: full, anonymise: {face: box}}\n", "gif.yaml")
+    [layer] = film.timeline.layers
+    assert isinstance(layer.source, VideoSource) and layer.source.anonymise is not None  # footage that loops
+    still = render_still(film, 1.3, tmp_path / "gif.png")  # its second play
+    assert not seen(np.asarray(Image.open(still).convert("RGB")))
+    shown = prepared(folder, (folder / "gif.yaml").read_text().replace(", anonymise: {face: box}", ""), "shown.yaml")
+    assert seen(np.asarray(Image.open(render_still(shown, 1.3, tmp_path / "shown.png")).convert("RGB")))

@@ -294,7 +294,8 @@ def _probe_video(path: Path):  # -> MediaInfo with a moving video stream
     if path.stat().st_size == 0:
         raise ProbeError(f"{path}: the file is empty (0 bytes), not a video")
     info = probe(path)
-    if info.video is None or info.is_image:
+    # an animated GIF (or APNG) is a picture file with frames: footage to the render, so to the detector
+    if info.video is None or (info.is_image and (info.video.frames or 0) <= 1):
         raise ProbeError(f"{path}: has no moving video to find faces in")
     return info
 
