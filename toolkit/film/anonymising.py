@@ -96,19 +96,31 @@ def frame_rects(src: VideoSource, anonymise: Anonymise, fps: Fraction, trim: int
     step = src.speed / fps
     times = covers.times
     gap = max((b - a for a, b in itertools.pairwise(times)), default=float(step))
-    width, height = covers.width, covers.height
+    width, height = src.width, src.height
     rects: list[tuple[Rect, ...]] = []
     clock: list[Fraction] = []
     for k in range(trim):
         j = trim - 1 - k if backwards else k
         t = src.start + j * step
-        frame = [(c.x, c.y, c.w, c.h) for c in covers.at(float(t) - gap, float(t + step))]
+        frame = [_scaled((c.x, c.y, c.w, c.h), covers, width, height)
+                 for c in covers.at(float(t) - gap, float(t + step))]
         for box in anonymise.boxes:
             if (box.start is None or t + step > box.start) and (box.end is None or t < box.end):
                 frame.append(box_pixels(box.x, box.y, box.w, box.h, width, height))
         rects.append(tuple(dict.fromkeys(frame)))
         clock.append(t)
     return tuple(rects), tuple(clock)
+
+
+def _scaled(rect: Rect, covers: FaceCovers, width: int, height: int) -> Rect:
+    """A cover from the picture as the detector decoded it to the copy's size (the same displayed size
+    unless two probes disagree), rounded outwards."""
+    cw, ch = max(1, covers.width), max(1, covers.height)
+    if (cw, ch) == (width, height):
+        return rect
+    x, y, w, h = rect
+    x0, y0 = x * width // cw, y * height // ch
+    return x0, y0, -(-(x + w) * width // cw) - x0, -(-(y + h) * height // ch) - y0
 
 
 def box_pixels(x: float, y: float, w: float, h: float, width: int, height: int) -> Rect:
