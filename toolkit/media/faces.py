@@ -32,9 +32,9 @@ __all__ = ["ANALYSIS_PX", "COVER_THRESHOLD", "MIN_FACE_PX", "MODEL_ID", "THRESHO
 
 MODEL_FILE = "centerface.onnx"
 MODEL_SHA256 = "e50c58b64599f94a343ac1dc58fa4902635c2e1939b316afb39142c39c99b22e"
-# Long side of the picture the network sees. A 1080×1920 frame is analysed at 360×640: 31 ms
-# a frame on this 2-core machine, where 960 px took ~2.3× as long for no recall gained on the
-# bench's tuning set (bench/face_recall.py).
+# Long side of the picture the network sees: a 1080×1920 frame is analysed at 360×640 (about 75 ms a
+# frame on this loaded 2-core machine, bench/face_recall.py). Faces smaller than MIN_FACE_PX are the
+# price; a larger analysis size would find smaller faces at about the square of the cost.
 ANALYSIS_PX = 640
 # Heatmap score above which a cell is a face, for the covers (toolkit.media.face_tracks), chosen
 # on the bench's tuning set (never the held-out set; bench/face_recall.py --sweep): at 0.1 every
@@ -54,7 +54,10 @@ MIN_FACE_PX = round(_MIN_AT_ANALYSIS * 1920 / ANALYSIS_PX)
 _NMS_IOU = 0.3
 _STRIDE = 32
 MODEL_ID = f"centerface-1+{MODEL_SHA256[:12]}+a{ANALYSIS_PX}"
-_THREADS = 2  # onnxruntime threads: the machine Reel targets has 2 cores; more only spin
+# One onnxruntime thread: the decoder already runs beside it (toolkit.media.frames), and onnxruntime's
+# pool spin-waits. On this 2-core machine under load (~2.8) a 1080×1920 frame took 74–78 ms with one
+# thread against 132–148 ms with two.
+_THREADS = 1
 
 
 @dataclass(frozen=True, slots=True)
