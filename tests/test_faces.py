@@ -69,6 +69,26 @@ def test_detect_faces_refuses_what_is_not_an_rgb_picture() -> None:
         detect_faces(np.zeros((4, 4), np.uint8))
 
 
+def test_importing_does_no_work_and_the_session_is_made_once() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, toolkit.media.faces as f, toolkit.media.face_tracks; "
+            "assert f._SESSION is None and 'onnxruntime' not in sys.modules; "
+            "import numpy as np; f.detect_faces(np.zeros((8, 8, 3), np.uint8)); s = f._SESSION; "
+            "f.detect_faces(np.zeros((8, 8, 3), np.uint8)); assert s is not None and f._SESSION is s")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_model_file_that_is_not_the_vendored_one_is_a_reel_error(monkeypatch) -> None:
+    from toolkit.errors import ReelError
+
+    monkeypatch.setattr(faces, "_SESSION", None)
+    monkeypatch.setattr(faces, "MODEL_SHA256", "0" * 64)
+    with pytest.raises(ReelError, match=r"models/centerface\.onnx is not the vendored model"):
+        detect_faces(np.zeros((8, 8, 3), np.uint8))
+
+
 def test_model_id_and_limits_are_stated() -> None:
     assert faces.MODEL_ID.startswith("centerface-1+e50c58b64599")
     assert faces.MIN_FACE_PX == faces.min_face_px(1080, 1920) == faces.min_face_px(1920, 1080)

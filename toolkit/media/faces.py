@@ -16,7 +16,6 @@ shared (onnxruntime's `run` is thread-safe). Nothing is fetched at run time.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -149,13 +148,17 @@ def _resized(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 _LOCK = threading.Lock()
+_SESSION: Any = None
 
 
-@functools.cache
 def _session() -> Any:
-    """The shared onnxruntime session (made once, under a lock, on first use)."""
-    with _LOCK:
-        return _make_session()
+    """The shared onnxruntime session, made on first use (once, even when threads ask together)."""
+    global _SESSION
+    if _SESSION is None:
+        with _LOCK:
+            if _SESSION is None:
+                _SESSION = _make_session()
+    return _SESSION
 
 
 def _make_session() -> Any:
