@@ -121,6 +121,31 @@ def test_every_face_frame_of_the_fixture_clip_is_covered(fixture_clip, tmp_path)
     assert found.smallest is not None and found.smallest >= 20
 
 
+def test_footage_recorded_on_its_side_is_covered_as_it_is_shown(fixture_clip, tmp_path) -> None:
+    """A phone clip stored landscape with a display rotation: covers are in the upright picture."""
+    from fractions import Fraction
+
+    import av
+    import media_factory as mf
+
+    side = tmp_path / "side.mp4"
+    with av.open(str(fixture_clip.path)) as src, av.open(str(side), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(FPS))
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        for frame in src.decode(video=0):
+            rgb = np.ascontiguousarray(np.rot90(frame.to_ndarray(format="rgb24"), k=1))
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    shown = mf.rotate(side, tmp_path / "phone.mp4", -90)
+    found = find_faces(shown, 0, 10, cache_dir=tmp_path / "cache")
+    assert (found.width, found.height) == (180, 320)
+    uncovered = [i for i, (masks, covers) in enumerate(zip(fixture_clip.truth, found.covers, strict=True))
+                 if not all(ff.covered(masks, covers, 180, 320, 0.95))]
+    assert uncovered == []
+
+
 def test_a_range_analyses_only_its_frames(fixture_clip, tmp_path) -> None:
     found = find_faces(fixture_clip.path, 4 / FPS, 8 / FPS, cache_dir=tmp_path)
     assert [round(t * FPS) for t in found.times] == [4, 5, 6, 7]
