@@ -176,6 +176,14 @@ def test_a_short_gap_is_held_with_the_box_moving_between_its_ends_and_reported_u
     assert Unsure(round(5 / FPS, 6), round(9 / FPS, 6), "held across a detection gap") in got.unsure
 
 
+def test_a_face_lost_every_few_frames_is_one_unsure_span() -> None:
+    n = 48
+    found = [[] if i % 6 == 3 else [_box()] for i in range(n)]  # missed at 3, 9, 15 … 45
+    got = covers_from_detections(640, 360, _times(n), found)
+    assert all(got.covers) and got.tracks == 1
+    assert got.unsure == (Unsure(round(3 / FPS, 6), round(46 / FPS, 6), "held across a detection gap"),)
+
+
 def test_a_gap_longer_than_the_hold_splits_the_track_and_is_not_bridged() -> None:
     gap = math.ceil((HOLD_S + 0.1) * FPS)
     n = 4 + gap + 4

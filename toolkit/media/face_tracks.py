@@ -166,12 +166,13 @@ def link_tracks(times: list[float], found: list[list[FaceBox]]) -> list[dict[int
     longer than `HOLD_S`. Each detection joins at most one track.
     """
     tracks: list[dict[int, FaceBox]] = []
+    latest: list[int] = []  # each track's last frame (tracks only grow forwards)
     open_: list[int] = []
     for i, boxes in enumerate(found):
-        open_ = [k for k in open_ if times[i] - times[max(tracks[k])] <= HOLD_S + 1e-6]
+        open_ = [k for k in open_ if times[i] - times[latest[k]] <= HOLD_S + 1e-6]
         pairs = []
         for k in open_:
-            last = tracks[k][max(tracks[k])]
+            last = tracks[k][latest[k]]
             for j, box in enumerate(boxes):
                 overlap, dist = _iou(last, box), _distance(last, box)
                 if overlap >= _LINK_IOU or dist <= _LINK_DIST:
@@ -181,11 +182,13 @@ def link_tracks(times: list[float], found: list[list[FaceBox]]) -> list[dict[int
         for _, k, j in sorted(pairs):
             if k not in used_t and j not in used_d:
                 tracks[k][i] = boxes[j]
+                latest[k] = i
                 used_t.add(k)
                 used_d.add(j)
         for j, box in enumerate(boxes):
             if j not in used_d:
                 tracks.append({i: box})
+                latest.append(i)
                 open_.append(len(tracks) - 1)
     return tracks
 
@@ -248,7 +251,8 @@ def _pad(box: FaceBox, width: int, height: int) -> Cover | None:
 
 
 def _spans(times: list[float], flags: list[set[str]], step: float) -> tuple[Unsure, ...]:
-    """Runs of consecutive frames sharing a reason, as [first frame's time, next frame's time)."""
+    """Runs of frames sharing a reason, as [first frame's time, next frame's time); runs of one reason
+    less than `HOLD_S` apart are joined."""
     out: list[Unsure] = []
     for why in sorted({w for f in flags for w in f}):
         i = 0
@@ -260,7 +264,11 @@ def _spans(times: list[float], flags: list[set[str]], step: float) -> tuple[Unsu
             while j + 1 < len(times) and why in flags[j + 1]:
                 j += 1
             end = times[j + 1] if j + 1 < len(times) else times[j] + step
-            out.append(Unsure(round(times[i], 6), round(end, 6), why))
+            # A face lost every few frames is one moment to check, not dozens.
+            if out and out[-1].why == why and times[i] - out[-1].end <= HOLD_S + 1e-6:
+                out[-1] = Unsure(out[-1].start, round(end, 6), why)
+            else:
+                out.append(Unsure(round(times[i], 6), round(end, 6), why))
             i = j + 1
     return tuple(sorted(out, key=lambda u: (u.start, u.why)))
 
