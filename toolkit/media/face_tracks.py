@@ -51,7 +51,7 @@ UNSURE_MARGIN = 0.15  # detections scoring below the cover threshold + this are 
 _JUMP = 0.5  # centre moving more than this × the face's size per frame is reported as unsure
 _LINK_IOU = 0.1
 _LINK_DIST = 1.0  # centres within this × the larger face's size may link (fast moves)
-_FORMAT = 1  # cache layout
+_FORMAT = 2  # cache layout and tracking rules (raise when either changes: old results are then made again)
 
 
 @dataclass(frozen=True, slots=True)
