@@ -122,8 +122,12 @@ def background(name: str, width: int, height: int) -> np.ndarray:
 
 
 def make_clip(path: Path, motions: tuple[Motion, ...], *, width: int, height: int, frames: int, fps: int = 24,
-              backdrop: str = "brick", distractors: tuple[np.ndarray, ...] = ()) -> Clip:
-    """Draw `frames` frames of the faces moving over the backdrop, encode them as H.264 at `path`."""
+              backdrop: str = "brick", distractors: tuple[np.ndarray, ...] = (), stored_turns: int = 0) -> Clip:
+    """Draw `frames` frames of the faces moving over the backdrop, encode them as H.264 at `path`.
+
+    `stored_turns`: store each picture turned that many quarter turns counter-clockwise (as a phone
+    stores portrait footage; add the display rotation that turns it back with media_factory.rotate).
+    `truth` is always of the upright picture."""
     base = Image.fromarray(background(backdrop, width, height))
     for k, crop in enumerate(distractors):  # non-face crops, still, spread along the bottom
         tile = Image.fromarray((crop * 255).astype(np.uint8)).convert("RGB").resize((60, 60))
@@ -131,7 +135,8 @@ def make_clip(path: Path, motions: tuple[Motion, ...], *, width: int, height: in
     truth: list[list[np.ndarray]] = []
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.width, stream.height = (height, width) if stored_turns % 2 else (width, height)
+        stream.pix_fmt = "yuv420p"
         stream.options = {"crf": "18", "preset": "veryfast"}
         for i in range(frames):
             t = i / max(1, frames - 1)
@@ -144,7 +149,8 @@ def make_clip(path: Path, motions: tuple[Motion, ...], *, width: int, height: in
                 full.paste(mask, (cx, cy), mask)
                 masks.append(np.asarray(full) > 127)
             truth.append(masks)
-            frame = av.VideoFrame.from_ndarray(np.asarray(canvas), format="rgb24")
+            stored = np.ascontiguousarray(np.rot90(np.asarray(canvas), k=stored_turns))
+            frame = av.VideoFrame.from_ndarray(stored, format="rgb24")
             for packet in stream.encode(frame):
                 out.mux(packet)
         for packet in stream.encode():
