@@ -283,6 +283,18 @@ def test_bad_footage_is_a_probe_error_naming_the_file(tmp_path, content, reason)
     assert str(path) in str(caught.value) and reason in str(caught.value)
 
 
+def test_edge_ranges_and_an_unwritable_cache(fixture_clip, tmp_path) -> None:
+    from toolkit.errors import ReelError
+
+    past = find_faces(fixture_clip.path, 30, 40, cache_dir=tmp_path / "a")
+    assert (past.times, past.covers, past.tracks, past.smallest) == ((), (), 0, None)
+    assert past.at(30, 31) == ()
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    with pytest.raises(ReelError, match=r"blocked.*cannot write the face-detection cache"):
+        find_faces(fixture_clip.path, 0, 1, cache_dir=blocked)
+
+
 def test_missing_footage_and_bad_pictures_name_the_file(tmp_path) -> None:
     with pytest.raises(ProbeError, match=r"gone\.mp4: file not found"):
         find_faces(tmp_path / "gone.mp4", 0, 1, cache_dir=tmp_path)

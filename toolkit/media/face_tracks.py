@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.atomic import write_atomic
-from toolkit.errors import ProbeError
+from toolkit.errors import ProbeError, ReelError
 from toolkit.media import faces
 from toolkit.media.faces import FaceBox, detect_faces
 from toolkit.media.frames import iter_frames
@@ -129,7 +129,7 @@ def find_faces(path: Path, start: float, end: float, *, cache_dir: Path) -> Face
             times.append(frame.time)
             found.append(_scaled(detect_faces(frame.rgb, threshold=faces.COVER_THRESHOLD), width / aw, height / ah))
     result = covers_from_detections(width, height, times, found)
-    write_atomic(key, json.dumps(_to_json(result)))
+    _save(key, json.dumps(_to_json(result)))
     return result
 
 
@@ -154,7 +154,7 @@ def find_faces_in_picture(path: Path, *, cache_dir: Path) -> FaceCovers:
         raise ProbeError(f"{path}: not a readable picture ({exc})") from exc
     result = covers_from_detections(rgb.shape[1], rgb.shape[0], [0.0],
                                     [detect_faces(rgb, threshold=faces.COVER_THRESHOLD)])
-    write_atomic(key, json.dumps(_to_json(result)))
+    _save(key, json.dumps(_to_json(result)))
     return result
 
 
@@ -333,8 +333,15 @@ def file_digest(path: Path, memo_dir: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     value = f"{digest.hexdigest()}-{st.st_size}"
-    write_atomic(memo, json.dumps({**stamp, "digest": value}))
+    _save(memo, json.dumps({**stamp, "digest": value}))
     return value
+
+
+def _save(path: Path, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise ReelError(f"{path}: cannot write the face-detection cache ({exc.strerror or exc})") from exc
 
 
 def _to_json(c: FaceCovers) -> dict:
