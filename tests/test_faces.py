@@ -137,6 +137,17 @@ def test_footage_recorded_on_its_side_is_covered_as_it_is_shown(tmp_path) -> Non
     assert uncovered == [] and found.tracks == 1
 
 
+def test_a_trim_further_in_seeks_and_sees_the_same_frames(tmp_path) -> None:
+    famous = ff.famous_faces()
+    motions = (ff.Motion(famous["astronaut"], (0.3, 0.3), (0.7, 0.6), (50, 60)),)
+    clip = ff.make_clip(tmp_path / "long.mp4", motions, width=180, height=320, frames=40, fps=12, backdrop="coffee")
+    assert face_tracks._SEEK_FROM_S <= 2.5
+    whole = find_faces(clip.path, 0, 10, cache_dir=tmp_path / "cache")
+    late = find_faces(clip.path, 2.5, 3.0, cache_dir=tmp_path / "cache")
+    assert [round(t * 12) for t in late.times] == [30, 31, 32, 33, 34, 35]
+    assert late.times == whole.times[30:36] and late.covers == whole.covers[30:36]
+
+
 def test_a_range_analyses_only_its_frames(fixture_clip, tmp_path) -> None:
     found = find_faces(fixture_clip.path, 4 / FPS, 8 / FPS, cache_dir=tmp_path)
     assert [round(t * FPS) for t in found.times] == [4, 5, 6, 7]

@@ -24,16 +24,19 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 
 from toolkit.atomic import write_atomic
 from toolkit.errors import ProbeError, ReelError
 from toolkit.media import faces
 from toolkit.media.faces import FaceBox, detect_faces
-from toolkit.media.frames import iter_frames
+from toolkit.media.frames import _Scaler, configure_decoder, iter_frames
 from toolkit.media.probe import probe
 
 __all__ = ["EXTEND_S", "HOLD_S", "PAD_BOTTOM", "PAD_SIDE", "PAD_TOP", "Cover", "FaceCovers", "Unsure",
@@ -51,6 +54,7 @@ UNSURE_MARGIN = 0.15  # detections scoring below the cover threshold + this are 
 _JUMP = 0.5  # centre moving more than this × the face's size per frame is reported as unsure
 _LINK_IOU = 0.1
 _LINK_DIST = 1.0  # centres within this × the larger face's size may link (fast moves)
+_SEEK_FROM_S = 2.0  # trims starting later than this seek instead of decoding from the start
 _FORMAT = 2  # cache layout and tracking rules (raise when either changes: old results are then made again)
 
 
@@ -119,18 +123,45 @@ def find_faces(path: Path, start: float, end: float, *, cache_dir: Path) -> Face
     ah = max(2, round(height * faces.ANALYSIS_PX / long_side))
     times: list[float] = []
     found: list[list[FaceBox]] = []
-    frames = iter_frames(path, width=aw, height=ah)
+    frames = _frames(path, start, aw, ah)
     with contextlib.closing(frames):
-        for frame in frames:
-            if frame.time < start - 1e-6:
+        for time, rgb in frames:
+            if time < start - 1e-6:
                 continue
-            if frame.time >= end - 1e-6:
+            if time >= end - 1e-6:
                 break
-            times.append(frame.time)
-            found.append(_scaled(detect_faces(frame.rgb, threshold=faces.COVER_THRESHOLD), width / aw, height / ah))
+            times.append(time)
+            found.append(_scaled(detect_faces(rgb, threshold=faces.COVER_THRESHOLD), width / aw, height / ah))
     result = covers_from_detections(width, height, times, found)
     _save(key, json.dumps(_to_json(result)))
     return result
+
+
+def _frames(path: Path, start: float, width: int, height: int) -> Iterator[tuple[float, np.ndarray]]:
+    """(time, upright RGB at width×height) of every frame from about `start` on, times as `iter_frames` gives
+    them. From the beginning the GOP-parallel `iter_frames` decodes; a trim further in seeks to the keyframe
+    before `start` first, so a trim at minute 9 of an interview does not decode minutes 0–9."""
+    if start < _SEEK_FROM_S:
+        for frame in iter_frames(path, width=width, height=height):
+            yield frame.time, frame.rgb
+        return
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        configure_decoder(stream)
+        origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        sar = Fraction(stream.sample_aspect_ratio) if stream.sample_aspect_ratio else Fraction(1)
+        rate = float(stream.average_rate or stream.guessed_rate or 30)
+        scaler = _Scaler(width, height, sar)
+        time = start
+        try:
+            container.seek(max(0, int((start + origin) / stream.time_base)), stream=stream, backward=True)
+            for frame in container.decode(stream):
+                time = float(frame.time) - origin if frame.time is not None else time + 1 / rate
+                if time >= start - 1e-6:
+                    yield time, scaler.convert(frame)
+                # frames before `start` are decoded (the picture needs them) but not scaled
+        except av.FFmpegError as exc:
+            raise ProbeError(f"{path}: cannot decode the video near {time:.2f} s: {exc}") from exc
 
 
 def find_faces_in_picture(path: Path, *, cache_dir: Path) -> FaceCovers:
