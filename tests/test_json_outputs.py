@@ -81,7 +81,7 @@ def test_plan_json_is_the_timeline_and_its_schema_is_generated(runner: CliRunner
     result = runner.invoke(cli, ["plan", str(EXAMPLE), "--json", "--field", "unused=1"])
     assert result.exit_code == 0, result.output
     data = _check("plan", result.stdout)
-    assert data["version"] == 2 and data["frames"] > 0
+    assert data["version"] == 3 and data["frames"] > 0
     assert "unused" in result.stderr  # the warning goes to stderr, never into the JSON
 
 

@@ -118,11 +118,11 @@ def saved() -> dict:
 
 
 def test_the_plan_says_its_version(saved: dict) -> None:
-    assert saved["version"] == JSON_VERSION == 2
+    assert saved["version"] == JSON_VERSION == 3
     assert next(iter(saved)) == "version"  # first, where a reader (or a person) looks
 
 
-@pytest.mark.parametrize("version, said", [(1, "is version 1"), ("2", "is version '2'"), (None, "has no version")])
+@pytest.mark.parametrize("version, said", [(2, "is version 2"), ("3", "is version '3'"), (None, "has no version")])
 def test_a_plan_of_another_version_is_refused(saved: dict, version: object, said: str) -> None:
     data = copy.deepcopy(saved)
     if version is None:
@@ -131,7 +131,7 @@ def test_a_plan_of_another_version_is_refused(saved: dict, version: object, said
         data["version"] = version
     with pytest.raises(TimelineFormatError) as caught:
         Timeline.from_dict(data)
-    assert str(caught.value) == (f"this plan {said}; this Reel reads plan JSON version 2: make it again with "
+    assert str(caught.value) == (f"this plan {said}; this Reel reads plan JSON version 3: make it again with "
                                  "`reel plan --json`")
     assert caught.value.version == version
     assert isinstance(caught.value, ValueError)  # callers may catch the builtin too

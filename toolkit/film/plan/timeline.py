@@ -31,7 +31,7 @@ LayerMotionKind = Literal["cut", "fade", "slide-left", "slide-right", "slide-up"
 
 # The `version` of `Timeline.to_dict`'s JSON. Bump it when a field is added, removed or changes
 # meaning, so a saved plan is never read as something it is not.
-JSON_VERSION = 2
+JSON_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
