@@ -50,6 +50,7 @@ from toolkit.film.compile.nodes import Graph, seconds
 from toolkit.film.compile.output import global_options
 from toolkit.film.plan.timeline import Canvas, Timeline, VideoSource
 from toolkit.film.run.ownership import remove_abandoned_temps, temp_name, this_process
+from toolkit.media.digests import content_digest
 
 # Bump when the proxy recipe changes, so proxies made the old way are no longer used.
 PROXY_VERSION = "2"
@@ -59,7 +60,6 @@ ProxyMode = Literal["cover", "contain"]
 # x264 settings of a proxy: fast to make, fast to decode, near-transparent at draft size.
 _PROXY_CRF = 18
 _PROXY_KEYFRAME_SECONDS = Fraction(1, 2)
-_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,27 +92,6 @@ def proxy_size(source: VideoSource, canvas: Canvas) -> tuple[int, int]:
         return canvas.width, canvas.height
     factor = min(Fraction(canvas.width, source.width), Fraction(canvas.height, source.height), Fraction(1))
     return _even(source.width * factor), _even(source.height * factor)
-
-
-def content_digest(path: Path, memo_dir: Path) -> str:
-    """BLAKE2b of the file's bytes, memoised under `memo_dir` by path, size, mtime and inode."""
-    path = Path(path).resolve()
-    st = path.stat()
-    stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
-    memo = memo_dir / (hashlib.blake2b(str(path).encode(), digest_size=16).hexdigest() + ".json")
-    try:
-        saved = json.loads(memo.read_text(encoding="utf-8"))
-        if {k: saved.get(k) for k in stamp} == stamp:
-            return str(saved["digest"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    digest = hashlib.blake2b(digest_size=20)
-    with path.open("rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    value = f"{digest.hexdigest()}-{st.st_size}"
-    write_atomic(memo, json.dumps({**stamp, "digest": value}))
-    return value
 
 
 def plan_proxies(timeline: Timeline, root: Path) -> dict[ProxyKey, ProxyJob]:

@@ -35,6 +35,7 @@ import numpy as np
 from toolkit.atomic import write_atomic
 from toolkit.errors import ProbeError, ReelError
 from toolkit.media import faces
+from toolkit.media.digests import content_digest
 from toolkit.media.faces import FaceBox, detect_faces
 from toolkit.media.frames import _Scaler, configure_decoder, iter_frames
 from toolkit.media.probe import probe
@@ -347,25 +348,14 @@ def _cache_path(path: Path, cache_dir: Path, what: str) -> Path:
 
 
 def file_digest(path: Path, memo_dir: Path) -> str:
-    """BLAKE2b of the file's bytes, memoised in `memo_dir` by path, size, mtime and inode (a changed
-    file gets a new stamp, so it is hashed again)."""
-    path = Path(path).resolve()
-    st = path.stat()
-    stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
-    memo = memo_dir / (hashlib.blake2b(str(path).encode(), digest_size=16).hexdigest() + ".json")
+    """The file's content digest (`toolkit.media.digests`); a memo that cannot be written is a
+    `ReelError` naming the cache folder."""
     try:
-        saved = json.loads(memo.read_text(encoding="utf-8"))
-        if {k: saved.get(k) for k in stamp} == stamp:
-            return str(saved["digest"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    digest = hashlib.blake2b(digest_size=20)
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    value = f"{digest.hexdigest()}-{st.st_size}"
-    _save(memo, json.dumps({**stamp, "digest": value}))
-    return value
+        return content_digest(path, memo_dir)
+    except OSError as exc:
+        if Path(exc.filename or "").resolve() == Path(path).resolve():
+            raise
+        raise ReelError(f"{memo_dir}: cannot write the face-detection cache ({exc.strerror or exc})") from exc
 
 
 def _save(path: Path, text: str) -> None:
