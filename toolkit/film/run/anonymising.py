@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,7 +25,7 @@ import numpy as np
 from toolkit.errors import ReelError, RenderError
 from toolkit.film.compile.anonymising import AnonymiseJob, compile_anonymise, mask_cells
 from toolkit.film.run.ownership import remove_abandoned_temps, temp_name, this_process
-from toolkit.film.run.runner import Progress, _start, explain, stop
+from toolkit.film.run.runner import Progress, _start, explain, feed
 
 STAGE = "anonymise"
 READBACK_SECONDS = Fraction(1, 4)
@@ -115,20 +115,14 @@ def _encode(job: AnonymiseJob, temp: Path, ffmpeg: str | None,
             on_progress: Callable[[Progress], None] | None) -> None:
     argv = compile_anonymise(job, temp)
     process, running = _start(argv, ffmpeg, STAGE, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    assert process.stdin is not None
-    sink = process.stdin.buffer  # text-mode wrapper around a binary pipe: masks go in as bytes
-    try:
+    def frames() -> Iterator[bytes]:
         for k in range(job.frames):
-            sink.write(_mask(job, k))
             if on_progress and k % 25 == 0:
                 on_progress(Progress(k, job.frames, 0.0, None, False))
-        sink.close()
-        code = process.wait()
-    except BrokenPipeError:
-        code = process.wait()
-    except BaseException:
-        stop(process)
-        raise
+            yield _mask(job, k)
+
+    try:
+        code = feed(process, frames())
     finally:
         running.finish(process)
     if code != 0:

@@ -39,7 +39,7 @@ import numpy as np
 from toolkit.errors import RenderError
 from toolkit.film.compile.output import FFMPEG
 from toolkit.film.run.ownership import remove_abandoned_temps, temp_name, this_process
-from toolkit.film.run.runner import _start, explain, stop
+from toolkit.film.run.runner import _start, explain, feed
 
 INTERMEDIATE_VERSION = 1
 SUFFIX = ".mkv"
@@ -175,18 +175,7 @@ def _encode(job: PythonLayerJob, clip: Any, temp: Path, ffmpeg: str | None) -> N
             "-s", f"{job.width}x{job.height}", "-framerate", str(job.fps), "-i", "pipe:0",
             "-c:v", "ffv1", "-level", "3", "-pix_fmt", "bgra", "-f", "matroska", str(temp)]
     process, running = _start(argv, ffmpeg, STAGE, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    assert process.stdin is not None
-    sink = process.stdin.buffer  # text-mode wrapper around a binary pipe: frames go in as bytes
-    try:
-        for k in range(job.frames):
-            sink.write(_rgba(clip, job, Fraction(k) / job.fps).tobytes())
-        sink.close()
-        code = process.wait()
-    except BrokenPipeError:
-        code = process.wait()
-    except BaseException:
-        stop(process)
-        raise
+    code = feed(process, (_rgba(clip, job, Fraction(k) / job.fps).tobytes() for k in range(job.frames)))
     running.drain.join(timeout=5)
     log = running.log.text()
     if code != 0:

@@ -310,6 +310,24 @@ def stop(process: subprocess.Popen[str], timeout: float = STOP_TIMEOUT) -> None:
         process.wait(timeout=timeout)
 
 
+def feed(process: subprocess.Popen[str], chunks: Iterable[bytes]) -> int:
+    """Write `chunks` (frames made in Python) to the process's standard input, close it, and return
+    its exit code. A process that stops reading early (it failed) is waited for, so its own error is
+    the one reported; anything else (Ctrl-C, an error making a chunk) stops it first."""
+    assert process.stdin is not None
+    sink = process.stdin.buffer  # text-mode wrapper around a binary pipe: the chunks go in as bytes
+    try:
+        for chunk in chunks:
+            sink.write(chunk)
+        sink.close()
+        return process.wait()
+    except BrokenPipeError:
+        return process.wait()
+    except BaseException:
+        stop(process)
+        raise
+
+
 # ------------------------------------------------------------------ internals
 
 
