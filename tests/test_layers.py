@@ -30,6 +30,7 @@ FLOORS: tuple[tuple[str, int], ...] = (
     ("toolkit.cli", 2),
     ("toolkit.__main__", 2),
     ("toolkit.film", 1),
+    ("toolkit.studio", 1),  # the live preview stands on film/ (tests/test_studio.py: nothing imports it back)
     ("toolkit.grade", 1),
     ("toolkit.errors", 0),
     ("toolkit.settings", 0),

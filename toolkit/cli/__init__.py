@@ -35,12 +35,13 @@ COMMANDS: dict[str, str] = {
     "captions": "toolkit.cli.captions:captions",
     "contributors": "toolkit.cli.contributors:contributors",
     "anonymise": "toolkit.cli.anonymise:anonymise",
+    "studio": "toolkit.cli.studio:studio",
 }
 
 # `reel --help` lists the commands by who uses them; every command in COMMANDS appears once.
 AUDIENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Trainees (make a film)", ("new", "validate", "render", "still", "sheet", "lint", "helplines", "captions",
-                                "anonymise")),
+    ("Trainees (make a film)", ("new", "validate", "studio", "render", "still", "sheet", "lint", "helplines",
+                                "captions", "anonymise")),
     ("Editors (templates, plans, checks)", ("templates", "assets", "plan", "check-flash", "schema", "contributors")),
     ("Tutors (grade exported clips)", ("grade",)),
 )

@@ -1,0 +1,379 @@
+"""`reel studio`: the HTTP rules (token, Host, paths), frames identical to `reel still`, live refresh on
+save, a half-written storyboard, a deleted clip, clean stops, and one real page in headless Chromium."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import base64
+import http.client
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from media_factory import make_image
+from PIL import Image
+
+from toolkit.cli import cli
+from toolkit.errors import Issue, ReelError
+
+ROOT = Path(__file__).resolve().parent.parent
+STORYBOARD = """title: Studio test
+region: IE
+scenes:
+  - background: '#2a9d8f'
+    duration: 2s
+    captions: A short caption.
+  - background: '{second}'
+    duration: 2s
+    captions: Another one here.
+"""
+TOKEN, PORT = "t0ken-for-tests", 5555
+
+
+def _write(path: Path, text: str) -> None:
+    # as an editor saves: a new file renamed over the old one
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+@pytest.fixture()
+def film(tmp_path: Path) -> Path:
+    path = tmp_path / "film.yaml"
+    path.write_text(STORYBOARD.format(second="#e76f51"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def client(film: Path):
+    from starlette.testclient import TestClient
+
+    from toolkit.studio.app import make_app
+    from toolkit.studio.events import Hub
+    from toolkit.studio.frames import FrameCache
+    from toolkit.studio.state import Studio
+
+    studio = Studio(film)
+    studio.refresh()
+    app = make_app(studio, FrameCache(), Hub(), token=TOKEN, port=PORT)
+    with TestClient(app, base_url=f"http://127.0.0.1:{PORT}") as http:
+        http.studio = studio
+        yield http
+
+
+def _pixels(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
+
+
+def _still(runner, film: Path, seconds: float, out: Path) -> np.ndarray:
+    result = runner.invoke(cli, ["still", str(film), "--draft", "--at", f"{seconds}s", "-o", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    return _pixels(out.read_bytes())
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and float(np.abs(a - b).mean()) < 1.0 and int(np.abs(a - b).max()) <= 8
+
+
+# ------------------------------------------------------------------ imports
+
+
+def test_the_web_stack_is_not_imported_by_toolkit_or_reel_help() -> None:
+    code = ("import sys; from click.testing import CliRunner; from toolkit.cli import cli; "
+            "r = CliRunner().invoke(cli, ['--help']); assert r.exit_code == 0 and 'studio' in r.output, r.output; "
+            "heavy = [m for m in ('uvicorn', 'starlette', 'watchfiles', 'toolkit.studio') if m in sys.modules]; "
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=60)
+
+
+def test_nothing_imports_the_studio_but_its_command() -> None:
+    for path in sorted((ROOT / "toolkit").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("toolkit/studio/") or rel == "toolkit/cli/studio.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "toolkit.studio" not in text:
+            continue
+        for node in ast.walk(ast.parse(text)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.startswith("toolkit.studio") for n in names), f"{rel} imports the studio"
+
+
+# ------------------------------------------------------------------ the HTTP rules
+
+
+def test_every_request_needs_the_token(client) -> None:
+    refused = client.get("/")
+    assert refused.status_code == 401 and "open the URL `reel studio` printed" in refused.text
+    assert client.get("/api/state").status_code == 401
+    assert client.get("/?token=wrong").status_code == 401
+    page = client.get(f"/?token={TOKEN}")
+    assert page.status_code == 200 and "Studio test" in page.text and "/static/studio.js" in page.text
+    assert f"reel_studio_{PORT}={TOKEN}" in page.headers["set-cookie"] and "samesite=strict" in \
+        page.headers["set-cookie"].lower()
+    assert client.get("/api/state").status_code == 200  # the cookie the page set
+    client.cookies.clear()
+    assert client.get("/api/state").status_code == 401
+    assert client.get("/api/state", headers={"X-Reel-Token": TOKEN}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example", f"evil.example:{PORT}", "127.0.0.1:9", f"127.0.0.2:{PORT}", ""])
+def test_a_foreign_host_is_refused(client, host: str) -> None:
+    answer = client.get(f"/?token={TOKEN}", headers={"Host": host})
+    assert answer.status_code == 403 and "DNS rebinding" in answer.text
+    assert client.get(f"/?token={TOKEN}", headers={"Host": f"localhost:{PORT}"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/static/%2e%2e/%2e%2e/pyproject.toml", "/static/..%2fapp.py", "/static/studio.js%00",
+                                  "/static/%2e%2e%5capp.py", "/%2e%2e/%2e%2e/etc/passwd"])
+def test_a_path_outside_the_folder_is_refused(client, path: str) -> None:
+    answer = client.get(f"{path}?token={TOKEN}")
+    assert answer.status_code == 403 and "this path is refused" in answer.text
+
+
+def test_only_its_own_assets_and_numbered_frames_are_served(client) -> None:
+    assert client.get(f"/static/studio.css?token={TOKEN}").status_code == 200
+    assert client.get(f"/static/film.yaml?token={TOKEN}").status_code == 404
+    assert client.get(f"/static/app.py?token={TOKEN}").status_code == 404
+    assert client.get(f"/film.yaml?token={TOKEN}").status_code == 404
+    bad = client.get(f"/frame?n=../film.yaml&token={TOKEN}")
+    assert bad.status_code == 400 and bad.json() == {"error": "n must be a frame number"}
+    assert client.get(f"/frame?n=99999&token={TOKEN}").json()["error"].startswith("n must lie in 0..")
+
+
+# ------------------------------------------------------------------ frames, state, refresh
+
+
+def test_the_frame_is_the_one_reel_still_draws(client, runner, film: Path, tmp_path: Path) -> None:
+    state = client.get(f"/api/state?token={TOKEN}").json()
+    assert state["film"]["title"] == "Studio test" and state["film"]["frames"] == 399 and not state["stale"]
+    assert [s["name"] for s in state["film"]["scenes"]] == ["scene 1", "scene 2", "helpline end card"]
+    assert state["film"]["safe"] == {"x": 60, "y": 144, "w": 384, "h": 480}
+    key = state["film"]["key"]
+    for seconds in (0.5, 2.5):
+        answer = client.get(f"/frame?n={round(seconds * 30)}&k={key}&token={TOKEN}")
+        assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+        assert "immutable" in answer.headers["cache-control"]
+        assert _same(_pixels(answer.content), _still(runner, film, seconds, tmp_path / "still.png"))
+
+
+def test_a_saved_edit_refreshes_pushes_an_event_and_changes_the_frame(film: Path, runner, tmp_path: Path) -> None:
+    from toolkit.studio.server import StudioServer
+
+    server = StudioServer(film)
+    studio, hub = server.studio, server.hub
+    before = server.cache.frame(studio.snapshot.prepared, studio.snapshot.key, 75).read_bytes()
+    server.watcher.start()
+    try:
+        async def first_event() -> str:
+            events = hub.stream()
+            assert await anext(events) == ": connected\n\n"
+            server.watcher.ready.wait(5)
+            await asyncio.sleep(0.3)  # watchfiles starts watching on its first step
+            _write(film, STORYBOARD.format(second="#264653"))
+            message = await asyncio.wait_for(anext(events), 10)
+            await events.aclose()
+            return message
+
+        message = asyncio.run(first_event())
+    finally:
+        server.watcher.stop()
+        server.sock.close()
+    assert message.startswith("event: refresh\ndata: ") and '"stale": false' in message
+    snapshot = studio.snapshot
+    assert snapshot.version >= 2 and not snapshot.stale
+    after = server.cache.frame(snapshot.prepared, snapshot.key, 75).read_bytes()
+    assert not _same(_pixels(after), _pixels(before))
+    assert _same(_pixels(after), _still(runner, film, 2.5, tmp_path / "still.png"))
+
+
+def test_half_written_yaml_is_located_and_the_last_good_frame_stays(client, film: Path) -> None:
+    good = client.get(f"/frame?n=45&token={TOKEN}").content
+    _write(film, STORYBOARD.format(second="#264653").replace("    duration: 2s\n    captions: Another",
+                                                                "    duration: [2s\n    captions: Another"))
+    client.studio.refresh()
+    state = client.get(f"/api/state?token={TOKEN}").json()
+    assert state["stale"] and state["film"]["title"] == "Studio test"  # the last good plan
+    [issue] = [i for i in state["issues"] if i["severity"] == "error"]
+    # where the YAML parser finds the open `[` unclosed, as `reel validate` says
+    assert issue["file"] == str(film) and (issue["line"], issue["col"]) == (9, 13), issue
+    assert issue["message"].startswith("YAML syntax: did not find expected ',' or ']'")
+    assert client.get(f"/frame?n=45&token={TOKEN}").content == good
+
+
+def test_a_located_error_maps_to_its_scene(client, film: Path) -> None:
+    _write(film, STORYBOARD.format(second="#264653").replace("duration: 2s\n    captions: Another",
+                                                             "duration: banana\n    captions: Another"))
+    client.studio.refresh()
+    state = client.get(f"/api/state?token={TOKEN}").json()
+    [issue] = [i for i in state["issues"] if i["path"].startswith("scenes[1]")]
+    assert (issue["line"], issue["col"]) == (8, 15) and "banana" in issue["message"]
+    assert 60 <= issue["frame"] < 120  # scene 2 of the last good plan
+
+
+def test_issue_times_follow_the_field_path(film: Path) -> None:
+    from toolkit.studio.state import Studio, issue_frame, loc_of
+
+    studio = Studio(film)
+    prepared = studio.refresh().prepared
+    assert loc_of("scenes[1].captions.lines[0]") == ("scenes", 1, "captions", "lines", 0)
+    at = lambda path: issue_frame(Issue("x", path=path, file=film), prepared, studio.storyboard)  # noqa: E731
+    assert at("scenes[1].captions") == 90 and at("scenes[0].background") == 30
+    assert at("end_card.services[0]") >= 120
+    assert at("music") is None and at("") is None
+    assert issue_frame(Issue("x", path="scenes[0]", file=film.with_name("other.yaml")), prepared,
+                       studio.storyboard) is None
+
+
+def test_a_deleted_clip_is_listed_and_the_server_keeps_answering(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from toolkit.studio.app import make_app
+    from toolkit.studio.events import Hub
+    from toolkit.studio.frames import FrameCache
+    from toolkit.studio.state import Studio
+
+    picture = make_image(tmp_path / "photo.png", size=(216, 384), color="0x884422")
+    film = tmp_path / "film.yaml"
+    film.write_text(STORYBOARD.format(second="#e76f51").replace("background: '#2a9d8f'", "background: photo.png"),
+                    encoding="utf-8")
+    studio = Studio(film)
+    assert not studio.refresh().stale
+    app = make_app(studio, FrameCache(), Hub(), token=TOKEN, port=PORT)
+    with TestClient(app, base_url=f"http://127.0.0.1:{PORT}") as http:
+        shown = http.get(f"/frame?n=10&token={TOKEN}")
+        assert shown.status_code == 200
+        picture.unlink()
+        snapshot = studio.refresh()
+        assert snapshot.stale
+        state = http.get(f"/api/state?token={TOKEN}").json()
+        assert any("photo.png" in i["message"] and i["line"] == 4 for i in state["issues"]), state["issues"]
+        assert http.get(f"/frame?n=10&token={TOKEN}").content == shown.content  # drawn before: cached
+        missing = http.get(f"/frame?n=11&token={TOKEN}")
+        assert missing.status_code == 409 and missing.json()["error"]
+        assert http.get(f"/api/state?token={TOKEN}").status_code == 200
+
+
+# ------------------------------------------------------------------ the server process
+
+
+def test_a_taken_port_is_a_plain_error() -> None:
+    from toolkit.studio.server import bind
+
+    first = bind(None)
+    try:
+        with pytest.raises(ReelError, match=r"port \d+ on 127.0.0.1 is in use \(another studio\?\)"):
+            bind(first.getsockname()[1])
+    finally:
+        first.close()
+
+
+def test_sigterm_stops_the_studio_cleanly(film: Path) -> None:
+    reel = Path(sys.executable).with_name("reel")
+    proc = subprocess.Popen([str(reel), "studio", str(film), "--no-browser"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "http://127.0.0.1:" in line and "/?token=" in line, line
+        url = line.split()[-1]
+        port = int(url.split(":")[2].split("/")[0])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/" + url.split("/", 3)[3])
+        assert conn.getresponse().status == 200
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143 and "Traceback" not in err, err
+    assert "interrupted (SIGTERM)" in err
+
+
+# ------------------------------------------------------------------ a real browser
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _raw(port: int, path: str, host: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", host)
+    conn.endheaders()
+    return conn.getresponse().status
+
+
+def test_the_page_in_headless_chromium(film: Path, runner, tmp_path: Path) -> None:
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("headless Chromium is not installed (Debian: apt-get install -y chromium; .ci/run does it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the test extra installs playwright")
+    from toolkit.studio.server import StudioServer
+
+    server = StudioServer(film).start()
+    shown = "document.getElementById('frame').dataset.shown"
+    grab = ("() => { const i = document.getElementById('frame'); const c = document.createElement('canvas');"
+            " c.width = i.naturalWidth; c.height = i.naturalHeight; c.getContext('2d').drawImage(i, 0, 0);"
+            " return c.toDataURL('image/png'); }")
+    try:
+        with sync_api.sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=browser, args=["--no-sandbox", "--disable-gpu"])
+            # the page's CSP forbids eval; Playwright's wait_for_function needs it
+            page = chromium.new_context(bypass_csp=True).new_page()
+            page.goto(server.url)
+            page.wait_for_function(f"{shown} === '0'", timeout=10_000)
+            assert page.inner_text("#title") == "Studio test" and "13.30 s" in page.inner_text("#duration")
+            assert page.locator("#strip img").count() == 3
+
+            def frame_at(n: int) -> np.ndarray:
+                page.wait_for_function(f"{shown} === '{n}'", timeout=10_000)
+                return _pixels(base64.b64decode(page.evaluate(grab).split(",", 1)[1]))
+
+            for seconds in (0.5, 2.5, 6.0):
+                page.fill("#scrubber", str(round(seconds * 30)))
+                assert _same(frame_at(round(seconds * 30)), _still(runner, film, seconds, tmp_path / "s.png"))
+            page.keyboard.press("ArrowLeft")
+            frame_at(179)
+            page.keyboard.press("Shift+ArrowLeft")
+            frame_at(149)
+            page.keyboard.press("s")
+            assert page.is_visible("#safe")
+
+            page.fill("#scrubber", "75")
+            before = frame_at(75)
+            version = int(page.get_attribute("body", "data-version"))
+            _write(film, STORYBOARD.format(second="#264653"))
+            page.wait_for_function(f"Number(document.body.dataset.version) > {version} && {shown} === '75' && "
+                                   "document.getElementById('frame').complete", timeout=10_000)
+            after = frame_at(75)
+            assert not _same(after, before)
+            assert _same(after, _still(runner, film, 2.5, tmp_path / "s.png"))
+
+            _write(film, STORYBOARD.format(second="#264653").replace("duration: 2s\n    captions: Another",
+                                                                     "duration: banana\n    captions: Another"))
+            page.wait_for_selector("#issues li.error", timeout=10_000)
+            error = page.inner_text("#issues li.error")
+            assert "film.yaml:8:15" in error and "banana" in error
+            assert "last good preview" in page.inner_text("#status")
+            page.fill("#scrubber", "0")
+            frame_at(0)
+            target = int(page.get_attribute("#issues li.error.jump", "data-frame"))
+            assert target == 90  # the middle of scene 2's caption, in the last good plan
+            page.click("#issues li.error.jump")
+            assert _same(frame_at(target), after)  # the last good preview, at the error's scene
+            chromium.close()
+        assert _raw(server.port, f"/?token={server.token}", f"attacker.example:{server.port}") == 403
+        assert _raw(server.port, f"/static/../../pyproject.toml?token={server.token}",
+                    f"127.0.0.1:{server.port}") == 403
+        assert _raw(server.port, "/api/state", f"127.0.0.1:{server.port}") == 401
+    finally:
+        server.stop()

@@ -1,0 +1,75 @@
+"""Frames for the page, drawn by the same path as `reel still` and cached by content.
+
+A frame's cache name is a hash of everything that decides its pixels: the plan (`Timeline.to_dict`,
+which holds every text, position, trim and colour), the bytes of every media file it reads, Reel's
+version and the frame number. Scrubbing back to a frame, or undoing an edit, is then a file read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from toolkit.film.pipeline import Prepared
+from toolkit.film.render import render_frames
+from toolkit.media.digests import content_digest
+from toolkit.settings import Settings
+
+
+def _reel_version() -> str:
+    try:
+        return version("reel")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "source"
+
+
+def film_key(prepared: Prepared, settings: Settings) -> str:
+    """A hash of what shapes every frame of `prepared` (its plan and its media's bytes)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(_reel_version().encode())
+    digest.update(json.dumps(prepared.timeline.to_dict(), sort_keys=True, default=str).encode())
+    memo = settings.cache_root() / "studio" / "digests"
+    for path in sorted(str(p) for p in prepared.inputs.media):
+        digest.update(f"\0{path}\0{content_digest(Path(path), memo)}".encode())
+    return digest.hexdigest()
+
+
+class FrameCache:
+    """PNG frames under `<Reel cache>/studio/`, one file per (film key, frame)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.folder = self.settings.cache_root() / "studio" / "frames"
+        self._lock = threading.Lock()  # two cores: one ffmpeg at a time serves the page best
+
+    def path(self, key: str, frame: int) -> Path:
+        return self.folder / key[:2] / f"{key}-{frame}.png"
+
+    def frame(self, prepared: Prepared, key: str, frame: int) -> Path:
+        """The PNG of output frame `frame` of `prepared` (rendered now unless cached)."""
+        return self.frames(prepared, key, [frame])[frame]
+
+    def frames(self, prepared: Prepared, key: str, frames: list[int]) -> dict[int, Path]:
+        """PNGs of several frames; the missing ones are drawn together (one ffmpeg per chunk)."""
+        wanted = sorted(set(frames))
+        missing = [n for n in wanted if not self.path(key, n).is_file()]
+        if missing:
+            with self._lock:
+                missing = [n for n in missing if not self.path(key, n).is_file()]
+                if missing:
+                    self._render(prepared, key, missing)
+        return {n: self.path(key, n) for n in wanted}
+
+    def _render(self, prepared: Prepared, key: str, frames: list[int]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="reel-studio-", dir=self.folder) as tmp:
+            pngs = render_frames(prepared, frames, Path(tmp), self.settings)
+            for n, png in zip(frames, pngs, strict=True):
+                target = self.path(key, n)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(png, target)  # same file system: a reader sees the whole PNG or none
