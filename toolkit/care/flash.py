@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,7 +35,8 @@ from toolkit.care.flash_track import LIN_SCALE, LUMA_SCALE, Tracker, TransitionC
 from toolkit.errors import ProbeError
 from toolkit.geometry import REFERENCE_HEIGHT, REFERENCE_WIDTH
 
-__all__ = ["PROFILES", "FlashAnalyser", "FlashInterval", "FlashReport", "analyse_frames", "check_clip"]
+__all__ = ["ANALYSIS_WIDTH", "PROFILES", "FlashAnalyser", "FlashInterval", "FlashReport", "analyse_frames",
+           "analysis_size", "check_clip"]
 
 Profile = Literal["wcag_strict", "broadcast"]
 Kind = Literal["general", "red"]
@@ -51,6 +53,9 @@ AREA_LIMIT = 0.25
 REFERENCE_WINDOW = (554, 416)  # 341×256 at 1024×768, scaled by frame area
 EXTENDED_SPAN_S = 5.0
 EXTENDED_SUSTAIN_S = 4.0
+# The gate's working width: frames are area-averaged to it (a 1-px checkerboard becomes grey, as the
+# WCAG fine-pattern exception asks), and the render's tap delivers frames at exactly this size.
+ANALYSIS_WIDTH = 270
 
 # Thresholds on the fixed-point scales of flash_track (luminance 0..30000, linear RGB 0..16000).
 _LUMA_STEP = round(LUMINANCE_STEP * LUMA_SCALE)
@@ -215,7 +220,14 @@ def analyse_frames(frames: Iterable[Any], fps: float, profile: Profile = "wcag_s
     return analyser.result()
 
 
-def check_clip(path: str | Path, *, profile: Profile = "wcag_strict", analysis_width: int = 270) -> FlashReport:
+def analysis_size(width: int, height: int, analysis_width: int = ANALYSIS_WIDTH) -> tuple[int, int]:
+    """The size (width, height) the gate analyses a width×height picture at (square pixels, upright):
+    `analysis_width` wide, the height keeping the aspect ratio, as `check_clip` decodes it."""
+    return analysis_width, max(1, round(Fraction(analysis_width * height, width)))
+
+
+def check_clip(path: str | Path, *, profile: Profile = "wcag_strict",
+               analysis_width: int = ANALYSIS_WIDTH) -> FlashReport:
     """Decode a clip once (area-averaged to `analysis_width` pixels wide) and run the gate.
     Raises `ProbeError` naming the file if it cannot be decoded or holds no frames."""
     from toolkit.media.frames import iter_frames, video_fps  # PyAV only when decoding

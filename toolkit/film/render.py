@@ -22,6 +22,7 @@ from toolkit.care.flash import FlashReport, check_clip
 from toolkit.errors import Issue, PolicyError
 from toolkit.film import anonymising, pylayers
 from toolkit.film.cardcheck import CardCheck, check_card
+from toolkit.film.compile.flash_tap import tap_frame_size
 from toolkit.film.compile.graph import compile_frames
 from toolkit.film.compile.loudness import AudioGain
 from toolkit.film.compile.raster import RasterPlan, rasterise
@@ -30,6 +31,7 @@ from toolkit.film.plan.timeline import ImageSource, Timeline, VideoSource
 from toolkit.film.proxy import cached_gain, make_proxy
 from toolkit.film.run.atomic import Output, atomic_outputs
 from toolkit.film.run.drafts import replaces_draft_of
+from toolkit.film.run.flash_tap import FlashTap
 from toolkit.film.run.pylayers import render_python_layer
 from toolkit.film.run.reversing import make_reversed
 from toolkit.film.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg, run_render
@@ -73,6 +75,8 @@ class RenderResult:
     seconds: float
     card: CardCheck | None = None  # what the end-card check read back from the film
     captions: tuple[Path, ...] = ()  # the caption files written beside the film (FILM.srt, FILM.vtt)
+    # where the flash gate read the frames: "tap" (on their way to the encoder) or "file" (decoded after)
+    flash_read: str = "file"
 
 
 def inputs_of(prepared: Prepared) -> list[Path]:
@@ -116,6 +120,8 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
     temp: Path | None = None
     verified: VerifyReport | None = None
     flash: FlashReport | None = None
+    tapped: FlashReport | None = None
+    flash_read = "file"
     card: CardCheck | None = None
     captions: WriteCaptions | None = None
     with contextlib.ExitStack() as stack:
@@ -148,12 +154,15 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
             elif isinstance(step, Render):
                 render = plan.render  # rebuilt when a proxy could not be made
                 temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft)
-                run_render(render.compile(gain, temp), stage="render", total_frames=render.timeline.frames,
-                           ffmpeg=settings.ffmpeg, on_progress=report("render"))
+                tap = stack.enter_context(_flash_tap(render.timeline))  # the flash gate reads the frames here
+                run_render(render.compile(gain, temp, tap=tap.path), stage="render",
+                           total_frames=render.timeline.frames, ffmpeg=settings.ffmpeg, on_progress=report("render"))
+                tapped = tap.report()
             elif isinstance(step, Check):
                 verified = verify_output(_written(temp), plan.render.timeline)
             elif isinstance(step, FlashGate):
-                flash = check_clip(_written(temp))
+                # decoding the written file is the fallback, for a tap that fell short of the film
+                flash, flash_read = (tapped, "tap") if tapped is not None else (check_clip(_written(temp)), "file")
                 if not flash.passed:
                     raise PolicyError([_flash_issue(prepared, i) for i in flash.failures],
                                       summary="the film flashes more than 3 times a second over a large area "
@@ -168,7 +177,7 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
     return RenderResult(output=plan.render.output, timeline=prepared.timeline, verify=verified, flash=flash,
                         gain=gain, warnings=prepared.warnings + (raster.warnings if raster else ())
                         + _quiet_warning(prepared, gain), seconds=time.perf_counter() - started, card=card,
-                        captions=captions.files if captions else ())
+                        captions=captions.files if captions else (), flash_read=flash_read)
 
 
 def _open_outputs(stack: contextlib.ExitStack, output: Path, captions: WriteCaptions | None, prepared: Prepared,
@@ -195,6 +204,12 @@ def _gain(step: MeasureLoudness, timeline: Timeline, settings: Settings,
         return loudness_gain(timeline, ffmpeg=settings.ffmpeg, on_progress=on_progress)
 
     return measure() if step.keep_in is None else cached_gain(timeline, step.keep_in, measure)
+
+
+def _flash_tap(timeline: Timeline) -> FlashTap:
+    """The render's flash tap: the gate's frames, at its working size, as the encoder gets them."""
+    width, height = tap_frame_size(timeline)
+    return FlashTap(float(timeline.canvas.fps), width, height, timeline.frames)
 
 
 def _written(temp: Path | None) -> Path:

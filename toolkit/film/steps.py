@@ -215,11 +215,12 @@ class Render:
     gain: AudioGain | None  # as known when the list was built
     gain_pending: bool  # the loudness pass must measure it first
 
-    def compile(self, gain: AudioGain | None, output: Path | None = None) -> RenderCommands:
+    def compile(self, gain: AudioGain | None, output: Path | None = None, tap: Path | None = None) -> RenderCommands:
         """The render's commands with `gain` (the measured one, when running), writing `output`
-        (the runner's temporary name; default `self.output`)."""
+        (the runner's temporary name; default `self.output`) and, with `tap`, the flash gate's
+        frames to that FIFO (`compile.flash_tap`)."""
         return compile_render(self.timeline, self.raster, output=output or self.output, encode=self.encode,
-                              gain=gain)
+                              gain=gain, tap=tap)
 
     def describe(self) -> str:
         where = f"-> {self.output} (written under a temporary name beside it, renamed when every check passed)"
@@ -247,12 +248,15 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class FlashGate:
-    """The WCAG 2.3.1 flash gate over every frame of the written file (`care.flash`)."""
+    """The WCAG 2.3.1 flash gate over every frame of the film (`care.flash`), read by the render's
+    tap as the encoder gets them (`run.flash_tap`), or decoded from the written file when the tap
+    did not deliver the whole film."""
 
     name: ClassVar[str] = "flash gate"
 
     def describe(self) -> str:
-        return "no more than 3 flashes a second over a large area (WCAG 2.3.1), read from the file's frames"
+        return ("no more than 3 flashes a second over a large area (WCAG 2.3.1), read from the frames on their way "
+                "to the encoder (the render's flash tap; the written file is decoded only if the tap fell short)")
 
     def commands(self) -> tuple[tuple[str, ...], ...]:
         return ()

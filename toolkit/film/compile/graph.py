@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.film.compile import audio
+from toolkit.film.compile.flash_tap import split_for_tap, tap_options
 from toolkit.film.compile.joins import join_pieces, overlay_text
 from toolkit.film.compile.layers import composite_layers
 from toolkit.film.compile.loudness import AudioGain
@@ -65,13 +66,17 @@ class RenderCommands:
 
 
 def compile_render(timeline: Timeline, raster: RasterPlan, *, output: Path, encode: EncodeSettings,
-                   gain: AudioGain | None, max_segments: int = CHUNK_SEGMENTS) -> RenderCommands:
+                   gain: AudioGain | None, max_segments: int = CHUNK_SEGMENTS,
+                   tap: Path | None = None) -> RenderCommands:
     """The ffmpeg commands that render the whole film to `output`.
 
     `gain` comes from the loudness pass (`AudioGain.for_target(measure_loudness_pass(...), mix)`);
     None skips normalisation (drafts). The encoder always overwrites `output`: write to a
     temporary path from `runner.atomic_output`, which owns the refuse-to-overwrite policy.
     `max_segments` bounds how many segments one filtergraph opens (see the module docstring).
+    With `tap` (a FIFO's path), the encoder command also writes the frames it encodes there, at the
+    flash gate's working size, as raw rgb24 (`flash_tap.py`): the whole film in order, chunk joins
+    included, since the encoder command makes the final picture whether or not there are producers.
     """
     groups = chunks(timeline, max_segments)
     graph = Graph()
@@ -89,9 +94,14 @@ def compile_render(timeline: Timeline, raster: RasterPlan, *, output: Path, enco
         picture = tag_bt709(picture)
     picture = tag_bt709(_with_text(picture, timeline, raster, graph))
     sound = audio.finish(audio.build_mix(timeline, graph), timeline, gain, graph)
+    film_options = [*video_options(timeline, encode), *audio_options(encode), *container_options(timeline)]
+    if tap is not None:
+        # the flash gate reads the encoder's frames from `tap` (compile/flash_tap.py)
+        picture, seen = split_for_tap(picture, timeline)
+        body = graph.argv_outputs([([picture, sound], output, film_options), ([seen], tap, tap_options(timeline))])
+        return RenderCommands(producers, (*global_options(loglevel="warning", threads=encode.threads), "-y", *body))
     body = graph.argv([picture, sound], output)
-    encoder = [*global_options(loglevel="warning", threads=encode.threads), "-y", *body[:-1],
-               *video_options(timeline, encode), *audio_options(encode), *container_options(timeline), body[-1]]
+    encoder = [*global_options(loglevel="warning", threads=encode.threads), "-y", *body[:-1], *film_options, body[-1]]
     return RenderCommands(producers, tuple(encoder))
 
 

@@ -103,3 +103,14 @@ class Graph:
     def argv(outputs: Sequence[Stream], filename: str | Path) -> list[str]:
         """Inputs, `-filter_complex` and `-map`s for `outputs`, ending with the output file name."""
         return ffmpeg.output(*outputs, str(filename)).get_args()
+
+    @staticmethod
+    def argv_outputs(outputs: Sequence[tuple[Sequence[Stream], str | Path, Sequence[str]]]) -> list[str]:
+        """Like `argv`, for several output files `(streams, name, options)`: inputs and one
+        `-filter_complex`, then each output's `-map`s, its options and its name."""
+        args = ffmpeg.merge_outputs(*(ffmpeg.output(*streams, str(name)) for streams, name, _ in outputs)).get_args()
+        for _, name, options in outputs:
+            # ffmpeg-python ends each output with its maps and then its name (names are unique)
+            at = len(args) - 1 - args[::-1].index(str(name))
+            args[at:at] = list(options)
+        return args
