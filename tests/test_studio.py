@@ -60,11 +60,11 @@ def client(film: Path):
     from toolkit.studio.frames import FrameCache
     from toolkit.studio.state import Studio
 
-    studio = Studio(film)
+    studio, cache = Studio(film), FrameCache()
     studio.refresh()
-    app = make_app(studio, FrameCache(), Hub(), token=TOKEN, port=PORT)
+    app = make_app(studio, cache, Hub(), token=TOKEN, port=PORT)
     with TestClient(app, base_url=f"http://127.0.0.1:{PORT}") as http:
-        http.studio = studio
+        http.studio, http.studio_cache = studio, cache
         yield http
 
 
@@ -163,6 +163,11 @@ def test_the_frame_is_the_one_reel_still_draws(client, runner, film: Path, tmp_p
         assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
         assert "immutable" in answer.headers["cache-control"]
         assert _same(_pixels(answer.content), _still(runner, film, seconds, tmp_path / "still.png"))
+    # the scene thumbnails are drawn in one batch, by the same path, into the same cache
+    thumbs = [s["thumb"] for s in state["film"]["scenes"]]
+    assert client.get(f"/frame?n={thumbs[1]}&thumb=1&token={TOKEN}").content == \
+        client.get(f"/frame?n={thumbs[1]}&token={TOKEN}").content
+    assert all(client.studio_cache.path(key, n).is_file() for n in thumbs)
 
 
 def test_a_saved_edit_refreshes_pushes_an_event_and_changes_the_frame(film: Path, runner, tmp_path: Path) -> None:

@@ -78,7 +78,11 @@ def make_app(studio: Studio, cache: FrameCache, hub: Hub, *, token: str, port: i
         if not 0 <= n < frames:
             return _error(400, f"n must lie in 0..{frames - 1}")
         try:
-            png = cache.frame(snapshot.prepared, snapshot.key, n)
+            if request.query_params.get("thumb") == "1":  # a scene's thumbnail: all of them in one batch
+                thumbs = [moment(snapshot.prepared, seg) for seg in snapshot.prepared.timeline.segments]
+                png = cache.batch(snapshot.prepared, snapshot.key, [*thumbs, n])[n]
+            else:
+                png = cache.frame(snapshot.prepared, snapshot.key, n)
         except (ReelError, OSError) as exc:  # e.g. a clip deleted since the last good plan
             return _error(409, str(exc))
         # a URL naming the plan it wants (k) is the same picture for ever: the browser may keep it

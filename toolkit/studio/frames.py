@@ -45,24 +45,28 @@ class FrameCache:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.folder = self.settings.cache_root() / "studio" / "frames"
-        self._lock = threading.Lock()  # two cores: one ffmpeg at a time serves the page best
+        self._lock = threading.Lock()  # one batch of thumbnails at a time (two cores)
 
     def path(self, key: str, frame: int) -> Path:
         return self.folder / key[:2] / f"{key}-{frame}.png"
 
     def frame(self, prepared: Prepared, key: str, frame: int) -> Path:
-        """The PNG of output frame `frame` of `prepared` (rendered now unless cached)."""
-        return self.frames(prepared, key, [frame])[frame]
+        """The PNG of output frame `frame` of `prepared`, drawn now unless cached.
 
-    def frames(self, prepared: Prepared, key: str, frames: list[int]) -> dict[int, Path]:
-        """PNGs of several frames; the missing ones are drawn together (one ffmpeg per chunk)."""
+        Not queued behind `batch`: the frame the user is looking at comes first."""
+        path = self.path(key, frame)
+        if not path.is_file():
+            self._render(prepared, key, [frame])
+        return path
+
+    def batch(self, prepared: Prepared, key: str, frames: list[int]) -> dict[int, Path]:
+        """PNGs of several frames (the scene thumbnails), the missing ones drawn together (one
+        ffmpeg per chunk, decoding what they share once), one batch at a time."""
         wanted = sorted(set(frames))
-        missing = [n for n in wanted if not self.path(key, n).is_file()]
-        if missing:
-            with self._lock:
-                missing = [n for n in missing if not self.path(key, n).is_file()]
-                if missing:
-                    self._render(prepared, key, missing)
+        with self._lock:
+            missing = [n for n in wanted if not self.path(key, n).is_file()]
+            if missing:
+                self._render(prepared, key, missing)
         return {n: self.path(key, n) for n in wanted}
 
     def _render(self, prepared: Prepared, key: str, frames: list[int]) -> None:

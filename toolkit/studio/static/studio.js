@@ -90,7 +90,7 @@ function strip() {
     b.dataset.start = scene.start; b.dataset.end = scene.end;
     const img = document.createElement("img");
     img.alt = scene.name;
-    img.dataset.src = `/frame?n=${scene.thumb}&k=${film.key}`;
+    img.dataset.src = `/frame?n=${scene.thumb}&k=${film.key}&thumb=1`;
     const label = document.createElement("span");
     label.textContent = `${scene.name} · ${seconds(scene.start).toFixed(1)} s`;
     b.append(img, label);

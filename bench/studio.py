@@ -1,0 +1,161 @@
+"""Reel Studio's speed against issue 17's targets, on the 60 s bench film, with a real server and browser.
+
+    python bench/studio.py                # page load, frame at a time (warm, after an edit), refresh after save
+    python bench/studio.py --edits 40     # also: memory of the server over 40 save/refresh/scrub cycles
+
+Builds the 60 s bench film (`film.py`, as `run.py` does) in a reused temp folder, starts the studio
+(`StudioServer`, uvicorn on 127.0.0.1) in this process, and drives headless Chromium (Debian's
+/usr/bin/chromium through Playwright) like a user:
+
+1. page load: `goto` the URL until the first frame is on screen (cold: a fresh frame cache; then warm);
+2. frame at a time, warm: the scrubber moved to times never shown before (the plan and text images are
+   ready, the frame is drawn), and to a time shown before (the frame cache);
+3. after an edit: one caption's text changed and saved; the time from the save to the edited frame on
+   screen (watcher → re-plan → event → the page asks for the frame → drawn), then frames at new times
+   in the edited plan;
+4. with --edits N: the server's resident memory after N more save → refresh → scrub cycles (a browser
+   left open for hours must not grow it).
+
+Targets (issue 17): frame at any time after an edit ≤ 1 s warm; page load ≤ 2 s; refresh after save
+≤ 1.5 s to the first frame. The frame cache lives in a temporary REEL_CACHE so the cold figures are cold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import film  # noqa: E402
+import measure  # noqa: E402
+import run as bench_run  # noqa: E402
+
+SHOWN = "document.getElementById('frame')"
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _edit(storyboard: Path, n: int) -> None:
+    """Change the first caption's text (a new word each time) and save it as an editor does."""
+    text = storyboard.read_text(encoding="utf-8")
+    text = re.sub(r'(\{text: "[^"]*?)(?: take \d+)?(",)', rf"\1 take {n}\2", text, count=1)
+    temp = storyboard.with_name(f".{storyboard.name}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, storyboard)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--times", type=int, default=5, help="new times to scrub to per measurement")
+    parser.add_argument("--edits", type=int, default=0, help="extra save/refresh cycles for the memory figure")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "reel-bench")
+    args = parser.parse_args()
+    work = args.workdir
+    film.make_media(work, lengths=(60,))
+    storyboard, _ = bench_run.storyboard(work, 60)
+    cache = tempfile.TemporaryDirectory(prefix="reel-studio-bench-")
+    os.environ["REEL_CACHE"] = cache.name  # cold frames, text images and proxies are cold
+
+    from playwright.sync_api import sync_playwright
+
+    from toolkit.studio.server import StudioServer
+
+    load = measure.load_average()
+    started = time.perf_counter()
+    server = StudioServer(storyboard).start()
+    startup = time.perf_counter() - started
+    tl = server.studio.snapshot.prepared.timeline
+    print(f"{storyboard.name}: {float(tl.duration):.1f} s, {tl.frames} frames, {len(tl.segments)} segments at "
+          f"{tl.canvas.width}x{tl.canvas.height}; studio up in {startup:.2f} s (first plan "
+          f"{server.studio.snapshot.seconds:.2f} s); load {load:.1f}", flush=True)
+    rng = random.Random(17)
+    results: dict = {"film_seconds": float(tl.duration), "startup": startup, "load": load}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_context(bypass_csp=True).new_page()
+
+            def shown(n: int, key: str | None = None) -> None:
+                extra = f" && {SHOWN}.dataset.key === '{key}'" if key else ""
+                page.wait_for_function(f"{SHOWN}.dataset.shown === '{n}' && {SHOWN}.complete{extra}",
+                                       timeout=30_000, polling="raf")
+
+            def scrub(n: int) -> float:
+                t = time.perf_counter()
+                page.fill("#scrubber", str(n))
+                shown(n)
+                return time.perf_counter() - t
+
+            for kind in ("cold", "warm"):
+                t = time.perf_counter()
+                page.goto(server.url)
+                shown(0)
+                results[f"page_load_{kind}"] = time.perf_counter() - t
+                print(f"  page load ({kind}): {results[f'page_load_{kind}']:.2f} s", flush=True)
+            fresh = [scrub(rng.randrange(tl.frames)) for _ in range(args.times)]
+            again = [scrub(0) for _ in range(3)]
+            results["frame_warm"], results["frame_cached"] = fresh, again
+            print(f"  frame at a new time (warm): median {statistics.median(fresh):.2f} s, max {max(fresh):.2f} s; "
+                  f"a time shown before: {statistics.median(again):.3f} s", flush=True)
+
+            refresh, after = [], []
+            for i in range(3):
+                at = rng.randrange(tl.frames // 4)
+                scrub(at)
+                old = server.studio.snapshot.key
+                t = time.perf_counter()
+                _edit(storyboard, i + 1)
+                page.wait_for_function(f"{SHOWN}.dataset.key !== '{old}' && {SHOWN}.dataset.shown === '{at}' "
+                                       f"&& {SHOWN}.complete", timeout=30_000, polling="raf")
+                refresh.append(time.perf_counter() - t)
+                after += [scrub(rng.randrange(tl.frames)) for _ in range(args.times)]
+            results["refresh_after_save"], results["frame_after_edit"] = refresh, after
+            print(f"  save → edited frame on screen: {', '.join(f'{r:.2f}' for r in refresh)} s "
+                  f"(re-plan {server.studio.snapshot.seconds:.2f} s of it)", flush=True)
+            print(f"  frame at a new time after an edit: median {statistics.median(after):.2f} s, "
+                  f"max {max(after):.2f} s", flush=True)
+
+            if args.edits:
+                base = _rss_mb()
+                for i in range(args.edits):
+                    old = server.studio.snapshot.key
+                    _edit(storyboard, 100 + i)
+                    page.wait_for_function(f"{SHOWN}.dataset.key !== '{old}' && {SHOWN}.complete", timeout=30_000)
+                    scrub(rng.randrange(tl.frames))
+                results["rss_mb"] = {"before": base, "after": _rss_mb(), "cycles": args.edits}
+                print(f"  server memory (this process): {base:.0f} MB before, {_rss_mb():.0f} MB after "
+                      f"{args.edits} save/refresh/scrub cycles", flush=True)
+            browser.close()
+    finally:
+        server.stop()
+        cache.cleanup()
+
+    verdict = [("page load", results["page_load_cold"], 2.0),
+               ("frame at a time after an edit (max)", max(results["frame_after_edit"]), 1.0),
+               ("refresh after save to the first frame (max)", max(results["refresh_after_save"]), 1.5)]
+    print()
+    for name, value, target in verdict:
+        print(f"{name}: {value:.2f} s (target ≤ {target} s) {'ok' if value <= target else 'OVER'}")
+    out = HERE / "out" / "studio.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
