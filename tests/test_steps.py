@@ -18,6 +18,7 @@ import pytest
 
 import toolkit.film.run.runner as runner_module
 from toolkit.cli import cli
+from toolkit.film.compile.draft_pieces import draft_pieces
 from toolkit.film.compile.output import FFMPEG
 from toolkit.film.pipeline import DRAFT_WIDTH, prepare
 from toolkit.film.render import render_film
@@ -104,7 +105,8 @@ def test_a_silent_film_runs_exactly_the_printed_commands(tmp_path: Path, spawned
     stages: list[str] = []
     render_film(prepared, out, draft=draft, on_progress=lambda stage, p: stages.append(stage))
     printed = printed_commands(text)
-    assert len(printed) == 1  # no footage to proxy, no sound to measure: the render alone
+    # no footage to proxy, no sound to measure: the render alone (a draft: its pieces, its silent sound, the join)
+    assert len(printed) == (len(draft_pieces(prepared.timeline)) + 2 if draft else 1)
     assert_same(spawned, printed)
     # every step reports its start, in the list's order (what a progress display names)
     assert list(dict.fromkeys(stages)) == [step.name for step in plan_render(prepared, out, draft=draft).steps]
@@ -200,10 +202,10 @@ def test_a_clip_that_cannot_be_proxied_is_drafted_from_its_original(tmp_path: Pa
                                             "    duration: 2s\n"), width=DRAFT_WIDTH)
     out = tmp_path / "clip.draft.mp4"
     planned = plan_render(prepared, out, draft=True)
+    # exactly the render the list gives once that proxy is dropped (a draft: its pieces, its sound, the join)
+    fallback = [list(argv) for argv in planned.without_proxies(set(planned.steps[1].make)).render.commands()]
     monkeypatch.setattr(render_module, "make_proxy", lambda job, run: False)  # ffmpeg could not proxy it
     render_film(prepared, out, draft=True)
-    [ran] = spawned
-    assert str(clip) in ran and str(planned.steps[1].make[0].path) not in ran
-    # exactly the render the list gives once that proxy is dropped
-    fallback = planned.without_proxies(set(planned.steps[1].make))
-    assert_same(spawned, [list(fallback.render.compile(None).encoder)])
+    first, *_others, _sound, _join = spawned  # the first piece shows the clip
+    assert str(clip) in first and not any(str(planned.steps[1].make[0].path) in ran for ran in spawned)
+    assert_same(spawned, fallback)

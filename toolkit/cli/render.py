@@ -161,7 +161,8 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
                                    and (w.code.startswith("glyph") or w.code == "loudness-short")], printed))
         gain = f", loudness {result.gain.describe()}" if result.gain else ", silent"
         secho(f"{target}: {float(result.timeline.duration):.1f}s, {result.verify.width}x"
-              f"{result.verify.height}{gain}, flash gate passed, rendered in {result.seconds:.1f}s"
+              f"{result.verify.height}{gain}, flash gate passed"
+              + (f" ({result.flash_scope})" if result.flash_scope else "") + f", rendered in {result.seconds:.1f}s"
               + (f"; captions in {', '.join(p.name for p in result.captions)}" if result.captions else ""),
               fg="green")
         results.append((sb, target, ""))

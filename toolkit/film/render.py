@@ -30,6 +30,7 @@ from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import ImageSource, Timeline, VideoSource
 from toolkit.film.proxy import cached_gain, make_proxy
 from toolkit.film.run.atomic import Output, atomic_outputs
+from toolkit.film.run.draft_pieces import PiecePlan, gate_pieces, mark_passed, render_pieces
 from toolkit.film.run.drafts import replaces_draft_of
 from toolkit.film.run.flash_tap import FlashTap
 from toolkit.film.run.pylayers import render_python_layer
@@ -75,6 +76,7 @@ class RenderResult:
     seconds: float
     card: CardCheck | None = None  # what the end-card check read back from the film
     captions: tuple[Path, ...] = ()  # the caption files written beside the film (FILM.srt, FILM.vtt)
+    flash_scope: str = ""  # a draft in pieces: what the flash gate read ("2 of 9 pieces and 3 of 8 joins checked")
     # where the flash gate read the frames: "tap" (on their way to the encoder) or "file" (decoded after)
     flash_read: str = "file"
 
@@ -121,6 +123,8 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
     verified: VerifyReport | None = None
     flash: FlashReport | None = None
     tapped: FlashReport | None = None
+    drafted: PiecePlan | None = None  # a draft in pieces (run.draft_pieces)
+    flash_scope = ""
     flash_read = "file"
     card: CardCheck | None = None
     captions: WriteCaptions | None = None
@@ -151,6 +155,11 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
                 gain = _gain(step, plan.render.timeline, settings, report("loudness"))
             elif isinstance(step, WriteCaptions):
                 captions = step  # written with the film, under the same atomic move
+            elif isinstance(step, Render) and step.pieces:  # only the pieces whose key changed are rendered
+                render = plan.render
+                temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft)
+                drafted = render.in_pieces(gain, check=True)
+                render_pieces(drafted, temp, ffmpeg=settings.ffmpeg, on_progress=report("render"))
             elif isinstance(step, Render):
                 render = plan.render  # rebuilt when a proxy could not be made
                 temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft)
@@ -160,6 +169,14 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
                 tapped = tap.report()
             elif isinstance(step, Check):
                 verified = verify_output(_written(temp), plan.render.timeline)
+            elif isinstance(step, FlashGate) and drafted is not None:
+                gate = gate_pieces(drafted)  # the pieces and joins no earlier draft passed the gate with
+                flash, flash_scope = gate.report, gate.describe()
+                if not flash.passed:
+                    raise PolicyError([_flash_issue(prepared, i) for i in flash.failures],
+                                      summary="the film flashes more than 3 times a second over a large area "
+                                              "(WCAG 2.3.1), which can trigger seizures; it was not saved")
+                mark_passed(drafted)
             elif isinstance(step, FlashGate):
                 # decoding the written file is the fallback, for a tap that fell short of the film
                 flash, flash_read = (tapped, "tap") if tapped is not None else (check_clip(_written(temp)), "file")
@@ -177,7 +194,8 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
     return RenderResult(output=plan.render.output, timeline=prepared.timeline, verify=verified, flash=flash,
                         gain=gain, warnings=prepared.warnings + (raster.warnings if raster else ())
                         + _quiet_warning(prepared, gain), seconds=time.perf_counter() - started, card=card,
-                        captions=captions.files if captions else (), flash_read=flash_read)
+                        captions=captions.files if captions else (), flash_read=flash_read,
+                        flash_scope=flash_scope)
 
 
 def _open_outputs(stack: contextlib.ExitStack, output: Path, captions: WriteCaptions | None, prepared: Prepared,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from toolkit.film import anonymising, pylayers, reversing
+from toolkit.film import anonymising, draft_cache, pylayers, reversing
 from toolkit.film.cardcheck import card_frames
 from toolkit.film.compile.anonymising import AnonymiseJob, compile_anonymise
 from toolkit.film.compile.graph import RenderCommands, compile_loudness_pass, compile_render
@@ -46,6 +46,7 @@ from toolkit.film.proxy import (
     with_proxies,
     without_proxies,
 )
+from toolkit.film.run.draft_pieces import PiecePlan, plan_pieces
 from toolkit.film.run.drafts import DRAFT_KEY, draft_tag
 from toolkit.film.run.pylayers import PythonLayerJob
 from toolkit.film.run.sidecars import CAPTIONS_KEY, captions_tag, sidecar_paths
@@ -214,6 +215,7 @@ class Render:
     output: Path
     gain: AudioGain | None  # as known when the list was built
     gain_pending: bool  # the loudness pass must measure it first
+    pieces: bool = False  # a draft: cached pieces joined without re-encoding (`run.draft_pieces`)
 
     def compile(self, gain: AudioGain | None, output: Path | None = None, tap: Path | None = None) -> RenderCommands:
         """The render's commands with `gain` (the measured one, when running), writing `output`
@@ -222,14 +224,26 @@ class Render:
         return compile_render(self.timeline, self.raster, output=output or self.output, encode=self.encode,
                               gain=gain, tap=tap)
 
+    def in_pieces(self, gain: AudioGain | None, *, check: bool = False) -> PiecePlan:
+        """A draft's pieces, each reused from the cache or to render (`check` reads each whole)."""
+        return plan_pieces(self.timeline, self.encode, gain, text_folder=cache_dir(), ffmpeg=Settings().ffmpeg,
+                           check=check)
+
     def describe(self) -> str:
         where = f"-> {self.output} (written under a temporary name beside it, renamed when every check passed)"
+        if self.pieces:
+            plan = self.in_pieces(None if self.gain_pending else self.gain)
+            where += (f"; a draft in {len(plan.pieces)} pieces of about 4 s: {plan.reused} reused from "
+                      f"{draft_cache.cache_folder()}, {len(plan.pieces) - plan.reused} to render, joined with the "
+                      "sound without re-encoding")
         if self.gain_pending:
             return (f"{where}; shown without the gain: the loudness pass's gain (`volume=…dB`, and the limiter "
                     "when needed) goes into the audio chain after the mix")
         return where
 
     def commands(self) -> tuple[tuple[str, ...], ...]:
+        if self.pieces:
+            return tuple(self.in_pieces(None if self.gain_pending else self.gain).commands(self.output))
         return _flat(self.compile(None if self.gain_pending else self.gain))
 
 
@@ -250,11 +264,17 @@ class Check:
 class FlashGate:
     """The WCAG 2.3.1 flash gate over every frame of the film (`care.flash`), read by the render's
     tap as the encoder gets them (`run.flash_tap`), or decoded from the written file when the tap
-    did not deliver the whole film."""
+    did not deliver the whole film. A draft in pieces: the pieces and joins no earlier draft passed
+    (`run.draft_pieces.gate_pieces`)."""
 
     name: ClassVar[str] = "flash gate"
+    pieces: bool = False
 
     def describe(self) -> str:
+        if self.pieces:
+            return ("no more than 3 flashes a second over a large area (WCAG 2.3.1), read from the pieces this draft "
+                    "renders and 2 s on each side of their joins, decoded from the pieces (pieces and joins an "
+                    "earlier draft passed are not read again)")
         return ("no more than 3 flashes a second over a large area (WCAG 2.3.1), read from the frames on their way "
                 "to the encoder (the render's flash tap; the written file is decoded only if the tap fell short)")
 
@@ -317,7 +337,11 @@ class RenderSteps:
         lines: list[str] = []
         for number, step in enumerate(self.steps, start=1):
             lines.append(f"# step {number} of {len(self.steps)}: {step.name} — {step.describe()}")
-            if isinstance(step, Render):
+            if isinstance(step, Render) and step.pieces:  # which pieces are reused, then what runs
+                pieces = step.in_pieces(None if step.gain_pending else step.gain)
+                lines.extend(f"#   {line}" for line in pieces.describe())
+                lines.extend(shlex.join(argv) for argv in pieces.commands(step.output))
+            elif isinstance(step, Render):
                 lines.append(step.compile(None if step.gain_pending else step.gain).shell())
             elif isinstance(step, ReverseFootage):  # each clip's blocks piped into its encoder
                 lines.extend(compile_reverse(job, job.path).shell() for job in step.make)
@@ -373,8 +397,8 @@ def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
     measure = compile_loudness_pass(timeline)
     loudness = MeasureLoudness(None if measure is None else tuple(measure), known, keep_in)
     encode = EncodeSettings.draft(settings.threads) if draft else EncodeSettings.final(settings.threads)
-    steps += [loudness, captions, Render(timeline, text.raster, encode, Path(output), known, loudness.needed),
-              Check(), FlashGate(), CardReadBack(card_frames(timeline))]
+    steps += [loudness, captions, Render(timeline, text.raster, encode, Path(output), known, loudness.needed, draft),
+              Check(), FlashGate(draft), CardReadBack(card_frames(timeline))]
     return RenderSteps(tuple(steps), draft)
 
 

@@ -1,0 +1,139 @@
+"""A draft's film as separately encoded pieces, its sound as one file, and the join of both.
+
+A final is one x264 session (`graph.compile_render`). A draft is cut into **draft pieces**: runs of
+output frames cut on a grid of `PIECE_GOPS` GOPs (`keyint` frames each, the house ~2 s), each one
+rendered and encoded by its own ffmpeg (picture, layers and the text shown in its frames; no
+sound) into an MP4 that starts with a keyframe. A transition is never cut: a grid line inside one
+moves to the transition's end. The sound is mixed for the whole film in one audio-only command,
+and one last command joins the pieces with the concat demuxer and muxes the sound, all by stream
+copy (no re-encoding). `toolkit.film.draft_cache` names each piece by what shapes it, so after an
+edit only the pieces whose frames changed are rendered again (`toolkit.film.run.draft_pieces`).
+
+Every piece is encoded with the draft's settings and the film's GOP options, so keyframes fall at
+every piece's first frame and every `keyint` frames inside it: where the grid was not moved by a
+transition, the joined film's keyframes are exactly those of a one-session encode.
+
+Pure and deterministic like the rest of `compile`: no file is read or written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from toolkit.film.compile import audio
+from toolkit.film.compile.graph import _with_layers, _with_text
+from toolkit.film.compile.joins import join_pieces
+from toolkit.film.compile.loudness import AudioGain
+from toolkit.film.compile.nodes import Graph
+from toolkit.film.compile.output import (
+    EncodeSettings,
+    audio_options,
+    container_options,
+    global_options,
+    tag_bt709,
+    video_options,
+)
+from toolkit.film.compile.pieces import Part, Piece, pieces
+from toolkit.film.plan.timeline import Timeline
+
+# GOPs per draft piece: 2 (≈ 4 s). Smaller pieces re-render less after an edit but cost one more
+# ffmpeg start (and its inputs' seeks) each in a cold draft.
+PIECE_GOPS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class DraftPiece:
+    """Output frames `start`…`start + frames - 1`, made of the film's `parts` (`pieces.Piece`)."""
+
+    start: int
+    parts: tuple[Piece, ...]
+
+    @property
+    def frames(self) -> int:
+        return sum(piece.length for piece in self.parts)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.frames
+
+
+def keyint(timeline: Timeline) -> int:
+    """Frames per GOP, as `output.video_options` sets them (about 2 s)."""
+    return max(1, round(2 * Fraction(timeline.canvas.fps)))
+
+
+def draft_pieces(timeline: Timeline, gops: int = PIECE_GOPS) -> list[DraftPiece]:
+    """The film's frames cut on a grid of `gops` GOPs (never inside a transition), in order."""
+    step = keyint(timeline) * max(1, gops)
+    groups: list[list[Piece]] = []
+    for whole in pieces(timeline.segments):
+        for piece in _cut_on_grid(whole, step):
+            if not groups or piece.start % step == 0:
+                groups.append([piece])
+            else:
+                groups[-1].append(piece)
+    return [DraftPiece(group[0].start, tuple(group)) for group in groups]
+
+
+def _cut_on_grid(piece: Piece, step: int) -> list[Piece]:
+    """A body piece cut at the grid lines inside it (a transition piece stays whole)."""
+    if piece.transition is not None:
+        return [piece]
+    end = piece.start + piece.length
+    edges = list(range((piece.start // step + 1) * step, end, step))
+    part = piece.parts[0]
+    out, at = [], piece.start
+    for edge in [*edges, end]:
+        out.append(Piece(at, (Part(part.segment, part.first + at - piece.start, edge - at),)))
+        at = edge
+    return out
+
+
+def compile_piece(timeline: Timeline, raster, piece: DraftPiece, *, output: Path,
+                  encode: EncodeSettings) -> tuple[str, ...]:
+    """The command that renders one draft piece (picture, layers, text; no sound) to an MP4."""
+    graph = Graph()
+    group = list(piece.parts)
+    picture = _with_layers(join_pieces(group, timeline.segments, timeline.canvas, graph), group, timeline, raster,
+                           graph)
+    if piece.start:
+        # the text images are timed on the film: put the piece's frames at film time for them
+        picture = picture.filter("setpts", f"PTS+{piece.start}")
+    picture = _with_text(picture, timeline, raster, graph, frames=piece.frames, first=piece.start)
+    picture = tag_bt709(picture.filter("setpts", "PTS-STARTPTS"))
+    body = graph.argv([picture], output)
+    video = video_options(timeline, encode)
+    video[video.index("-frames:v") + 1] = str(piece.frames)
+    return (*global_options(loglevel="warning", threads=encode.threads, progress=False), "-y", *body[:-1], *video,
+            "-an", "-map_metadata", "-1", "-f", "mp4", body[-1])
+
+
+def compile_sound(timeline: Timeline, gain: AudioGain | None, *, output: Path,
+                  encode: EncodeSettings) -> tuple[str, ...]:
+    """The command that mixes the whole film's sound (silence without any) to an AAC MP4, exactly
+    as the one-session render mixes it (`audio.finish`)."""
+    graph = Graph()
+    sound = audio.finish(audio.build_mix(timeline, graph), timeline, gain, graph)
+    body = graph.argv([sound], output)
+    return (*global_options(loglevel="warning", progress=False), "-y", *body[:-1], *audio_options(encode), "-vn",
+            "-map_metadata", "-1", "-f", "mp4", body[-1])
+
+
+def compile_join(timeline: Timeline, listing: Path, sound: Path, *, output: Path) -> tuple[str, ...]:
+    """The command that joins the pieces listed in `listing` (an ffconcat file) and the sound,
+    both copied as they are, into the film with its metadata (`output.container_options`)."""
+    return (*global_options(loglevel="warning"), "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
+            "-i", str(sound), "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-frames:v", str(timeline.frames),
+            *container_options(timeline), str(output))
+
+
+def listing_text(paths: Sequence[Path]) -> str:
+    """The ffconcat list of the pieces' files, in order (absolute paths, quoted for ffconcat)."""
+    lines = ["ffconcat version 1.0"]
+    for path in paths:
+        quoted = str(Path(path).resolve()).replace("'", "'\\''")
+        lines.append(f"file '{quoted}'")
+    return "\n".join(lines) + "\n"
