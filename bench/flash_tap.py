@@ -113,6 +113,9 @@ def main() -> int:
         "draft_after_render_tap_s": statistics.median(r["draft_tap"].get("stage_verify+flash", 0) for r in runs),
         "draft_after_render_old_s": statistics.median(r["draft_old"].get("stage_verify+flash", 0) for r in runs),
         "flash_read": {k: runs[0][k].get("flash_read") for k in ("final_tap", "final_old", "draft_tap", "draft_old")},
+        "cpu_s": {k: med(k, "cpu_seconds") for k in ("floor", "final_tap", "final_old", "draft_tap", "draft_old")},
+        "load": [r[k]["load_before"] for r in runs for k in ("floor", "final_tap", "final_old", "draft_tap",
+                                                               "draft_old")],
     }
     print(f"\n| {args.seconds} s film | tap | old (decode after) |\n|---|---|---|")
     print(f"| final, s (÷ encode floor {summary['floor_s']:.1f} s) | {summary['final_tap_s']:.1f} "
@@ -123,7 +126,11 @@ def main() -> int:
           f"{summary['draft_old_s']:.1f} ({summary['draft_old_x']:.2f}×) |")
     print(f"| warm draft, after ffmpeg ended, s | {summary['draft_after_render_tap_s']:.1f} | "
           f"{summary['draft_after_render_old_s']:.1f} |")
-    print(f"gate read from: {summary['flash_read']}")
+    cpu = summary["cpu_s"]
+    print(f"| CPU-seconds, final / warm draft | {cpu['final_tap']:.1f} / {cpu['draft_tap']:.1f} | "
+          f"{cpu['final_old']:.1f} / {cpu['draft_old']:.1f} |")
+    print(f"gate read from: {summary['flash_read']}; encode floor {cpu['floor']:.1f} CPU-s; "
+          f"load average before each run: {', '.join(f'{x:.1f}' for x in summary['load'])}")
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / "flash_tap.json").write_text(json.dumps({"summary": summary, "runs": runs,
                                                              "machine": run.machine()}, indent=1), encoding="utf-8")

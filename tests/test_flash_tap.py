@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from fractions import Fraction
@@ -219,3 +220,17 @@ def test_sigterm_mid_render_leaves_no_tap_behind(tmp_path):
     assert child.returncode == 143, err
     assert not list(temp_root.glob("reel-flash-*")), "the tap's FIFO and folder must be removed"
     assert sorted(p.name for p in folder.iterdir()) == ["clip.mp4", "long.yaml"]
+
+
+def test_the_folder_a_killed_render_left_is_removed_by_the_next_tap(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id no process has now
+    stale = tmp_path / f"reel-flash-{gone.pid}-abcd1234"
+    stale.mkdir()
+    os.mkfifo(stale / "frames.rgb")
+    alive = tmp_path / f"reel-flash-{os.getppid()}-efgh5678"  # a live process's (our parent's): kept
+    alive.mkdir()
+    with FlashTap(30.0, 4, 4, 1) as tap:
+        assert tap.path is not None and tap.path.parent.name.startswith(f"reel-flash-{os.getpid()}-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name]

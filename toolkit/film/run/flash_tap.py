@@ -12,7 +12,8 @@ and then a write end of our own, kept until the encoder has exited: ffmpeg's own
 waits, and the reader sees the end of the frames only once the encoder is gone, never before
 ffmpeg opened the FIFO. Leaving the `with` block (normally, on an error, on Ctrl-C or SIGTERM)
 closes our write end, stops and joins both threads and removes the folder; the runner has already
-killed and reaped ffmpeg by then, so nothing is left behind.
+killed and reaped ffmpeg by then, so nothing is left behind. A render killed outright (SIGKILL)
+cannot clean up: its folder, named after its process id, is removed by the next render's tap.
 """
 
 from __future__ import annotations
@@ -36,6 +37,22 @@ from toolkit.media.frames import AHEAD_BYTES
 __all__ = ["FlashTap"]
 
 _POLL_S = 0.1  # how often a waiting thread looks at the stop flag
+_PREFIX = "reel-flash-"  # + the pid of the render that made it
+
+
+def _remove_stale() -> None:
+    """Remove the tap folders of renders that died without cleaning up (SIGKILL, power loss):
+    named after their process, they are stale once no process has that id."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*-*"):
+        pid = folder.name[len(_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # alive, but another user's
 
 
 class FlashTap:
@@ -62,7 +79,8 @@ class FlashTap:
         self._threads: list[threading.Thread] = []
 
     def __enter__(self) -> FlashTap:
-        self._folder = tempfile.mkdtemp(prefix="reel-flash-")
+        _remove_stale()
+        self._folder = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-")
         try:
             path = Path(self._folder) / "frames.rgb"
             os.mkfifo(path, 0o600)
