@@ -93,7 +93,7 @@ def main() -> int:
             def shown(n: int, key: str | None = None) -> None:
                 extra = f" && {SHOWN}.dataset.key === '{key}'" if key else ""
                 page.wait_for_function(f"{SHOWN}.dataset.shown === '{n}' && {SHOWN}.complete{extra}",
-                                       timeout=30_000, polling="raf")
+                                       timeout=120_000, polling="raf")
 
             def scrub(n: int) -> float:
                 t = time.perf_counter()
@@ -103,7 +103,7 @@ def main() -> int:
 
             for kind in ("cold", "warm"):
                 t = time.perf_counter()
-                page.goto(server.url)
+                page.goto(server.url, wait_until="commit")  # not the load event: it waits for the thumbnails
                 shown(0)
                 results[f"page_load_{kind}"] = time.perf_counter() - t
                 print(f"  page load ({kind}): {results[f'page_load_{kind}']:.2f} s", flush=True)
@@ -121,7 +121,7 @@ def main() -> int:
                 t = time.perf_counter()
                 _edit(storyboard, i + 1)
                 page.wait_for_function(f"{SHOWN}.dataset.key !== '{old}' && {SHOWN}.dataset.shown === '{at}' "
-                                       f"&& {SHOWN}.complete", timeout=30_000, polling="raf")
+                                       f"&& {SHOWN}.complete", timeout=120_000, polling="raf")
                 refresh.append(time.perf_counter() - t)
                 after += [scrub(rng.randrange(tl.frames)) for _ in range(args.times)]
             results["refresh_after_save"], results["frame_after_edit"] = refresh, after
@@ -135,7 +135,7 @@ def main() -> int:
                 for i in range(args.edits):
                     old = server.studio.snapshot.key
                     _edit(storyboard, 100 + i)
-                    page.wait_for_function(f"{SHOWN}.dataset.key !== '{old}' && {SHOWN}.complete", timeout=30_000)
+                    page.wait_for_function(f"{SHOWN}.dataset.key !== '{old}' && {SHOWN}.complete", timeout=120_000)
                     scrub(rng.randrange(tl.frames))
                 results["rss_mb"] = {"before": base, "after": _rss_mb(), "cycles": args.edits}
                 print(f"  server memory (this process): {base:.0f} MB before, {_rss_mb():.0f} MB after "

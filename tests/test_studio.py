@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -267,6 +268,37 @@ def test_a_deleted_clip_is_listed_and_the_server_keeps_answering(tmp_path: Path)
         assert http.get(f"/api/state?token={TOKEN}").status_code == 200
 
 
+def test_render_draft_runs_the_normal_draft_render_and_serves_it(client, film: Path, tmp_path: Path) -> None:
+    from toolkit.media.probe import probe
+    from toolkit.settings import Settings
+
+    key = client.get(f"/api/state?token={TOKEN}").json()["film"]["key"]
+    (Settings.cache_root() / "studio" / "drafts" / f"draft-{key}.mp4").unlink(missing_ok=True)  # an earlier run's
+    assert client.get(f"/draft.mp4?token={TOKEN}").status_code == 404
+    started = client.post(f"/draft?token={TOKEN}")
+    assert started.status_code == 202 and started.json()["state"] in {"rendering", "ready"}
+    deadline = time.monotonic() + 120
+    while (draft := client.get(f"/api/state?token={TOKEN}").json()["film"]["draft"])["state"] == "rendering":
+        assert time.monotonic() < deadline, "the draft did not finish"
+        time.sleep(0.2)
+    assert draft["state"] == "ready", draft
+    served = client.get(f"/draft.mp4?token={TOKEN}")
+    assert served.status_code == 200 and served.headers["content-type"] == "video/mp4"
+    (tmp_path / "draft.mp4").write_bytes(served.content)
+    info = probe(tmp_path / "draft.mp4")
+    assert (info.video.width, info.video.height) == (540, 960) and info.audio is not None
+    assert abs(info.duration - 13.3) < 0.1
+    # an edit makes it out of date: not played for the new version; a storyboard that does not plan: refused
+    _write(film, STORYBOARD.format(second="#264653"))
+    client.studio.refresh()
+    assert client.get(f"/api/state?token={TOKEN}").json()["film"]["draft"] == {"state": "none"}
+    assert client.get(f"/draft.mp4?token={TOKEN}").status_code == 404
+    _write(film, "title: [half")
+    client.studio.refresh()
+    refused = client.post(f"/draft?token={TOKEN}")
+    assert refused.status_code == 409 and "does not plan now" in refused.json()["error"]
+
+
 # ------------------------------------------------------------------ the server process
 
 
@@ -338,6 +370,8 @@ def test_the_page_in_headless_chromium(film: Path, runner, tmp_path: Path) -> No
             page.wait_for_function(f"{shown} === '0'", timeout=10_000)
             assert page.inner_text("#title") == "Studio test" and "13.30 s" in page.inner_text("#duration")
             assert page.locator("#strip img").count() == 3
+            assert page.inner_text("#draft-status").startswith(("no draft of this version yet", "draft ready"))
+            assert page.is_enabled("#render-draft")
 
             def frame_at(n: int) -> np.ndarray:
                 page.wait_for_function(f"{shown} === '{n}'", timeout=10_000)

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from toolkit.errors import ReelError
 from toolkit.film.sheet import moment
+from toolkit.studio.draft import Drafts
 from toolkit.studio.events import Hub
 from toolkit.studio.frames import FrameCache
 from toolkit.studio.guard import Guard, cookie_name
@@ -30,8 +31,8 @@ _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=ut
 _PAGE = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
 
 
-def state_json(snapshot: Snapshot, storyboard: Path) -> dict[str, Any]:
-    """What the page shows: the film (from the last good plan) and every current issue."""
+def state_json(snapshot: Snapshot, storyboard: Path, drafts: Drafts | None = None) -> dict[str, Any]:
+    """What the page shows: the film (from the last good plan), its draft, and every current issue."""
     prepared, film = snapshot.prepared, None
     if prepared is not None:
         tl = prepared.timeline
@@ -41,6 +42,8 @@ def state_json(snapshot: Snapshot, storyboard: Path) -> dict[str, Any]:
                 "safe": {"x": safe.x, "y": safe.y, "w": safe.w, "h": safe.h},
                 "scenes": [{"name": seg.name, "kind": seg.kind, "start": seg.start, "end": seg.end,
                             "thumb": moment(prepared, seg)} for seg in tl.segments]}
+        if drafts is not None:
+            film["draft"] = drafts.status(snapshot.key)
     return {"version": snapshot.version, "stale": snapshot.stale, "file": storyboard.name,
             "refresh_seconds": round(snapshot.seconds, 3), "film": film,
             "issues": [issue_json(i, prepared, storyboard) for i in snapshot.issues]}
@@ -48,6 +51,7 @@ def state_json(snapshot: Snapshot, storyboard: Path) -> dict[str, Any]:
 
 def make_app(studio: Studio, cache: FrameCache, hub: Hub, *, token: str, port: int) -> Guard:
     """The ASGI app for one storyboard, behind the Host/token/path guard."""
+    drafts = Drafts(studio.settings, lambda: hub.publish("draft", {"version": studio.snapshot.version}))
 
     def page(request: Request) -> Response:
         html = _PAGE.get_template("studio.html.j2").render(file=studio.storyboard.name,
@@ -64,7 +68,22 @@ def make_app(studio: Studio, cache: FrameCache, hub: Hub, *, token: str, port: i
         return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
 
     def state(request: Request) -> Response:
-        return JSONResponse(state_json(studio.snapshot, studio.storyboard), headers={"Cache-Control": "no-store"})
+        return JSONResponse(state_json(studio.snapshot, studio.storyboard, drafts),
+                            headers={"Cache-Control": "no-store"})
+
+    def render_draft(request: Request) -> Response:
+        snapshot = studio.snapshot
+        if snapshot.prepared is None or snapshot.stale:
+            return _error(409, "the storyboard does not plan now: fix the issues listed, then render the draft")
+        drafts.start(snapshot.prepared, snapshot.key)
+        return JSONResponse(drafts.status(snapshot.key), status_code=202)
+
+    def draft_film(request: Request) -> Response:
+        snapshot = studio.snapshot
+        path = drafts.path(snapshot.key)
+        if snapshot.prepared is None or snapshot.stale or not path.is_file():
+            return _error(404, "no draft of the storyboard as it is now: press Render draft")
+        return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": "no-store"})
 
     def frame(request: Request) -> Response:
         snapshot = studio.snapshot
@@ -95,7 +114,8 @@ def make_app(studio: Studio, cache: FrameCache, hub: Hub, *, token: str, port: i
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     routes = [Route("/", page), Route("/static/{name}", asset), Route("/api/state", state),
-              Route("/frame", frame), Route("/events", events)]
+              Route("/frame", frame), Route("/events", events), Route("/draft", render_draft, methods=["POST"]),
+              Route("/draft.mp4", draft_film)]
     return Guard(Starlette(routes=routes), token=token, port=port)
 
 

@@ -118,10 +118,35 @@ async function refresh() {
   placeSafe();
   strip();
   listIssues(state.issues);
+  showDraft();
   show(current);
 }
 
+function showDraft() {
+  // the draft of the plan on screen, rendered by the normal draft render (every gate), with sound
+  const d = film ? film.draft : null, status = $("draft-status"), player = $("player");
+  $("render-draft").disabled = !film || !d || d.state === "rendering";
+  status.className = d && d.state === "failed" ? "failed" : "";
+  const words = { none: "no draft of this version yet", rendering: "rendering the draft…",
+                  ready: `draft ready (rendered in ${d && d.seconds} s): play it below`, failed: "" };
+  status.textContent = !d ? "" : d.state === "failed" ? `the draft failed: ${d.message}`
+    : d.state === "rendering" && !d.current ? "rendering the draft of an earlier version…" : words[d.state];
+  const src = d && d.state === "ready" ? `/draft.mp4?k=${film.key}` : "";
+  if (player.getAttribute("src") !== src) {
+    if (src) player.src = src; else { player.pause(); player.removeAttribute("src"); player.load(); }
+  }
+  player.hidden = !src;
+}
+
+async function renderDraft() {
+  $("render-draft").disabled = true;
+  const r = await fetch("/draft", { method: "POST" });
+  if (!r.ok) { $("draft-status").textContent = (await r.json()).error; $("render-draft").disabled = false; return; }
+  await refresh();
+}
+
 function keys(e) {
+  if (e.target && e.target.tagName === "VIDEO") return;  // the player's own keys
   if (!film || e.altKey || e.ctrlKey || e.metaKey) return;
   const step = e.shiftKey ? Math.round(film.fps) : 1;
   if (e.key === "ArrowRight") show(current + step);
@@ -141,5 +166,9 @@ window.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("keydown", keys);
   const events = new EventSource("/events");
   events.addEventListener("refresh", refresh);
+  events.addEventListener("draft", refresh);
+  $("render-draft").addEventListener("click", renderDraft);
+  // paused or moved in the draft: the preview shows that exact frame
+  $("player").addEventListener("pause", () => show($("player").currentTime * (film ? film.fps : 30)));
   events.addEventListener("open", refresh);  // after a reconnect too: catch what was missed
 });
