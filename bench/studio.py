@@ -73,6 +73,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
+    from toolkit.film.render import render_frames
     from toolkit.studio.server import StudioServer
 
     load = measure.load_average()
@@ -107,11 +108,21 @@ def main() -> int:
                 shown(0)
                 results[f"page_load_{kind}"] = time.perf_counter() - t
                 print(f"  page load ({kind}): {results[f'page_load_{kind}']:.2f} s", flush=True)
-            fresh = [scrub(rng.randrange(tl.frames)) for _ in range(args.times)]
+            times = [rng.randrange(tl.frames) for _ in range(args.times)]
+            fresh = [scrub(n) for n in times]
             again = [scrub(0) for _ in range(3)]
-            results["frame_warm"], results["frame_cached"] = fresh, again
+            # the same frames drawn by `reel still`'s function alone, back to back: what the studio adds
+            alone = []
+            for n in times:
+                with tempfile.TemporaryDirectory() as tmp:
+                    t = time.perf_counter()
+                    render_frames(server.studio.snapshot.prepared, [n], Path(tmp))
+                    alone.append(time.perf_counter() - t)
+            results["frame_warm"], results["frame_cached"], results["still_alone"] = fresh, again, alone
             print(f"  frame at a new time (warm): median {statistics.median(fresh):.2f} s, max {max(fresh):.2f} s; "
-                  f"a time shown before: {statistics.median(again):.3f} s", flush=True)
+                  f"a time shown before: {statistics.median(again):.3f} s; the same frames drawn by reel still's "
+                  f"render_frames alone: median {statistics.median(alone):.2f} s; load {measure.load_average():.1f}",
+                  flush=True)
 
             refresh, after = [], []
             for i in range(3):

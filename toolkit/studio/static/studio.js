@@ -11,15 +11,32 @@ function show(n) {
   current = Math.max(0, Math.min(film.frames - 1, Math.round(n)));
   $("scrubber").value = String(current);
   $("clock").textContent = `${seconds(current).toFixed(2)} s · frame ${current}`;
-  const img = $("frame");
-  img.dataset.wanted = String(current);
-  img.src = `/frame?n=${current}&k=${film.key}`;
+  fetchFrame();
   for (const b of document.querySelectorAll("#strip button")) {
     b.classList.toggle("current", current >= Number(b.dataset.start) && current < Number(b.dataset.end));
   }
 }
 
+// One frame request at a time: while one is being drawn, only the newest wanted frame waits, so
+// dragging the scrubber never queues dozens of drawings on the server (or the browser's six sockets).
+let loading = false;
+
+function fetchFrame() {
+  if (loading || !film) return;
+  const img = $("frame"), src = `/frame?n=${current}&k=${film.key}`;
+  img.dataset.wanted = String(current);
+  if (img.getAttribute("src") === src && img.complete) { frameLoaded(); return; }
+  loading = true;
+  img.src = src;
+}
+
+function frameDone() {
+  loading = false;
+  if (film && $("frame").getAttribute("src") !== `/frame?n=${current}&k=${film.key}`) fetchFrame();
+}
+
 async function frameFailed() {
+  frameDone();
   // the image did not come: ask again for the server's words (a deleted clip, no plan yet)
   const img = $("frame");
   try {
@@ -34,9 +51,21 @@ function frameLoaded() {
   $("frame-error").hidden = true;
   img.dataset.shown = img.dataset.wanted;   // read by the browser test
   img.dataset.key = film ? film.key : "";
-  for (const t of document.querySelectorAll("#strip img[data-src]")) {  // thumbnails after the frame
-    t.src = t.dataset.src; delete t.dataset.src;
-  }
+  frameDone();
+  if (!thumbing) nextThumb();
+}
+
+let thumbing = false;
+
+function nextThumb() {
+  // thumbnails after the frame, one at a time (the server draws them all in one batch anyway)
+  const t = document.querySelector("#strip img[data-src]");
+  thumbing = Boolean(t);
+  if (!t) return;
+  t.addEventListener("load", nextThumb, { once: true });
+  t.addEventListener("error", nextThumb, { once: true });
+  t.src = t.dataset.src;
+  delete t.dataset.src;
 }
 
 function placeSafe() {
@@ -83,6 +112,7 @@ function listIssues(issues) {
 function strip() {
   const list = $("strip");
   list.replaceChildren();
+  thumbing = false;
   if (!film) return;
   for (const scene of film.scenes) {
     const li = document.createElement("li");
