@@ -172,6 +172,7 @@ def test_a_film_refused_at_the_end_card_or_interrupted_leaves_no_caption_file(tm
         raise KeyboardInterrupt
 
     monkeypatch.setattr(render, "run_render", interrupt)
+    monkeypatch.setattr(render, "render_pieces", interrupt)  # a draft renders in pieces (run.draft_pieces)
     with pytest.raises(KeyboardInterrupt):
         render.render_film(prepared, tmp_path / "film.mp4", draft=True)
     assert files(tmp_path) == ["short.yaml"]
