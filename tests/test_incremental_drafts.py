@@ -203,3 +203,25 @@ def test_a_flashing_edit_is_refused_every_time(warm: Path, rendered: list[str]) 
             assert issue.file == storyboard and issue.path.startswith("scenes[1]") and issue.line == line
         assert out.read_bytes() == before
     assert not _pieces_made(rendered)  # the second time every piece came from the cache, and was read again
+
+
+@pytest.mark.parametrize("fade", [0, 6])
+def test_pieces_cover_every_frame_once_on_the_gop_grid_and_never_cut_a_transition(fade: int) -> None:
+    from toolkit.film.plan.timeline import ColorSource, Transition
+
+    way_in = Transition("fade", fade) if fade else Transition("cut", 0)
+    # 10 fps: a GOP is 20 frames, a piece 40; the fades straddle the grid lines at 40 and 80
+    timeline = mf.timeline([(ColorSource("#203040"), 43, Transition("cut", 0)),
+                            (ColorSource("#405060"), 40, way_in), (ColorSource("#605040"), 30, way_in)],
+                           end_frames=50)
+    made = draft_pieces.draft_pieces(timeline)
+    assert [p.start for p in made] == [0, *(p.end for p in made[:-1])] and made[-1].end == timeline.frames
+    assert all(part.start == p.start + sum(q.length for q in p.parts[:i])
+               for p in made for i, part in enumerate(p.parts))
+    transitions = [(s.start, s.start + s.transition_in.frames) for s in timeline.segments if s.transition_in.frames]
+    assert not any(a < p.start < b for p in made for a, b in transitions)  # no piece starts inside a fade
+    step = 2 * keyint(timeline)
+    assert all(p.start % step == 0 or any(a < p.start - 0 <= b for a, b in transitions) for p in made)
+    assert all(p.frames <= step + fade for p in made)  # a transition carries a piece over a grid line, no further
+    if not fade:
+        assert [p.start for p in made] == list(range(0, timeline.frames, step))

@@ -37,6 +37,7 @@ from toolkit.film.compile.output import (
     video_options,
 )
 from toolkit.film.compile.pieces import Part, Piece, pieces
+from toolkit.film.compile.raster import RasterPlan
 from toolkit.film.plan.timeline import Timeline
 
 # GOPs per draft piece: 2 (≈ 4 s). Smaller pieces re-render less after an edit but cost one more
@@ -71,7 +72,9 @@ def draft_pieces(timeline: Timeline, gops: int = PIECE_GOPS) -> list[DraftPiece]
     groups: list[list[Piece]] = []
     for whole in pieces(timeline.segments):
         for piece in _cut_on_grid(whole, step):
-            if not groups or piece.start % step == 0:
+            # a new piece in every cell of the grid: at a grid line, or (a transition carried the
+            # last piece over one) right after that transition
+            if not groups or piece.start // step != groups[-1][0].start // step:
                 groups.append([piece])
             else:
                 groups[-1].append(piece)
@@ -92,7 +95,7 @@ def _cut_on_grid(piece: Piece, step: int) -> list[Piece]:
     return out
 
 
-def compile_piece(timeline: Timeline, raster, piece: DraftPiece, *, output: Path,
+def compile_piece(timeline: Timeline, raster: RasterPlan, piece: DraftPiece, *, output: Path,
                   encode: EncodeSettings) -> tuple[str, ...]:
     """The command that renders one draft piece (picture, layers, text; no sound) to an MP4."""
     graph = Graph()
