@@ -8,6 +8,7 @@ its own, and the frame cache they share is content-addressed and written atomica
 from __future__ import annotations
 
 import errno
+import logging
 import secrets
 import socket
 import threading
@@ -64,6 +65,7 @@ class StudioServer:
 
         class _Server(uvicorn.Server):
             def handle_exit(self, sig: int, frame: object) -> None:
+                _quiet_shutdown()
                 hub.close()  # end the event streams first, or shutdown would wait on every open page
                 super().handle_exit(sig, frame)
 
@@ -117,7 +119,14 @@ class StudioServer:
 
     def stop(self) -> None:
         """Stop a server started with `start()` (or from another thread)."""
+        _quiet_shutdown()
         self.hub.close()
         self.server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+
+def _quiet_shutdown() -> None:
+    # A frame still being drawn when the studio stops is cancelled after the grace period; uvicorn
+    # would log each as "Exception in ASGI application" with a traceback. Stopping is not an error.
+    logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
