@@ -299,6 +299,40 @@ def test_render_draft_runs_the_normal_draft_render_and_serves_it(client, film: P
     assert refused.status_code == 409 and "does not plan now" in refused.json()["error"]
 
 
+def test_a_long_session_keeps_the_frames_of_its_recent_versions_only(tmp_path: Path, monkeypatch) -> None:
+    from toolkit.studio.frames import FrameCache
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    cache = FrameCache()
+    keys = [f"{i:02d}" + "ab" * 15 for i in range(4)]
+    for key in keys:
+        for n in (0, 7):
+            cache.path(key, n).parent.mkdir(parents=True, exist_ok=True)
+            cache.path(key, n).write_bytes(b"png")
+        cache.note(key, keep=2)
+    cache.note(keys[2], keep=2)  # undo to a recent version: it stays
+    kept = sorted({p.name.split("-")[0] for p in cache.folder.rglob("*.png")})
+    assert kept == sorted(keys[2:])
+
+
+def test_two_studios_on_one_folder_have_their_own_port_token_and_cookie(film: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from toolkit.studio.server import StudioServer
+
+    one, two = StudioServer(film), StudioServer(film)
+    try:
+        assert one.port != two.port and one.token != two.token
+        app = one.server.config.app
+        with TestClient(app, base_url=f"http://127.0.0.1:{one.port}") as http:
+            assert http.get(f"/api/state?token={two.token}").status_code == 401
+            assert http.get(f"/api/state?token={one.token}").status_code == 200
+            assert f"reel_studio_{one.port}=" in http.get(f"/?token={one.token}").headers["set-cookie"]
+    finally:
+        one.sock.close()
+        two.sock.close()
+
+
 # ------------------------------------------------------------------ the server process
 
 

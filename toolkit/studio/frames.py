@@ -20,6 +20,8 @@ from toolkit.film.render import render_frames
 from toolkit.media.digests import content_digest
 from toolkit.settings import Settings
 
+KEEP_VERSIONS = 8  # the storyboard versions whose frames a session keeps
+
 
 def _reel_version() -> str:
     try:
@@ -46,6 +48,19 @@ class FrameCache:
         self.settings = settings or Settings()
         self.folder = self.settings.cache_root() / "studio" / "frames"
         self._lock = threading.Lock()  # one batch of thumbnails at a time (two cores)
+        self._versions: list[str] = []  # film keys this session showed, oldest first
+
+    def note(self, key: str, keep: int = KEEP_VERSIONS) -> None:
+        """`key` is the version on screen now. Frames of the versions before the last `keep` are
+        deleted, so a page left open for a day of edits does not fill the disk; undoing to a recent
+        version still finds its frames."""
+        if key in self._versions:
+            self._versions.remove(key)
+        self._versions.append(key)
+        while len(self._versions) > keep:
+            old = self._versions.pop(0)
+            for png in (self.folder / old[:2]).glob(f"{old}-*.png"):
+                png.unlink(missing_ok=True)
 
     def path(self, key: str, frame: int) -> Path:
         return self.folder / key[:2] / f"{key}-{frame}.png"

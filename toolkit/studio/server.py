@@ -58,7 +58,9 @@ class StudioServer:
         self.sock = bind(port)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://{HOST}:{self.port}/?token={self.token}"
-        self.studio.refresh()  # the first page shows the film (or its issues) at once
+        first = self.studio.refresh()  # the first page shows the film (or its issues) at once
+        if first.key:
+            self.cache.note(first.key)
         self.watcher = Watcher(self._paths, self._changed)
         app = make_app(self.studio, self.cache, self.hub, token=self.token, port=self.port)
         hub = self.hub
@@ -84,6 +86,8 @@ class StudioServer:
 
     def _changed(self) -> None:
         snapshot = self.studio.refresh()
+        if snapshot.key:
+            self.cache.note(snapshot.key)
         self.hub.publish("refresh", {"version": snapshot.version, "stale": snapshot.stale})
 
     def run(self, *, open_browser: bool = False) -> None:
