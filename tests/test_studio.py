@@ -347,6 +347,21 @@ def test_a_taken_port_is_a_plain_error() -> None:
         first.close()
 
 
+def test_the_command_says_plainly_when_it_cannot_start(runner, film: Path, tmp_path: Path) -> None:
+    from toolkit.studio.server import bind
+
+    taken = bind(None)
+    try:
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["studio", str(film), "--no-browser", "--port", str(port)])
+    finally:
+        taken.close()
+    assert result.exit_code == 1
+    assert f"Error: port {port} on 127.0.0.1 is in use (another studio?); leave out --port" in result.output
+    missing = runner.invoke(cli, ["studio", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "nope.yaml' does not exist" in missing.output
+
+
 def test_sigterm_stops_the_studio_cleanly(film: Path) -> None:
     reel = Path(sys.executable).with_name("reel")
     proc = subprocess.Popen([str(reel), "studio", str(film), "--no-browser"], stdout=subprocess.PIPE,
