@@ -8,7 +8,9 @@ the encode-only floor (`worker.py floor`), the final render with the tap and wit
 (no tap; `check_clip` decodes the written file), then a cold draft to fill the cache and warm
 drafts with each path. "Old path" patches `toolkit.film.render._flash_tap` to a tap that asks
 for nothing, so the render compiles without the tap's output and falls back to decoding: exactly
-the code that ran before the tap. Prints a table and writes bench/out/flash_tap.json.
+the code that ran before the tap. Prints a table and writes bench/out/flash_tap.json. Drafts
+rendered in cached pieces (issue 17 §2) are gated on the pieces' files and do not use the tap:
+the draft rows then show "file" for both and compare the same path.
 """
 
 from __future__ import annotations
