@@ -24,6 +24,7 @@ from toolkit.film.pipeline import DRAFT_WIDTH, prepare
 from toolkit.film.render import render_film
 from toolkit.film.steps import (
     GATES,
+    SHOWN_TAP,
     CardReadBack,
     Check,
     DrawText,
@@ -79,15 +80,24 @@ def printed_commands(text: str) -> list[list[str]]:
     return commands
 
 
+def _tap_shown(argv: list[str]) -> list[str]:
+    """The command with the flash tap's FIFO (a private temporary folder, named when the render runs)
+    written as the dry run shows it."""
+    return [str(SHOWN_TAP) if Path(a).name == "frames.rgb" and Path(a).parent.name.startswith("reel-flash-")
+            else a for a in argv]
+
+
 def assert_same(ran: list[list[str]], printed: list[list[str]]) -> None:
-    """The same commands, in order; where they write may differ only by a temporary name beside it."""
+    """The same commands, in order; where they write may differ only by a temporary name beside it,
+    and the flash tap's FIFO by its placeholder."""
     assert len(ran) == len(printed), (len(ran), len(printed))
-    for got, shown in zip(ran, printed, strict=True):
-        assert got[:-1] == shown[:-1]
-        if got[-1] != shown[-1]:
-            written, planned = Path(got[-1]), Path(shown[-1])
-            assert written.parent == planned.parent and written.name.startswith(".")
-            assert planned.stem in written.name and written.suffix == planned.suffix
+    for got, shown in zip(map(_tap_shown, ran), printed, strict=True):
+        assert len(got) == len(shown), (got, shown)
+        for ran_arg, shown_arg in zip(got, shown, strict=True):
+            if ran_arg != shown_arg:  # the output (no longer last: the flash tap's output follows it)
+                written, planned = Path(ran_arg), Path(shown_arg)
+                assert written.parent == planned.parent and written.name.startswith("."), (ran_arg, shown_arg)
+                assert planned.stem in written.name and written.suffix == planned.suffix
 
 
 def storyboard(folder: Path, text: str = CALM) -> Path:
@@ -151,14 +161,15 @@ def test_with_sound_the_render_gets_the_measured_gain(tmp_path: Path, spawned) -
     # pass 1 exactly as printed; the render as printed once the measured gain is in its audio chain
     assert result.gain is not None and result.gain.limit_db is None
     assert spawned[0] == printed[0] and len(spawned) == 2
-    assert_same(spawned[1:], [list(final.render.compile(result.gain).encoder)])
+    assert_same(spawned[1:], [list(final.render.compile(result.gain, tap=SHOWN_TAP).encoder)])
     assert f"volume={result.gain.gain_db:.2f}dB" in spawned[1][spawned[1].index("-filter_complex") + 1]
 
     # A draft measures once and keeps the gain; the next draft's dry-run shows its exact command.
     spawned.clear()
     draft_out = tmp_path / "sound.draft.mp4"
     render_film(prepared, draft_out, draft=True)
-    assert len(spawned) == 2  # the loudness pass, the render
+    # the loudness pass, then the draft's pieces, its sound and the join
+    assert len(spawned) == 1 + len(draft_pieces(prepared.timeline)) + 2
     spawned.clear()
     again = plan_render(prepared, draft_out, draft=True)
     loudness = next(s for s in again.steps if isinstance(s, MeasureLoudness))

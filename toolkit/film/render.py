@@ -163,10 +163,10 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
             elif isinstance(step, Render):
                 render = plan.render  # rebuilt when a proxy could not be made
                 temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft)
-                tap = stack.enter_context(_flash_tap(render.timeline))  # the flash gate reads the frames here
-                run_render(render.compile(gain, temp, tap=tap.path), stage="render",
+                tap = _open_tap(stack, render.timeline)  # the flash gate reads the frames here
+                run_render(render.compile(gain, temp, tap=tap.path if tap else None), stage="render",
                            total_frames=render.timeline.frames, ffmpeg=settings.ffmpeg, on_progress=report("render"))
-                tapped = tap.report()
+                tapped = tap.report() if tap else None
             elif isinstance(step, Check):
                 verified = verify_output(_written(temp), plan.render.timeline)
             elif isinstance(step, FlashGate) and drafted is not None:
@@ -228,6 +228,15 @@ def _flash_tap(timeline: Timeline) -> FlashTap:
     """The render's flash tap: the gate's frames, at its working size, as the encoder gets them."""
     width, height = tap_frame_size(timeline)
     return FlashTap(float(timeline.canvas.fps), width, height, timeline.frames)
+
+
+def _open_tap(stack: contextlib.ExitStack, timeline: Timeline) -> FlashTap | None:
+    """The tap, open for the render; None where no FIFO can be made (a temporary folder that cannot
+    hold one): the written file is then decoded for the gate instead."""
+    try:
+        return stack.enter_context(_flash_tap(timeline))
+    except OSError:
+        return None
 
 
 def _written(temp: Path | None) -> Path:

@@ -93,6 +93,12 @@ class MakeProxies:
         return tuple(tuple(compile_proxy(job, job.path)) for job in self.make)
 
 
+# Where a printed render command sends the flash gate's frames. The render makes a FIFO of its own
+# in a private temporary folder (`run.flash_tap`) and reads it while ffmpeg writes; its name is only
+# known then, so the printed command names it by this placeholder and is otherwise the one that runs.
+SHOWN_TAP = Path("<flash-tap>")
+
+
 @dataclass(frozen=True, slots=True)
 class RenderPythonLayers:
     """Python layers rendered once to files with transparency (`toolkit.film.pylayers`): `make` are
@@ -244,7 +250,7 @@ class Render:
     def commands(self) -> tuple[tuple[str, ...], ...]:
         if self.pieces:
             return tuple(self.in_pieces(None if self.gain_pending else self.gain).commands(self.output))
-        return _flat(self.compile(None if self.gain_pending else self.gain))
+        return _flat(self.compile(None if self.gain_pending else self.gain, tap=SHOWN_TAP))
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +348,7 @@ class RenderSteps:
                 lines.extend(f"#   {line}" for line in pieces.describe())
                 lines.extend(shlex.join(argv) for argv in pieces.commands(step.output))
             elif isinstance(step, Render):
-                lines.append(step.compile(None if step.gain_pending else step.gain).shell())
+                lines.append(step.compile(None if step.gain_pending else step.gain, tap=SHOWN_TAP).shell())
             elif isinstance(step, ReverseFootage):  # each clip's blocks piped into its encoder
                 lines.extend(compile_reverse(job, job.path).shell() for job in step.make)
             else:
