@@ -175,6 +175,18 @@ def test_a_tap_that_falls_short_falls_back_to_decoding_the_file(tmp_path, monkey
     assert result.flash == check_clip(tmp_path / "calm.mp4")
 
 
+def test_where_no_fifo_can_be_made_the_render_runs_without_the_tap(tmp_path, monkeypatch):
+    sb = tmp_path / "calm.yaml"
+    sb.write_text("title: Calm\nregion: IE\nscenes:\n  - background: '#2a9d8f'\n    duration: 1s\n", encoding="utf-8")
+
+    def no_fifo(timeline):
+        raise OSError(95, "Operation not supported")  # e.g. a temporary folder on a filesystem without FIFOs
+
+    monkeypatch.setattr(render_module, "_flash_tap", no_fifo)
+    result = _final(sb, tmp_path / "calm.mp4")
+    assert result.flash_read == "file" and result.flash.passed
+
+
 def test_a_flashing_film_is_refused_with_the_same_message_and_location_either_way(tmp_path, monkeypatch):
     sb = tmp_path / "strobe.yaml"
     sb.write_text(STROBE, encoding="utf-8")
