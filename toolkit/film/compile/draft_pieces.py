@@ -38,7 +38,7 @@ from toolkit.film.compile.output import (
     tag_bt709,
     video_options,
 )
-from toolkit.film.compile.pieces import Part, Piece, pieces
+from toolkit.film.compile.pieces import Piece, pieces, split_body
 from toolkit.film.compile.raster import RasterPlan
 from toolkit.film.plan.timeline import Timeline, VideoSource
 
@@ -90,14 +90,7 @@ def _cut_on_grid(piece: Piece, step: int) -> list[Piece]:
     """A body piece cut at the grid lines inside it (a transition piece stays whole)."""
     if piece.transition is not None:
         return [piece]
-    end = piece.start + piece.length
-    edges = list(range((piece.start // step + 1) * step, end, step))
-    part = piece.parts[0]
-    out, at = [], piece.start
-    for edge in [*edges, end]:
-        out.append(Piece(at, (Part(part.segment, part.first + at - piece.start, edge - at),)))
-        at = edge
-    return out
+    return split_body(piece, range((piece.start // step + 1) * step, piece.start + piece.length, step))
 
 
 def compile_piece(timeline: Timeline, raster: RasterPlan, piece: DraftPiece, *, output: Path,

@@ -116,10 +116,15 @@ def _cut_at(piece: Piece, spans: Sequence[tuple[int, int, int]]) -> list[Piece]:
     if piece.transition is not None or not spans:
         return [piece]
     end = piece.start + piece.length
-    edges = sorted({e for _, a, b in spans for e in (a, b) if piece.start < e < end})
+    return split_body(piece, sorted({e for _, a, b in spans for e in (a, b) if piece.start < e < end}))
+
+
+def split_body(piece: Piece, edges: Sequence[int]) -> list[Piece]:
+    """A one-part body piece cut at `edges` (film frames inside it, in order) into consecutive pieces
+    of the same segment."""
     part = piece.parts[0]
     out, at = [], piece.start
-    for edge in [*edges, end]:
+    for edge in [*edges, piece.start + piece.length]:
         out.append(Piece(at, (Part(part.segment, part.first + at - piece.start, edge - at),)))
         at = edge
     return out
