@@ -36,7 +36,7 @@ from pathlib import Path
 
 from toolkit.film.compile.nodes import Graph, rate, timebase
 from toolkit.film.compile.output import global_options
-from toolkit.film.compile.reversing import FFV1, X264
+from toolkit.film.compile.reversing import X264, intermediate_encoding
 from toolkit.film.compile.video import _sped  # the trim's frames exactly as the render makes them
 from toolkit.film.plan.timeline import Canvas, FaceCoverKind, ImageSource, VideoSource
 from toolkit.geometry import Box
@@ -163,14 +163,9 @@ def compile_anonymise(job: AnonymiseJob, output: Path) -> list[str]:
     out = Graph.filter([original, masked], "overlay", x=0, y=0, eof_action="endall")
     out = out.filter("format", job.raw_format)
     body = graph.argv([out], output)
-    if job.lossless:
-        codec = [*FFV1, "-pix_fmt", "bgra" if job.alpha else "yuv420p", "-f", "nut"]
-    else:
-        codec = [*X264, "-f", "mp4"]
-    tags = [] if job.alpha else ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
-                                 "-color_range", "tv"]
-    return [*global_options(loglevel="warning", progress=False), "-y", *body[:-1], *codec, *tags, "-an", "-sn",
-            "-dn", "-map_metadata", "-1", "-fps_mode", "passthrough", "-frames:v", str(job.frames), body[-1]]
+    return [*global_options(loglevel="warning", progress=False), "-y", *body[:-1],
+            *intermediate_encoding(job.lossless, job.alpha), "-an", "-sn", "-dn", "-map_metadata", "-1",
+            "-fps_mode", "passthrough", "-frames:v", str(job.frames), body[-1]]
 
 
 def suffix(job: AnonymiseJob) -> str:

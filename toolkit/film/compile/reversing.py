@@ -36,6 +36,15 @@ REVERSE_VERSION = "1"
 X264 = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "10", "-g", "15", "-pix_fmt", "yuv420p")
 FFV1 = ("-c:v", "ffv1", "-level", "3")
 
+
+def intermediate_encoding(lossless: bool, alpha: bool) -> list[str]:
+    """How a cached intermediate (reversed or covered footage) is written: x264 near-lossless in MP4,
+    or FFV1 in NUT (odd sizes, transparency), BT.709 tagged unless it carries alpha."""
+    codec = [*FFV1, "-pix_fmt", "bgra" if alpha else "yuv420p", "-f", "nut"] if lossless else [*X264, "-f", "mp4"]
+    tags = [] if alpha else ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
+                             "-color_range", "tv"]
+    return codec + tags
+
 _TO_BT709 = {"out_color_matrix": "bt709", "out_range": "tv"}
 
 
@@ -113,14 +122,8 @@ def compile_reverse(job: ReverseJob, output: Path) -> RenderCommands:
     picture = graph.input("pipe:0", format="rawvideo", pix_fmt=job.raw_format, video_size=(w, h),
                           framerate=rate(fps))["v"]
     body = graph.argv([picture], output)
-    if job.lossless:
-        codec = [*FFV1, "-pix_fmt", "bgra" if src.alpha else "yuv420p", "-f", "nut"]
-    else:
-        codec = [*X264, "-f", "mp4"]
-    tags = [] if src.alpha else ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
-                                 "-color_range", "tv"]
-    encoder = (*global_options(loglevel="warning"), "-y", *body[:-1], *codec, *tags, "-an", "-sn", "-dn",
-               "-map_metadata", "-1", "-frames:v", str(job.trim), body[-1])
+    encoder = (*global_options(loglevel="warning"), "-y", *body[:-1], *intermediate_encoding(job.lossless, src.alpha),
+               "-an", "-sn", "-dn", "-map_metadata", "-1", "-frames:v", str(job.trim), body[-1])
     return RenderCommands(tuple(producers), encoder)
 
 
