@@ -403,16 +403,25 @@ def test_the_page_in_headless_chromium(film: Path, runner, tmp_path: Path) -> No
     if browser is None:
         pytest.skip("headless Chromium is not installed (Debian: apt-get install -y chromium; .ci/run does it)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the test extra installs playwright")
+    from media_factory import make_tone
+
+    from toolkit.settings import Settings
     from toolkit.studio.server import StudioServer
 
+    make_tone(tmp_path / "music.wav", seconds=14, level_db=-12)  # the draft is played with sound
+    film.write_text(f"{STORYBOARD.format(second='#e76f51')}music: music.wav\n", encoding="utf-8")
     server = StudioServer(film).start()
+    key = server.studio.snapshot.key
+    assert not [i for i in server.studio.snapshot.issues if i.code == "silent-film"]
+    (Settings.cache_root() / "studio" / "drafts" / f"draft-{key}.mp4").unlink(missing_ok=True)  # an earlier run's
     shown = "document.getElementById('frame').dataset.shown"
     grab = ("() => { const i = document.getElementById('frame'); const c = document.createElement('canvas');"
             " c.width = i.naturalWidth; c.height = i.naturalHeight; c.getContext('2d').drawImage(i, 0, 0);"
             " return c.toDataURL('image/png'); }")
     try:
         with sync_api.sync_playwright() as pw:
-            chromium = pw.chromium.launch(executable_path=browser, args=["--no-sandbox", "--disable-gpu"])
+            chromium = pw.chromium.launch(executable_path=browser, args=[
+                "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"])
             # the page's CSP forbids eval; Playwright's wait_for_function needs it
             page = chromium.new_context(bypass_csp=True).new_page()
             page.goto(server.url)
@@ -421,6 +430,26 @@ def test_the_page_in_headless_chromium(film: Path, runner, tmp_path: Path) -> No
             assert page.locator("#strip img").count() == 3
             assert page.inner_text("#draft-status").startswith(("no draft of this version yet", "draft ready"))
             assert page.is_enabled("#render-draft")
+
+            # Render draft → the normal draft render → played in the page, with sound, at the film's length
+            page.click("#render-draft")
+            page.wait_for_function("document.getElementById('draft-status').textContent.startsWith('draft ready')",
+                                   timeout=120_000)
+            player = "document.getElementById('player')"
+            page.wait_for_function(f"!{player}.hidden && {player}.readyState >= 1", timeout=10_000)
+            assert abs(page.evaluate(f"{player}.duration") - 13.3) < 0.1
+            page.evaluate(f"{player}.play()")
+            page.wait_for_function(f"{player}.currentTime > 1.0 && {player}.webkitAudioDecodedByteCount > 0",
+                                   timeout=15_000)
+            first = page.evaluate(f"{player}.currentTime")
+            page.wait_for_function(f"{player}.currentTime > {first} + 0.3", timeout=5_000)  # it keeps playing
+            assert not page.evaluate(f"{player}.paused") and page.evaluate(f"{player}.error") is None
+            # the server answers range requests, so a jump ahead plays from there (not from the start)
+            page.evaluate(f"{player}.currentTime = 10")
+            page.wait_for_function(f"!{player}.seeking && {player}.currentTime > 10.1", timeout=10_000)
+            page.evaluate(f"{player}.pause()")  # paused: the preview shows the frame it stopped on
+            stopped = round(page.evaluate(f"{player}.currentTime") * 30)
+            page.wait_for_function(f"Math.abs(Number({shown}) - {stopped}) <= 1", timeout=10_000)
 
             def frame_at(n: int) -> np.ndarray:
                 page.wait_for_function(f"{shown} === '{n}'", timeout=10_000)
@@ -463,5 +492,134 @@ def test_the_page_in_headless_chromium(film: Path, runner, tmp_path: Path) -> No
         assert _raw(server.port, f"/static/../../pyproject.toml?token={server.token}",
                     f"127.0.0.1:{server.port}") == 403
         assert _raw(server.port, "/api/state", f"127.0.0.1:{server.port}") == 401
+    finally:
+        server.stop()
+
+
+# ------------------------------------------------------------------ --template and --field
+
+
+CAPTIONED = """title: Studio test
+region: IE
+scenes:
+  - slate: title
+    duration: 3s
+  - background: '#e76f51'
+    duration: 2s
+    captions: 'Made for {{ programme }}.'
+"""
+
+
+def test_template_and_fields_reach_the_preview_as_reel_still_draws_them(tmp_path: Path, runner) -> None:
+    from toolkit.film.template.loader import templates_dir
+    from toolkit.studio.server import StudioServer
+
+    film = tmp_path / "film.yaml"
+    film.write_text(CAPTIONED, encoding="utf-8")
+    options = ["--template", "harbour", "--field", "programme=Peer Voices"]
+    server = StudioServer(film, template="harbour", fields={"programme": "Peer Voices"})
+    try:
+        snapshot = server.studio.snapshot
+        assert not snapshot.stale and not [i for i in snapshot.issues if i.severity == "error"], snapshot.issues
+        plan = str(snapshot.prepared.timeline.to_dict())
+        assert "Made for Peer Voices." in plan and "Harbour Youth Voices" not in plan  # harbour's own default
+        # harbour's title slate heading is `{{ programme }}`: the field, on screen as `reel still` draws it
+        for n in (45, 105):
+            shown = _pixels(server.cache.frame(snapshot.prepared, snapshot.key, n).read_bytes())
+            result = runner.invoke(cli, ["still", str(film), "--draft", "--at", f"{n / 30}s", "-o",
+                                         str(tmp_path / "s.png"), "--force", *options])
+            assert result.exit_code == 0, result.output
+            assert _same(shown, _pixels((tmp_path / "s.png").read_bytes()))
+        plain = StudioServer(film, template="harbour")  # no --field: harbour's default programme
+        try:
+            other = plain.studio.snapshot
+            assert "Harbour Youth Voices" in str(other.prepared.timeline.to_dict())
+            assert not _same(_pixels(plain.cache.frame(other.prepared, other.key, 105).read_bytes()), shown)
+        finally:
+            plain.sock.close()
+        # the templates folder is watched (the named template, what it extends, its logo and fonts)
+        assert templates_dir().resolve() in server._paths()
+    finally:
+        server.sock.close()
+
+
+def test_the_command_passes_template_and_fields_and_refuses_a_bad_field_as_render_does(
+        tmp_path: Path, runner, monkeypatch) -> None:
+    from toolkit.studio.server import StudioServer
+
+    film = tmp_path / "film.yaml"
+    film.write_text(CAPTIONED, encoding="utf-8")
+    seen = {}
+
+    def run(self, *, open_browser: bool = False) -> None:  # instead of serving: what it would serve
+        seen.update(template=self.studio.template, fields=self.studio.fields, stale=self.studio.snapshot.stale,
+                    browser=open_browser)
+        self.sock.close()
+
+    monkeypatch.setattr(StudioServer, "run", run)
+    result = runner.invoke(cli, ["studio", str(film), "--no-browser", "--template", "harbour",
+                                 "--field", "programme=Peer Voices", "--field", "programme=Sea Voices"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"template": "harbour", "fields": {"programme": "Sea Voices"}, "stale": False, "browser": False}
+    # the same parser, the same words as `reel render --draft` (exit 2, naming the bad item)
+    bad = runner.invoke(cli, ["studio", str(film), "--no-browser", "--field", "two words=x"])
+    draft = runner.invoke(cli, ["render", "--draft", str(film), "--field", "two words=x"])
+    assert bad.exit_code == draft.exit_code == 2
+    error = "Error: Invalid value for '--field': `two words=x`: expected key=value with a name of letters"
+    assert error in bad.output and bad.output.split("Error:")[1] == draft.output.split("Error:")[1]
+    # a missing field (no --field, no `fields:` and the default template has none) is listed with its place
+    result = runner.invoke(cli, ["studio", str(film), "--no-browser"])
+    assert result.exit_code == 0 and seen["stale"] and "does not plan yet" in result.output
+    assert "film.yaml:8:15: scenes[1].captions: merge field `programme` has no value" in result.output
+
+
+# ------------------------------------------------------------------ a page open for hours
+
+
+def test_a_day_of_edits_and_drafts_keeps_the_servers_memory_bounded(tmp_path: Path, monkeypatch) -> None:
+    import toolkit.studio.draft as draft_module
+    from toolkit.settings import Settings
+    from toolkit.studio.draft import KEEP_FAILURES, Drafts
+    from toolkit.studio.frames import KEEP_VERSIONS, FrameCache
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+
+    def render_film(prepared, out: Path, **_) -> None:  # every other draft fails (a flashing edit)
+        if prepared % 2 == 0:
+            raise ReelError(f"draft {prepared} flashes")
+        out.write_bytes(b"mp4")
+
+    monkeypatch.setattr(draft_module, "render_film", render_film)
+    done = []
+    drafts, cache = Drafts(Settings(), lambda: done.append(1)), FrameCache()
+    for i in range(1000):
+        key = f"{i:04d}" + "ab" * 14
+        drafts._render(i, key)  # what the draft thread runs, here in line
+        cache.note(key)
+    assert len(done) == 1000
+    assert len(drafts._failed) == KEEP_FAILURES and len(drafts._seconds) == 1 and len(drafts._made) == 1
+    assert drafts.status(key)["state"] == "ready" and drafts.status(f"{998:04d}" + "ab" * 14)["state"] == "failed"
+    assert drafts.status(f"{1:04d}" + "ab" * 14) == {"state": "none"}  # forgotten, not kept for ever
+    assert [p.name for p in drafts.folder.iterdir()] == [f"draft-{key}.mp4"]
+    assert len(cache._versions) == KEEP_VERSIONS
+
+
+def test_a_closed_page_is_dropped_from_the_event_hub(film: Path) -> None:
+    from toolkit.studio.server import StudioServer
+
+    server = StudioServer(film).start()
+    try:
+        for _ in range(20):  # twenty reloads of the page
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            conn.request("GET", f"/events?token={server.token}")
+            answer = conn.getresponse()
+            assert answer.status == 200 and answer.readline() == b": connected\n"
+            assert len(server.hub._queues) >= 1
+            conn.close()  # the tab is closed
+        deadline = time.monotonic() + 5
+        while server.hub._queues and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.hub._queues == []  # none left behind: no queue per page ever opened
+        server.hub.publish("refresh", {"version": 2})  # and publishing to nobody is fine
     finally:
         server.stop()

@@ -12,8 +12,10 @@ from toolkit.cli.jsonout import JsonCommand, emit_json, json_option
 from toolkit.cli.output import PathArg, echo_issues
 from toolkit.cli.style import plain, rich_console, secho
 
+TEMPLATE_OPTION = click.option("--template", "template", default=None,
+                               help="Use this template instead of the storyboard's.")
 _COMMON = [
-    click.option("--template", "template", default=None, help="Use this template instead of the storyboard's."),
+    TEMPLATE_OPTION,
     click.option("--allow-outside", is_flag=True, help="Allow media paths outside the storyboard's folder."),
     click.option("--strict", is_flag=True, help="Treat warnings as errors."),
 ]

@@ -18,6 +18,8 @@ from toolkit.film.pipeline import Prepared
 from toolkit.film.render import render_film
 from toolkit.settings import Settings
 
+KEEP_FAILURES = 8  # why the drafts of the last few versions failed; older reasons are forgotten
+
 
 class Drafts:
     """Draft renders for one studio; `on_done` is called (from the render thread) when one ends."""
@@ -28,8 +30,8 @@ class Drafts:
         self._on_done = on_done
         self._lock = threading.Lock()
         self._running: str | None = None  # the key being rendered
-        self._failed: dict[str, str] = {}  # key -> why its render failed
-        self._seconds: dict[str, float] = {}
+        self._failed: dict[str, str] = {}  # key -> why its render failed (the newest KEEP_FAILURES)
+        self._seconds: dict[str, float] = {}  # the kept draft's key -> how long it took (one entry)
         self._made: list[Path] = []  # this session's drafts: only the newest is kept
 
     def path(self, key: str) -> Path:
@@ -66,10 +68,13 @@ class Drafts:
             failure = str(exc)
         with self._lock:
             self._running = None
+            # a page open all day renders a draft per edit: what is remembered stays bounded
             if failure is not None:
                 self._failed[key] = failure
+                while len(self._failed) > KEEP_FAILURES:
+                    del self._failed[next(iter(self._failed))]
             else:
-                self._seconds[key] = time.perf_counter() - started
+                self._seconds = {key: time.perf_counter() - started}  # only the newest draft is kept
                 self._keep_newest(self.path(key))
         self._on_done()
 

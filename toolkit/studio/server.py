@@ -13,9 +13,11 @@ import secrets
 import socket
 import threading
 import webbrowser
+from collections.abc import Mapping
 from pathlib import Path
 
 from toolkit.errors import ReelError
+from toolkit.film.template.loader import templates_dir
 from toolkit.settings import Settings
 from toolkit.studio.app import make_app
 from toolkit.studio.events import Hub
@@ -44,14 +46,15 @@ def bind(port: int | None) -> socket.socket:
 class StudioServer:
     """One storyboard's studio: refreshes on save, serves the page, stops cleanly."""
 
-    def __init__(self, storyboard: Path, *, port: int | None = None, settings: Settings | None = None) -> None:
+    def __init__(self, storyboard: Path, *, port: int | None = None, settings: Settings | None = None,
+                 template: str | None = None, fields: Mapping[str, str] | None = None) -> None:
         import uvicorn
 
         storyboard = Path(storyboard)
         if not storyboard.is_file():
             raise ReelError(f"{storyboard}: no such storyboard file")
         self.settings = settings or Settings()
-        self.studio = Studio(storyboard, self.settings)
+        self.studio = Studio(storyboard, self.settings, template=template, fields=fields)
         self.cache = FrameCache(self.settings)
         self.hub = Hub()
         self.token = secrets.token_urlsafe(24)
@@ -79,6 +82,9 @@ class StudioServer:
     def _paths(self) -> list[Path]:
         prepared = self.studio.snapshot.prepared
         extra: list[Path] = []
+        # the templates (the storyboard's `template:` or --template, what they extend, their logos and
+        # fonts), watched from the start, even while the named one does not load yet
+        extra.append(templates_dir())
         if prepared is not None:
             extra += [doc.path for doc in prepared.template.documents.values()]
             extra += [Path(p) for p in prepared.inputs.media]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,17 @@ class Snapshot:
 
 
 class Studio:
-    """The storyboard being previewed; thread-safe (the watcher refreshes, requests read)."""
+    """The storyboard being previewed; thread-safe (the watcher refreshes, requests read).
 
-    def __init__(self, storyboard: Path, settings: Settings | None = None) -> None:
+    `template` and `fields` are `reel studio`'s `--template` and `--field`: planned exactly as
+    `reel render --template NAME --field KEY=VALUE` plans them."""
+
+    def __init__(self, storyboard: Path, settings: Settings | None = None, *, template: str | None = None,
+                 fields: Mapping[str, str] | None = None) -> None:
         self.storyboard = Path(storyboard).resolve()
         self.settings = settings or Settings()
+        self.template = template
+        self.fields = dict(fields or {})
         self._lock = threading.Lock()
         self._snapshot = Snapshot(0, None, True, (), 0.0)
 
@@ -56,7 +63,8 @@ class Studio:
             previous = self._snapshot
             key = previous.key
             try:
-                prepared = prepare(self.storyboard, width=DRAFT_WIDTH)
+                prepared = prepare(self.storyboard, width=DRAFT_WIDTH, template=self.template,
+                                   fields=self.fields)
                 key = film_key(prepared, self.settings)
             except IssuesError as exc:
                 found: tuple[Issue, ...] = tuple(exc.issues)

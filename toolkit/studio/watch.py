@@ -14,10 +14,12 @@ DEBOUNCE_MS = 400
 
 
 def watched_paths(storyboard: Path, extra: list[Path]) -> list[Path]:
-    """The storyboard's folder, plus the folders of files it reads from elsewhere (a template)."""
+    """The storyboard's folder, plus the folders of files it reads from elsewhere (media), and any
+    folder given itself (the templates)."""
     folders = {storyboard.resolve().parent}
     for path in extra:
-        folder = Path(path).resolve().parent
+        path = Path(path).resolve()
+        folder = path if path.is_dir() else path.parent
         if folder.is_dir() and not any(folder.is_relative_to(f) for f in folders):
             folders.add(folder)
     return sorted(folders)
