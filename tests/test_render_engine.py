@@ -134,6 +134,28 @@ def test_stills_show_what_the_film_shows(film: Film, tmp_path: Path, max_segment
         assert np.abs(still - film.frames[frame].astype(int)).mean() < 3, frame
 
 
+def _stills(film: Film, frames: list[int], folder: Path) -> list[np.ndarray]:
+    folder.mkdir()
+    for argv in compile_frames(film.timeline, film.raster, frames=frames, output=folder / "f_%03d.png"):
+        run_ffmpeg(argv, stage="frames")
+    out = []
+    for number in range(1, len(frames) + 1):
+        with av.open(str(folder / f"f_{number:03d}.png")) as container:
+            out.append(next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int))
+    return out
+
+
+def test_a_still_alone_is_the_frame_a_run_from_the_start_draws(film: Film, tmp_path: Path) -> None:
+    # A still starts its graph at the wanted frame (inputs seeked there), not at its chunk's start:
+    # it must be the very frame a graph run from frame 0 draws (captions on the same frame, the VFR
+    # clip's same source frame, the fade's same blend), not a frame early or late.
+    every = list(range(film.timeline.frames))
+    from_start = _stills(film, every, tmp_path / "all")
+    for n in range(0, film.timeline.frames, 3):
+        [alone] = _stills(film, [n], tmp_path / f"one-{n}")
+        assert int(np.abs(alone - from_start[n]).max()) <= 2, n
+
+
 def test_colour_segment_shows_its_colour_mid_scene(film: Film) -> None:
     for index, color in ((8, RED), (26, BLUE), (80, GREEN)):
         centre = film.frames[index][300, 108].astype(float)  # below the caption, away from edges

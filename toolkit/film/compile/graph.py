@@ -37,7 +37,7 @@ from toolkit.film.compile.output import (
     tag_bt709,
     video_options,
 )
-from toolkit.film.compile.pieces import CHUNK_SEGMENTS, Piece, chunks
+from toolkit.film.compile.pieces import CHUNK_SEGMENTS, Piece, chunks, split_body
 from toolkit.film.compile.raster import RasterPlan
 from toolkit.film.plan.timeline import Timeline
 
@@ -169,11 +169,13 @@ def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[i
         raise ValueError(f"frames must lie in 0..{timeline.frames - 1}")
     commands: list[list[str]] = []
     number = 1
-    for group in chunks(timeline, max_segments):
-        first = group[0].start
-        local = [n - first for n in wanted if first <= n < group[-1].start + group[-1].length]
-        if not local:
+    for whole in chunks(timeline, max_segments):
+        inside = [n for n in wanted if whole[0].start <= n < whole[-1].start + whole[-1].length]
+        if not inside:
             continue
+        group = _from_frame(whole, inside[0])
+        first = group[0].start
+        local = [n - first for n in inside]
         graph = Graph()
         picture = join_pieces(group, timeline.segments, timeline.canvas, graph)
         # layers showing after the last wanted frame are not opened
@@ -193,3 +195,20 @@ def compile_frames(timeline: Timeline, raster: RasterPlan, *, frames: Sequence[i
                          "-frames:v", str(len(local)), "-start_number", str(number), "-update", "0", body[-1]])
         number += len(local)
     return commands
+
+
+def _from_frame(group: Sequence[Piece], frame: int) -> list[Piece]:
+    """The chunk's pieces from the one holding `frame`, a body piece cut to start at `frame`.
+
+    A frame late in a chunk was drawn by running the chunk's graph from its first frame: 2–3 s
+    for a frame 13 s into a chunk of the 60 s bench film, at draft size. Starting the graph at the
+    wanted frame seeks every input to it instead (as a chunk starting mid-segment already does),
+    so a still costs about the same anywhere in the film. A transition is never cut: its `xfade`
+    needs both sides from the transition's first frame.
+    """
+    for i, piece in enumerate(group):
+        if piece.start <= frame < piece.start + piece.length:
+            if piece.transition is None and frame > piece.start:
+                return [split_body(piece, [frame])[1], *group[i + 1:]]
+            return list(group[i:])
+    raise ValueError(f"frame {frame} is not in the chunk")

@@ -145,26 +145,13 @@ def build_footage(src: VideoSource, canvas: Canvas, graph: Graph, first: int = 0
 def _decoded(src: VideoSource, canvas: Canvas, graph: Graph, first: int, count: int) -> Stream:
     """Exactly `count` canvas-rate frames from trimmed frame `first`, fitted later; none past `end`.
 
-    A source that ends early (the trim's end, or the footage's) repeats its last frame.
+    A source that ends early (the trim's end, or the footage's) repeats its last frame. Decoded as
+    footage at any speed is (`_sped`): opened a little before `first` with timestamps kept relative
+    to the opening point, so a part opened mid-way (a chunk, a still, a draft piece) shows the same
+    source frame in every slot as the whole. (Shifting the first decoded frame to 0 put variable-
+    frame-rate phone footage opened mid-way a source frame early or late.)
     """
-    start = src.start + Fraction(first) / canvas.fps
-    stop = start + Fraction(count + _DECODE_MARGIN_FRAMES) / canvas.fps
-    if src.end is not None:
-        stop = min(stop, src.end)
-    # Input-side -ss/-t: ffmpeg seeks and decodes only the span it needs (frame-accurately,
-    # `-accurate_seek` is the default), and autorotates phone footage on decode. Both ends are
-    # floored to ffmpeg's microseconds, so the frame at `start` is kept and the one at `end`
-    # (the first outside the trim) is not: ffmpeg keeps frames at ss <= pts < ss + t.
-    ss, until = _microseconds(start), _microseconds(stop)
-    stream = graph.input(src.path, ss=_us(ss), t=_us(max(until - ss, 1)), threads=_DECODE_THREADS)["v"]
-    stream = stream.filter("setpts", "PTS-STARTPTS")
-    # Phone footage is often variable-frame-rate: resample to the canvas rate before anything else;
-    # eof_action=pass keeps the last decoded frame (the trim's last) even when the end of the input
-    # rounds onto its slot.
-    stream = stream.filter("fps", fps=rate(canvas.fps), eof_action="pass")
-    # A source a little short of the segment repeats its last frame rather than ending early.
-    stream = stream.filter("tpad", stop_mode="clone", stop=-1)
-    return stream.filter("trim", end_frame=count)
+    return _sped(src, canvas, graph, first, count)
 
 
 def _looped(src: VideoSource, canvas: Canvas, graph: Graph, offset: int, count: int, trim: int) -> Stream:
