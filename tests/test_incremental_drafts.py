@@ -226,3 +226,45 @@ def test_pieces_cover_every_frame_once_on_the_gop_grid_and_never_cut_a_transitio
     assert all(p.frames <= step + fade for p in made)  # a transition carries a piece over a grid line, no further
     if not fade:
         assert [p.start for p in made] == list(range(0, timeline.frames, step))
+
+
+def test_a_draft_prunes_the_cache_to_its_budget_and_keeps_its_own_pieces(warm: Path, rendered: list[str],
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    storyboard, folder = warm, warm.parent
+    before = _frames(folder / "film.draft.mp4")  # the cold draft of the first caption
+    cache = folder / "cache" / "reel" / "drafts"
+    first = {p.name for p in cache.glob("piece-*")}
+    monkeypatch.setenv("REEL_DRAFT_CACHE_SIZE", "1")  # smaller than any film: only the draft's own stay
+    _film(folder, "Third, after the edit.")
+    out = folder / "film.draft.mp4"
+    _draft(storyboard, out)
+    plan = plan_render(prepare(storyboard, width=DRAFT_WIDTH), out, draft=True).render.in_pieces(None, check=True)
+    assert all(p.cached for p in plan.pieces)  # every piece of this draft was kept, whole and valid
+    own = {p.path.name for p in plan.pieces} | {p.path.with_suffix(s).name for p in plan.pieces
+                                                for s in (".json", ".gated")}
+    sound = {p.stem for p in cache.glob("piece-*.m4a")}
+    left = {p.name for p in cache.glob("piece-*")}
+    assert len(sound) == 1  # the draft's own sound (planned here without its gain: another key)
+    assert {n for n in left if n.split(".")[0] not in sound} == own  # the first caption's pieces were pruned
+    assert first - left  # …and there were some
+    assert not [p.name for p in cache.iterdir() if p.name.startswith((".claims", "list-", "join-"))
+                and p.name != plan.listing.name]
+
+    rendered.clear()
+    _film(folder)  # back to the first caption: its pieces are rendered again, and show what they showed
+    _draft(storyboard, out)
+    assert _pieces_made(rendered)
+    after = _frames(out)
+    assert after.shape == before.shape and float(np.abs(after - before).mean()) < 1.0
+
+
+def test_a_piece_removed_before_the_draft_claims_it_is_rendered_again(warm: Path) -> None:
+    storyboard = warm
+    plan = plan_render(prepare(storyboard, width=DRAFT_WIDTH), warm.parent / "x.draft.mp4",
+                       draft=True).render.in_pieces(None, check=True)
+    assert all(p.cached for p in plan.pieces)
+    plan.pieces[1].path.with_suffix(".json").unlink()  # as a prune by another draft would, record first
+    with draft_pieces.holding(plan) as held:
+        assert [p.cached for p in held.pieces] == [n != 1 for n in range(len(plan.pieces))]
+        assert held.sound_cached == plan.sound_cached
+    assert plan.pieces[0].path.exists()  # within the default budget: nothing pruned

@@ -44,6 +44,30 @@ class Settings:
         return Path(base) / "reel"
 
     @staticmethod
+    def draft_cache_budget() -> int:
+        """Bytes the draft pieces in Reel's cache may take after a draft: $REEL_DRAFT_CACHE_SIZE
+        (`2G`, `500M`, `800K` or plain bytes; powers of 1024), else 2 GiB.
+
+        Raises `ReelError` naming the variable when its value is not a size."""
+        raw = os.environ.get("REEL_DRAFT_CACHE_SIZE", "").strip()
+        if not raw:
+            return 2 << 30
+        units = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+        number, unit = raw.rstrip("bBiI"), ""
+        if number and number[-1].upper() in units:
+            number, unit = number[:-1], number[-1].upper()
+        try:
+            value = float(number)
+        except ValueError:
+            value = -1.0
+        if not number or value != value or value < 0 or value == float("inf"):
+            from toolkit.errors import ReelError
+
+            raise ReelError(f"REEL_DRAFT_CACHE_SIZE={raw!r} is not a size: write it like 2G, 500M or "
+                            "800000000 (bytes)")
+        return int(value * units[unit])
+
+    @staticmethod
     def package_root() -> Path:
         """The installed `toolkit` package folder (for shipped data files)."""
         return Path(__file__).resolve().parent

@@ -30,7 +30,7 @@ from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import ImageSource, Timeline, VideoSource
 from toolkit.film.proxy import cached_gain, make_proxy
 from toolkit.film.run.atomic import Output, atomic_outputs
-from toolkit.film.run.draft_pieces import PiecePlan, gate_pieces, mark_passed, render_pieces
+from toolkit.film.run.draft_pieces import PiecePlan, gate_pieces, holding, mark_passed, render_pieces
 from toolkit.film.run.drafts import replaces_draft_of
 from toolkit.film.run.flash_tap import FlashTap
 from toolkit.film.run.pylayers import render_python_layer
@@ -158,7 +158,8 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
             elif isinstance(step, Render) and step.pieces:  # only the pieces whose key changed are rendered
                 render = plan.render
                 temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft)
-                drafted = render.in_pieces(gain, check=True)
+                # claimed until the film is gated: no prune removes its pieces meanwhile
+                drafted = stack.enter_context(holding(render.in_pieces(gain, check=True)))
                 render_pieces(drafted, temp, ffmpeg=settings.ffmpeg, on_progress=report("render"))
             elif isinstance(step, Render):
                 render = plan.render  # rebuilt when a proxy could not be made

@@ -18,6 +18,7 @@ marked (`draft_cache.mark_gated`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import math
 import os
@@ -28,7 +29,7 @@ from pathlib import Path
 from toolkit.atomic import write_atomic
 from toolkit.care.flash import FlashReport, analyse_frames
 from toolkit.errors import RenderError
-from toolkit.film import draft_cache
+from toolkit.film import draft_budget, draft_cache
 from toolkit.film.compile.draft_pieces import (
     DraftPiece,
     compile_join,
@@ -43,6 +44,7 @@ from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.plan.timeline import Canvas, Layer, Overlay, Timeline
 from toolkit.film.run.ownership import remove_abandoned_temps, temp_name, this_process
 from toolkit.film.run.runner import Progress, run_ffmpeg
+from toolkit.settings import Settings
 
 JOIN_MARGIN_S = 2.0  # seconds read on each side of a join (more than the one second WCAG counts in)
 ANALYSIS_WIDTH = 270  # as `care.flash.check_clip`
@@ -142,6 +144,41 @@ def plan_pieces(timeline: Timeline, encode: EncodeSettings, gain: AudioGain | No
                                         ffmpeg=ffmpeg)
     sound = draft_cache.piece_path(sound_key, ".m4a")
     return PiecePlan(timeline, encode, gain, tuple(planned), sound, valid(sound, 0))
+
+
+@contextlib.contextmanager
+def holding(plan: PiecePlan) -> Iterator[PiecePlan]:
+    """Claim `plan`'s pieces, sound and list for the block (`film.draft_budget`: no prune removes
+    them while this draft renders, joins and gates them); yields the plan with any piece or sound
+    a prune removed before the claim marked to render again. When the block ends without an
+    error, the cache is pruned to its budget (`Settings.draft_cache_budget`), this draft's files
+    kept."""
+    budget = Settings.draft_cache_budget()  # a bad value is an error before anything renders
+    folder = draft_cache.cache_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError("render", f"cannot create the draft cache {folder}: {exc.strerror or exc}", ()) from None
+    files = [*(p.path for p in plan.pieces), *(p.path.with_suffix(s) for p in plan.pieces for s in (".json", ".gated")),
+             plan.sound, plan.sound.with_suffix(".json"), plan.listing]
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(draft_budget.claim(folder, files))
+        except OSError as exc:
+            raise RenderError("render", f"cannot write in the draft cache {folder}: {exc.strerror or exc}",
+                              ()) from None
+        yield still_there(plan)
+        with contextlib.suppress(OSError):  # only a cache: the next draft prunes it again
+            draft_budget.prune(folder, budget)
+
+
+def still_there(plan: PiecePlan) -> PiecePlan:
+    """`plan` with the pieces and sound it found cached but that are gone now (pruned, deleted)
+    to render again; the digest was read when planning, so a record and size suffice here."""
+    pieces = tuple(p if not p.cached or draft_cache.is_listed(p.path, p.piece.frames)
+                   else dataclasses.replace(p, cached=False) for p in plan.pieces)
+    sound = plan.sound_cached and draft_cache.is_listed(plan.sound, 0)
+    return dataclasses.replace(plan, pieces=pieces, sound_cached=sound)
 
 
 def render_pieces(plan: PiecePlan, output: Path, *, ffmpeg: str,
