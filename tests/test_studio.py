@@ -623,3 +623,40 @@ def test_a_closed_page_is_dropped_from_the_event_hub(film: Path) -> None:
         server.hub.publish("refresh", {"version": 2})  # and publishing to nobody is fine
     finally:
         server.stop()
+
+
+def test_a_frame_is_drawn_once_and_the_page_s_frame_is_drawn_ahead_after_a_save(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    import threading
+    from types import SimpleNamespace
+
+    from toolkit.studio.frames import FrameCache
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    cache, drawn, gate = FrameCache(), [], threading.Event()
+
+    def render(prepared, key: str, frames: list[int]) -> None:  # a slow still, as a 60 s film's
+        drawn.append((key, *frames))
+        gate.wait(5)
+        path = cache.path(key, frames[0])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"png")
+
+    monkeypatch.setattr(cache, "_render", render)
+    film = SimpleNamespace(timeline=SimpleNamespace(frames=100))
+    cache.wanted = 250  # past the end of the new version: its last frame
+    cache.ahead(film, "a" * 32)
+    asked = [threading.Thread(target=cache.frame, args=(film, "a" * 32, 99)) for _ in range(3)]
+    for thread in asked:
+        thread.start()  # the page (and a second tab) ask while it is being drawn
+    for key in "bcde":
+        cache.ahead(film, key * 32)  # a burst of saves meanwhile: only the newest is drawn next
+    time.sleep(0.2)
+    gate.set()
+    for thread in asked:
+        thread.join(5)
+    deadline = time.monotonic() + 5
+    while (cache._ahead_running or not cache.path("e" * 32, 99).is_file()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert drawn == [("a" * 32, 99), ("e" * 32, 99)]
+    assert cache._drawing == {} and not cache._ahead_running

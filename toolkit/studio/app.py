@@ -101,6 +101,7 @@ def make_app(studio: Studio, cache: FrameCache, hub: Hub, *, token: str, port: i
                 thumbs = [moment(snapshot.prepared, seg) for seg in snapshot.prepared.timeline.segments]
                 png = cache.batch(snapshot.prepared, snapshot.key, [*thumbs, n])[n]
             else:
+                cache.wanted = n  # where the page is: after a save, that frame is drawn ahead
                 png = cache.frame(snapshot.prepared, snapshot.key, n)
         except (ReelError, OSError) as exc:  # e.g. a clip deleted since the last good plan
             return _error(409, str(exc))

@@ -15,6 +15,7 @@ import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from toolkit.errors import ReelError
 from toolkit.film.pipeline import Prepared
 from toolkit.film.render import render_frames
 from toolkit.media.digests import content_digest
@@ -49,6 +50,11 @@ class FrameCache:
         self.folder = self.settings.cache_root() / "studio" / "frames"
         self._lock = threading.Lock()  # one batch of thumbnails at a time (two cores)
         self._versions: list[str] = []  # film keys this session showed, oldest first
+        self._drawing: dict[Path, threading.Event] = {}  # frames being drawn now (emptied as they end)
+        self._drawing_lock = threading.Lock()
+        self.wanted = 0  # the frame the page asked for last: drawn ahead after a save (`ahead`)
+        self._ahead_next: tuple[Prepared, str, int] | None = None
+        self._ahead_running = False
 
     def note(self, key: str, keep: int = KEEP_VERSIONS) -> None:
         """`key` is the version on screen now. Frames of the versions before the last `keep` are
@@ -68,11 +74,48 @@ class FrameCache:
     def frame(self, prepared: Prepared, key: str, frame: int) -> Path:
         """The PNG of output frame `frame` of `prepared`, drawn now unless cached.
 
-        Not queued behind `batch`: the frame the user is looking at comes first."""
+        Not queued behind `batch`: the frame the user is looking at comes first. A frame already
+        being drawn (by `ahead`, or another page) is waited for, not drawn twice."""
         path = self.path(key, frame)
-        if not path.is_file():
-            self._render(prepared, key, [frame])
+        while not path.is_file():
+            with self._drawing_lock:
+                running = self._drawing.get(path)
+                if running is None:
+                    mine = self._drawing[path] = threading.Event()
+            if running is not None:
+                running.wait()
+                continue  # drawn; or its drawing failed and this request draws it (and says why)
+            try:
+                self._render(prepared, key, [frame])
+            finally:
+                with self._drawing_lock:
+                    del self._drawing[path]
+                mine.set()
         return path
+
+    def ahead(self, prepared: Prepared, key: str) -> None:
+        """Draw the frame the page will ask for next (`wanted`, clamped to the film) in the background:
+        after a save the edited frame is then being drawn while the page hears of the save and asks.
+        One such thread at most; saves in a burst draw only the newest version's frame."""
+        job = (prepared, key, min(self.wanted, prepared.timeline.frames - 1))
+        with self._drawing_lock:
+            self._ahead_next = job
+            if self._ahead_running:
+                return
+            self._ahead_running = True
+        threading.Thread(target=self._ahead_loop, name="reel-studio-ahead", daemon=True).start()
+
+    def _ahead_loop(self) -> None:
+        while True:
+            with self._drawing_lock:
+                job, self._ahead_next = self._ahead_next, None
+                if job is None:
+                    self._ahead_running = False
+                    return
+            try:
+                self.frame(*job)
+            except (ReelError, OSError):  # the page's own request draws it again and shows why
+                continue
 
     def batch(self, prepared: Prepared, key: str, frames: list[int]) -> dict[int, Path]:
         """PNGs of several frames (the scene thumbnails), the missing ones drawn together (one

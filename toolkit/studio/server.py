@@ -64,6 +64,7 @@ class StudioServer:
         first = self.studio.refresh()  # the first page shows the film (or its issues) at once
         if first.key:
             self.cache.note(first.key)
+            self.cache.ahead(first.prepared, first.key)  # its first frame, drawn while the browser opens
         self.watcher = Watcher(self._paths, self._changed)
         app = make_app(self.studio, self.cache, self.hub, token=self.token, port=self.port)
         hub = self.hub
@@ -94,6 +95,8 @@ class StudioServer:
         snapshot = self.studio.refresh()
         if snapshot.key:
             self.cache.note(snapshot.key)
+            if not snapshot.stale:  # the edited frame starts now, not once the page has heard and asked
+                self.cache.ahead(snapshot.prepared, snapshot.key)
         self.hub.publish("refresh", {"version": snapshot.version, "stale": snapshot.stale})
 
     def run(self, *, open_browser: bool = False) -> None:
