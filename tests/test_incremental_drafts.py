@@ -268,3 +268,35 @@ def test_a_piece_removed_before_the_draft_claims_it_is_rendered_again(warm: Path
         assert [p.cached for p in held.pieces] == [n != 1 for n in range(len(plan.pieces))]
         assert held.sound_cached == plan.sound_cached
     assert plan.pieces[0].path.exists()  # within the default budget: nothing pruned
+
+
+@pytest.mark.parametrize("failure", ["ffmpeg", "interrupt"])
+def test_a_piece_that_fails_stops_the_others_and_leaves_nothing_half_made(warm: Path, failure: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces render two at a time: the first failure is the one raised, the piece beside it is
+    stopped, and no temporary file or unrecorded piece is left."""
+    from toolkit.errors import RenderError
+
+    storyboard, folder = warm, warm.parent
+    cache = folder / "cache" / "reel" / "drafts"
+    for record in cache.glob("piece-*.json"):
+        record.unlink()  # every piece (and the sound) is to render again
+    real, started = draft_pieces.run_ffmpeg, []
+
+    def failing(argv, *, stage: str, **kwargs):
+        started.append(stage)
+        if stage == "render (piece 2 of 5)":
+            if failure == "interrupt":
+                raise KeyboardInterrupt
+            raise RenderError(stage, "ffmpeg exited with code 1", argv)
+        return real(argv, stage=stage, **kwargs)
+
+    monkeypatch.setattr(draft_pieces, "run_ffmpeg", failing)
+    with pytest.raises(KeyboardInterrupt if failure == "interrupt" else RenderError) as caught:
+        _draft(storyboard, folder / "film.draft.mp4")
+    if failure == "ffmpeg":
+        assert str(caught.value) == "render (piece 2 of 5): ffmpeg exited with code 1"
+    assert "render (join)" not in started and len(started) < 6  # the queued pieces never started
+    assert not [p.name for p in cache.iterdir() if ".reel-tmp-" in p.name]
+    for piece in cache.glob("piece-*.mp4"):
+        assert not piece.with_suffix(".json").exists() or draft_cache.is_valid(piece, draft_cache.recorded(piece)["frames"])

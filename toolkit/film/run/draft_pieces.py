@@ -17,11 +17,13 @@ marked (`draft_cache.mark_gated`).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import hashlib
 import math
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,10 @@ from toolkit.settings import Settings
 
 JOIN_MARGIN_S = 2.0  # seconds read on each side of a join (more than the one second WCAG counts in)
 ANALYSIS_WIDTH = 270  # as `care.flash.check_clip`
+# Pieces rendered at once (at most one per core): one piece's ffmpeg (proxy decoding, the filter
+# graph, ultrafast x264 at draft size) keeps little more than one core busy, so on two cores two
+# at a time finish in about 0.5-0.6 of the time at the same CPU-seconds (bench/README.md).
+PIECE_JOBS = 2
 _PLACEHOLDER = Path("piece.mp4")  # the output name while computing a key (the key leaves it out)
 
 
@@ -191,20 +197,66 @@ def render_pieces(plan: PiecePlan, output: Path, *, ffmpeg: str,
         raise RenderError("render", f"cannot create the draft cache {folder}: {exc.strerror or exc}", ()) from None
     remove_abandoned_temps(folder)
     total = plan.timeline.frames
-    for planned in plan.pieces:
-        if planned.cached:
-            continue
-        _make(planned.path, lambda temp, p=planned: plan.piece_command(p, temp), planned.piece.frames, ffmpeg,
-              f"render (piece {planned.number} of {len(plan.pieces)})",
-              _shifted(on_progress, planned.piece.start, total))
+    jobs = [_Job(p.path, lambda temp, p=p: plan.piece_command(p, temp), p.piece.frames,
+                 f"render (piece {p.number} of {len(plan.pieces)})") for p in plan.pieces if not p.cached]
     if not plan.sound_cached:
-        _make(plan.sound, plan.sound_command, 0, ffmpeg, "render (sound)", None)
+        jobs.append(_Job(plan.sound, plan.sound_command, 0, "render (sound)"))
+    _make_all(jobs, ffmpeg, on_progress, total)
     try:
         write_atomic(plan.listing, listing_text([p.path for p in plan.pieces]))
     except OSError as exc:
         raise RenderError("render", f"cannot write {plan.listing}: {exc.strerror or exc}", ()) from None
     run_ffmpeg(plan.join_command(output), stage="render (join)", total_frames=total, on_progress=on_progress,
                ffmpeg=ffmpeg)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One cache file to make: where it goes, its command for a given output, its frames."""
+
+    path: Path
+    command: Callable[[Path], tuple[str, ...]]
+    frames: int  # 0: the sound
+    stage: str
+
+
+class _Stopped(Exception):
+    """A piece's ffmpeg stopped because another piece failed or the draft was interrupted."""
+
+
+def _make_all(jobs: list[_Job], ffmpeg: str, on_progress: Callable[[Progress], None] | None, total: int) -> None:
+    """Make `jobs`, `PIECE_JOBS` at a time; the first failure (in the film's order) is raised once
+    every started ffmpeg has stopped. Ctrl-C or SIGTERM in the calling thread stops them too:
+    each piece's progress callback raises `_Stopped` once the stop flag is set, and the runner
+    then kills its ffmpeg (a piece is never half kept: `_make` renames only a whole, probed file)."""
+    stop = threading.Event()
+    guard = threading.Lock()
+    made: dict[int, int] = {}
+
+    def progress(index: int) -> Callable[[Progress], None]:
+        def report(p: Progress) -> None:
+            if stop.is_set():
+                raise _Stopped
+            if on_progress is not None and jobs[index].frames:
+                with guard:  # one report at a time: the progress line is not thread-safe
+                    made[index] = p.frame
+                    on_progress(Progress(sum(made.values()), total, p.seconds, None, False))
+        return report
+
+    workers = max(1, min(PIECE_JOBS, os.cpu_count() or 1, len(jobs)))
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="reel-draft-piece") as pool:
+        futures = [pool.submit(_make, job.path, job.command, job.frames, ffmpeg, job.stage, progress(i))
+                   for i, job in enumerate(jobs)]
+        try:
+            concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_EXCEPTION)
+        finally:  # an error, or Ctrl-C here: stop the rest before leaving (the pool waits for them)
+            stop.set()
+            for future in futures:
+                future.cancel()
+    failed = [f.exception() for f in futures if not f.cancelled() and f.exception() is not None]
+    real = [exc for exc in failed if not isinstance(exc, _Stopped)]
+    if real or failed:
+        raise (real or failed)[0]
 
 
 def _make(path: Path, command: Callable[[Path], tuple[str, ...]], frames: int, ffmpeg: str, stage: str,
@@ -232,14 +284,6 @@ def _frames(path: Path) -> int:
 
     with av.open(str(path)) as container:
         return int(container.streams.video[0].frames)
-
-
-def _shifted(on_progress: Callable[[Progress], None] | None, start: int,
-             total: int) -> Callable[[Progress], None] | None:
-    """Progress of one piece reported as progress through the film."""
-    if on_progress is None:
-        return None
-    return lambda p: on_progress(Progress(start + p.frame, total, p.seconds, p.speed, False))
 
 
 @dataclass(frozen=True, slots=True)
