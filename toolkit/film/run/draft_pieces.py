@@ -51,8 +51,9 @@ from toolkit.settings import Settings
 JOIN_MARGIN_S = 2.0  # seconds read on each side of a join (more than the one second WCAG counts in)
 ANALYSIS_WIDTH = 270  # as `care.flash.check_clip`
 # Pieces rendered at once (at most one per core): one piece's ffmpeg (proxy decoding, the filter
-# graph, ultrafast x264 at draft size) keeps little more than one core busy, so on two cores two
-# at a time finish in about 0.5-0.6 of the time at the same CPU-seconds (bench/README.md).
+# graph, ultrafast x264 at draft size) leaves a second core partly idle, between its start and
+# its end above all. The 13 pieces of the 60 s bench film took 7.8-8.3 s two at a time against
+# 9.0-10.0 s one at a time (load 4-7, ~5 % more CPU-seconds); see the README's Benchmarks.
 PIECE_JOBS = 2
 _PLACEHOLDER = Path("piece.mp4")  # the output name while computing a key (the key leaves it out)
 
