@@ -13,8 +13,9 @@ Builds the 60 s bench film (`film.py`, as `run.py` does) in a reused temp folder
 3. after an edit: one caption's text changed and saved; the time from the save to the edited frame on
    screen (watcher → re-plan → event → the page asks for the frame → drawn), then frames at new times
    in the edited plan;
-4. with --edits N: the server's resident memory after N more save → refresh → scrub cycles (a browser
-   left open for hours must not grow it).
+4. with --edits N: the server's resident memory after N/2 and N more save → refresh → scrub cycles,
+   and the page's JS heap, DOM nodes and listeners from Chromium (CDP `Performance.getMetrics`, after a
+   garbage collection): a browser left open for hours must not grow either.
 
 Targets (issue 17): frame at any time after an edit ≤ 1 s warm; page load ≤ 2 s; refresh after save
 ≤ 1.5 s to the first frame. The frame cache lives in a temporary REEL_CACHE so the cold figures are cold.
@@ -142,15 +143,36 @@ def main() -> int:
                   f"max {max(after):.2f} s", flush=True)
 
             if args.edits:
-                base = _rss_mb()
+                cdp = page.context.new_cdp_session(page)
+                cdp.send("Performance.enable")
+
+                def browser_mb() -> dict:
+                    """The page's JS heap (after a garbage collection) and DOM nodes, from Chromium itself."""
+                    cdp.send("HeapProfiler.collectGarbage")
+                    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+                    return {"js_heap_mb": metrics["JSHeapUsedSize"] / 2**20, "nodes": int(metrics["Nodes"]),
+                            "listeners": int(metrics["JSEventListeners"])}
+
+                base, page_base, half = _rss_mb(), browser_mb(), None
                 for i in range(args.edits):
                     old = server.studio.snapshot.key
                     _edit(storyboard, 100 + i)
                     page.wait_for_function(f"{SHOWN}.dataset.key !== '{old}' && {SHOWN}.complete", timeout=120_000)
                     scrub(rng.randrange(tl.frames))
-                results["rss_mb"] = {"before": base, "after": _rss_mb(), "cycles": args.edits}
-                print(f"  server memory (this process): {base:.0f} MB before, {_rss_mb():.0f} MB after "
-                      f"{args.edits} save/refresh/scrub cycles", flush=True)
+                    if i + 1 == args.edits // 2:
+                        half = _rss_mb()
+                page_after = browser_mb()
+                results["rss_mb"] = {"before": base, "half": half, "after": _rss_mb(), "cycles": args.edits}
+                results["page"] = {"before": page_base, "after": page_after}
+                results["bounded"] = {"hub_pages": len(server.hub._queues),
+                                      "frame_versions": len(server.cache._versions)}
+                print(f"  server memory (this process): {base:.0f} MB before, {half or 0:.0f} MB after "
+                      f"{args.edits // 2}, {_rss_mb():.0f} MB after {args.edits} save/refresh/scrub cycles; "
+                      f"event streams open {len(server.hub._queues)}, frame versions kept "
+                      f"{len(server.cache._versions)}", flush=True)
+                print(f"  page (Chromium): JS heap {page_base['js_heap_mb']:.1f} MB → {page_after['js_heap_mb']:.1f} "
+                      f"MB, DOM nodes {page_base['nodes']} → {page_after['nodes']}, listeners "
+                      f"{page_base['listeners']} → {page_after['listeners']}", flush=True)
             browser.close()
     finally:
         server.stop()

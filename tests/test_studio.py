@@ -164,10 +164,11 @@ def test_the_frame_is_the_one_reel_still_draws(client, runner, film: Path, tmp_p
         assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
         assert "immutable" in answer.headers["cache-control"]
         assert _same(_pixels(answer.content), _still(runner, film, seconds, tmp_path / "still.png"))
-    # the scene thumbnails are drawn in one batch, by the same path, into the same cache
+    # the scene thumbnails are drawn by the same path, into the same cache
     thumbs = [s["thumb"] for s in state["film"]["scenes"]]
-    assert client.get(f"/frame?n={thumbs[1]}&thumb=1&token={TOKEN}").content == \
-        client.get(f"/frame?n={thumbs[1]}&token={TOKEN}").content
+    for n in thumbs:
+        assert client.get(f"/frame?n={n}&thumb=1&token={TOKEN}").content == \
+            client.get(f"/frame?n={n}&token={TOKEN}").content
     assert all(client.studio_cache.path(key, n).is_file() for n in thumbs)
 
 
@@ -660,3 +661,35 @@ def test_a_frame_is_drawn_once_and_the_page_s_frame_is_drawn_ahead_after_a_save(
         time.sleep(0.02)
     assert drawn == [("a" * 32, 99), ("e" * 32, 99)]
     assert cache._drawing == {} and not cache._ahead_running
+
+
+def test_a_thumbnail_waits_for_the_frame_on_screen(tmp_path: Path, monkeypatch) -> None:
+    import threading
+    from types import SimpleNamespace
+
+    from toolkit.studio.frames import FrameCache
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    cache, drawn, gate = FrameCache(), [], threading.Event()
+
+    def render(prepared, key: str, frames: list[int]) -> None:
+        drawn.append(frames[0])
+        if frames[0] == 7:
+            gate.wait(5)  # the frame on screen takes a while
+        path = cache.path(key, frames[0])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"png")
+
+    monkeypatch.setattr(cache, "_render", render)
+    film = SimpleNamespace(timeline=SimpleNamespace(frames=100))
+    shown = threading.Thread(target=cache.frame, args=(film, "a" * 32, 7))
+    shown.start()
+    time.sleep(0.1)
+    strip = threading.Thread(target=cache.thumb, args=(film, "a" * 32, 30))
+    strip.start()
+    time.sleep(0.3)
+    assert drawn == [7]  # the thumbnail has not started beside it
+    gate.set()
+    shown.join(5)
+    strip.join(5)
+    assert drawn == [7, 30] and cache.path("a" * 32, 30).is_file()

@@ -97,9 +97,8 @@ def make_app(studio: Studio, cache: FrameCache, hub: Hub, *, token: str, port: i
         if not 0 <= n < frames:
             return _error(400, f"n must lie in 0..{frames - 1}")
         try:
-            if request.query_params.get("thumb") == "1":  # a scene's thumbnail: all of them in one batch
-                thumbs = [moment(snapshot.prepared, seg) for seg in snapshot.prepared.timeline.segments]
-                png = cache.batch(snapshot.prepared, snapshot.key, [*thumbs, n])[n]
+            if request.query_params.get("thumb") == "1":  # a scene's thumbnail: after the frame on screen
+                png = cache.thumb(snapshot.prepared, snapshot.key, n)
             else:
                 cache.wanted = n  # where the page is: after a save, that frame is drawn ahead
                 png = cache.frame(snapshot.prepared, snapshot.key, n)

@@ -22,6 +22,7 @@ from toolkit.media.digests import content_digest
 from toolkit.settings import Settings
 
 KEEP_VERSIONS = 8  # the storyboard versions whose frames a session keeps
+THUMB_PATIENCE = 10.0  # seconds a thumbnail waits for the frames on screen before it is drawn anyway
 
 
 def _reel_version() -> str:
@@ -48,10 +49,11 @@ class FrameCache:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.folder = self.settings.cache_root() / "studio" / "frames"
-        self._lock = threading.Lock()  # one batch of thumbnails at a time (two cores)
+        self._lock = threading.Lock()  # one thumbnail at a time (two cores)
         self._versions: list[str] = []  # film keys this session showed, oldest first
         self._drawing: dict[Path, threading.Event] = {}  # frames being drawn now (emptied as they end)
         self._drawing_lock = threading.Lock()
+        self._idle = threading.Condition(self._drawing_lock)  # told when a drawing ends
         self.wanted = 0  # the frame the page asked for last: drawn ahead after a save (`ahead`)
         self._ahead_next: tuple[Prepared, str, int] | None = None
         self._ahead_running = False
@@ -74,7 +76,7 @@ class FrameCache:
     def frame(self, prepared: Prepared, key: str, frame: int) -> Path:
         """The PNG of output frame `frame` of `prepared`, drawn now unless cached.
 
-        Not queued behind `batch`: the frame the user is looking at comes first. A frame already
+        Not queued behind `thumb`: the frame the user is looking at comes first. A frame already
         being drawn (by `ahead`, or another page) is waited for, not drawn twice."""
         path = self.path(key, frame)
         while not path.is_file():
@@ -90,6 +92,7 @@ class FrameCache:
             finally:
                 with self._drawing_lock:
                     del self._drawing[path]
+                    self._idle.notify_all()
                 mine.set()
         return path
 
@@ -117,15 +120,17 @@ class FrameCache:
             except (ReelError, OSError):  # the page's own request draws it again and shows why
                 continue
 
-    def batch(self, prepared: Prepared, key: str, frames: list[int]) -> dict[int, Path]:
-        """PNGs of several frames (the scene thumbnails), the missing ones drawn together (one
-        ffmpeg per chunk, decoding what they share once), one batch at a time."""
-        wanted = sorted(set(frames))
+    def thumb(self, prepared: Prepared, key: str, frame: int) -> Path:
+        """A scene's thumbnail: drawn once no frame the page waits for is being drawn, one at a time,
+        so the strip never holds up the frame on screen (two cores: a batch of eleven thumbnails
+        beside it made a scrub on the 60 s film twice as slow)."""
+        path = self.path(key, frame)
+        if path.is_file():
+            return path
         with self._lock:
-            missing = [n for n in wanted if not self.path(key, n).is_file()]
-            if missing:
-                self._render(prepared, key, missing)
-        return {n: self.path(key, n) for n in wanted}
+            with self._idle:
+                self._idle.wait_for(lambda: not self._drawing, timeout=THUMB_PATIENCE)
+            return self.frame(prepared, key, frame)
 
     def _render(self, prepared: Prepared, key: str, frames: list[int]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
