@@ -118,3 +118,21 @@ def test_the_claim_of_a_killed_draft_is_dropped(tmp_path: Path) -> None:
     draft_budget.prune(tmp_path, 0)
     assert not any(p.exists() for p in claimed)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".claims.")]
+
+
+@pytest.mark.render
+def test_a_draft_with_a_bad_budget_stops_before_anything_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    storyboard = tmp_path / "short.yaml"
+    storyboard.write_text("title: Short\nregion: IE\nscenes:\n  - background: '#2a9d8f'\n    duration: 2s\n"
+                          "    captions: Hello.\n", encoding="utf-8")
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REEL_DRAFT_CACHE_SIZE", "lots")
+    result = CliRunner().invoke(cli, ["render", str(storyboard), "--draft", "-q"])
+    assert result.exit_code == 1
+    assert "REEL_DRAFT_CACHE_SIZE='lots' is not a size: write it like 2G, 500M or 800000000 (bytes)" in result.output
+    assert not list(tmp_path.glob("*.mp4"))
+    assert not (tmp_path / "cache" / "reel" / "text").exists()  # stopped before the text was drawn

@@ -107,6 +107,8 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
     settings = settings or Settings()
     started = time.perf_counter()
     pylayers.require_allowed(prepared, allow_python)
+    if draft:
+        Settings.draft_cache_budget()  # a bad $REEL_DRAFT_CACHE_SIZE stops the draft before anything runs
     refuse_inputs(Path(output), inputs_of(prepared))  # its caption files would replace a file it reads
     plan = plan_render(prepared, Path(output), draft=draft, settings=settings)
     return _run(plan, prepared, force=force, on_progress=on_progress, settings=settings, started=started)
