@@ -69,7 +69,8 @@ def main() -> int:
     work = args.workdir
     film.make_media(work, lengths=(60,))
     storyboard, _ = bench_run.storyboard(work, 60)
-    cache = tempfile.TemporaryDirectory(prefix="reel-studio-bench-")
+    # a thumbnail or a frame drawn ahead may still be writing when the server stops
+    cache = tempfile.TemporaryDirectory(prefix="reel-studio-bench-", ignore_cleanup_errors=True)
     os.environ["REEL_CACHE"] = cache.name  # cold frames, text images and proxies are cold
 
     from playwright.sync_api import sync_playwright
