@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -106,14 +109,44 @@ _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "g
                   "apng", "gif_pipe", "jpegls_pipe", "pam_pipe"}
 
 
+# Probes of files unchanged since (same inode, size and modification time in ns), newest last: the
+# studio re-plans after every save, and probing (which decodes a frame for the rotation) was half
+# of a re-plan. Bounded, so a long session over many files does not grow.
+_MEMO: OrderedDict[tuple, MediaInfo] = OrderedDict()
+_MEMO_SIZE = 512
+_MEMO_LOCK = threading.Lock()
+
+
 def probe(path: Path) -> MediaInfo:
     """Open `path` with PyAV and describe its first video and audio streams.
 
-    Raises `ProbeError` (naming the file) when it is missing, empty or not decodable media.
+    Raises `ProbeError` (naming the file) when it is missing, empty or not decodable media. A file
+    probed before and not changed since (inode, size, modification time) is not opened again.
     """
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        info = None
+    key = None if info is None else (str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                                     info.st_ctime_ns)
+    if key is not None:
+        with _MEMO_LOCK:
+            if key in _MEMO:
+                _MEMO.move_to_end(key)
+                return _MEMO[key]
+    found = _probe(path)
+    if key is not None:
+        with _MEMO_LOCK:
+            _MEMO[key] = found
+            while len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+    return found
+
+
+def _probe(path: Path) -> MediaInfo:
     import av  # imported lazily: loading libav is costly and only media work needs it
 
-    path = Path(path)
     if not path.exists():
         raise ProbeError(f"{path}: file not found")
     size = path.stat().st_size
