@@ -53,7 +53,7 @@ def test_a_file_gone_is_an_error_even_after_a_probe(tmp_path: Path) -> None:
     clip = make_video(tmp_path / "clip.mp4", seconds=1.0)
     probe(clip)
     clip.unlink()
-    with pytest.raises(ProbeError, match="clip.mp4: file not found"):
+    with pytest.raises(ProbeError, match=r"clip\.mp4: file not found"):
         probe(clip)
 
 
