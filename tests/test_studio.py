@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_factory import make_image
+from media_factory import make_image, make_video
 from PIL import Image
 
 from toolkit.cli import cli
@@ -693,3 +693,49 @@ def test_a_thumbnail_waits_for_the_frame_on_screen(tmp_path: Path, monkeypatch) 
     shown.join(5)
     strip.join(5)
     assert drawn == [7, 30] and cache.path("a" * 32, 30).is_file()
+
+
+# ------------------------------------------------------------------ proxies for scrubbing
+
+
+def test_footage_is_drawn_from_its_draft_proxy_once_the_studio_has_made_it(tmp_path: Path, runner) -> None:
+    import threading
+
+    from toolkit.film.render import render_frames
+    from toolkit.studio.frames import FrameCache
+    from toolkit.studio.proxies import ProxyMaker, missing_proxies
+    from toolkit.studio.state import Studio
+
+    make_video(tmp_path / "walk.mp4", size=(384, 216), fps=25, seconds=3.0)
+    make_video(tmp_path / "back.mp4", size=(384, 216), fps=25, seconds=3.0)
+    film = tmp_path / "film.yaml"
+    film.write_text(STORYBOARD.format(second="#e76f51")
+                    .replace("background: '#2a9d8f'", "background: {video: walk.mp4, from: 0.5s, to: 2.5s}")
+                    .replace("background: '#e76f51'", "background: {video: back.mp4, from: 0s, to: 2s, reverse: yes}"),
+                    encoding="utf-8")
+    studio = Studio(film)
+    before = studio.refresh()
+    assert not before.stale, before.issues
+    # the reversed clip is drawn from its reversed copy, never from a proxy of the original
+    assert [job.source.name for job in missing_proxies(before.prepared.timeline)] == ["walk.mp4"]
+    cache = FrameCache()
+    original = _pixels(cache.frame(before.prepared, before.key, 37).read_bytes())
+
+    made = threading.Event()
+    maker = ProxyMaker(studio.settings, wait_idle=cache.wait_idle, on_made=made.set)
+    maker.want(before.prepared)
+    assert made.wait(60), "no proxy was made"
+    assert missing_proxies(before.prepared.timeline) == []
+    after = studio.refresh()
+    assert after.key != before.key  # frames drawn from the proxy are other files than the original's
+    proxied = _pixels(cache.frame(after.prepared, after.key, 37).read_bytes())
+    # the same frame (not one early or late) at draft quality: as `reel still` draws it from the clip
+    # the same frame, not one early or late (the clip is 25 fps: canvas frames 35 and 36 show one
+    # source frame, 37 the next, 39 the one after), at draft quality (the proxy is scaled twice)
+    def off(frame: int) -> float:
+        return float(np.abs(proxied - _pixels(cache.frame(before.prepared, before.key, frame).read_bytes())).mean())
+
+    assert off(37) < 4 and off(37) < 0.7 * min(off(36), off(38), off(39))
+    assert _same(original, _still(runner, film, 37 / 30, tmp_path / "still.png"))  # `reel still` reads the clip
+    [png] = render_frames(after.prepared, [37], tmp_path, proxies=True)
+    assert _pixels(png.read_bytes()).tolist() == proxied.tolist()

@@ -183,6 +183,12 @@ def proxied(timeline: Timeline, root: Path, run: Runner) -> tuple[Timeline, int]
     return with_proxies(timeline, jobs.values()), made
 
 
+def proxies_ready(timeline: Timeline, root: Path) -> list[ProxyJob]:
+    """The proxies `timeline`'s footage would read in a draft that are in the cache (`root`) now;
+    the others are not made here."""
+    return [job for job in plan_proxies(timeline, root).values() if job.path.is_file()]
+
+
 def make_proxy(job: ProxyJob, run: Runner) -> bool:
     """Make `job`'s proxy: `run(compile_proxy(job, partial), job)` writes it beside its place and
     it is renamed in only when complete. False when ffmpeg cannot proxy the clip (`RenderError`):

@@ -28,7 +28,7 @@ from toolkit.film.compile.loudness import AudioGain
 from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.timeline import ImageSource, Timeline, VideoSource
-from toolkit.film.proxy import cached_gain, make_proxy
+from toolkit.film.proxy import cached_gain, make_proxy, proxies_ready, proxy_dir, with_proxies
 from toolkit.film.run.atomic import Output, atomic_outputs
 from toolkit.film.run.draft_pieces import PiecePlan, gate_pieces, holding, mark_passed, render_pieces
 from toolkit.film.run.drafts import replaces_draft_of
@@ -270,14 +270,20 @@ def _flash_issue(prepared: Prepared, interval) -> Issue:
 
 
 def render_frames(prepared: Prepared, frames: list[int], folder: Path,
-                  settings: Settings | None = None, *, allow_python: bool = False) -> list[Path]:
+                  settings: Settings | None = None, *, allow_python: bool = False,
+                  proxies: bool = False) -> list[Path]:
     """PNG images of the given output frames (what the film shows there), in sorted frame order.
 
     Python layers are rendered (or taken from the cache) first, and only with `allow_python`;
-    reversed footage and anonymised copies are made (or taken from the cache) as for a render."""
+    reversed footage and anonymised copies are made (or taken from the cache) as for a render.
+    With `proxies`, footage whose draft proxy is already in the cache is read from it, as a draft
+    reads it (the studio: a proxy seeks in half a second of small frames, the original in up to a
+    GOP of full-size ones); none is made here."""
     settings = settings or Settings()
     timeline = pylayers.resolve_python_layers(prepared, prepared.timeline, allow=allow_python, settings=settings)
     timeline = anonymising.resolve(timeline, document=prepared.loaded.document, settings=settings)
+    if proxies:
+        timeline = with_proxies(timeline, proxies_ready(timeline, proxy_dir(cache_dir())))
     raster: RasterPlan = rasterise(timeline, cache_dir())
     pattern = folder / "frame_%04d.png"
     for argv in compile_frames(timeline, raster, frames=frames, output=pattern):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from toolkit.errors import ReelError
 from toolkit.film.pipeline import Prepared
-from toolkit.film.render import render_frames
+from toolkit.film.proxy import proxies_ready, proxy_dir
+from toolkit.film.render import cache_dir, render_frames
 from toolkit.media.digests import content_digest
 from toolkit.settings import Settings
 
@@ -33,13 +34,16 @@ def _reel_version() -> str:
 
 
 def film_key(prepared: Prepared, settings: Settings) -> str:
-    """A hash of what shapes every frame of `prepared` (its plan and its media's bytes)."""
+    """A hash of what shapes every frame of `prepared` (its plan, its media's bytes, and the draft
+    proxies its footage is drawn from: `proxies.ProxyMaker` makes them as the studio runs)."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(_reel_version().encode())
     digest.update(json.dumps(prepared.timeline.to_dict(), sort_keys=True, default=str).encode())
     memo = settings.cache_root() / "studio" / "digests"
     for path in sorted(str(p) for p in prepared.inputs.media):
         digest.update(f"\0{path}\0{content_digest(Path(path), memo)}".encode())
+    for job in sorted(p.path.name for p in proxies_ready(prepared.timeline, proxy_dir(cache_dir()))):
+        digest.update(f"\0proxy\0{job}".encode())
     return digest.hexdigest()
 
 
@@ -120,6 +124,11 @@ class FrameCache:
             except (ReelError, OSError):  # the page's own request draws it again and shows why
                 continue
 
+    def wait_idle(self) -> None:
+        """Return once no frame is being drawn (background work such as proxies goes after the page)."""
+        with self._idle:
+            self._idle.wait_for(lambda: not self._drawing, timeout=THUMB_PATIENCE)
+
     def thumb(self, prepared: Prepared, key: str, frame: int) -> Path:
         """A scene's thumbnail: drawn once no frame the page waits for is being drawn, one at a time,
         so the strip never holds up the frame on screen (two cores: a batch of eleven thumbnails
@@ -135,7 +144,7 @@ class FrameCache:
     def _render(self, prepared: Prepared, key: str, frames: list[int]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="reel-studio-", dir=self.folder) as tmp:
-            pngs = render_frames(prepared, frames, Path(tmp), self.settings)
+            pngs = render_frames(prepared, frames, Path(tmp), self.settings, proxies=True)
             for n, png in zip(frames, pngs, strict=True):
                 target = self.path(key, n)
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from toolkit.settings import Settings
 from toolkit.studio.app import make_app
 from toolkit.studio.events import Hub
 from toolkit.studio.frames import FrameCache
+from toolkit.studio.proxies import ProxyMaker
 from toolkit.studio.state import Studio
 from toolkit.studio.watch import Watcher, watched_paths
 
@@ -65,6 +66,9 @@ class StudioServer:
         if first.key:
             self.cache.note(first.key)
             self.cache.ahead(first.prepared, first.key)  # its first frame, drawn while the browser opens
+        # footage seeks its draft proxies once they exist: made after the frames the page waits for
+        self.proxies = ProxyMaker(self.settings, wait_idle=self.cache.wait_idle, on_made=self._changed)
+        self.proxies.want(first.prepared)
         self.watcher = Watcher(self._paths, self._changed)
         app = make_app(self.studio, self.cache, self.hub, token=self.token, port=self.port)
         hub = self.hub
@@ -97,6 +101,7 @@ class StudioServer:
             self.cache.note(snapshot.key)
             if not snapshot.stale:  # the edited frame starts now, not once the page has heard and asked
                 self.cache.ahead(snapshot.prepared, snapshot.key)
+                self.proxies.want(snapshot.prepared)  # a clip added or changed
         self.hub.publish("refresh", {"version": snapshot.version, "stale": snapshot.stale})
 
     def run(self, *, open_browser: bool = False) -> None:
@@ -107,6 +112,7 @@ class StudioServer:
         try:
             self.server.run(sockets=[self.sock])
         finally:
+            self.proxies.stop()
             self.hub.close()
             self.watcher.stop()
             self.watcher.join(timeout=5)
