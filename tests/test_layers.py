@@ -7,6 +7,7 @@ counts: at module level, inside functions (the lazy imports that keep start-up f
 - low: the shared parts every pipeline stands on (errors, settings, colour, geometry, subtitles,
   atomic writing, YAML documents, media decoding, duty of care);
 - upper: the two pipelines, `film/` (storyboard -> film) and `grade/` (clip -> report);
+- batch: `batch/`, many films at once on a process pool or a Dask cluster, on top of `film/`;
 - top: `cli/`, the only place that chooses exit codes.
 
 A module may import its own floor or a lower one, and no modules may import each other in a
@@ -27,8 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent / "toolkit"
 
 # first matching prefix wins; a module that matches none must be given a floor here
 FLOORS: tuple[tuple[str, int], ...] = (
-    ("toolkit.cli", 2),
-    ("toolkit.__main__", 2),
+    ("toolkit.cli", 3),
+    ("toolkit.__main__", 3),
+    ("toolkit.batch", 2),  # many films at once (pool, Dask) stands on film/; only cli/ imports it
     ("toolkit.film", 1),
     ("toolkit.studio", 1),  # the live preview stands on film/ (tests/test_studio.py: nothing imports it back)
     ("toolkit.grade", 1),
@@ -44,7 +46,7 @@ FLOORS: tuple[tuple[str, int], ...] = (
     ("toolkit.care", 0),
     ("toolkit", 0),  # the package's own __init__
 )
-FLOOR_NAMES = ("low", "upper", "top")
+FLOOR_NAMES = ("low", "upper", "batch", "top")
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def _graph() -> tuple[dict[str, tuple[Path, bool]], list[Edge]]:
 
 
 def floor_of(module: str) -> int | None:
-    """The floor `module` stands on (0 low, 1 upper, 2 top), or None when it has not been given one."""
+    """The floor `module` stands on (0 low, 1 upper, 2 batch, 3 top), or None when it has not been given one."""
     for prefix, floor in FLOORS:
         if module == prefix or module.startswith(prefix + "."):
             return floor

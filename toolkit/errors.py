@@ -150,6 +150,10 @@ class OutputError(ReelError):
     """The output path cannot be written (exists without --force, is an input, folder unwritable)."""
 
 
+class BatchError(ReelError):
+    """A batch cannot run at all: the Dask scheduler does not answer, or dask is not installed."""
+
+
 class TimelineFormatError(ReelError, ValueError):
     """A saved plan (`reel plan --json`) cannot be read back: another `version`, or a value that
     does not fit its field. `version` is the file's; `field` names the field (`segments[2].start`)."""

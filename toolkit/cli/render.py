@@ -93,11 +93,16 @@ def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path |
               "replacing the previous draft of the same storyboard.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the result and problems.")
 @click.option("--dry-run", is_flag=True, help="Print the render's steps and the exact ffmpeg commands, and stop.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Films rendered at once on a local "
+              "process pool (several storyboards). [default: one per 2 cores, as many as fit in memory]")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None, help="Render the films on this Dask "
+              "scheduler's workers (Reel installed on each, files on shared storage).")
 @_ALLOW_PYTHON
 @common
 @_field_option()
 def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, draft: bool, force: bool,
-           quiet: bool, dry_run: bool, allow_python: bool, template: str | None, allow_outside: bool, strict: bool,
+           quiet: bool, dry_run: bool, jobs: int | None, scheduler: str | None,
+           allow_python: bool, template: str | None, allow_outside: bool, strict: bool,
            fields: dict[str, str]) -> None:
     """Render storyboards to 9:16 MP4 films, each ending on its helpline end card.
 
@@ -105,6 +110,7 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
     failures don't stop the batch, and a summary says which rendered and why others failed.
     Exit 0 when every film rendered, 1 otherwise; when stopped, 128 + the signal (130 Ctrl-C, 143
     SIGTERM, 129 SIGHUP), with nothing unfinished left behind."""
+    from toolkit.batch.sizing import ENCODE_THREADS
     from toolkit.cli.signals import describe, exit_code
     from toolkit.errors import IssuesError, ReelError
     from toolkit.film.pipeline import DRAFT_WIDTH, prepare
@@ -113,10 +119,18 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
     from toolkit.film.run.drafts import draft_tag, is_draft_of
     from toolkit.film.run.ownership import target_lock
     from toolkit.film.run.sidecars import check_sidecars, replaces_sidecar_of
+    from toolkit.settings import Settings
 
     targets = _outputs(storyboards, output, out_dir, template, draft)
     if out_dir is not None:
         _make_folder(out_dir)
+    from toolkit.cli.batch import parallel_jobs
+
+    width = parallel_jobs(jobs, scheduler, len(storyboards), dry_run)
+    if width is not None:  # several films at once, on a pool or a cluster (toolkit.batch)
+        _render_parallel(targets, width, scheduler, quiet, draft=draft, force=force, template=template,
+                         allow_outside=allow_outside, strict=strict, allow_python=allow_python, fields=fields)
+        return
     done: dict[Path, Path] = {}
     results: list[tuple[Path, Path | None, str]] = []
     for sb in storyboards:
@@ -140,7 +154,8 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
                     _print_commands(prepared, target, draft)
                     continue
                 result = _with_progress(lambda cb, p=prepared, t=target: render_film(
-                    p, t, draft=draft, force=force, on_progress=cb, allow_python=allow_python), prepared, quiet)
+                    p, t, draft=draft, force=force, on_progress=cb, allow_python=allow_python,
+                    settings=Settings(threads=ENCODE_THREADS)), prepared, quiet)
         except KeyboardInterrupt as exc:
             # Ctrl-C, SIGTERM or SIGHUP (see toolkit.cli.signals); the terminal may be gone.
             saved = _identity(target) not in (before, None)  # a film moved into place just before
@@ -172,6 +187,18 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
         _summary(results)
     if any(target is None for _, target, _ in results):
         raise click.exceptions.Exit(1)
+
+
+def _render_parallel(targets: dict[Path, Path], jobs: int, scheduler: str | None, quiet: bool, *, draft: bool,
+                     force: bool, template: str | None, allow_outside: bool, strict: bool, allow_python: bool,
+                     fields: dict[str, str]) -> None:
+    """The batch on a local pool (`--jobs N`) or a Dask cluster (`--scheduler`): see `toolkit.cli.batch`."""
+    from toolkit.batch import FilmOptions
+    from toolkit.cli.batch import render_batch
+
+    options = FilmOptions(draft=draft, force=force, template=template, allow_outside=allow_outside, strict=strict,
+                          allow_python=allow_python, fields=tuple(sorted(fields.items())))
+    render_batch(targets, options, jobs=jobs, scheduler=scheduler, quiet=quiet)
 
 
 def _not_yet_said(warnings: list, printed: list) -> list:

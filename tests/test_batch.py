@@ -1,0 +1,207 @@
+"""Batches on a local process pool and on a Dask cluster (`reel render … --jobs N / --scheduler`).
+
+Tiny draft films (one 2 s scene, its slate and end card). Each mode renders into its own
+$REEL_CACHE, so no draft piece is reused between modes: the frames compared are each mode's own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from toolkit.batch import ENCODE_THREADS, FilmJob, FilmOptions, default_jobs, run_film
+from toolkit.batch.cluster import DaskBackend
+from toolkit.cli import cli
+from toolkit.errors import BatchError
+
+pytestmark = pytest.mark.render
+distributed = pytest.importorskip("distributed")
+
+COLOURS = ("#2a9d8f", "#264653", "#e76f51")
+
+
+def _storyboards(folder: Path, n: int = 2) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(n):
+        sb = folder / f"film{i}.yaml"
+        sb.write_text(f"title: Film {i}\nregion: IE\nscenes:\n  - background: '{COLOURS[i % 3]}'\n    duration: 2s\n"
+                      f"    captions: Caption number {i}.\n", encoding="utf-8")
+        out.append(sb)
+    return out
+
+
+def _frames_hash(film: Path, ffmpeg: str) -> str:
+    """MD5 of the decoded picture (every frame, as decoded), not of the file."""
+    run = subprocess.run([ffmpeg, "-v", "error", "-i", str(film), "-map", "0:v", "-f", "md5", "-"],
+                         capture_output=True, text=True, check=True)
+    return run.stdout.strip()
+
+
+def _no_temps(folder: Path) -> None:
+    assert not [p.name for p in folder.rglob(".*reel-tmp*")], "no temporary file may be left behind"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("dask-cache")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+                                  env={"REEL_CACHE": str(cache)}) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory, ffmpeg):
+    """Each film rendered alone (`reel render ONE.yaml`), its decoded-frame hash by name."""
+    from click.testing import CliRunner
+
+    folder = tmp_path_factory.mktemp("alone")
+    hashes = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REEL_CACHE", str(folder / "cache"))
+        for sb in _storyboards(folder):
+            result = CliRunner().invoke(cli, ["render", str(sb), "--draft", "-q"])
+            assert result.exit_code == 0, result.output
+            hashes[sb.stem] = _frames_hash(sb.with_name(sb.stem + ".draft.mp4"), ffmpeg)
+    return hashes
+
+
+def _hashes(out: Path, ffmpeg: str) -> dict[str, str]:
+    return {p.name.removesuffix(".draft.mp4"): _frames_hash(p, ffmpeg) for p in sorted(out.glob("*.draft.mp4"))}
+
+
+def test_the_pool_renders_a_batch_with_the_same_frames(runner, tmp_path, monkeypatch, alone, ffmpeg):
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    boards = _storyboards(tmp_path / "sb")
+    out = tmp_path / "films"
+    result = runner.invoke(cli, ["render", *map(str, boards), "--draft", "--jobs", "2", "--out-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 films rendered" in result.output and "Batch summary" in result.output
+    assert _hashes(out, ffmpeg) == alone
+    _no_temps(out)
+
+
+def test_a_pool_worker_killed_mid_film_is_run_again_in_a_fresh_pool(runner, tmp_path, monkeypatch, alone, ffmpeg):
+    import psutil
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    boards = _storyboards(tmp_path / "sb")
+    out = tmp_path / "films"
+    killed: list[int] = []
+
+    def kill_a_rendering_worker() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            for child in psutil.Process().children():
+                with contextlib.suppress(psutil.Error):
+                    if "spawn_main" in " ".join(child.cmdline()) and child.children():  # its ffmpeg runs
+                        child.kill()
+                        killed.append(child.pid)
+                        break
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_rendering_worker)
+    killer.start()
+    result = runner.invoke(cli, ["render", *map(str, boards), "--draft", "-q", "--jobs", "2", "--out-dir", str(out)])
+    killer.join()
+    assert killed, "no pool worker was seen rendering"
+    assert result.exit_code == 0, result.output
+    assert re.search(r"2 of 2 films rendered \([12] run again after a lost worker\)", result.output)
+    assert "a worker process died before the film was finished (the pool broke); run again in a fresh pool" in \
+        result.output
+    assert _hashes(out, ffmpeg) == alone
+    _no_temps(out)
+
+
+def test_the_cluster_renders_a_batch_with_the_same_frames(runner, tmp_path, cluster, alone, ffmpeg):
+    boards = _storyboards(tmp_path / "sb")
+    out = tmp_path / "films"
+    result = runner.invoke(cli, ["render", *map(str, boards), "--draft", "-q", "--scheduler",
+                                 cluster.scheduler_address, "--out-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 films rendered" in result.output
+    assert _hashes(out, ffmpeg) == alone
+    _no_temps(out)
+
+
+def test_a_worker_killed_mid_film_is_replaced_and_the_summary_says_so(runner, tmp_path, cluster, alone, ffmpeg):
+    boards = _storyboards(tmp_path / "sb")
+    out = tmp_path / "films"
+    killed: list[str] = []
+
+    def kill_a_busy_worker() -> None:
+        with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not killed:
+                busy = [w for w, keys in client.processing().items() if any(k.startswith("reel-film") for k in keys)]
+                if busy:
+                    pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                    time.sleep(0.5)  # into the film's render, past its planning
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(busy[0])
+                time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    result = runner.invoke(cli, ["render", *map(str, boards), "--draft", "-q", "--scheduler",
+                                 cluster.scheduler_address, "--out-dir", str(out)])
+    killer.join()
+    assert killed, "no worker was seen rendering"
+    assert result.exit_code == 0, result.output
+    # the film it was rendering, and any it had been handed to render next
+    assert re.search(r"2 of 2 films rendered \([12] run again after a lost worker\)", result.output)
+    assert f"worker {killed[0]} was lost before the film was finished; Dask ran it again" in result.output
+    assert _hashes(out, ffmpeg) == alone  # every film present and correct
+    _no_temps(out)
+
+
+def test_a_file_missing_on_the_worker_fails_that_film_only(runner, tmp_path, cluster):
+    boards = _storyboards(tmp_path / "sb", 2)
+    gone = tmp_path / "elsewhere" / "not-shared.yaml"
+    out = tmp_path / "films"
+    result = runner.invoke(cli, ["render", str(boards[0]), str(gone), str(boards[1]), "--draft", "-q",
+                                 "--scheduler", cluster.scheduler_address, "--out-dir", str(out)])
+    assert result.exit_code == 1
+    assert f"{gone}: {gone} does not exist on the worker" in result.output
+    assert "must be on storage every worker sees" in result.output
+    assert "2 of 3 films rendered" in result.output
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["film0.draft.mp4", "film1.draft.mp4"]
+
+
+def test_a_scheduler_that_does_not_answer_is_named_within_seconds(runner, tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    boards = _storyboards(tmp_path / "sb", 2)
+    started = time.monotonic()
+    result = runner.invoke(cli, ["render", *map(str, boards), "--draft", "--scheduler", address])
+    took = time.monotonic() - started
+    assert result.exit_code == 1
+    assert f"no Dask scheduler answered at {address} within 5 s" in result.output
+    assert took < 15
+    with pytest.raises(BatchError, match=r"no Dask scheduler answered at tcp://127\.0\.0\.1"):
+        DaskBackend(address, timeout=1).connect()
+    assert not list((tmp_path / "sb").glob("*.mp4"))
+
+
+def test_a_missing_storyboard_is_reported_by_the_job_itself(tmp_path):
+    job = FilmJob(tmp_path / "absent.yaml", tmp_path / "absent.mp4", FilmOptions(draft=True))
+    outcome = run_film(job, ENCODE_THREADS)
+    assert not outcome.ok and str(tmp_path / "absent.yaml") in outcome.line and "worker" in outcome.line
+
+
+def test_default_jobs_follow_cores_and_memory():
+    assert default_jobs(cpus=2, memory=16 << 30) == 1  # one film per ENCODE_THREADS cores
+    assert default_jobs(cpus=16, memory=64 << 30) == 8
+    assert default_jobs(cpus=16, memory=3 << 30) == 3  # memory caps it
+    assert default_jobs(cpus=1, memory=0) == 1

@@ -1,0 +1,136 @@
+"""Where a batch's films run: in this process, on a local process pool, or on a Dask cluster.
+
+Every backend has the same shape: `run(jobs, emit)` returns one `Outcome` per job, in the jobs'
+order, and calls `emit(Event)` as films start, finish or are run again. `BACKENDS` maps a name
+to its class; `choose` picks one from the CLI's `--jobs` and `--scheduler`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from toolkit.batch.events import Backend, Emit, Event
+from toolkit.batch.jobs import FilmJob, Outcome, run_film
+from toolkit.batch.sizing import ENCODE_THREADS
+from toolkit.film.run.ownership import remove_stale_temps
+
+
+class InlineBackend:
+    """One film after another in this process (`--jobs 1`)."""
+
+    def __init__(self, threads: int = ENCODE_THREADS) -> None:
+        self.threads = threads
+
+    def run(self, jobs: Sequence[FilmJob], emit: Emit) -> list[Outcome]:
+        outcomes = []
+        for index, job in enumerate(jobs):
+            emit(Event("started", index))
+            outcome = run_film(job, self.threads)
+            emit(Event("finished", index, outcome))
+            outcomes.append(outcome)
+        return outcomes
+
+
+def _worker_started() -> None:
+    """In each pool worker: SIGTERM (sent when the batch is stopped) unwinds like Ctrl-C, so the
+    film's render kills its ffmpeg and deletes its temporary file before the worker exits."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+class PoolBackend:
+    """`jobs` films at once in worker processes on this machine (`--jobs N`).
+
+    A worker that dies (killed, out of memory) breaks the whole pool: every film not yet finished
+    is run again in a fresh pool, up to `retries` times, after its dead owner's temporary file is
+    swept away; the outcome lists each retry and why.
+    """
+
+    def __init__(self, jobs: int, retries: int = 2, threads: int = ENCODE_THREADS) -> None:
+        self.jobs, self.retries, self.threads = max(1, jobs), retries, threads
+
+    def run(self, jobs: Sequence[FilmJob], emit: Emit) -> list[Outcome]:
+        outcomes: dict[int, Outcome] = {}
+        reasons: dict[int, list[str]] = {i: [] for i in range(len(jobs))}
+        todo = list(range(len(jobs)))
+        for _ in range(self.retries + 1):
+            if not todo:
+                break
+            lost = self._round(jobs, todo, reasons, outcomes, emit)
+            for i in lost:
+                remove_stale_temps(jobs[i].target)
+                reasons[i].append("a worker process died before the film was finished (the pool broke); "
+                                  "run again in a fresh pool")
+                emit(Event("retrying", i, reason=reasons[i][-1]))
+            todo = lost
+        for i in todo:
+            outcomes[i] = Outcome(jobs[i], False, f"the pool's worker died on each of {self.retries + 1} tries",
+                                  retried=tuple(reasons[i]))
+            emit(Event("finished", i, outcomes[i]))
+        return [outcomes[i] for i in range(len(jobs))]
+
+    def _round(self, jobs: Sequence[FilmJob], todo: list[int], reasons: dict[int, list[str]],
+               outcomes: dict[int, Outcome], emit: Emit) -> list[int]:
+        """Run `todo` in one pool; return the jobs the pool lost when a worker died."""
+        # spawn: a fresh interpreter per worker, with this process's environment as it is now
+        # ($REEL_CACHE, $REEL_FFMPEG) and none of its threads (the progress display) or locks
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=context,
+                                   initializer=_worker_started)
+        futures: dict[Future, int] = {pool.submit(run_film, jobs[i], self.threads): i for i in todo}
+        lost: list[int] = []
+        started: set[int] = set()
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                for future in pending:
+                    if future.running() and futures[future] not in started:
+                        started.add(futures[future])
+                        emit(Event("started", futures[future]))
+                for future in done:
+                    i = futures[future]
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        lost.append(i)
+                        continue
+                    outcomes[i] = outcome.with_retries(tuple(reasons[i]))
+                    emit(Event("finished", i, outcomes[i]))
+        except BaseException:
+            _stop(pool)
+            for i in todo:
+                remove_stale_temps(jobs[i].target)
+            raise
+        pool.shutdown(wait=True)
+        return sorted(lost)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: its workers get SIGTERM (their renders clean up) and are waited for."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def choose(jobs: int, scheduler: str | None) -> Backend:
+    """The backend for `--jobs` and `--scheduler` (the cluster when a scheduler is named)."""
+    if scheduler:
+        return BACKENDS["dask"](scheduler)
+    return BACKENDS["pool"](jobs) if jobs > 1 else BACKENDS["inline"]()
+
+
+def _dask(address: str) -> Backend:
+    from toolkit.batch.cluster import DaskBackend
+
+    return DaskBackend(address)
+
+
+BACKENDS: dict[str, Callable[..., Backend]] = {"inline": InlineBackend, "pool": PoolBackend, "dask": _dask}
