@@ -40,8 +40,8 @@ def test_a_draft_replaces_the_previous_draft_of_its_storyboard(runner: CliRunner
     assert again.exit_code == 0, again.output
     after = os.stat(film)
     assert (after.st_ino, after.st_mtime_ns) != (before.st_ino, before.st_mtime_ns)  # a new file, moved in
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["short.draft.mp4", "short.draft.srt", "short.draft.vtt",
-                                                       "short.yaml"]  # no temp, no lock
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # no temp, no lock
+        "short.draft.mp4", "short.draft.reel.json", "short.draft.srt", "short.draft.vtt", "short.yaml"]
 
     # another storyboard's draft at that name is not this storyboard's: refused, untouched
     other = _storyboard(tmp_path, "other.yaml")

@@ -121,7 +121,8 @@ def test_the_sidecars_of_a_render_parse_and_match_the_captions_to_the_millisecon
         got = [(e.start, e.end, e.plaintext.replace("&amp;", "&")) for e in subs]
         assert got[:-1] == expected, suffix
         assert got[-1][:2] == (ms(card.start, Fraction(30)), ms(card.end, Fraction(30)))
-    assert files(rendered.parent) == ["short.draft.mp4", "short.draft.srt", "short.draft.vtt", "short.yaml"]
+    assert files(rendered.parent) == ["short.draft.mp4", "short.draft.reel.json", "short.draft.srt", "short.draft.vtt",
+                                      "short.yaml"]
 
 
 @pytest.mark.render

@@ -103,15 +103,16 @@ def test_what_a_sigkill_leaves_is_removed_by_the_next_render(long_film, tmp_path
     assert not _processes_naming(str(temp))
     left = sorted(p.name for p in tmp_path.iterdir())
     # the film's and its caption files' locks and temporary files, all of the killed process, nothing else
-    locks = [".film.mp4.reel-lock", ".film.srt.reel-lock", ".film.vtt.reel-lock"]
+    locks = [".film.mp4.reel-lock", ".film.srt.reel-lock", ".film.vtt.reel-lock", ".film.reel.json.reel-lock"]
     assert temp.name in left and f"-{child.pid}-" in temp.name and ".film.mp4.reel-lock" in left
-    assert all(name in locks or (name.startswith(".film.reel-tmp-") and f"-{child.pid}-" in name) for name in left)
+    assert all(name in locks or (name.startswith((".film.reel-tmp-", ".film.reel.reel-tmp-"))  # the manifest's too
+                                 and f"-{child.pid}-" in name) for name in left)
     again = _reel("render", long_film, "--draft", "-q", "-o", target)
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err
     assert "flash gate passed" in out
     # the stale temporary files and locks are gone: the film and its caption files remain
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "film.srt", "film.vtt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "film.reel.json", "film.srt", "film.vtt"]
 
 
 def test_two_renders_to_one_path_make_one_film_and_never_replace_it(long_film, tmp_path):
@@ -137,7 +138,7 @@ def test_two_renders_to_one_path_make_one_film_and_never_replace_it(long_film, t
     again = _reel("render", long_film, "-q", "-o", target)
     _, err = again.communicate(timeout=60)
     assert again.returncode == 1 and f"{target} already exists: use --force" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "film.srt", "film.vtt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "film.reel.json", "film.srt", "film.vtt"]
     after = target.stat()
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == (made.st_ino, made.st_mtime_ns, made.st_size)
 

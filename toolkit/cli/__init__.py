@@ -36,13 +36,15 @@ COMMANDS: dict[str, str] = {
     "contributors": "toolkit.cli.contributors:contributors",
     "anonymise": "toolkit.cli.anonymise:anonymise",
     "studio": "toolkit.cli.studio:studio",
+    "library": "toolkit.cli.library:library",
 }
 
 # `reel --help` lists the commands by who uses them; every command in COMMANDS appears once.
 AUDIENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Trainees (make a film)", ("new", "validate", "studio", "render", "still", "sheet", "lint", "helplines",
                                 "captions", "anonymise")),
-    ("Editors (templates, plans, checks)", ("templates", "assets", "plan", "check-flash", "schema", "contributors")),
+    ("Editors (templates, plans, checks)", ("templates", "assets", "plan", "check-flash", "schema", "contributors",
+                                            "library")),
     ("Tutors (grade exported clips)", ("grade",)),
 )
 

@@ -93,6 +93,8 @@ def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path |
               "replacing the previous draft of the same storyboard.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the result and problems.")
 @click.option("--dry-run", is_flag=True, help="Print the render's steps and the exact ffmpeg commands, and stop.")
+@click.option("--changed", is_flag=True, help="Render only films whose output is missing or out of date (see `reel "
+              "library status`); a stale film replaces its own earlier render without --force.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Films rendered at once on a local "
               "process pool (several storyboards). [default: one per 2 cores, as many as fit in memory]")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None, help="Render the films on this Dask "
@@ -101,7 +103,7 @@ def _outputs(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path |
 @common
 @_field_option()
 def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | None, draft: bool, force: bool,
-           quiet: bool, dry_run: bool, jobs: int | None, scheduler: str | None,
+           quiet: bool, dry_run: bool, changed: bool, jobs: int | None, scheduler: str | None,
            allow_python: bool, template: str | None, allow_outside: bool, strict: bool,
            fields: dict[str, str]) -> None:
     """Render storyboards to 9:16 MP4 films, each ending on its helpline end card.
@@ -124,6 +126,10 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
     targets = _outputs(storyboards, output, out_dir, template, draft)
     if out_dir is not None:
         _make_folder(out_dir)
+    given, own = len(storyboards), set()
+    if changed:  # only what is missing or out of date (toolkit.film.rerender)
+        storyboards, targets, own = _only_changed(storyboards, targets, draft=draft, fields=fields, template=template,
+                                                  allow_outside=allow_outside)
     from toolkit.cli.batch import parallel_jobs
 
     width = parallel_jobs(jobs, scheduler, len(storyboards), dry_run)
@@ -142,9 +148,11 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
             # Before any work: a name Reel cannot write, an existing film, or another render of
             # the same film (its lock is held until this film is saved or abandoned).
             # A draft may replace the previous draft of this storyboard (run.drafts); a final never.
-            check_output(target, kind="film", force=force or dry_run or (draft and is_draft_of(target, draft_tag(sb))))
+            check_output(target, kind="film", force=force or dry_run or target in own
+                         or (draft and is_draft_of(target, draft_tag(sb))))
             # its caption files (FILM.srt, FILM.vtt) too: written with it, refused the same way
-            check_sidecars(target, force=force or dry_run, replaces=replaces_sidecar_of(sb, target) if draft else None)
+            check_sidecars(target, force=force or dry_run, replaces=_own_sidecar(sb, target, draft) if target in own
+                           else replaces_sidecar_of(sb, target) if draft else None)
             with contextlib.nullcontext() if dry_run else target_lock(target):
                 prepared = prepare(sb, template=template, width=DRAFT_WIDTH if draft else None,
                                    allow_outside=allow_outside, strict=strict, fields=fields)
@@ -154,7 +162,7 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
                     _print_commands(prepared, target, draft)
                     continue
                 result = _with_progress(lambda cb, p=prepared, t=target: render_film(
-                    p, t, draft=draft, force=force, on_progress=cb, allow_python=allow_python,
+                    p, t, draft=draft, force=force, on_progress=cb, allow_python=allow_python, replace_own=t in own,
                     settings=Settings(threads=ENCODE_THREADS)), prepared, quiet)
         except KeyboardInterrupt as exc:
             # Ctrl-C, SIGTERM or SIGHUP (see toolkit.cli.signals); the terminal may be gone.
@@ -183,7 +191,7 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
               + (f"; captions in {', '.join(p.name for p in result.captions)}" if result.captions else ""),
               fg="green")
         results.append((sb, target, ""))
-    if len(storyboards) > 1:
+    if given > 1:
         _summary(results)
     if any(target is None for _, target, _ in results):
         raise click.exceptions.Exit(1)
@@ -199,6 +207,26 @@ def _render_parallel(targets: dict[Path, Path], jobs: int, scheduler: str | None
     options = FilmOptions(draft=draft, force=force, template=template, allow_outside=allow_outside, strict=strict,
                           allow_python=allow_python, fields=tuple(sorted(fields.items())))
     render_batch(targets, options, jobs=jobs, scheduler=scheduler, quiet=quiet)
+
+
+def _only_changed(storyboards: tuple[Path, ...], targets: dict[Path, Path], **options
+                  ) -> tuple[tuple[Path, ...], dict[Path, Path], set[Path]]:
+    """`--changed`: the storyboards to render, their films, and the films there that are their own
+    earlier render (replaceable); each up-to-date film is said and skipped."""
+    from toolkit.film.rerender import changed_targets
+
+    render, skipped, own = changed_targets(targets, **options)
+    for status in skipped.values():
+        secho(f"{status.film}: up to date, not rendered (--changed)", fg="green")
+    if skipped:
+        click.echo(f"{len(skipped)} of {len(targets)} film{'s' if len(targets) != 1 else ''} up to date, skipped")
+    return tuple(sb for sb in storyboards if sb in render), render, own
+
+
+def _own_sidecar(storyboard: Path, film: Path, draft: bool):
+    from toolkit.film.rerender import replaces_own_sidecar
+
+    return replaces_own_sidecar(storyboard, film, draft=draft)
 
 
 def _not_yet_said(warnings: list, printed: list) -> list:

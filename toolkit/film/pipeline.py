@@ -57,6 +57,7 @@ class Prepared:
     inputs: PlanInputs
     timeline: Timeline
     warnings: tuple[Issue, ...]
+    fields: tuple[tuple[str, str], ...] = ()  # the --field values given (the film's manifest names them)
 
 
 def prepare(path: Path, *, template: str | None = None, width: int | None = None, fps: Fraction | None = None,
@@ -161,7 +162,7 @@ def prepare(path: Path, *, template: str | None = None, width: int | None = None
     run.finish(strict)
     assert branded is not None and selection is not None and timeline is not None
     return Prepared(loaded=loaded, template=branded.template, selection=selection, inputs=inputs,
-                    timeline=timeline, warnings=tuple(run.issues))
+                    timeline=timeline, warnings=tuple(run.issues), fields=tuple(sorted((fields or {}).items())))
 
 
 LINT_SUMMARY = ("unsafe wording, a content warning or topics to fix (safe-messaging check); reword it, or record "

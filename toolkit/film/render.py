@@ -36,7 +36,7 @@ from toolkit.film.run.flash_tap import FlashTap
 from toolkit.film.run.pylayers import render_python_layer
 from toolkit.film.run.reversing import make_reversed
 from toolkit.film.run.runner import Progress, atomic_output, loudness_gain, run_ffmpeg, run_render
-from toolkit.film.run.sidecars import refuse_inputs, replaces_sidecar_of
+from toolkit.film.run.sidecars import refuse_inputs, replaces_sidecar_of, sidecar_kind
 from toolkit.film.run.verify import VerifyReport, verify_output
 from toolkit.film.steps import (
     AnonymiseFaces,
@@ -93,7 +93,7 @@ def inputs_of(prepared: Prepared) -> list[Path]:
 
 def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force: bool = False,
                 on_progress: ProgressCallback | None = None, settings: Settings | None = None,
-                allow_python: bool = False) -> RenderResult:
+                allow_python: bool = False, replace_own: bool = False) -> RenderResult:
     """Render `prepared` to `output` atomically; return only when the film passed every gate.
 
     Runs the steps `toolkit.film.steps.plan_render` lists (the list `reel render --dry-run`
@@ -103,6 +103,8 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
     is renamed into place. A failing film never appears at `output`: `VerifyError` or
     `PolicyError` (flashing, an unreadable or wrong end card) is raised instead. A film with
     python layers is refused (`PolicyError`, before anything runs) unless `allow_python`.
+    With `replace_own` (`reel render --changed`), a film at `output` that is this storyboard's own
+    earlier render of the same kind, and the files written with it, are replaced (`film.rerender`).
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -111,11 +113,12 @@ def render_film(prepared: Prepared, output: Path, *, draft: bool = False, force:
         Settings.draft_cache_budget()  # a bad $REEL_DRAFT_CACHE_SIZE stops the draft before anything runs
     refuse_inputs(Path(output), inputs_of(prepared))  # its caption files would replace a file it reads
     plan = plan_render(prepared, Path(output), draft=draft, settings=settings)
-    return _run(plan, prepared, force=force, on_progress=on_progress, settings=settings, started=started)
+    return _run(plan, prepared, force=force, on_progress=on_progress, settings=settings, started=started,
+                replace_own=replace_own)
 
 
 def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: ProgressCallback | None,
-         settings: Settings, started: float) -> RenderResult:
+         settings: Settings, started: float, replace_own: bool = False) -> RenderResult:
     """Run every step of `plan` in order (a step of a kind this loop does not know is an error)."""
     def report(stage: str) -> Callable[[Progress], None] | None:
         return (lambda p: on_progress(stage, p)) if on_progress else None
@@ -159,13 +162,15 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
                 captions = step  # written with the film, under the same atomic move
             elif isinstance(step, Render) and step.pieces:  # only the pieces whose key changed are rendered
                 render = plan.render
-                temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft)
+                temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft,
+                                     replace_own=replace_own)
                 # claimed until the film is gated: no prune removes its pieces meanwhile
                 drafted = stack.enter_context(holding(render.in_pieces(gain, check=True)))
                 render_pieces(drafted, temp, ffmpeg=settings.ffmpeg, on_progress=report("render"))
             elif isinstance(step, Render):
                 render = plan.render  # rebuilt when a proxy could not be made
-                temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft)
+                temp = _open_outputs(stack, render.output, captions, prepared, force=force, draft=plan.draft,
+                                     replace_own=replace_own)
                 tap = _open_tap(stack, render.timeline)  # the flash gate reads the frames here
                 run_render(render.compile(gain, temp, tap=tap.path if tap else None), stage="render",
                            total_frames=render.timeline.frames, ffmpeg=settings.ffmpeg, on_progress=report("render"))
@@ -197,22 +202,35 @@ def _run(plan: RenderSteps, prepared: Prepared, *, force: bool, on_progress: Pro
     return RenderResult(output=plan.render.output, timeline=prepared.timeline, verify=verified, flash=flash,
                         gain=gain, warnings=prepared.warnings + (raster.warnings if raster else ())
                         + _quiet_warning(prepared, gain), seconds=time.perf_counter() - started, card=card,
-                        captions=captions.files if captions else (), flash_read=flash_read,
+                        captions=tuple(p for p in captions.files if sidecar_kind(p) == "captions") if captions
+                        else (), flash_read=flash_read,
                         flash_scope=flash_scope)
 
 
 def _open_outputs(stack: contextlib.ExitStack, output: Path, captions: WriteCaptions | None, prepared: Prepared,
-                  *, force: bool, draft: bool) -> Path:
+                  *, force: bool, draft: bool, replace_own: bool = False) -> Path:
     """The film's temporary path, its caption files already written beside it under theirs; all
     are moved into place together (the film last) when `stack` closes without an error."""
     sb = prepared.loaded.path
     files = captions.files if captions else ()
-    outputs = [*(Output(path, "captions", replaces_sidecar_of(sb, output) if draft else None) for path in files),
+    outputs = [*(Output(path, sidecar_kind(path), replaces_sidecar_of(sb, output) if draft else None)
+                 for path in files),
                Output(output, "film", replaces_draft_of(sb) if draft else None)]
+    if replace_own:  # --changed: this storyboard's own earlier film of this kind, and the files written with it
+        from toolkit.film.rerender import replaces_own_film, replaces_own_sidecar
+
+        outputs = [Output(o.path, o.kind, _either(o.replaces, replaces_own_film(sb, draft=draft) if o.kind == "film"
+                                                  else replaces_own_sidecar(sb, output, draft=draft)))
+                   for o in outputs]
     *texts, film = stack.enter_context(atomic_outputs(outputs, force=force, inputs=inputs_of(prepared)))
     for temp, data in zip(texts, captions.contents() if captions else (), strict=True):
         temp.write_bytes(data)
     return film
+
+
+def _either(first: Callable[[Path], bool] | None, second: Callable[[Path], bool]) -> Callable[[Path], bool]:
+    """A `replaces` test passing what either passes."""
+    return lambda path: (first is not None and first(path)) or second(path)
 
 
 def _gain(step: MeasureLoudness, timeline: Timeline, settings: Settings,

@@ -34,6 +34,8 @@ from toolkit.film.compile.loudness import AudioGain
 from toolkit.film.compile.output import EncodeSettings
 from toolkit.film.compile.raster import RasterPlan, rasterise
 from toolkit.film.compile.reversing import ReverseJob, compile_reverse
+from toolkit.film.manifest import MANIFEST_KEY, build_manifest, film_tag, sidecar_bytes
+from toolkit.film.manifest import SUFFIX as MANIFEST_SUFFIX
 from toolkit.film.pipeline import Prepared
 from toolkit.film.plan.sidecar import film_cues
 from toolkit.film.plan.timeline import Timeline
@@ -194,11 +196,13 @@ class WriteCaptions:
 
     name: ClassVar[str] = "captions"
     cues: tuple[Cue, ...]
-    files: tuple[Path, ...]  # FILM.srt, FILM.vtt
+    files: tuple[Path, ...]  # FILM.srt, FILM.vtt, FILM.reel.json
+    manifest: bytes = b""  # FILM.reel.json: what the film was made from (`toolkit.film.manifest`)
 
     def contents(self) -> tuple[bytes, ...]:
         """What each of `files` holds (UTF-8)."""
-        return tuple(format_subtitles(self.cues, "vtt" if path.suffix == ".vtt" else "srt").encode("utf-8")
+        return tuple(self.manifest if path.name.endswith(MANIFEST_SUFFIX)
+                     else format_subtitles(self.cues, "vtt" if path.suffix == ".vtt" else "srt").encode("utf-8")
                      for path in self.files)
 
     def describe(self) -> str:
@@ -370,11 +374,15 @@ def plan_render(prepared: Prepared, output: Path, *, draft: bool = False,
     """The steps that render `prepared` to `output`: what `--dry-run` prints and `render_film` runs."""
     settings = settings or Settings()
     timeline = prepared.timeline
-    captions = WriteCaptions(film_cues(timeline), sidecar_paths(Path(output)))
-    if draft:  # a draft names its storyboard and its caption files, so the next draft may replace them (run.drafts)
-        timeline = dataclasses.replace(timeline, metadata=(*timeline.metadata,
-                                                           (DRAFT_KEY, draft_tag(prepared.loaded.path)),
-                                                           (CAPTIONS_KEY, captions_tag(captions.contents()))))
+    manifest = build_manifest(prepared, Path(output), draft=draft)  # what the film is made from (film.manifest)
+    captions = WriteCaptions(film_cues(timeline), sidecar_paths(Path(output)), sidecar_bytes(manifest))
+    # Every film names its manifest and the files written beside it; a draft names its storyboard
+    # too, so the next draft may replace them (run.drafts); `reel render --changed` reads the same
+    # tags to replace a stale film of this storyboard (toolkit.film.library).
+    timeline = dataclasses.replace(timeline, metadata=(*timeline.metadata, (MANIFEST_KEY, film_tag(manifest)),
+                                                       *([(DRAFT_KEY, draft_tag(prepared.loaded.path))] if draft
+                                                         else []),
+                                                       (CAPTIONS_KEY, captions_tag(captions.contents()))))
     timeline, jobs = pylayers.planned(timeline)  # the files python layers are drawn into
     text = draw_text(timeline)
     steps: list[Step] = [text]

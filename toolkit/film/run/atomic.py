@@ -39,15 +39,17 @@ from typing import Literal
 from toolkit.errors import OutputError, RenderError
 from toolkit.film.run.ownership import remove_stale_temps, target_lock, temp_name, this_process
 
-OutputKind = Literal["film", "image", "captions"]
+OutputKind = Literal["film", "image", "captions", "manifest"]
 
 # What Reel writes, by kind. Films are MP4 only: the house spec (H.264/AAC, faststart, no edit
 # lists) is what every platform takes and what `verify` checks; a `.mov` or `.m4v` name would
 # switch ffmpeg to another muxer whose output is not checked, for no gain (rename it instead).
-SUFFIXES: dict[str, tuple[str, ...]] = {"film": (".mp4",), "image": (".png",), "captions": (".srt", ".vtt")}
-_EXAMPLE = {"film": "film.mp4", "image": "still.png", "captions": "film.srt"}
+SUFFIXES: dict[str, tuple[str, ...]] = {"film": (".mp4",), "image": (".png",), "captions": (".srt", ".vtt"),
+                                         "manifest": (".json",)}
+_EXAMPLE = {"film": "film.mp4", "image": "still.png", "captions": "film.srt", "manifest": "film.reel.json"}
 _WHAT = {"film": "films are written as MP4", "image": "stills and contact sheets are written as PNG images",
-         "captions": "caption files are written as SubRip (.srt) or WebVTT (.vtt)"}
+         "captions": "caption files are written as SubRip (.srt) or WebVTT (.vtt)",
+         "manifest": "a film's manifest is written as JSON (.reel.json)"}
 # Extensions replaced (not appended to) when suggesting the right name.
 _MEDIA_SUFFIXES = {".mkv", ".mov", ".m4v", ".webm", ".avi", ".gif", ".mpg", ".mpeg", ".ts", ".wmv", ".flv", ".3gp",
                    ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".mp4", ".mp3", ".wav"}

@@ -17,20 +17,27 @@ import os
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Literal
 
 from toolkit.errors import OutputError
 from toolkit.film.run.atomic import check_output
 from toolkit.film.run.drafts import draft_tag, is_draft_of
 
-SUFFIXES = (".srt", ".vtt")
+SUFFIXES = (".srt", ".vtt", ".reel.json")  # the captions, then the film's manifest (`toolkit.film.manifest`)
 CAPTIONS_KEY = "reel_draft_captions"
 _LARGEST = 4 * 1024 * 1024  # a caption file Reel wrote is a few kilobytes: a larger one is not a draft's
 
 
 def sidecar_paths(film: Path) -> tuple[Path, ...]:
-    """The caption files of the film at `film`: the same name with .srt and .vtt."""
+    """The files written beside the film at `film`: the same name with .srt and .vtt (its captions)
+    and .reel.json (its manifest, `toolkit.film.manifest`)."""
     film = Path(film)
     return tuple(film.with_suffix(suffix) for suffix in SUFFIXES)
+
+
+def sidecar_kind(path: Path) -> Literal["captions", "manifest"]:
+    """What a file beside the film is: its captions, or its manifest."""
+    return "manifest" if Path(path).name.endswith(SUFFIXES[-1]) else "captions"
 
 
 def content_tag(data: bytes) -> str:
@@ -60,9 +67,9 @@ def check_sidecars(film: Path, *, force: bool, replaces: Callable[[Path], bool] 
     one that exists (unless `force`, or `replaces` accepts it) or a name the disk cannot hold."""
     for path in sidecar_paths(film):
         if not force and os.path.lexists(path) and not (replaces is not None and replaces(path)):
-            raise OutputError(f"{path} already exists: Reel writes the film's captions there, beside "
+            raise OutputError(f"{path} already exists: Reel writes the film's {sidecar_kind(path)} there, beside "
                               f"{Path(film).name}; use --force to replace it, or choose another name for the film")
-        check_output(path, kind="captions", force=True)
+        check_output(path, kind=sidecar_kind(path), force=True)
 
 
 def refuse_inputs(film: Path, inputs: Iterable[Path]) -> None:
