@@ -58,6 +58,6 @@ def status(folder: Path, json_to: str | Path | None, allow_outside: bool, show_a
                                                                        if film.reasons else ""),
                   fg=_COLOURS.get(film.status))
         said = ", ".join(f"{n} {name}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-        click.echo(f"{len(films)} film{'s' if len(films) != 1 else ''}" + (f": {said}" if said else ""))
+        click.echo(f"{len(films)} video{'s' if len(films) != 1 else ''}" + (f": {said}" if said else ""))
     if code:
         raise click.exceptions.Exit(code)

@@ -24,14 +24,15 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.care.helplines import NUMBER_TYPES, HelplineEntry
-from toolkit.film.pipeline import Prepared
-from toolkit.film.plan.timeline import ImageSource, VideoSource
 from toolkit.film.run.drafts import draft_tag
 from toolkit.media.digests import content_digest
 from toolkit.settings import Settings
+
+if TYPE_CHECKING:  # `reel library status` reads manifests without loading the render pipeline
+    from toolkit.film.pipeline import Prepared
 
 SCHEMA_VERSION = 1
 MANIFEST_KEY = "reel_manifest"
@@ -143,6 +144,7 @@ def python_root() -> Path:
 def _inputs(prepared: Prepared) -> list[Path]:
     """Every file the film reads besides the template: media, caption files, python layers' code."""
     from toolkit.film import pylayers
+    from toolkit.film.plan.timeline import ImageSource, VideoSource
 
     paths = [*prepared.inputs.media.keys(), *prepared.loaded.caption_files.keys()]
     paths += [layer.source.path for _, layer in pylayers.python_layers(prepared.timeline)]  # type: ignore[union-attr]
