@@ -17,6 +17,7 @@ from toolkit.care import helplines
 from toolkit.cli import cli
 from toolkit.film.library import library_status
 from toolkit.film.manifest import MANIFEST_KEY
+from toolkit.film.rerender import own_film_status
 from toolkit.media import synth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,11 +144,30 @@ def test_status_and_changed_follow_storyboards_media_and_helplines(runner: CliRu
     code, films = _status(runner, lib)
     assert code == 0 and {f["status"] for f in films.values()} == {"up to date"}
 
+    # --changed also compares the --field values and --template given now with the render's
+    film_b = lib / "b.draft.mp4"
+    assert own_film_status(b, film_b, draft=True, fields={}).status == "up to date"
+    assert own_film_status(b, film_b, draft=True, fields={"programme": "Harbour"}).reasons == (
+        "the --field values changed",)
+    assert own_film_status(b, film_b, draft=True, fields={}, template="harbour").reasons == (
+        "the template changed (default → harbour)",)
+    assert own_film_status(b, film_b, draft=False, fields={}).status == "not a Reel film"  # not its final
+    assert own_film_status(c, film_b, draft=True, fields={}).status == "not a Reel film"  # not c's film
+
     # an entry withdrawn from the directory is said as such
     _edit_entry(directory, "uk-samaritans", "id: uk-samaritans", "id: uk-samaritans-old")
     code, films = _status(runner, lib)
     assert films["c.draft.mp4"]["status"] == "helpline changed"
     assert films["c.draft.mp4"]["reasons"][0] == "helpline uk-samaritans (Samaritans) was withdrawn from the directory"
+
+    # without its sidecar, a film's own tag still tells its helplines and Reel's version
+    (lib / "c.draft.reel.json").unlink()
+    (lib / "a.draft.reel.json").unlink()
+    code, films = _status(runner, lib)
+    assert films["c.draft.mp4"]["status"] == "helpline changed" and films["c.draft.mp4"]["manifest"] is None
+    assert films["a.draft.mp4"]["status"] == "sidecar missing"
+    assert films["a.draft.mp4"]["reasons"] == [
+        "a.draft.reel.json is missing: only the end card's helplines and Reel's version were checked"]
 
 
 def film_tag_text(film: Path) -> str:
