@@ -28,10 +28,11 @@ import hashlib
 import json
 import os
 import stat
+import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from toolkit.care.helplines import Directory, HelplineEntry, load_directory
 from toolkit.errors import ReelError
@@ -56,7 +57,7 @@ UNCHECKED = frozenset({MISSING, OUTSIDE, UNREADABLE})
 FILM_SUFFIXES = (".mp4", ".mov", ".m4v")
 _HASH_DIRECTLY = 1 << 16  # files up to this size are hashed, not looked up in the digest memo
 LARGEST_MANIFEST = 1 << 20  # a manifest Reel writes is a few kilobytes, even for a film of a hundred clips
-_TAG_WINDOW = 1 << 20  # a Reel film is faststart: its metadata sits in the first megabyte
+_TAG_WINDOW = 16 << 20  # the largest index read for the tag (a Reel film's is a few hundred kilobytes)
 
 
 class ManifestProblem(ValueError):
@@ -97,7 +98,7 @@ def film_tag_of(film: Path) -> dict[str, Any] | None:
         if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
             return None
         with open(film, "rb") as handle:
-            if MANIFEST_KEY.encode() not in handle.read(_TAG_WINDOW):
+            if MANIFEST_KEY.encode() not in _front_moov(handle, info.st_size):
                 return None  # cheap: most videos in a folder are not Reel films
     except OSError:
         return None
@@ -109,6 +110,31 @@ def film_tag_of(film: Path) -> dict[str, Any] | None:
     except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
         return None
     return data if isinstance(data, dict) and data.get("v") == SCHEMA_VERSION else None
+
+
+def _front_moov(handle: BinaryIO, size: int) -> bytes:
+    """The `moov` box of an MP4 whose index comes before its media (`+faststart`, as every Reel
+    film), found among its first boxes; b"" for anything else. Reads box headers and the index
+    only, never the media: a folder of camera footage is skipped at a few bytes a clip."""
+    position = 0
+    for _ in range(4):  # ftyp, then perhaps free/wide/skip, then moov
+        handle.seek(position)
+        header = handle.read(16)
+        if len(header) < 8:
+            return b""
+        length, kind = struct.unpack(">I4s", header[:8])
+        start = 8
+        if length == 1 and len(header) == 16:
+            length, start = struct.unpack(">Q", header[8:16])[0], 16
+        if length < start or position + length > size:
+            return b""
+        if kind == b"moov":
+            handle.seek(position)
+            return handle.read(min(length, _TAG_WINDOW))
+        if kind not in (b"ftyp", b"free", b"wide", b"skip"):
+            return b""  # the media (mdat) first: not a Reel film
+        position += length
+    return b""
 
 
 class Checker:
