@@ -33,6 +33,24 @@ SAM = """contributors:
 """
 
 
+NEW_LINE = """  - id: ie-new-line
+    region: IE
+    name: New Line
+    kind: crisis
+    channels:
+      - {type: call, value: "116 111"}
+      - {type: text, value: "50808"}
+    hours: 24/7
+    always_open: true
+    audience: all
+    topics: [general, suicide, self-harm]
+    verified_on: 2026-11-30
+    source: https://example.org
+    status: confirmed
+
+"""
+
+
 def _schema(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads((ROOT / "schema" / f"{name}.schema.json").read_text()))
 
@@ -168,6 +186,15 @@ def test_status_and_changed_follow_storyboards_media_and_helplines(runner: CliRu
     assert films["a.draft.mp4"]["status"] == "sidecar missing"
     assert films["a.draft.mp4"]["reasons"] == [
         "a.draft.reel.json is missing: only the end card's helplines and Reel's version were checked"]
+
+    # a new crisis line for the region: the directory would now choose another card for the film
+    text = directory.read_text(encoding="utf-8")
+    directory.write_text(text.replace("  - id: ie-samaritans\n", NEW_LINE + "  - id: ie-samaritans\n", 1),
+                         encoding="utf-8")
+    code, films = _status(runner, lib)
+    assert films["b.draft.mp4"]["status"] == "helpline changed"
+    assert films["b.draft.mp4"]["reasons"] == [
+        "the end card would now show ie-new-line, ie-samaritans (it shows ie-samaritans, ie-pieta)"]
 
 
 def film_tag_text(film: Path) -> str:

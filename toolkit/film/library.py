@@ -151,6 +151,7 @@ class Checker:
         self._roots: dict[str, Path] | None = None
         self._directory: Directory | bool | None = False
         self.last_manifest: dict[str, Any] | None = None
+        self._choices: dict[str, list[str] | str] = {}
 
     def film(self, film: Path, sidecar: Path | None, *, tag: dict[str, Any] | None = None) -> FilmStatus:
         """The status of `film`, from its `sidecar` manifest, or from its metadata tag when there is none."""
@@ -204,7 +205,7 @@ class Checker:
                 changed.append(f"{what} {named} changed")
         if manifest["reel_version"] != self.version:
             changed.append(f"Reel's version changed ({manifest['reel_version']} → {self.version})")
-        return changed, missing, self._helplines(manifest["helplines"])
+        return changed, missing, self._helplines(manifest["helplines"]) + self._choice(manifest)
 
     def _inside(self, path: Path, named: str) -> Path:
         resolved = Path(os.path.abspath(path))
@@ -255,6 +256,31 @@ class Checker:
             except ReelError:
                 self._directory = None
         return self._directory  # type: ignore[return-value]
+
+    def _choice(self, manifest: dict[str, Any]) -> list[str]:
+        """The end card the directory would choose now, when it differs from the one shown (a line
+        added to the region, a topic line replaced): said as a helpline change."""
+        card = manifest.get("end_card")
+        directory = self.directory()
+        if not isinstance(card, dict) or directory is None:
+            return []
+        shown = [h["id"] for h in manifest["helplines"]]
+        key = json.dumps(card, sort_keys=True)
+        if key not in self._choices:
+            from toolkit.care.endcard import select_end_card
+
+            try:
+                chosen = select_end_card(directory, str(card.get("region")), [str(t) for t in card.get("topics", ())],
+                                         [str(s) for s in card.get("services", ())])
+                self._choices[key] = [e.id for e in chosen.services]
+            except (ReelError, TypeError, ValueError) as exc:
+                self._choices[key] = f"the directory can no longer choose this end card: {exc}"
+        now = self._choices[key]
+        if isinstance(now, str):
+            return [now]
+        if now == shown:
+            return []
+        return [f"the end card would now show {', '.join(now)} (it shows {', '.join(shown)})"]
 
     def _helplines(self, records: list[dict[str, Any]]) -> list[str]:
         directory = self.directory()

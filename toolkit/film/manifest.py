@@ -83,6 +83,7 @@ def build_manifest(prepared: Prepared, film: Path, *, draft: bool) -> dict[str, 
 
     Raises `OSError` when an input cannot be read."""
     storyboard = prepared.loaded.path.resolve()
+    sb = prepared.loaded.storyboard
     base = storyboard.parent
     memo = digest_dir()
     inputs = sorted({Path(p).resolve() for p in _inputs(prepared)} - {storyboard})
@@ -107,6 +108,9 @@ def build_manifest(prepared: Prepared, film: Path, *, draft: bool) -> dict[str, 
                                for p in template_files]},
         "fields": {name: text_digest(value) for name, value in sorted(prepared.fields)},
         "helplines": [entry_record(e) for e in prepared.selection.services],
+        # what the directory chose from: the status asks it again, to see a card that would now differ
+        "end_card": {"region": sb.region, "topics": [str(t) for t in sb.topics],
+                     "services": list(sb.end_card.services)},
     }
 
 
