@@ -242,6 +242,7 @@ def test_hostile_manifests_get_a_status_each_never_a_traceback(runner: CliRunner
         "template-escape": json.dumps({**good, "template": {"name": "x", "files": [
             {"path": "templates:../../etc/passwd", "digest": "00-1"}]}}).encode(),
         "binary": b"\xff\xfe\x00garbage",
+        "card": json.dumps({**good, "end_card": {"region": None, "topics": "x", "services": []}}).encode(),
     }
     for name, data in cases.items():
         (lib / f"{name}.reel.json").write_bytes(data)
@@ -257,6 +258,7 @@ def test_hostile_manifests_get_a_status_each_never_a_traceback(runner: CliRunner
     assert "huge.reel.json: 2,097,152 bytes, larger than any manifest Reel writes" in said
     assert "list.reel.json: not a Reel manifest: not a JSON object" in said
     assert "binary.reel.json: not UTF-8 text" in said
+    assert "card.reel.json: not a Reel manifest: `end_card` needs a region, topics and services" in said
     assert "outside the folder" in said and "../../../etc/passwd, outside" in said
     assert "template file templates:../../etc/passwd is missing" in said  # never resolved out of templates/
     assert "not a Reel film" in lines["plain.mp4"] and "not a Reel film" in lines["fifo.mp4"]

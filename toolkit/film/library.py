@@ -270,11 +270,11 @@ class Checker:
             from toolkit.care.endcard import select_end_card
 
             try:
-                chosen = select_end_card(directory, str(card.get("region")), [str(t) for t in card.get("topics", ())],
-                                         [str(s) for s in card.get("services", ())])
+                chosen = select_end_card(directory, card["region"], card["topics"], card["services"])
                 self._choices[key] = [e.id for e in chosen.services]
             except (ReelError, TypeError, ValueError) as exc:
-                self._choices[key] = f"the directory can no longer choose this end card: {exc}"
+                said = "; ".join(i.message for i in getattr(exc, "issues", ())) or str(exc).replace("\n", "; ")
+                self._choices[key] = f"the directory can no longer choose this end card: {said}"
         now = self._choices[key]
         if isinstance(now, str):
             return [now]
@@ -357,6 +357,10 @@ def _check_shape(data: Any) -> None:
         isinstance(h, dict) and all(isinstance(h.get(k), str) for k in ("id", "verified_on", "digest"))
         for h in data["helplines"]), "`helplines` entries need id, verified_on and digest")
     need(all("\x00" not in f["path"] for f in [sb, *data["inputs"], *tpl["files"]]), "a path holds a NUL character")
+    card = data.get("end_card", {"region": "", "topics": [], "services": []})  # absent from older manifests
+    need(isinstance(card, dict) and isinstance(card.get("region"), str)
+         and all(isinstance(card.get(k), list) and all(isinstance(x, str) for x in card[k])
+                 for k in ("topics", "services")), "`end_card` needs a region, topics and services")
 
 
 def _films(folder: Path) -> Iterator[tuple[Path, Path | None]]:
