@@ -12,6 +12,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -79,18 +80,8 @@ def _hashes(out: Path, ffmpeg: str) -> dict[str, str]:
     return {p.name.removesuffix(".draft.mp4"): _frames_hash(p, ffmpeg) for p in sorted(out.glob("*.draft.mp4"))}
 
 
-def test_the_pool_renders_a_batch_with_the_same_frames(runner, tmp_path, monkeypatch, alone, ffmpeg):
-    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
-    boards = _storyboards(tmp_path / "sb")
-    out = tmp_path / "films"
-    result = runner.invoke(cli, ["render", *map(str, boards), "--draft", "--jobs", "2", "--out-dir", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "2 of 2 films rendered" in result.output and "Batch summary" in result.output
-    assert _hashes(out, ffmpeg) == alone
-    _no_temps(out)
-
-
 def test_a_pool_worker_killed_mid_film_is_run_again_in_a_fresh_pool(runner, tmp_path, monkeypatch, alone, ffmpeg):
+    """The pool renders the batch; the films killed with their worker are rendered again, identical."""
     import psutil
 
     monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
@@ -120,6 +111,33 @@ def test_a_pool_worker_killed_mid_film_is_run_again_in_a_fresh_pool(runner, tmp_
         result.output
     assert _hashes(out, ffmpeg) == alone
     _no_temps(out)
+
+
+def test_sigterm_stops_the_pool_and_leaves_nothing_behind(tmp_path):
+    import psutil
+
+    boards = _storyboards(tmp_path / "sb")
+    out = tmp_path / "films"
+    env = dict(os.environ, REEL_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "render", *map(str, boards), "--draft", "-q",
+                             "--jobs", "2", "--out-dir", str(out)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            if any(p.name().startswith("ffmpeg") for p in parent.children(recursive=True)):
+                break
+        time.sleep(0.05)
+    family = parent.children(recursive=True)
+    proc.send_signal(signal.SIGTERM)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 143, output
+    assert "interrupted (SIGTERM)" in output and "nothing else was written" in output
+    _no_temps(tmp_path)
+    assert not list(out.glob("*.mp4")) or "saved, complete and checked" in output
+    time.sleep(0.5)
+    assert not [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE], "workers or ffmpeg left"
 
 
 def test_the_cluster_renders_a_batch_with_the_same_frames(runner, tmp_path, cluster, alone, ffmpeg):
@@ -205,3 +223,58 @@ def test_default_jobs_follow_cores_and_memory():
     assert default_jobs(cpus=16, memory=64 << 30) == 8
     assert default_jobs(cpus=16, memory=3 << 30) == 3  # memory caps it
     assert default_jobs(cpus=1, memory=0) == 1
+
+
+def test_a_folder_is_graded_on_the_pool_like_one_clip_at_a_time(runner, tmp_path, ffmpeg):
+    import json
+
+    from grade_clips import ClipMaker
+
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    maker = ClipMaker(folder, ffmpeg)
+    maker.lavfi("a.mp4", "testsrc2=s=216x384:r=15", seconds=2)
+    maker.lavfi("b.mp4", "testsrc2=s=216x384:r=15", seconds=2, lufs=None)
+    (folder / "notes.txt").write_text("not a clip", encoding="utf-8")
+    scores = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"grades-{jobs}"
+        result = runner.invoke(cli, ["grade", str(folder), "--jobs", jobs, "--out", str(out)])
+        assert result.exit_code in (0, 3), result.output
+        assert "skipped" in result.output and "notes.txt" in result.output
+        scores[jobs] = {p.name: json.loads(p.read_text(encoding="utf-8"))["score"] for p in out.glob("*.json")}
+        rows = (out / "gradebook.csv").read_text(encoding="utf-8").splitlines()[1:]
+        scores[jobs]["gradebook"] = sorted(",".join(row.split(",")[:3]) for row in rows)
+    assert scores["1"] == scores["2"]
+    assert {"a.mp4.json", "b.mp4.json"} < set(scores["2"]) and len(scores["2"]["gradebook"]) == 3
+
+
+def test_a_folder_of_10000_files_takes_only_the_clips_quickly(tmp_path):
+    from toolkit.grade.batch import collect_clips
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(10_000):
+        (folder / (f"clip{i}.mp4" if i % 1000 == 0 else f"note{i}.txt")).touch()
+    started = time.monotonic()
+    clips, skipped = collect_clips([folder])
+    assert time.monotonic() - started < 2.0
+    assert len(clips) == 10 and all(c.suffix == ".mp4" for c in clips) and len(skipped) == 9_990
+
+
+def test_changed_on_the_pool_renders_only_the_edited_films(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    boards = _storyboards(tmp_path / "sb", 3)
+    out = tmp_path / "films"
+    first = runner.invoke(cli, ["render", *map(str, boards), "--draft", "-q", "--jobs", "2", "--out-dir", str(out)])
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp4")}
+    for edited in (boards[0], boards[2]):  # two stale films: rendered again on the pool, the third skipped
+        edited.write_text(edited.read_text(encoding="utf-8").replace("Caption number", "Edited caption"),
+                          encoding="utf-8")
+    again = runner.invoke(cli, ["render", *map(str, boards), "--draft", "-q", "--jobs", "2", "--changed",
+                                "--out-dir", str(out)])
+    assert again.exit_code == 0, again.output
+    after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp4")}
+    assert [name for name in sorted(after) if after[name] != before[name]] == ["film0.draft.mp4", "film2.draft.mp4"]
+    assert "2 of 2 films rendered" in again.output

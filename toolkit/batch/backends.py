@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from toolkit.batch.events import Backend, Emit, Event
-from toolkit.batch.jobs import FilmJob, Outcome, run_film
+from toolkit.batch.jobs import Job, Outcome, run_job
 from toolkit.batch.sizing import ENCODE_THREADS
 from toolkit.film.run.ownership import remove_stale_temps
 
@@ -25,11 +25,11 @@ class InlineBackend:
     def __init__(self, threads: int = ENCODE_THREADS) -> None:
         self.threads = threads
 
-    def run(self, jobs: Sequence[FilmJob], emit: Emit) -> list[Outcome]:
+    def run(self, jobs: Sequence[Job], emit: Emit) -> list[Outcome]:
         outcomes = []
         for index, job in enumerate(jobs):
             emit(Event("started", index))
-            outcome = run_film(job, self.threads)
+            outcome = job.run(self.threads)
             emit(Event("finished", index, outcome))
             outcomes.append(outcome)
         return outcomes
@@ -52,7 +52,7 @@ class PoolBackend:
     def __init__(self, jobs: int, retries: int = 2, threads: int = ENCODE_THREADS) -> None:
         self.jobs, self.retries, self.threads = max(1, jobs), retries, threads
 
-    def run(self, jobs: Sequence[FilmJob], emit: Emit) -> list[Outcome]:
+    def run(self, jobs: Sequence[Job], emit: Emit) -> list[Outcome]:
         outcomes: dict[int, Outcome] = {}
         reasons: dict[int, list[str]] = {i: [] for i in range(len(jobs))}
         todo = list(range(len(jobs)))
@@ -67,12 +67,12 @@ class PoolBackend:
                 emit(Event("retrying", i, reason=reasons[i][-1]))
             todo = lost
         for i in todo:
-            outcomes[i] = Outcome(jobs[i], False, f"the pool's worker died on each of {self.retries + 1} tries",
+            outcomes[i] = Outcome(jobs[i], False, f"a worker process died on each of {self.retries + 1} tries",
                                   retried=tuple(reasons[i]))
             emit(Event("finished", i, outcomes[i]))
         return [outcomes[i] for i in range(len(jobs))]
 
-    def _round(self, jobs: Sequence[FilmJob], todo: list[int], reasons: dict[int, list[str]],
+    def _round(self, jobs: Sequence[Job], todo: list[int], reasons: dict[int, list[str]],
                outcomes: dict[int, Outcome], emit: Emit) -> list[int]:
         """Run `todo` in one pool; return the jobs the pool lost when a worker died."""
         # spawn: a fresh interpreter per worker, with this process's environment as it is now
@@ -80,7 +80,7 @@ class PoolBackend:
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=context,
                                    initializer=_worker_started)
-        futures: dict[Future, int] = {pool.submit(run_film, jobs[i], self.threads): i for i in todo}
+        futures: dict[Future, int] = {pool.submit(run_job, jobs[i], self.threads): i for i in todo}
         lost: list[int] = []
         started: set[int] = set()
         try:

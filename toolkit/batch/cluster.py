@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 
 from toolkit.batch.events import Emit, Event
-from toolkit.batch.jobs import FilmJob, Outcome, run_film
+from toolkit.batch.jobs import Job, Outcome, run_job
 from toolkit.batch.sizing import ENCODE_THREADS
 from toolkit.errors import BatchError
 
@@ -46,17 +46,17 @@ class DaskBackend:
                              f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
                              "start one with `dask scheduler` or check the address") from None
 
-    def run(self, jobs: Sequence[FilmJob], emit: Emit) -> list[Outcome]:
+    def run(self, jobs: Sequence[Job], emit: Emit) -> list[Outcome]:
         client = self.connect()
         try:
             return self._run(client, jobs, emit)
         finally:
             client.close()
 
-    def _run(self, client, jobs: Sequence[FilmJob], emit: Emit) -> list[Outcome]:
+    def _run(self, client, jobs: Sequence[Job], emit: Emit) -> list[Outcome]:
         batch = uuid.uuid4().hex[:8]
         keys = [f"reel-film-{batch}-{i}" for i in range(len(jobs))]
-        futures = [client.submit(run_film, job, self.threads, key=key, pure=False)
+        futures = [client.submit(run_job, job, self.threads, key=key, pure=False)
                    for job, key in zip(jobs, keys, strict=True)]
         index = {key: i for i, key in enumerate(keys)}
         seen: dict[str, list[str]] = {key: [] for key in keys}  # workers each film was seen running on
@@ -101,7 +101,7 @@ class DaskBackend:
                     seen[key].append(worker)
 
 
-def _outcome(future, job: FilmJob) -> Outcome:
+def _outcome(future, job: Job) -> Outcome:
     """The film's outcome, or a failed one saying why the cluster could not run it."""
     try:
         return future.result()
@@ -110,4 +110,4 @@ def _outcome(future, job: FilmJob) -> Outcome:
                        "Reel on every worker")
     except Exception as exc:  # KilledWorker, a worker-side crash: this film only, the batch goes on
         text = str(exc).splitlines()[0] if str(exc) else ""
-        return Outcome(job, False, f"the cluster could not render it ({type(exc).__name__}: {text})")
+        return Outcome(job, False, f"the cluster could not run it ({type(exc).__name__}: {text})")

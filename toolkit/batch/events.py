@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from toolkit.batch.jobs import FilmJob, Outcome
+from toolkit.batch.jobs import Job, Outcome
 
 EventKind = Literal["started", "finished", "retrying"]
 
@@ -27,4 +27,4 @@ Emit = Callable[[Event], None]
 class Backend(Protocol):
     """Runs a batch's films and returns one outcome per job, in order (see `toolkit.batch.backends`)."""
 
-    def run(self, jobs: Sequence[FilmJob], emit: Emit) -> list[Outcome]: ...
+    def run(self, jobs: Sequence[Job], emit: Emit) -> list[Outcome]: ...

@@ -1,4 +1,8 @@
-"""One film of a batch: what to render, and what came of it (both picklable, for pool and cluster workers)."""
+"""One job of a batch (a film to render; a clip to grade: `grading.GradeJob`) and what came of it.
+
+Both are picklable, for pool and cluster workers. A job runs itself (`job.run(threads)`), so the
+backends know nothing of films or clips: `run_job` is what they send to a worker.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import os
 import resource
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Protocol
 
 from toolkit.errors import Issue, IssuesError, ReelError
 
@@ -32,17 +37,40 @@ class FilmJob:
     storyboard: Path
     target: Path
     options: FilmOptions = FilmOptions()
+    replace_own: bool = False  # `--changed`: the film there is this storyboard's own stale render
 
     @property
     def name(self) -> str:
         return str(self.storyboard)
+
+    def run(self, threads: int) -> Outcome:
+        """Render the film (see `run_film`)."""
+        return run_film(self, threads)
+
+
+class Job(Protocol):
+    """A unit of a batch: `name` for messages, `target` (the file it writes: its dead temporary files
+    are swept before it runs again), and `run(threads)`, called on the worker."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def target(self) -> Path: ...
+
+    def run(self, threads: int) -> Outcome: ...
+
+
+def run_job(job: Job, threads: int) -> Outcome:
+    """What a backend runs on a worker: the job itself."""
+    return job.run(threads)
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What came of one job. `line` is the success line or the reason it failed (one line)."""
 
-    job: FilmJob
+    job: Job
     ok: bool
     line: str
     issues: tuple[Issue, ...] = ()  # warnings (rendered) or the located problems (failed)
@@ -50,11 +78,11 @@ class Outcome:
     cpu_seconds: float = 0.0  # CPU time of the worker process and its ffmpeg children for this film
     worker: str = ""
     retried: tuple[str, ...] = field(default=())  # why it had to run again, once per retry
+    value: Any = None  # what the job made, for the caller (a graded clip's gradebook entry)
 
     def with_retries(self, reasons: tuple[str, ...]) -> Outcome:
         """This outcome, noting the retries the backend made before it."""
-        return Outcome(self.job, self.ok, self.line, self.issues, self.seconds, self.cpu_seconds, self.worker,
-                       reasons)
+        return replace(self, retried=reasons)
 
 
 def _cpu() -> float:
@@ -62,13 +90,23 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _missing(job: FilmJob, where: str) -> Outcome | None:
-    """A storyboard this worker cannot see: the batch's files are not on storage every worker shares."""
-    if job.storyboard.is_file() and job.target.parent.is_dir():
+def worker_name() -> str:
+    """This worker, for messages: host and process id."""
+    return f"{socket.gethostname()} (pid {os.getpid()})"
+
+
+def missing_on_worker(job: Job, source: Path, where: str, kinds: str) -> Outcome | None:
+    """A file this worker cannot see: the batch's files are not on storage every worker shares."""
+    if source.is_file() and job.target.parent.is_dir():
         return None
-    missing = job.storyboard if not job.storyboard.is_file() else job.target.parent
-    return Outcome(job, False, f"{missing} does not exist on the worker {where}: the storyboards, their media and "
-                   "the output folder must be on storage every worker sees, under the same path", worker=where)
+    missing = source if not source.is_file() else job.target.parent
+    return Outcome(job, False, f"{missing} does not exist on the worker {where}: {kinds} must be on storage every "
+                   "worker sees, under the same path", worker=where)
+
+
+def cpu_seconds() -> float:
+    """CPU time so far of this process and its reaped children (ffmpeg)."""
+    return _cpu()
 
 
 def run_film(job: FilmJob, threads: int) -> Outcome:
@@ -79,26 +117,31 @@ def run_film(job: FilmJob, threads: int) -> Outcome:
     """
     from toolkit.film.pipeline import DRAFT_WIDTH, prepare
     from toolkit.film.render import render_film
+    from toolkit.film.rerender import replaces_own_sidecar
     from toolkit.film.run.atomic import check_output
     from toolkit.film.run.drafts import draft_tag, is_draft_of
     from toolkit.film.run.ownership import target_lock
     from toolkit.film.run.sidecars import check_sidecars, replaces_sidecar_of
     from toolkit.settings import Settings
 
-    where = f"{socket.gethostname()} (pid {os.getpid()})"
-    missing = _missing(job, where)
+    where = worker_name()
+    missing = missing_on_worker(job, job.storyboard, where, "the storyboards, their media and the output folder")
     if missing is not None:
         return missing
     opts, sb, target = job.options, job.storyboard, job.target
     started, cpu = time.perf_counter(), _cpu()
     try:
-        check_output(target, kind="film", force=opts.force or (opts.draft and is_draft_of(target, draft_tag(sb))))
-        check_sidecars(target, force=opts.force, replaces=replaces_sidecar_of(sb, target) if opts.draft else None)
+        check_output(target, kind="film", force=opts.force or job.replace_own
+                     or (opts.draft and is_draft_of(target, draft_tag(sb))))
+        own_sidecar = replaces_own_sidecar(sb, target, draft=opts.draft) if job.replace_own else None
+        check_sidecars(target, force=opts.force, replaces=own_sidecar if job.replace_own
+                       else replaces_sidecar_of(sb, target) if opts.draft else None)
         with target_lock(target):
             prepared = prepare(sb, template=opts.template, width=DRAFT_WIDTH if opts.draft else None,
                                allow_outside=opts.allow_outside, strict=opts.strict, fields=dict(opts.fields))
             result = render_film(prepared, target, draft=opts.draft, force=opts.force,
-                                 settings=Settings(threads=threads), allow_python=opts.allow_python)
+                                 settings=Settings(threads=threads), allow_python=opts.allow_python,
+                                 replace_own=job.replace_own)
     except IssuesError as exc:
         return Outcome(job, False, exc.message.splitlines()[0], tuple(exc.issues), worker=where,
                        seconds=time.perf_counter() - started, cpu_seconds=_cpu() - cpu)

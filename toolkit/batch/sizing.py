@@ -15,8 +15,8 @@ import os
 # 2-core machine busy with one film, and let a bigger machine run one film per two cores.
 ENCODE_THREADS = 2
 
-# A final 15 s bench film (bench/batch.py), measured: peak resident memory of the Python process
-# plus its ffmpeg children ≈ 0.6 GB; rounded up for 60 s films with more inputs.
+# One final film's peak memory, Python and every ffmpeg together: ≈ 0.9–1 GB whatever its length,
+# measured by bench/run.py (d) (README, "Speed"); drafts need less, so this errs on the safe side.
 FILM_PEAK_BYTES = 1 << 30
 
 

@@ -1,4 +1,4 @@
-"""`reel render A.yaml B.yaml … --jobs N / --scheduler ADDR`: the batch's progress and summary.
+"""`reel render A.yaml B.yaml …` and `reel grade FOLDER` with `--jobs N / --scheduler ADDR`: progress and summary.
 
 The films run on a backend of `toolkit.batch` (a local process pool, or a Dask cluster); this
 module turns the backend's events into one progress line on stderr (films done / running /
@@ -32,29 +32,52 @@ def parallel_jobs(jobs: int | None, scheduler: str | None, films: int, dry_run: 
 
 
 def render_batch(targets: dict[Path, Path], options: FilmOptions, *, jobs: int, scheduler: str | None,
-                 quiet: bool) -> None:
-    """Render every storyboard of `targets` on the chosen backend; print results, retries and a summary."""
-    from toolkit.cli.signals import describe, exit_code
+                 quiet: bool, own: frozenset[Path] = frozenset()) -> None:
+    """Render every storyboard of `targets` on the chosen backend; print results, retries and a summary.
 
+    `own`: films that are their storyboard's own stale render (`--changed`), replaced without --force."""
     work: list[FilmJob] = []
     for sb, target in targets.items():
         if all(job.target != target for job in work):  # the same storyboard given twice
-            work.append(FilmJob(sb, target, options))
-    backend = choose(jobs, scheduler)
-    progress = _Progress(len(work), quiet)
-    try:
-        with progress:
-            outcomes = backend.run(work, progress.event)
-    except KeyboardInterrupt as exc:
-        saved = sorted(str(o.job.target) for o in progress.finished if o.ok)
-        secho(f"interrupted ({describe(exc)}): " + (f"saved, complete and checked: {', '.join(saved)}; "
-              if saved else "") + "nothing else was written", fg="yellow", err=True)
-        raise click.exceptions.Exit(exit_code(exc)) from None
+            work.append(FilmJob(sb, target, options, replace_own=target in own))
+    outcomes = _run(work, jobs, scheduler, quiet, "films", "saved, complete and checked")
     for outcome in outcomes:
         _print(outcome)
     _summary(outcomes)
     if not all(o.ok for o in outcomes):
         raise click.exceptions.Exit(1)
+
+
+def grade_parallel(clips: Sequence[Path], rubric, context, out_dir: Path, *, jobs: int, scheduler: str | None) -> list:
+    """Grade `clips` on the chosen backend; their gradebook entries, in order (retries printed)."""
+    from toolkit.batch.grading import GradeJob
+    from toolkit.grade.gradebook import Entry
+
+    out_dir.mkdir(parents=True, exist_ok=True)  # before the workers write their reports there
+    outcomes = _run([GradeJob(clip, rubric, context, out_dir) for clip in clips], jobs, scheduler, False, "clips",
+                    "reports written")
+    entries = []
+    for o in outcomes:
+        for reason in o.retried:
+            secho(f"{o.job.name}: graded again: {reason}", fg="yellow", err=True)
+        entries.append(o.value if o.value is not None else Entry(Path(o.job.name), "error", note=o.line))
+    return entries
+
+
+def _run(work: Sequence, jobs: int, scheduler: str | None, quiet: bool, noun: str, saved_words: str) -> list[Outcome]:
+    """Run `work` on the backend for `jobs`/`scheduler` with the progress line; a signal stops it (exit 128+n)."""
+    from toolkit.cli.signals import describe, exit_code
+
+    backend = choose(jobs, scheduler)
+    progress = _Progress(len(work), quiet, noun)
+    try:
+        with progress:
+            return backend.run(work, progress.event)
+    except KeyboardInterrupt as exc:
+        saved = sorted(str(o.job.target) for o in progress.finished if o.ok)
+        secho(f"interrupted ({describe(exc)}): " + (f"{saved_words}: {', '.join(saved)}; " if saved else "")
+              + "nothing else was written", fg="yellow", err=True)
+        raise click.exceptions.Exit(exit_code(exc)) from None
 
 
 def _print(outcome: Outcome) -> None:
@@ -85,10 +108,10 @@ def _summary(outcomes: Sequence[Outcome]) -> None:
 
 
 class _Progress:
-    """One line on stderr: films done / running / failed of the batch, and an ETA from the finished films."""
+    """One line on stderr: films (or clips) done / running / failed of the batch, and an ETA."""
 
-    def __init__(self, films: int, quiet: bool) -> None:
-        self.films, self.quiet = films, quiet
+    def __init__(self, films: int, quiet: bool, noun: str = "films") -> None:
+        self.films, self.quiet, self.noun = films, quiet, noun
         self.running: set[int] = set()
         self.finished: list[Outcome] = []
         self._start = time.monotonic()
@@ -123,5 +146,5 @@ class _Progress:
 
     def _describe(self) -> str:
         failed = sum(1 for o in self.finished if not o.ok)
-        return (f"films: {len(self.finished) - failed} done, {len(self.running)} running, {failed} failed, "
+        return (f"{self.noun}: {len(self.finished) - failed} done, {len(self.running)} running, {failed} failed, "
                 f"{self.films - len(self.finished) - len(self.running)} waiting")

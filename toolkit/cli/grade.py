@@ -37,9 +37,13 @@ GRADED_FAILED = 3  # 0 = every must passed, 1 = tool error, 2 = usage error, 3 =
 @click.option("--topics", default="", metavar="LIST",
               help="Comma-separated topics, e.g. self-harm,suicide (drives the content-warning check).")
 @click.option("--list-checks", is_flag=True, help="List every check and the values a rubric can read, then exit.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="With a folder or several clips: clips "
+              "graded at once on a local process pool. [default: one per 2 cores, as many as fit in memory]")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None, help="With a folder or several clips: grade "
+              "them on this Dask scheduler's workers (Reel installed on each, files on shared storage).")
 def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_to: str | Path | None, html_out: Path | None,
           out_dir: Path | None, storyboard: Path | None, captions_file: Path | None, region: str | None,
-          topics: str, list_checks: bool) -> None:
+          topics: str, list_checks: bool, jobs: int | None, scheduler: str | None) -> None:
     """Grade exported clips against a rubric (delivery spec, loudness, flashing, end card...).
 
     CLIPS are video files or folders. A folder is graded file by file into a gradebook CSV, a
@@ -83,7 +87,8 @@ def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_to: str | Path |
         click.echo(f"skipped {path}: not a video file", err=to_stdout(json_to))
     if many:
         target = out_dir or (clips[0] / "reel-grades" if clips[0].is_dir() else Path("reel-grades"))
-        _grade_many(found, skipped, rubric, context, target, clips[0] if clips[0].is_dir() else None)
+        _grade_many(found, skipped, rubric, context, target, clips[0] if clips[0].is_dir() else None,
+                    jobs=jobs, scheduler=scheduler)
     else:
         _grade_one(found[0], rubric, context, json_to, html_out)
 
@@ -107,13 +112,19 @@ def _grade_one(clip: Path, rubric, context, json_to: str | Path | None, html_out
         raise click.exceptions.Exit(GRADED_FAILED)
 
 
-def _grade_many(clips: list[Path], skipped: list[Path], rubric, context, out_dir: Path, root: Path | None) -> None:
+def _grade_many(clips: list[Path], skipped: list[Path], rubric, context, out_dir: Path, root: Path | None, *,
+                jobs: int | None = None, scheduler: str | None = None) -> None:
+    from toolkit.cli.batch import grade_parallel, parallel_jobs
     from toolkit.grade.batch import grade_batch
     from toolkit.grade.cohort import write_index, write_lms_csv
     from toolkit.grade.gradebook import Entry, write_gradebook
 
-    with _ProgressBar(len(clips)) as advance:
-        entries = grade_batch(clips, rubric, context, out_dir=out_dir, progress=advance)
+    width = parallel_jobs(jobs, scheduler, len(clips), False)
+    if width is not None:  # several clips at once, on a pool or a cluster (toolkit.batch)
+        entries = grade_parallel(clips, rubric, context, out_dir, jobs=width, scheduler=scheduler)
+    else:
+        with _ProgressBar(len(clips)) as advance:
+            entries = grade_batch(clips, rubric, context, out_dir=out_dir, progress=advance)
     every = [*entries, *(Entry(p, "skipped", note="not a video file") for p in skipped)]
     book = write_gradebook(every, rubric, out_dir / "gradebook.csv", root=root)
     index = write_index(every, rubric, out_dir, root=root)

@@ -135,7 +135,8 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
     width = parallel_jobs(jobs, scheduler, len(storyboards), dry_run)
     if width is not None:  # several films at once, on a pool or a cluster (toolkit.batch)
         _render_parallel(targets, width, scheduler, quiet, draft=draft, force=force, template=template,
-                         allow_outside=allow_outside, strict=strict, allow_python=allow_python, fields=fields)
+                         allow_outside=allow_outside, strict=strict, allow_python=allow_python, fields=fields,
+                         own=frozenset(own))
         return
     done: dict[Path, Path] = {}
     results: list[tuple[Path, Path | None, str]] = []
@@ -199,14 +200,14 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
 
 def _render_parallel(targets: dict[Path, Path], jobs: int, scheduler: str | None, quiet: bool, *, draft: bool,
                      force: bool, template: str | None, allow_outside: bool, strict: bool, allow_python: bool,
-                     fields: dict[str, str]) -> None:
+                     fields: dict[str, str], own: frozenset[Path] = frozenset()) -> None:
     """The batch on a local pool (`--jobs N`) or a Dask cluster (`--scheduler`): see `toolkit.cli.batch`."""
     from toolkit.batch import FilmOptions
     from toolkit.cli.batch import render_batch
 
     options = FilmOptions(draft=draft, force=force, template=template, allow_outside=allow_outside, strict=strict,
                           allow_python=allow_python, fields=tuple(sorted(fields.items())))
-    render_batch(targets, options, jobs=jobs, scheduler=scheduler, quiet=quiet)
+    render_batch(targets, options, jobs=jobs, scheduler=scheduler, quiet=quiet, own=own)
 
 
 def _only_changed(storyboards: tuple[Path, ...], targets: dict[Path, Path], **options

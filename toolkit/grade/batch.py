@@ -51,15 +51,22 @@ def grade_batch(clips: Sequence[Path], rubric: Rubric, context: GradeContext, *,
         def tick(fraction: float, i: int = i, clip: Path = clip) -> None:
             if progress is not None:
                 progress(i, clip, fraction)
-        try:
-            report = grade(clip, rubric, context=context, ocr=ocr, options=options, progress=tick)
-        except ReelError as exc:
-            entries.append(Entry(clip, "error", note=str(exc).splitlines()[0]))
-            continue
-        written: tuple[Path, ...] = ()
-        if out_dir is not None:
-            written = (write_html(report, out_dir / f"{clip.name}.html"),
-                       write_json(report, out_dir / f"{clip.name}.json"))
-        entries.append(Entry(clip, "graded", report, reports=written))
-        tick(1.0)
+        entries.append(grade_entry(clip, rubric, context, out_dir=out_dir, ocr=ocr, options=options, progress=tick))
     return entries
+
+
+def grade_entry(clip: Path, rubric: Rubric, context: GradeContext, *, out_dir: Path | None, ocr: OcrEngine,
+                options: MeasureOptions | None = None, progress: Callable[[float], None] | None = None) -> Entry:
+    """Grade one clip into its gradebook entry (and its two reports in `out_dir`); a `ReelError` is
+    the entry's error, not raised. One clip of `grade_batch`, and of a batch on a pool or cluster."""
+    try:
+        report = grade(clip, rubric, context=context, ocr=ocr, options=options, progress=progress)
+    except ReelError as exc:
+        return Entry(clip, "error", note=str(exc).splitlines()[0])
+    written: tuple[Path, ...] = ()
+    if out_dir is not None:
+        written = (write_html(report, out_dir / f"{clip.name}.html"),
+                   write_json(report, out_dir / f"{clip.name}.json"))
+    if progress is not None:
+        progress(1.0)
+    return Entry(clip, "graded", report, reports=written)
