@@ -698,8 +698,12 @@ def test_a_thumbnail_waits_for_the_frame_on_screen(tmp_path: Path, monkeypatch) 
 # ------------------------------------------------------------------ proxies for scrubbing
 
 
-def test_footage_is_drawn_from_its_draft_proxy_once_the_studio_has_made_it(tmp_path: Path, runner) -> None:
+def test_footage_is_drawn_from_its_draft_proxy_once_the_studio_has_made_it(tmp_path: Path, runner,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
+
+    # a cache of its own: the same test clips in a shared cache would have their proxies already
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
 
     from toolkit.film.render import render_frames
     from toolkit.studio.frames import FrameCache
