@@ -7,13 +7,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+# x264's output depends on its thread count (frame threads change which reference pixels each frame
+# may use), so every encode runs with this many, whatever the machine or the way it was started
+# (`reel render`, the library, the studio, a batch's pool or Dask worker): one film always decodes
+# to the same frames, and a draft piece cached by one is reused by the others. Two frame threads keep
+# a 2-core machine busy; a bigger one runs several films at once (`toolkit.batch.sizing`).
+ENCODE_THREADS = 2
+
 
 @dataclass(frozen=True)
 class Settings:
     """Where the tools are and how chatty to be. Construct once in the CLI and pass down."""
 
     ffmpeg_override: str | None = field(default=None)
-    threads: int = 0  # 0 lets ffmpeg decide
+    threads: int = ENCODE_THREADS  # x264's threads (0 would let ffmpeg decide, per machine)
 
     @cached_property
     def ffmpeg(self) -> str:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 
-# Fixed, for identical outputs everywhere (see the module docstring). Two frame threads keep a
-# 2-core machine busy with one film, and let a bigger machine run one film per two cores.
-ENCODE_THREADS = 2
+# ENCODE_THREADS is fixed, for identical outputs everywhere (the module docstring, `toolkit.settings`)
+from toolkit.settings import ENCODE_THREADS
 
 # One final film's peak memory, Python and every ffmpeg together: ≈ 0.9–1 GB whatever its length,
 # measured by bench/run.py (d) (README, "Speed"); drafts need less, so this errs on the safe side.
