@@ -278,3 +278,20 @@ def test_changed_on_the_pool_renders_only_the_edited_films(runner, tmp_path, mon
     after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp4")}
     assert [name for name in sorted(after) if after[name] != before[name]] == ["film0.draft.mp4", "film2.draft.mp4"]
     assert "2 of 2 films rendered" in again.output
+
+
+def test_a_second_batch_writing_the_same_film_is_refused_for_that_film(runner, tmp_path, monkeypatch):
+    from toolkit.film.run.ownership import target_lock
+
+    monkeypatch.setenv("REEL_CACHE", str(tmp_path / "cache"))
+    boards = _storyboards(tmp_path / "sb")
+    out = tmp_path / "films"
+    out.mkdir()
+    busy = out / "film0.draft.mp4"
+    with target_lock(busy):  # another batch is writing film0 right now
+        result = runner.invoke(cli, ["render", *map(str, boards), "--draft", "-q", "--jobs", "2",
+                                     "--out-dir", str(out)])
+    assert result.exit_code == 1
+    assert f"another Reel render is writing {busy}" in result.output and "1 of 2 films rendered" in result.output
+    assert not busy.exists() and (out / "film1.draft.mp4").exists()
+    _no_temps(out)
