@@ -286,3 +286,18 @@ def test_status_of_a_file_not_a_folder_is_a_usage_error(runner: CliRunner, tmp_p
     file.write_bytes(b"x")
     result = runner.invoke(cli, ["library", "status", str(file)])
     assert result.exit_code == 2 and "is a file" in result.output
+
+
+def test_a_film_using_reels_own_assets_is_up_to_date_wherever_reel_is_installed(runner: CliRunner,
+                                                                                tmp_path: Path) -> None:
+    # a stock sound and sticker live in Reel's asset library, not beside the storyboard: named from
+    # the library (`assets:…`), not as `../../site-packages/…`, which read as "outside the folder"
+    sb = _storyboard(tmp_path, "stock", top="sounds:\n  - {asset: ping, at: 0.2s}\n")
+    assert runner.invoke(cli, ["render", str(sb), "--draft", "-q"]).exit_code == 0
+    manifest = json.loads((tmp_path / "stock.draft.reel.json").read_text(encoding="utf-8"))
+    assert "assets:sounds/ping.wav" in [i["path"] for i in manifest["inputs"]]
+    assert not [i["path"] for i in manifest["inputs"] if i["path"].startswith("..")]
+    [film] = library_status(tmp_path)
+    assert film.status == "up to date", film.reasons
+    skipped = runner.invoke(cli, ["render", str(sb), "--draft", "-q", "--changed"])
+    assert "up to date, not rendered (--changed)" in skipped.output

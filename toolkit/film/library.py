@@ -42,6 +42,7 @@ from toolkit.film.manifest import (
     SUFFIX,
     digest_dir,
     entry_record,
+    input_roots,
     manifest_path,
     python_root,
     reel_version,
@@ -149,6 +150,7 @@ class Checker:
         self._digests: dict[str, str | None] = {}
         self._template_files: dict[str, Path | None] = {}
         self._roots: dict[str, Path] | None = None
+        self._input_roots: dict[str, Path] | None = None
         self._directory: Directory | bool | None = False
         self.last_manifest: dict[str, Any] | None = None
         self._choices: dict[str, list[str] | str] = {}
@@ -193,7 +195,7 @@ class Checker:
         sb_rel = manifest["storyboard"]["path"]
         storyboard = self._inside(film_dir / sb_rel, sb_rel)
         files = [("storyboard", storyboard, sb_rel, manifest["storyboard"]["digest"])]
-        files += [("media file", self._inside(storyboard.parent / i["path"], i["path"]), i["path"], i["digest"])
+        files += [("media file", self._input_path(storyboard.parent, i["path"]), i["path"], i["digest"])
                   for i in manifest["inputs"]]
         files += [("template file", self._template_path(t["path"]), t["path"], t["digest"])
                   for t in manifest["template"]["files"]]
@@ -206,6 +208,19 @@ class Checker:
         if manifest["reel_version"] != self.version:
             changed.append(f"Reel's version changed ({manifest['reel_version']} → {self.version})")
         return changed, missing, self._helplines(manifest["helplines"]) + self._choice(manifest)
+
+    def _input_path(self, base: Path, named: str) -> Path | None:
+        """The file an input entry names: under Reel's asset library or an installed package
+        (`manifest.input_name`'s prefixes), else relative to the storyboard's folder `base`."""
+        prefix, _, rest = named.partition(":")
+        if self._input_roots is None:
+            self._input_roots = input_roots()
+        roots = self._input_roots
+        if prefix in roots:
+            if not rest or ".." in Path(rest).parts or Path(rest).is_absolute():
+                return None  # said as missing: a manifest is data, it cannot name a file outside the root
+            return roots[prefix] / rest
+        return self._inside(base / named, named)
 
     def _inside(self, path: Path, named: str) -> Path:
         resolved = Path(os.path.abspath(path))

@@ -102,7 +102,7 @@ def build_manifest(prepared: Prepared, film: Path, *, draft: bool) -> dict[str, 
         "storyboard": {"id": draft_tag(prepared.loaded.path),
                        "path": _relative(storyboard, Path(film).resolve().parent),
                        "digest": content_digest(storyboard, memo)},
-        "inputs": [{"path": _relative(p, base), "digest": content_digest(p, memo)} for p in inputs],
+        "inputs": [{"path": input_name(p, base), "digest": content_digest(p, memo)} for p in inputs],
         "template": {"name": tpl.chain[0],
                      "files": [{"path": template_name(p, root), "digest": content_digest(p, memo)}
                                for p in template_files]},
@@ -136,6 +136,25 @@ def template_name(path: Path, root: Path) -> str:
         if path.is_relative_to(base):
             return f"{prefix}:{path.relative_to(base).as_posix()}"
     return _relative(path, root)
+
+
+def input_name(path: Path, base: Path) -> str:
+    """How the manifest names a file the film reads: `assets:FILE` for Reel's own asset library (a
+    stock sound or sticker), `python:PACKAGE/FILE` for a file an installed package ships, else its
+    path relative to the storyboard's folder `base` (`./` before a name that would read as one of
+    those). The library's place differs between installs; the name does not."""
+    for prefix, root in input_roots().items():
+        if path.is_relative_to(root):
+            return f"{prefix}:{path.relative_to(root).as_posix()}"
+    named = _relative(path, base)
+    return f"./{named}" if named.partition(":")[0] in input_roots() else named
+
+
+def input_roots() -> dict[str, Path]:
+    """The folders an input may be named from instead of the storyboard's (see `input_name`)."""
+    from toolkit.film.assets import library_dir
+
+    return {"assets": library_dir().resolve(), "python": python_root()}
 
 
 def python_root() -> Path:
