@@ -93,3 +93,14 @@ class Settings:
         if (checkout / "pyproject.toml").is_file() and (checkout / name).is_dir():
             return checkout / name
         return Settings.package_root() / "shipped" / name
+
+
+def reel_version() -> str:
+    """The installed Reel's version, "unknown" when it runs from a source tree never installed (it
+    goes into reports, manifests and cache keys: a new version renders and grades afresh)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("reel")
+    except PackageNotFoundError:
+        return "unknown"

@@ -29,7 +29,7 @@ from toolkit.atomic import write_atomic
 from toolkit.film.compile.draft_pieces import DraftPiece
 from toolkit.film.compile.raster import RasterPlan
 from toolkit.media.digests import content_digest
-from toolkit.settings import Settings
+from toolkit.settings import Settings, reel_version
 
 KEY_VERSION = "reel-draft-piece 1"
 _HASH_CHUNK = 1 << 20
@@ -64,7 +64,7 @@ def command_key(argv: Sequence[str], *, ffmpeg: str, text: str | None = None,
             tokens.append(token)
         previous = token
     digest = hashlib.blake2b(digest_size=16)
-    for part in (KEY_VERSION, _reel_version(), _binary(ffmpeg), *tokens):
+    for part in (KEY_VERSION, reel_version(), _binary(ffmpeg), *tokens):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     return digest.hexdigest()
 
@@ -87,15 +87,6 @@ def _file_token(path: Path, root: Path, digests: Path) -> str:
         return f"file:{content_digest(path, digests)}"
     except OSError:
         return f"path:{path}"  # not a file (a device, a lavfi graph): the command says it all
-
-
-def _reel_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("reel")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _binary(ffmpeg: str) -> str:

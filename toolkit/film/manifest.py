@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.care.helplines import NUMBER_TYPES, HelplineEntry
 from toolkit.film.run.drafts import draft_tag
 from toolkit.media.digests import content_digest
-from toolkit.settings import Settings
+from toolkit.settings import Settings, reel_version
 
 if TYPE_CHECKING:  # `reel library status` reads manifests without loading the render pipeline
     from toolkit.film.pipeline import Prepared
@@ -47,16 +47,6 @@ def manifest_path(film: Path) -> Path:
 def digest_dir() -> Path:
     """Where file digests are remembered between runs (by file identity: see `media.digests`)."""
     return Settings.cache_root() / "digests"
-
-
-def reel_version() -> str:
-    """The installed Reel's version ("unknown" when it is not installed as a package)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("reel")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def text_digest(text: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from toolkit.geometry import Box
 from toolkit.grade.moments import Still, TimeSpan
 from toolkit.grade.results import STATUSES, CheckResult, Report
 from toolkit.grade.wording import SCORE_MEANING, result_line, target_words, verdict_line
+from toolkit.settings import reel_version
 
 SCHEMA_ID = "reel-grade-report/1"
 
@@ -27,7 +27,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     """The report as plain JSON data (see `schema/grade.schema.json`)."""
     return {
         "schema": SCHEMA_ID,
-        "tool": {"name": "reel", "version": _version()},
+        "tool": {"name": "reel", "version": reel_version()},
         "clip": str(report.clip),
         "graded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "rubric": {"name": report.rubric.name, "title": report.rubric.title,
@@ -61,13 +61,6 @@ def write_text(path: Path, text: str) -> Path:
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
     return path
-
-
-def _version() -> str:
-    try:
-        return metadata.version("reel")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _path(path: Path | None) -> str | None:

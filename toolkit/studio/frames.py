@@ -12,7 +12,6 @@ import json
 import os
 import tempfile
 import threading
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from toolkit.errors import ReelError
@@ -20,24 +19,17 @@ from toolkit.film.pipeline import Prepared
 from toolkit.film.proxy import proxies_ready, proxy_dir
 from toolkit.film.render import cache_dir, render_frames
 from toolkit.media.digests import content_digest
-from toolkit.settings import Settings
+from toolkit.settings import Settings, reel_version
 
 KEEP_VERSIONS = 8  # the storyboard versions whose frames a session keeps
 THUMB_PATIENCE = 10.0  # seconds a thumbnail waits for the frames on screen before it is drawn anyway
-
-
-def _reel_version() -> str:
-    try:
-        return version("reel")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "source"
 
 
 def film_key(prepared: Prepared, settings: Settings) -> str:
     """A hash of what shapes every frame of `prepared` (its plan, its media's bytes, and the draft
     proxies its footage is drawn from: `proxies.ProxyMaker` makes them as the studio runs)."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(_reel_version().encode())
+    digest.update(reel_version().encode())
     digest.update(json.dumps(prepared.timeline.to_dict(), sort_keys=True, default=str).encode())
     memo = settings.cache_root() / "studio" / "digests"
     for path in sorted(str(p) for p in prepared.inputs.media):
