@@ -122,6 +122,21 @@ def test_bad_input_is_a_tool_error_with_a_clear_message(runner: CliRunner, made:
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+def test_a_folder_of_many_other_files_names_twenty_and_counts_the_rest(runner: CliRunner, made: dict[str, Path],
+                                                                        tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / made["tiny"].name).write_bytes(made["tiny"].read_bytes())
+    for i in range(50):
+        (folder / f"frame{i:03d}.txt").write_text("x", encoding="utf-8")
+    result = run(runner, folder, "--rubric", made["rubric"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": not a video file") == 20
+    assert "skipped 30 more files that are not videos (the gradebook lists them)" in result.output
+    rows = list(csv.DictReader((folder / "reel-grades" / "gradebook.csv").open(encoding="utf-8")))
+    assert len(rows) == 51 and sum(r["verdict"] == "skipped" for r in rows) == 50
+
+
 def test_folder_is_graded_into_a_gradebook_with_skipped_files(runner: CliRunner, made: dict[str, Path],
                                                               tmp_path: Path) -> None:
     folder = tmp_path / "class"

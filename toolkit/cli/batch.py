@@ -43,7 +43,8 @@ def render_batch(targets: dict[Path, Path], options: FilmOptions, *, jobs: int, 
     outcomes = _run(work, jobs, scheduler, quiet, "films", "saved, complete and checked")
     for outcome in outcomes:
         _print(outcome)
-    _summary(outcomes)
+    if outcomes:  # nothing to list when --changed found every film up to date
+        _summary(outcomes)
     if not all(o.ok for o in outcomes):
         raise click.exceptions.Exit(1)
 

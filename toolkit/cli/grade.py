@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from toolkit.grade.results import Report
 
 GRADED_FAILED = 3  # 0 = every must passed, 1 = tool error, 2 = usage error, 3 = graded and failed
+SKIPPED_NAMED = 20  # files not videos named one by one on the terminal; the rest counted
 
 
 @click.command(cls=JsonCommand)
@@ -83,8 +84,12 @@ def grade(clips: tuple[Path, ...], rubric_ref: str | None, json_to: str | Path |
                                captions_file=captions_file)
     except PolicyError as exc:
         raise click.BadParameter(exc.issues[0].message, param_hint="--region") from None
-    for path in skipped:
+    # a line per file a tutor may have put there by mistake; a folder of thousands gets one line
+    for path in skipped[:SKIPPED_NAMED]:
         click.echo(f"skipped {path}: not a video file", err=to_stdout(json_to))
+    if len(skipped) > SKIPPED_NAMED:
+        click.echo(f"skipped {len(skipped) - SKIPPED_NAMED} more files that are not videos (the gradebook lists them)",
+                   err=to_stdout(json_to))
     if many:
         target = out_dir or (clips[0] / "reel-grades" if clips[0].is_dir() else Path("reel-grades"))
         _grade_many(found, skipped, rubric, context, target, clips[0] if clips[0].is_dir() else None,

@@ -192,7 +192,7 @@ def render(storyboards: tuple[Path, ...], output: Path | None, out_dir: Path | N
               + (f"; captions in {', '.join(p.name for p in result.captions)}" if result.captions else ""),
               fg="green")
         results.append((sb, target, ""))
-    if given > 1:
+    if given > 1 and results:  # nothing to list when --changed found every film up to date
         _summary(results)
     if any(target is None for _, target, _ in results):
         raise click.exceptions.Exit(1)
