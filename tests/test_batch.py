@@ -295,3 +295,35 @@ def test_a_second_batch_writing_the_same_film_is_refused_for_that_film(runner, t
     assert f"another Reel render is writing {busy}" in result.output and "1 of 2 films rendered" in result.output
     assert not busy.exists() and (out / "film1.draft.mp4").exists()
     _no_temps(out)
+
+
+def test_workers_stop_and_clean_up_when_reel_is_killed_outright(tmp_path):
+    import psutil
+
+    boards = _storyboards(tmp_path / "sb")
+    for board in boards:  # long enough to be mid-film when the kill lands
+        board.write_text(board.read_text(encoding="utf-8").replace("duration: 2s", "duration: 40s"),
+                         encoding="utf-8")
+    out = tmp_path / "films"
+    env = dict(os.environ, REEL_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "render", *map(str, boards), "--draft", "-q",
+                             "--jobs", "2", "--out-dir", str(out)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            if any(p.name().startswith("ffmpeg") for p in parent.children(recursive=True)):
+                break
+        time.sleep(0.05)
+    family = parent.children(recursive=True)
+    assert family, "no worker started"
+    proc.kill()  # SIGKILL: the pool is never told to stop
+    proc.wait(timeout=10)
+    gone, alive = psutil.wait_procs(family, timeout=30)
+    alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for p in alive:
+        p.kill()
+    assert not alive, f"left running after reel was killed: {[p.name() for p in alive]}"
+    assert not list(out.glob("*.mp4"))  # no film was finished, and none half-written
+    _no_temps(tmp_path)

@@ -8,7 +8,10 @@ to its class; `choose` picks one from the CLI's `--jobs` and `--scheduler`.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -17,6 +20,11 @@ from toolkit.batch.events import Backend, Emit, Event
 from toolkit.batch.jobs import Job, Outcome, run_job
 from toolkit.batch.sizing import ENCODE_THREADS
 from toolkit.film.run.ownership import remove_stale_temps
+
+# A worker checks this often that its `reel` still runs, and once it is gone gives the film's
+# clean-up this long before it exits.
+ORPHAN_POLL_SECONDS = 0.5
+ORPHAN_GRACE_SECONDS = 10.0
 
 
 class InlineBackend:
@@ -37,8 +45,25 @@ class InlineBackend:
 
 def _worker_started() -> None:
     """In each pool worker: SIGTERM (sent when the batch is stopped) unwinds like Ctrl-C, so the
-    film's render kills its ffmpeg and deletes its temporary file before the worker exits."""
+    film's render kills its ffmpeg and deletes its temporary file before the worker exits. A
+    worker whose `reel` was killed outright (SIGKILL, no chance to stop its pool) does the same
+    by itself (`_orphan_watch`)."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    threading.Thread(target=_orphan_watch, args=(os.getppid(),), name="reel-orphan-watch", daemon=True).start()
+
+
+def _orphan_watch(parent: int, every: float = ORPHAN_POLL_SECONDS) -> None:
+    """Stop this worker once its parent is gone (the worker is then re-parented).
+
+    The worker's call queue holds both of its pipe's ends, so it never sees the parent go: it
+    would wait for work for ever, and a film it was rendering would run on. SIGTERM unwinds the
+    film as a stopped batch does (ffmpeg killed, its temporary file deleted); the worker then
+    exits, whatever it was doing."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ORPHAN_GRACE_SECONDS)  # the film's clean-up: killing ffmpeg, deleting a temp file
+    os._exit(1)
 
 
 class PoolBackend:
