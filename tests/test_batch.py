@@ -320,7 +320,7 @@ def test_workers_stop_and_clean_up_when_reel_is_killed_outright(tmp_path):
     assert family, "no worker started"
     proc.kill()  # SIGKILL: the pool is never told to stop
     proc.wait(timeout=10)
-    gone, alive = psutil.wait_procs(family, timeout=30)
+    _, alive = psutil.wait_procs(family, timeout=30)
     alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     for p in alive:
         p.kill()
