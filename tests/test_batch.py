@@ -195,6 +195,29 @@ def test_a_file_missing_on_the_worker_fails_that_film_only(runner, tmp_path, clu
     assert sorted(p.name for p in out.glob("*.mp4")) == ["film0.draft.mp4", "film1.draft.mp4"]
 
 
+def test_workers_without_this_reel_fail_each_film_clearly_and_at_once(runner, tmp_path, cluster, monkeypatch):
+    import distributed
+
+    from toolkit.batch import cluster as cluster_module
+
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        ready, unfit = cluster_module.workers_with_reel(client)
+    assert len(ready) == 2 and not unfit  # the test cluster's workers run this Reel
+    # as if this machine ran another Reel than the workers (a worker without Reel at all answers
+    # with its PackageNotFoundError and is refused the same way; sent the job, it would never answer)
+    monkeypatch.setattr(cluster_module, "reel_version", lambda: "0.0-elsewhere")
+    boards = _storyboards(tmp_path / "sb", 2)
+    started = time.monotonic()
+    result = runner.invoke(cli, ["render", *map(str, boards), "--draft", "-q", "--scheduler",
+                                 cluster.scheduler_address, "--out-dir", str(tmp_path / "films")])
+    assert time.monotonic() - started < 30
+    assert result.exit_code == 1
+    assert f"no worker of {cluster.scheduler_address} can run this Reel" in result.output
+    assert "install Reel 0.0-elsewhere on every worker" in result.output
+    assert "0 of 2 films rendered" in result.output
+    assert not list((tmp_path / "films").glob("*.mp4"))
+
+
 def test_a_scheduler_that_does_not_answer_is_named_within_seconds(runner, tmp_path):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

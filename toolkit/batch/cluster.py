@@ -16,6 +16,7 @@ from toolkit.batch.events import Emit, Event
 from toolkit.batch.jobs import Job, Outcome, run_job
 from toolkit.batch.sizing import ENCODE_THREADS
 from toolkit.errors import BatchError
+from toolkit.settings import reel_version
 
 CONNECT_TIMEOUT = 5.0  # seconds: a scheduler that does not answer by then is reported, not waited for
 
@@ -54,9 +55,20 @@ class DaskBackend:
             client.close()
 
     def _run(self, client, jobs: Sequence[Job], emit: Emit) -> list[Outcome]:
+        ready, unfit = workers_with_reel(client)
+        if not ready:
+            why = "; ".join(f"{worker}: {reason}" for worker, reason in unfit.items()) or "the cluster has no workers"
+            outcomes = [Outcome(job, False, f"no worker of {self.address} can run this Reel ({why}): install Reel "
+                                f"{reel_version()} on every worker") for job in jobs]
+            for i, outcome in enumerate(outcomes):
+                emit(Event("finished", i, outcome))
+            return outcomes
         batch = uuid.uuid4().hex[:8]
         keys = [f"reel-film-{batch}-{i}" for i in range(len(jobs))]
-        futures = [client.submit(run_job, job, self.threads, key=key, pure=False)
+        # only to workers that have this Reel: a worker that cannot unpickle the job drops its
+        # connection to the scheduler and the film would wait for ever
+        where = {"workers": ready, "allow_other_workers": False} if unfit else {}
+        futures = [client.submit(run_job, job, self.threads, key=key, pure=False, **where)
                    for job, key in zip(jobs, keys, strict=True)]
         index = {key: i for i, key in enumerate(keys)}
         seen: dict[str, list[str]] = {key: [] for key in keys}  # workers each film was seen running on
@@ -99,6 +111,27 @@ class DaskBackend:
                     if not seen[key]:
                         emit(Event("started", index[key]))
                     seen[key].append(worker)
+
+
+def workers_with_reel(client) -> tuple[list[str], dict[str, str]]:
+    """The workers that have this machine's Reel, and why each other one does not.
+
+    Asked with `importlib.metadata.version`, which every Python can unpickle, so a worker without
+    Reel answers too (with its error) instead of failing to load the question."""
+    from importlib.metadata import version
+
+    mine = reel_version()
+    answers = client.run(version, "reel", on_error="return")
+    ready: list[str] = []
+    unfit: dict[str, str] = {}
+    for worker, answer in sorted(answers.items()):
+        if isinstance(answer, BaseException):
+            unfit[worker] = "Reel is not installed there"
+        elif answer != mine:
+            unfit[worker] = f"it has Reel {answer}, this machine {mine}"
+        else:
+            ready.append(worker)
+    return ready, unfit
 
 
 def _outcome(future, job: Job) -> Outcome:
