@@ -52,6 +52,22 @@ def _worker_started() -> None:
     threading.Thread(target=_orphan_watch, args=(os.getppid(),), name="reel-orphan-watch", daemon=True).start()
 
 
+def _run_in_worker(job: Job, threads: int) -> Outcome:
+    """`run_job` in a pool worker. Stopped (SIGTERM: the batch was stopped, or its `reel` is gone),
+    the film unwinds through its clean-up and the worker exits at once: an idle worker would
+    otherwise wait for more work, and stopping the pool would wait for it."""
+    try:
+        return run_job(job, threads)
+    except KeyboardInterrupt:
+        # a draft's pieces render in threads of their own: let them stop their ffmpeg and delete
+        # their temporary files before the process goes
+        deadline = time.monotonic() + ORPHAN_GRACE_SECONDS
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread() and not thread.daemon:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        os._exit(128 + signal.SIGTERM)
+
+
 def _orphan_watch(parent: int, every: float = ORPHAN_POLL_SECONDS) -> None:
     """Stop this worker once its parent is gone (the worker is then re-parented).
 
@@ -105,7 +121,7 @@ class PoolBackend:
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=context,
                                    initializer=_worker_started)
-        futures: dict[Future, int] = {pool.submit(run_job, jobs[i], self.threads): i for i in todo}
+        futures: dict[Future, int] = {pool.submit(_run_in_worker, jobs[i], self.threads): i for i in todo}
         lost: list[int] = []
         started: set[int] = set()
         try:
