@@ -218,6 +218,17 @@ def test_workers_without_this_reel_fail_each_film_clearly_and_at_once(runner, tm
     assert not list((tmp_path / "films").glob("*.mp4"))
 
 
+@pytest.mark.parametrize("address", ["not an address", "tcp://", "tcp://host", "tcp://a b:1", "http://x:1"])
+def test_a_malformed_scheduler_address_is_refused_at_once(runner, tmp_path, address):
+    boards = _storyboards(tmp_path / "sb", 1)
+    started = time.monotonic()
+    result = runner.invoke(cli, ["render", *map(str, boards), "--draft", "--scheduler", address])
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 1
+    assert f"--scheduler {address!r} is not a scheduler's address: write it as `dask scheduler` prints it" \
+        in result.output
+
+
 def test_a_scheduler_that_does_not_answer_is_named_within_seconds(runner, tmp_path):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

@@ -8,6 +8,7 @@ at the film's name, and the outcome says which worker was lost while it ran.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -18,6 +19,9 @@ from toolkit.batch.sizing import ENCODE_THREADS
 from toolkit.errors import BatchError
 from toolkit.settings import reel_version
 
+# what `dask scheduler` prints: a protocol (Dask's default, tcp, when left out), a host (a name,
+# IPv4 or [IPv6]) and a port
+ADDRESS = re.compile(r"((tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}")
 CONNECT_TIMEOUT = 5.0  # seconds: a scheduler that does not answer by then is reported, not waited for
 
 
@@ -36,6 +40,10 @@ class DaskBackend:
 
     def connect(self):
         """A client of the scheduler; `BatchError` naming the address when it does not answer in time."""
+        if not ADDRESS.fullmatch(self.address):
+            # checked first: a Client given a malformed address fails, then hangs 10 s in its clean-up
+            raise BatchError(f"--scheduler {self.address!r} is not a scheduler's address: write it as "
+                             "`dask scheduler` prints it, e.g. tcp://192.168.1.20:8786")
         try:
             from distributed import Client
         except ImportError as exc:
