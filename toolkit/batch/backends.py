@@ -19,7 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from toolkit.batch.events import Backend, Emit, Event
 from toolkit.batch.jobs import Job, Outcome, run_job
 from toolkit.batch.sizing import ENCODE_THREADS
-from toolkit.film.run.ownership import remove_stale_temps
+from toolkit.film.run.ownership import remove_stale_temps, remove_temps_under, this_process
+from toolkit.settings import Settings
 
 # A worker checks this often that its `reel` still runs, and once it is gone gives the film's
 # clean-up this long before it exits.
@@ -65,6 +66,9 @@ def _run_in_worker(job: Job, threads: int) -> Outcome:
         for thread in threading.enumerate():
             if thread is not threading.current_thread() and not thread.daemon:
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        # what an interrupted step had half-written (a piece, a claims file): this process's own
+        remove_temps_under(Settings.cache_root(), owner=this_process())
+        remove_temps_under(job.target.parent, owner=this_process())
         os._exit(128 + signal.SIGTERM)
 
 
@@ -101,6 +105,8 @@ class PoolBackend:
             if not todo:
                 break
             lost = self._round(jobs, todo, reasons, outcomes, emit)
+            if lost:
+                remove_temps_under(Settings.cache_root())  # what the dead worker had half-made
             for i in lost:
                 remove_stale_temps(jobs[i].target)
                 reasons[i].append("a worker process died before the film was finished (the pool broke); "
@@ -145,6 +151,7 @@ class PoolBackend:
             _stop(pool)
             for i in todo:
                 remove_stale_temps(jobs[i].target)
+            remove_temps_under(Settings.cache_root())  # the stopped workers' pieces, proxies, claims
             raise
         pool.shutdown(wait=True)
         return sorted(lost)

@@ -134,6 +134,37 @@ def remove_abandoned_temps(folder: Path) -> list[Path]:
     return _remove_dead(folder, owner)
 
 
+def remove_temps_under(root: Path, *, owner: Owner | None = None) -> list[Path]:
+    """Delete the temporary files under `root` (every folder below it, links not followed) whose
+    owner died, or, with `owner`, that `owner` stamped (a process clearing its own before it
+    exits). For a batch: its films' pieces, proxies and claims live in several cache folders."""
+    removed: list[Path] = []
+    for folder, dirs, _files in os.walk(root, followlinks=False):
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+        if owner is None:
+            removed += remove_abandoned_temps(Path(folder))
+        else:
+            removed += _remove_own(Path(folder), owner)
+    return removed
+
+
+def _remove_own(folder: Path, owner: Owner) -> list[Path]:
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _ANY_TEMP.fullmatch(entry.name)
+        if match is None or Owner(match["host"], int(match["pid"]), int(match["start"])) != owner:
+            continue
+        with contextlib.suppress(OSError):
+            if stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
 def _remove_dead(folder: Path, owner_of: Callable[[str], Owner | None]) -> list[Path]:
     """Delete the regular files in `folder` whose name stamps an owner on this host that is gone."""
     host = _host()
