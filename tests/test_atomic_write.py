@@ -73,3 +73,30 @@ def test_a_cache_folder_loses_the_half_written_files_of_dead_makers_only(tmp_pat
     assert sorted(p.name for p in remove_abandoned_temps(tmp_path)) == sorted(abandoned)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(live + elsewhere + kept)
     assert remove_abandoned_temps(tmp_path / "missing") == []
+
+
+def test_temps_under_a_cache_go_by_owner_in_every_folder(tmp_path: Path) -> None:
+    """A batch's stopped worker clears its own temporary files from every cache folder; the batch
+    then sweeps those of dead owners. A live process's and ordinary files stay."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    from toolkit.film.run.ownership import remove_temps_under, temp_name, this_process
+
+    me = this_process()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead = dataclasses.replace(me, pid=int(gone.stdout), start=1)
+    other = dataclasses.replace(me, pid=1, start=0)  # alive: init (its start time not stamped)
+    pieces, proxies = tmp_path / "draft" / "pieces", tmp_path / "proxy"
+    pieces.mkdir(parents=True)
+    proxies.mkdir()
+    mine = [pieces / temp_name("piece-1.mp4", me), proxies / temp_name("p.mp4", me)]
+    dead_ones = [pieces / temp_name(".claims.json", dead)]
+    kept = [pieces / temp_name("piece-2.mp4", other), pieces / "piece-3.mp4"]
+    for path in mine + dead_ones + kept:
+        path.write_bytes(b"x")
+    assert sorted(remove_temps_under(tmp_path, owner=me)) == sorted(mine)
+    assert sorted(remove_temps_under(tmp_path)) == sorted(dead_ones)
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted(kept)

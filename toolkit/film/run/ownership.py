@@ -127,11 +127,7 @@ def remove_abandoned_temps(folder: Path) -> list[Path]:
     """Delete every temporary file in `folder` whose owner died, whatever its target: a cache
     holds many targets, and one whose make was killed may never be made again (its trim or its
     clip changed), so `remove_stale_temps` on the next target alone would leave it for ever."""
-    def owner(name: str) -> Owner | None:
-        match = _ANY_TEMP.fullmatch(name)
-        return None if match is None else Owner(match["host"], int(match["pid"]), int(match["start"]))
-
-    return _remove_dead(folder, owner)
+    return _remove_dead(folder, _any_owner)
 
 
 def remove_temps_under(root: Path, *, owner: Owner | None = None) -> list[Path]:
@@ -144,30 +140,24 @@ def remove_temps_under(root: Path, *, owner: Owner | None = None) -> list[Path]:
         if owner is None:
             removed += remove_abandoned_temps(Path(folder))
         else:
-            removed += _remove_own(Path(folder), owner)
+            removed += _remove_where(Path(folder), _any_owner, lambda stamped: stamped == owner)
     return removed
 
 
-def _remove_own(folder: Path, owner: Owner) -> list[Path]:
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    for entry in entries:
-        match = _ANY_TEMP.fullmatch(entry.name)
-        if match is None or Owner(match["host"], int(match["pid"]), int(match["start"])) != owner:
-            continue
-        with contextlib.suppress(OSError):
-            if stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
-    return removed
+def _any_owner(name: str) -> Owner | None:
+    match = _ANY_TEMP.fullmatch(name)
+    return None if match is None else Owner(match["host"], int(match["pid"]), int(match["start"]))
 
 
 def _remove_dead(folder: Path, owner_of: Callable[[str], Owner | None]) -> list[Path]:
     """Delete the regular files in `folder` whose name stamps an owner on this host that is gone."""
     host = _host()
+    return _remove_where(folder, owner_of, lambda owner: owner.host == host and not owner_alive(owner))
+
+
+def _remove_where(folder: Path, owner_of: Callable[[str], Owner | None],
+                  doomed: Callable[[Owner], bool]) -> list[Path]:
+    """Delete the regular files in `folder` whose name stamps an owner for which `doomed` holds."""
     removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
@@ -175,7 +165,7 @@ def _remove_dead(folder: Path, owner_of: Callable[[str], Owner | None]) -> list[
         return removed
     for entry in entries:
         owner = owner_of(entry.name)
-        if owner is None or owner.host != host or owner_alive(owner):
+        if owner is None or not doomed(owner):
             continue
         try:
             if not stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
