@@ -113,15 +113,14 @@ def test_a_pool_worker_killed_mid_film_is_run_again_in_a_fresh_pool(runner, tmp_
     _no_temps(out)
 
 
-def test_sigterm_stops_the_pool_and_leaves_nothing_behind(tmp_path):
+def _pool_batch_rendering(boards: list[Path], out: Path, cache: Path, **popen):
+    """`reel render BOARDS --jobs 2` started in a subprocess, returned once ffmpeg runs under it:
+    (the process, its children then: workers and ffmpeg)."""
     import psutil
 
-    boards = _storyboards(tmp_path / "sb")
-    out = tmp_path / "films"
-    env = dict(os.environ, REEL_CACHE=str(tmp_path / "cache"))
     proc = subprocess.Popen([sys.executable, "-m", "toolkit", "render", *map(str, boards), "--draft", "-q",
-                             "--jobs", "2", "--out-dir", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                             "--jobs", "2", "--out-dir", str(out)], env=dict(os.environ, REEL_CACHE=str(cache)),
+                            **popen)
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
@@ -129,7 +128,16 @@ def test_sigterm_stops_the_pool_and_leaves_nothing_behind(tmp_path):
             if any(p.name().startswith("ffmpeg") for p in parent.children(recursive=True)):
                 break
         time.sleep(0.05)
-    family = parent.children(recursive=True)
+    return proc, parent.children(recursive=True)
+
+
+def test_sigterm_stops_the_pool_and_leaves_nothing_behind(tmp_path):
+    import psutil
+
+    boards = _storyboards(tmp_path / "sb")
+    out = tmp_path / "films"
+    proc, family = _pool_batch_rendering(boards, out, tmp_path / "cache", stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, text=True)
     proc.send_signal(signal.SIGTERM)
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 143, output
@@ -339,18 +347,8 @@ def test_workers_stop_and_clean_up_when_reel_is_killed_outright(tmp_path):
         board.write_text(board.read_text(encoding="utf-8").replace("duration: 2s", "duration: 40s"),
                          encoding="utf-8")
     out = tmp_path / "films"
-    env = dict(os.environ, REEL_CACHE=str(tmp_path / "cache"))
-    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "render", *map(str, boards), "--draft", "-q",
-                             "--jobs", "2", "--out-dir", str(out)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    parent = psutil.Process(proc.pid)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        with contextlib.suppress(psutil.Error):
-            if any(p.name().startswith("ffmpeg") for p in parent.children(recursive=True)):
-                break
-        time.sleep(0.05)
-    family = parent.children(recursive=True)
+    proc, family = _pool_batch_rendering(boards, out, tmp_path / "cache", stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, start_new_session=True)
     assert family, "no worker started"
     proc.kill()  # SIGKILL: the pool is never told to stop
     proc.wait(timeout=10)
